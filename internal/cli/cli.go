@@ -1,0 +1,140 @@
+// Package cli implements orderbridge's command line: one subcommand per
+// file, each with its own flag set and --help. It is the only package that
+// turns flags into configuration, so the rest of the code never reads
+// os.Args or the environment directly.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Env is what a subcommand may touch of the outside world. Tests build one
+// with buffers in place of the standard streams.
+type Env struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads an environment variable; tests replace it.
+	Getenv func(string) string
+	// Logger is the structured logger for the command's work.
+	Logger *slog.Logger
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+// errUsage marks a mistake in the command line: its message has been printed
+// with the usage already, and the exit code is 2.
+var errUsage = errors.New("usage")
+
+func commands() []command {
+	return []command{
+		{"emulate", "run an API emulator (xero or shipstation) for development and tests", runEmulate},
+		{"version", "print the version of this build", runVersion},
+	}
+}
+
+// Main runs orderbridge with the given arguments (without the program name)
+// and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	env := &Env{
+		Stdout: stdout,
+		Stderr: stderr,
+		Getenv: os.Getenv,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	return run(ctx, env, args)
+}
+
+func run(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 && args[0] == "help" {
+			return run(ctx, env, []string{args[1], "--help"})
+		}
+		printUsage(env.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			return 2
+		default:
+			fmt.Fprintf(env.Stderr, "orderbridge %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(env.Stderr, "orderbridge: unknown command %q\n\n", args[0])
+	printUsage(env.Stderr)
+	return 2
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "orderbridge keeps Xero invoices and ShipStation orders in step.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: orderbridge <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'orderbridge <command> --help' for a command's flags.")
+}
+
+// newFlagSet returns a flag set whose --help prints the command's usage
+// line, summary and flags to stdout, and whose errors go to stderr.
+func newFlagSet(env *Env, name, usage, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: orderbridge %s\n\n%s\n", usage, summary)
+		var hasFlags bool
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(out, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args, sending --help to stdout (exit 0) and mistakes to
+// stderr (exit 2). It rejects stray positional arguments.
+func parseFlags(env *Env, fs *flag.FlagSet, args []string) error {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fs.SetOutput(env.Stdout)
+			fs.Usage()
+			return flag.ErrHelp
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
