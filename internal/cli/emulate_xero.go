@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+)
+
+// orgNames collects repeated --org flags.
+type orgNames []string
+
+func (o *orgNames) String() string { return strings.Join(*o, ",") }
+
+func (o *orgNames) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("an organisation needs a name")
+	}
+	*o = append(*o, v)
+	return nil
+}
+
+func runEmulateXero(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "emulate xero", "emulate xero [flags]",
+		"Serve an in-memory Xero (OAuth2 with automatic consent, /connections, and the Accounting API's\n"+
+			"Contacts, Invoices, Payments, History, TrackingCategories, Organisation) on one host until\n"+
+			"interrupted. Every endpoint and credential is printed as 'label: value'.")
+	addr := fs.String("addr", "127.0.0.1:7001", "`host:port` to listen on (port 0 picks a free one)")
+	clientID := fs.String("client-id", "", "OAuth2 client id to accept (generated when empty)")
+	clientSecret := fs.String("client-secret", "", "OAuth2 client secret to accept (generated when empty)")
+	webhookURL := fs.String("webhook-url", "", "`URL` to deliver INVOICE and CONTACT webhooks to (none when empty)")
+	webhookKey := fs.String("webhook-key", "", "key that signs webhook deliveries (generated when empty)")
+	rate := fs.String("rate-limit", "real", "Xero's limits (60/min, 5000/day, 5 in flight per org): `real`, off, or a time scale such as 60")
+	faults := fs.String("faults", "none", "fault injection, e.g. errors=0.1,statuses=500/503,latency=200ms,offline,seed=7")
+	var orgs orgNames
+	fs.Var(&orgs, "org", "organisation `name` (repeatable; default one \"Demo Company (Global)\")")
+	if err := parseFlags(env, fs, args); err != nil {
+		return err
+	}
+	rl, err := emukit.ParseRateLimit(*rate)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return errUsage
+	}
+	fc, err := emukit.ParseFaults(*faults)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return errUsage
+	}
+	emu := xeroemu.New(xeroemu.Options{
+		ClientID: *clientID, ClientSecret: *clientSecret, OrgNames: orgs, RateLimit: rl, Faults: fc,
+		WebhookURL: *webhookURL, WebhookKey: *webhookKey, Logger: env.Logger,
+	})
+	defer emu.Close()
+
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	emu.SetURL(base)
+	out := env.Stdout
+	fmt.Fprintf(out, "base URL: %s\n", base)
+	fmt.Fprintf(out, "authorize URL: %s/identity/connect/authorize\n", base)
+	fmt.Fprintf(out, "token URL: %s/connect/token\n", base)
+	fmt.Fprintf(out, "connections URL: %s/connections\n", base)
+	fmt.Fprintf(out, "API URL: %s/api.xro/2.0\n", base)
+	for _, id := range emu.TenantIDs() {
+		fmt.Fprintf(out, "tenant id: %s (%s)\n", id, emu.OrgName(id))
+	}
+	fmt.Fprintf(out, "client id: %s\n", emu.ClientID())
+	fmt.Fprintf(out, "client secret: %s\n", emu.ClientSecret())
+	if *webhookURL != "" {
+		fmt.Fprintf(out, "webhook URL: %s\n", *webhookURL)
+	}
+	fmt.Fprintf(out, "webhook key: %s\n", emu.WebhookKey())
+	fmt.Fprintf(out, "rate limit: %s\n", rl)
+	fmt.Fprintf(out, "faults: %s\n", fc)
+
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	env.Logger.Info("xero emulator serving", "addr", ln.Addr().String())
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
