@@ -1,0 +1,308 @@
+package xero
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Pacing configures how the client keeps under Xero's rate limits. Xero
+// does not say when a minute window resets, only how many calls are left
+// in it (X-MinLimit-Remaining), so the client keeps its own window: it
+// opens at the first response of a minute (never earlier than Xero's, which
+// opens when Xero receives that call) and restarts when the remaining count
+// jumps back up. When the budget runs low the remaining calls are spread over
+// the rest of the window; when it is spent, calls wait for the next window.
+type Pacing struct {
+	// Off disables pacing (the in-flight cap too).
+	Off bool
+	// Minute is the length of a minute window; time.Minute unless a test
+	// runs the emulator at a time scale (emukit.RateLimit.Window).
+	Minute time.Duration
+	// MaxInFlight caps concurrent calls per tenant; Xero allows 5.
+	MaxInFlight int
+	// Spread is the remaining-call count below which calls are spaced out
+	// over the rest of the window rather than sent at once. Default 10.
+	Spread int
+}
+
+func (p Pacing) withDefaults() Pacing {
+	if p.Minute <= 0 {
+		p.Minute = time.Minute
+	}
+	if p.MaxInFlight <= 0 {
+		p.MaxInFlight = 5
+	}
+	if p.Spread <= 0 {
+		p.Spread = 10
+	}
+	return p
+}
+
+// Budget is what the client last learned of a tenant's limits.
+type Budget struct {
+	MinuteRemaining    int // -1 when unknown
+	DayRemaining       int // -1 when unknown
+	AppMinuteRemaining int // -1 when unknown
+	// BlockedUntil is set after a 429: calls before it fail locally.
+	BlockedUntil time.Time
+}
+
+// pacer holds the pacing state of every tenant of one App, and the app-wide
+// minute budget.
+type pacer struct {
+	cfg Pacing
+	now func() time.Time
+
+	mu      sync.Mutex
+	tenants map[string]*tenantPace
+	app     window
+}
+
+type tenantPace struct {
+	sem          chan struct{}
+	minute       window
+	day          int
+	blockedUntil time.Time
+	blockProblem string
+}
+
+// window is one fixed-window budget seen through response headers.
+type window struct {
+	gen      uint64    // bumped when the window restarts; stale responses are ignored
+	start    time.Time // zero until the first response of the window
+	reported int       // last remaining count Xero reported, -1 unknown
+	est      int       // calls we believe are left, after calls started since
+	next     time.Time // earliest start of the next call when spreading
+	inflight int
+}
+
+func newPacer(cfg Pacing, now func() time.Time) *pacer {
+	return &pacer{cfg: cfg.withDefaults(), now: now, tenants: make(map[string]*tenantPace),
+		app: window{reported: -1, est: -1}}
+}
+
+func (p *pacer) tenant(key string) *tenantPace {
+	t := p.tenants[key]
+	if t == nil {
+		t = &tenantPace{sem: make(chan struct{}, p.cfg.MaxInFlight), minute: window{reported: -1, est: -1}, day: -1}
+		p.tenants[key] = t
+	}
+	return t
+}
+
+// ticket is one call's place in the pacing state.
+type ticket struct {
+	p        *pacer
+	t        *tenantPace // nil for tenantless calls
+	tgen     uint64
+	agen     uint64
+	released bool
+}
+
+// acquire waits until a call for tenant (key "" is tenantless) may start.
+func (p *pacer) acquire(ctx context.Context, op, key string, tenanted bool) (*ticket, error) {
+	tk := &ticket{p: p}
+	if p.cfg.Off {
+		// No waiting, but the headers are still read for Budget.
+		p.mu.Lock()
+		p.app.inflight++
+		tk.agen = p.app.gen
+		if tenanted {
+			tk.t = p.tenant(key)
+			tk.t.minute.inflight++
+			tk.tgen = tk.t.minute.gen
+		}
+		p.mu.Unlock()
+		tk.released = true
+		return tk, nil
+	}
+	if tenanted {
+		p.mu.Lock()
+		tp := p.tenant(key)
+		p.mu.Unlock()
+		select {
+		case tp.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		tk.t = tp
+	}
+	for {
+		p.mu.Lock()
+		now := p.now()
+		if tk.t != nil && now.Before(tk.t.blockedUntil) {
+			wait, problem := tk.t.blockedUntil.Sub(now), tk.t.blockProblem
+			p.mu.Unlock()
+			tk.releaseSem()
+			return nil, &RateLimitError{Op: op, RetryAfter: wait, Problem: problem, Local: true}
+		}
+		wait := p.app.delay(now, p.cfg)
+		if tk.t != nil {
+			wait = max(wait, tk.t.minute.delay(now, p.cfg))
+		}
+		if wait <= 0 {
+			p.app.take(now, p.cfg)
+			tk.agen = p.app.gen
+			if tk.t != nil {
+				tk.t.minute.take(now, p.cfg)
+				tk.tgen = tk.t.minute.gen
+			}
+			p.mu.Unlock()
+			return tk, nil
+		}
+		p.mu.Unlock()
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			tk.releaseSem()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// delay says how long the next call must wait; zero means go.
+func (w *window) delay(now time.Time, cfg Pacing) time.Duration {
+	if w.start.IsZero() || w.est < 0 {
+		return 0 // nothing known: Xero's window is fresh or we have not heard yet
+	}
+	end := w.start.Add(cfg.Minute)
+	if !now.Before(end) {
+		// Our window is over, so Xero's (which began no later) is too.
+		w.reset()
+		return 0
+	}
+	if w.est <= 0 {
+		return end.Sub(now)
+	}
+	if w.est <= cfg.Spread && now.Before(w.next) {
+		return w.next.Sub(now)
+	}
+	return 0
+}
+
+// take records the start of a call.
+func (w *window) take(now time.Time, cfg Pacing) {
+	w.inflight++
+	if w.est < 0 || w.start.IsZero() {
+		return
+	}
+	w.est--
+	if w.est < cfg.Spread && w.est > 0 {
+		// Spread what is left evenly over the rest of the window.
+		w.next = now.Add(w.start.Add(cfg.Minute).Sub(now) / time.Duration(w.est+1))
+	}
+}
+
+func (w *window) reset() {
+	w.gen++
+	w.start = time.Time{}
+	w.reported, w.est = -1, -1
+	w.next = time.Time{}
+}
+
+// observe folds a response's remaining count into the window.
+func (w *window) observe(now time.Time, gen uint64, remaining int, cfg Pacing) {
+	w.inflight--
+	if remaining < 0 || gen != w.gen {
+		return // no header, or the call belonged to a window that is over
+	}
+	switch {
+	case w.start.IsZero():
+		w.start = now
+	case w.reported >= 0 && remaining > w.reported+cfg.MaxInFlight:
+		// Xero's window restarted before ours: follow it. (Responses of
+		// concurrent calls can arrive out of order, so a small rise is noise.)
+		w.gen++
+		w.start = now
+		w.est = -1
+		w.next = time.Time{}
+	}
+	w.reported = remaining
+	// Calls still in flight may not be counted in remaining yet.
+	if est := remaining - w.inflight; w.est < 0 || est < w.est {
+		w.est = est
+	}
+}
+
+func (t *ticket) releaseSem() {
+	if t.t != nil && !t.released {
+		t.released = true
+		<-t.t.sem
+	}
+}
+
+// done records the response (nil when the call failed without one) and
+// frees the call's slot.
+func (t *ticket) done(resp *http.Response, op string) {
+	p := t.p
+	p.mu.Lock()
+	now := p.now()
+	h := http.Header{}
+	if resp != nil {
+		h = resp.Header
+	}
+	p.app.observe(now, t.agen, headerInt(h, "X-AppMinLimit-Remaining"), p.cfg)
+	if t.t != nil {
+		t.t.minute.observe(now, t.tgen, headerInt(h, "X-MinLimit-Remaining"), p.cfg)
+		if d := headerInt(h, "X-DayLimit-Remaining"); d >= 0 {
+			t.t.day = d
+		}
+		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+			ra := retryAfter(h, now)
+			problem := rateProblem(h)
+			if ra > 0 && problem != "concurrent" {
+				t.t.blockedUntil = now.Add(ra)
+				t.t.blockProblem = problem
+			}
+		}
+	}
+	p.mu.Unlock()
+	t.releaseSem()
+}
+
+// budget reports what is known of a tenant's limits.
+func (p *pacer) budget(key string) Budget {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := Budget{MinuteRemaining: -1, DayRemaining: -1, AppMinuteRemaining: p.app.reported}
+	if t := p.tenants[key]; t != nil {
+		b.MinuteRemaining = t.minute.reported
+		b.DayRemaining = t.day
+		if p.now().Before(t.blockedUntil) {
+			b.BlockedUntil = t.blockedUntil
+		}
+	}
+	return b
+}
+
+func headerInt(h http.Header, name string) int {
+	v := h.Get(name)
+	if v == "" {
+		return -1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
