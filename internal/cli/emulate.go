@@ -10,6 +10,8 @@ import (
 func emulators() []command {
 	return []command{
 		// Filled in as each emulator lands: {"xero", ...}, {"shipstation", ...}.
+		{"xero", "Xero: OAuth2, connections, invoices, contacts, payments, history notes, tracking, webhooks", runEmulateXero},
+		{"shipstation", "ShipStation V1 API: orders, labels, shipments, stores, webhooks", runEmulateShipStation},
 	}
 }
 
