@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Decision is what the export did with an invoice the last time it looked.
+type Decision string
+
+// Decisions the worker records. The column is free text, so the worker may
+// add more; these are the ones the UI knows.
+const (
+	DecisionExported  Decision = "exported"  // an order was created or updated
+	DecisionUnchanged Decision = "unchanged" // the content hash matched: nothing sent
+	DecisionSkipped   Decision = "skipped"   // not eligible; Reason says why
+	DecisionCancelled Decision = "cancelled" // voided or deleted in Xero; order cancelled
+	DecisionFailed    Decision = "failed"    // an error a person must fix; Reason says how
+	DecisionAlert     Decision = "alert"     // needs attention (e.g. voided after shipping)
+)
+
+// InvoiceLink ties a Xero invoice to its ShipStation order and remembers
+// the last decision about it.
+type InvoiceLink struct {
+	AccountID     int64
+	InvoiceID     string // Xero InvoiceID
+	InvoiceNumber string
+	OrderKey      string // ShipStation orderKey (derived from tenant and InvoiceID)
+	OrderID       int64  // ShipStation orderId; 0 until an order exists
+	OrderStatus   string // as last known: awaiting_shipment, shipped, cancelled, ...
+	Decision      Decision
+	Reason        string // for a person: why skipped or failed, and what to do
+	ContentHash   string // hash of what was last sent, to skip unchanged invoices
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+const linkColumns = `account_id, invoice_id, invoice_number, order_key, order_id, order_status,
+	decision, reason, content_hash, created_at, updated_at`
+
+func scanLink(r row) (InvoiceLink, error) {
+	var l InvoiceLink
+	var decision string
+	err := r.Scan(&l.AccountID, &l.InvoiceID, &l.InvoiceNumber, &l.OrderKey, &l.OrderID, &l.OrderStatus,
+		&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt})
+	l.Decision = Decision(decision)
+	return l, err
+}
+
+// UpsertInvoiceLink creates or replaces the link of (AccountID, InvoiceID)
+// with every field of l; UpdatedAt is set to now, CreatedAt kept.
+func (q *Queries) UpsertInvoiceLink(ctx context.Context, l InvoiceLink) error {
+	if l.AccountID == 0 || strings.TrimSpace(l.InvoiceID) == "" {
+		return errors.New("store: upsert invoice link: account and invoice id are required")
+	}
+	now := q.t(q.now())
+	_, err := q.w.exec(ctx, `INSERT INTO invoice_link (`+linkColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+		ON CONFLICT (account_id, invoice_id) DO UPDATE SET
+		invoice_number = excluded.invoice_number, order_key = excluded.order_key,
+		order_id = excluded.order_id, order_status = excluded.order_status,
+		decision = excluded.decision, reason = excluded.reason,
+		content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
+		l.AccountID, l.InvoiceID, l.InvoiceNumber, l.OrderKey, l.OrderID, l.OrderStatus,
+		string(l.Decision), l.Reason, l.ContentHash, now)
+	if err != nil {
+		return fmt.Errorf("store: upsert invoice link %s: %w", l.InvoiceID, err)
+	}
+	return nil
+}
+
+// InvoiceLink returns the link of one invoice, or ErrNotFound.
+func (q *Queries) InvoiceLink(ctx context.Context, accountID int64, invoiceID string) (InvoiceLink, error) {
+	l, err := scanLink(q.r.queryRow(ctx, "SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND invoice_id = $2",
+		accountID, invoiceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return InvoiceLink{}, fmt.Errorf("store: invoice link %s: %w", invoiceID, ErrNotFound)
+	}
+	if err != nil {
+		return InvoiceLink{}, fmt.Errorf("store: invoice link %s: %w", invoiceID, err)
+	}
+	return l, nil
+}
+
+// InvoiceLinkByOrderKey returns the link whose order has orderKey (how a
+// shipment finds its invoice), or ErrNotFound.
+func (q *Queries) InvoiceLinkByOrderKey(ctx context.Context, accountID int64, orderKey string) (InvoiceLink, error) {
+	if orderKey == "" {
+		return InvoiceLink{}, fmt.Errorf("store: invoice link by empty order key: %w", ErrNotFound)
+	}
+	l, err := scanLink(q.r.queryRow(ctx, "SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND order_key = $2 ORDER BY updated_at DESC LIMIT 1",
+		accountID, orderKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return InvoiceLink{}, fmt.Errorf("store: invoice link by order key %s: %w", orderKey, ErrNotFound)
+	}
+	if err != nil {
+		return InvoiceLink{}, fmt.Errorf("store: invoice link by order key %s: %w", orderKey, err)
+	}
+	return l, nil
+}
+
+// InvoiceLinksByNumber returns the links of invoices numbered number
+// (usually one; Xero lets a number be reused after a deletion), newest
+// first.
+func (q *Queries) InvoiceLinksByNumber(ctx context.Context, accountID int64, number string) ([]InvoiceLink, error) {
+	return q.listLinks(ctx, "store: invoice links by number",
+		"SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND invoice_number = $2 ORDER BY updated_at DESC, invoice_id",
+		accountID, number)
+}
+
+// LinkFilter narrows ListInvoiceLinks.
+type LinkFilter struct {
+	Decision Decision // empty: any
+	Limit    int      // 0: 100
+	Offset   int
+}
+
+// ListInvoiceLinks returns an account's links, most recently updated first.
+func (q *Queries) ListInvoiceLinks(ctx context.Context, accountID int64, f LinkFilter) ([]InvoiceLink, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	return q.listLinks(ctx, "store: list invoice links",
+		"SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND ($2 = '' OR decision = $2) ORDER BY updated_at DESC, invoice_id LIMIT $3 OFFSET $4",
+		accountID, string(f.Decision), limit, max(f.Offset, 0))
+}
+
+func (q *Queries) listLinks(ctx context.Context, op, query string, args ...any) ([]InvoiceLink, error) {
+	rs, err := q.r.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer rs.Close()
+	var out []InvoiceLink
+	for rs.Next() {
+		l, err := scanLink(rs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		out = append(out, l)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// CountInvoiceLinks returns how many of an account's invoices carry each
+// decision (for the dashboard).
+func (q *Queries) CountInvoiceLinks(ctx context.Context, accountID int64) (map[Decision]int, error) {
+	rs, err := q.r.query(ctx, "SELECT decision, count(*) FROM invoice_link WHERE account_id = $1 GROUP BY decision", accountID)
+	if err != nil {
+		return nil, fmt.Errorf("store: count invoice links: %w", err)
+	}
+	defer rs.Close()
+	out := map[Decision]int{}
+	for rs.Next() {
+		var d string
+		var n int
+		if err := rs.Scan(&d, &n); err != nil {
+			return nil, fmt.Errorf("store: count invoice links: %w", err)
+		}
+		out[Decision(d)] = n
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: count invoice links: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Settings are an account's choices. They are stored as one JSON document
+// and read over DefaultSettings, so a field added later takes its default
+// for accounts saved before it existed, with no migration.
+type Settings struct {
+	// SyncEnabled is "Sync orders from Xero".
+	SyncEnabled bool `json:"sync_enabled"`
+	// SyncInterval is the period of the scheduled sweep.
+	SyncInterval time.Duration `json:"sync_interval"`
+	// TrackingRuleEnabled limits export to invoices with a line carrying
+	// TrackingOptionName.
+	TrackingRuleEnabled bool   `json:"tracking_rule_enabled"`
+	TrackingOptionName  string `json:"tracking_option_name"`
+	// TrackingCategoryName, when set, requires the option to belong to this
+	// tracking category.
+	TrackingCategoryName string `json:"tracking_category_name,omitempty"`
+	// InvoiceStatuses are the Xero statuses that sync.
+	InvoiceStatuses []string `json:"invoice_statuses"`
+	// ShippingItemCode marks invoice lines that are shipping charges.
+	ShippingItemCode string `json:"shipping_item_code,omitempty"`
+	// ShipStationStoreID is the store orders go to (0: ShipStation's default).
+	ShipStationStoreID int64 `json:"shipstation_store_id,omitempty"`
+	// WriteBackEnabled is "Update tracking and shipping information".
+	WriteBackEnabled bool `json:"write_back_enabled"`
+	// ShippingLine adds the shipping cost as an invoice line on write-back.
+	ShippingLine ShippingLineSettings `json:"shipping_line"`
+	// LogRetentionDays is how long transaction log lines are kept.
+	LogRetentionDays int `json:"log_retention_days"`
+}
+
+// ShippingLineSettings describe the invoice line added for the shipping
+// cost, where Xero lets the invoice be edited.
+type ShippingLineSettings struct {
+	Enabled     bool   `json:"enabled"`
+	ItemCode    string `json:"item_code,omitempty"`
+	AccountCode string `json:"account_code,omitempty"`
+	TaxType     string `json:"tax_type,omitempty"`
+}
+
+// Defaults of Settings.
+const (
+	DefaultSyncInterval       = 5 * time.Minute
+	DefaultTrackingOptionName = "ShipStation"
+	DefaultLogRetentionDays   = 90
+)
+
+// DefaultSettings returns the settings of an account that saved none.
+func DefaultSettings() Settings {
+	return Settings{
+		SyncEnabled:         false,
+		SyncInterval:        DefaultSyncInterval,
+		TrackingRuleEnabled: true,
+		TrackingOptionName:  DefaultTrackingOptionName,
+		InvoiceStatuses:     []string{"AUTHORISED", "PAID"},
+		WriteBackEnabled:    false,
+		LogRetentionDays:    DefaultLogRetentionDays,
+	}
+}
+
+// normalize replaces values that cannot work with their defaults.
+func (s *Settings) normalize() {
+	d := DefaultSettings()
+	if s.SyncInterval <= 0 {
+		s.SyncInterval = d.SyncInterval
+	}
+	if s.TrackingOptionName == "" {
+		s.TrackingOptionName = d.TrackingOptionName
+	}
+	if len(s.InvoiceStatuses) == 0 {
+		s.InvoiceStatuses = d.InvoiceStatuses
+	}
+	if s.LogRetentionDays <= 0 {
+		s.LogRetentionDays = d.LogRetentionDays
+	}
+}
+
+// Settings returns an account's settings: DefaultSettings overlaid with
+// what was saved.
+func (q *Queries) Settings(ctx context.Context, accountID int64) (Settings, error) {
+	var doc string
+	err := q.r.queryRow(ctx, "SELECT settings FROM account_settings WHERE account_id = $1", accountID).Scan(textCol{&doc})
+	s := DefaultSettings()
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, nil
+	}
+	if err != nil {
+		return Settings{}, fmt.Errorf("store: settings of account %d: %w", accountID, err)
+	}
+	// Decoding over the defaults keeps them for keys the document lacks;
+	// the statuses list must start empty, or json would merge into it.
+	s.InvoiceStatuses = nil
+	if err := json.Unmarshal([]byte(doc), &s); err != nil {
+		return Settings{}, fmt.Errorf("store: settings of account %d: %w", accountID, err)
+	}
+	s.normalize()
+	return s, nil
+}
+
+// SaveSettings replaces an account's settings.
+func (q *Queries) SaveSettings(ctx context.Context, accountID int64, s Settings) error {
+	s.normalize()
+	doc, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("store: save settings: %w", err)
+	}
+	_, err = q.w.exec(ctx, `INSERT INTO account_settings (account_id, settings, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (account_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at`,
+		accountID, string(doc), q.t(q.now()))
+	if err != nil {
+		return fmt.Errorf("store: save settings of account %d: %w", accountID, err)
+	}
+	return nil
+}
