@@ -11,6 +11,11 @@
 // preview an order. Because nothing here reads the world, every rule in
 // doc/mapping.md is a table test.
 //
+// The other direction is DecideWriteBack: a ShipStation label or
+// fulfillment, its invoice link and the invoice give a plan (a History
+// note, a shipping-cost line to add or remove, or a skip with a reason)
+// that the write-back worker carries out and records action by action.
+//
 // Money is handled in whole cents (xero.Cents), never by adding float64s.
 // Text is cut at ShipStation's field limits on rune boundaries, counting
 // UTF-16 code units as ShipStation's .NET back end does, so non-Latin text
