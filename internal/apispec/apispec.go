@@ -67,6 +67,10 @@ type Specs struct {
 	routes   []*operation
 	cov      *coverage
 	table    []Exception // exceptionTable(), built once
+	// exampleKeys holds, per vendor, every object key the vendor's
+	// description uses in its examples: the keys a response may carry
+	// beyond a complete (strictKeys) schema.
+	exampleKeys map[Vendor]map[string]bool
 }
 
 // operation is one documented operation with what routing and validation
@@ -100,6 +104,12 @@ func Load(dir string) (*Specs, error) {
 		return nil, err
 	}
 	if err := s.loadShipStation(filepath.Join(dir, "shipstation", "swagger.yaml")); err != nil {
+		return nil, err
+	}
+	if err := s.addParameters(); err != nil {
+		return nil, err
+	}
+	if err := s.collectExampleKeys(); err != nil {
 		return nil, err
 	}
 	for _, o := range s.ops {

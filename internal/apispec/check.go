@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -61,14 +62,62 @@ type Exchange struct {
 }
 
 // Check validates one exchange and records it in the coverage report. It
-// returns the matched operation (zero if none) and every violation.
+// returns the matched operation (zero if none) and every violation. It is
+// the client-side rule: every request must conform, whatever the answer.
 func (s *Specs) Check(ctx context.Context, ex Exchange) (Op, []Violation) {
-	op, vs := s.check(ctx, ex)
+	op, vs := s.check(ctx, ex, false)
 	s.cov.record(op, ex.Request.Method+" "+ex.Request.URL.Path, len(vs))
 	return op, vs
 }
 
-func (s *Specs) check(ctx context.Context, ex Exchange) (Op, []Violation) {
+// CheckServed validates one exchange as a server (an emulator) handled it,
+// and records it in the coverage report. It differs from Check in one rule:
+// a request the server refused (a 4xx status, or an OAuth error redirect)
+// may break the description, since refusing it was the server's job; its
+// request-side
+// violations are dropped, but the refusal itself (status and error body)
+// must still be documented or excepted. A refused request to a path no
+// description documents (404 or 405) is counted as undocumented in the
+// coverage report, not reported. A request the server accepted (any other
+// status) must conform, as with Check: a server that accepts what the
+// description forbids is too lax.
+func (s *Specs) CheckServed(ctx context.Context, ex Exchange) (Op, []Violation) {
+	op, vs := s.check(ctx, ex, true)
+	if refused(ex) {
+		kept := vs[:0]
+		for _, v := range vs {
+			switch {
+			case v.Side == "request":
+			case v.Side == "route" && (ex.Status == http.StatusNotFound || ex.Status == http.StatusMethodNotAllowed):
+			default:
+				kept = append(kept, v)
+			}
+		}
+		vs = kept
+	}
+	s.cov.record(op, ex.Request.Method+" "+ex.Request.URL.Path, len(vs))
+	return op, vs
+}
+
+// refused reports whether the server refused the request as the client's
+// fault: a 4xx status, or an OAuth error redirect (a 3xx whose Location
+// carries error=…, how an authorization endpoint refuses a request once it
+// trusts the redirect_uri, RFC 6749 §4.1.2.1).
+func refused(ex Exchange) bool {
+	if ex.Status >= 400 && ex.Status < 500 {
+		return true
+	}
+	if ex.Status >= 300 && ex.Status < 400 && ex.Header != nil {
+		if u, err := url.Parse(ex.Header.Get("Location")); err == nil && u.Query().Get("error") != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// check validates an exchange; served says whether an emulator served it
+// (the table's Served rows then apply).
+func (s *Specs) check(ctx context.Context, ex Exchange, served bool) (Op, []Violation) {
 	req := ex.Request
 	base := Violation{Method: req.Method, Path: req.URL.Path}
 	o, params, methods := s.find(req.Method, req.URL.Path)
@@ -83,11 +132,11 @@ func (s *Specs) check(ctx context.Context, ex Exchange) (Op, []Violation) {
 		}
 		return Op{}, []Violation{v}
 	}
-	return o.op, s.checkOperation(ctx, o, params, ex)
+	return o.op, s.checkOperation(ctx, o, params, ex, served)
 }
 
 // checkOperation validates an exchange against one operation.
-func (s *Specs) checkOperation(ctx context.Context, o *operation, params map[string]string, ex Exchange) []Violation {
+func (s *Specs) checkOperation(ctx context.Context, o *operation, params map[string]string, ex Exchange, served bool) []Violation {
 	req := ex.Request
 	base := Violation{Op: o.op, Method: req.Method, Path: req.URL.Path}
 	r := req.Clone(ctx)
@@ -104,7 +153,7 @@ func (s *Specs) checkOperation(ctx context.Context, o *operation, params map[str
 	vs = append(vs, convert(base, "request", err)...)
 	for _, e := range s.table {
 		if e.require != nil && e.appliesTo(o.op, isSupplement(o.oper)) {
-			if err := e.require(req); err != nil {
+			if err := e.require(req, ex.RequestBody); err != nil {
 				v := base
 				v.Side, v.Where, v.kind = "request", strings.TrimPrefix(e.Target, "request "), "addition"
 				v.Problem, v.Expected = err.Error(), e.Allows+" ("+e.Reason+")"
@@ -115,15 +164,15 @@ func (s *Specs) checkOperation(ctx context.Context, o *operation, params map[str
 	vs = append(vs, o.unknownQuery(base, req)...)
 	vs = append(vs, o.unknownBodyKeys(base, ex.RequestBody, req.Header.Get("Content-Type"))...)
 	if ex.Status != 0 {
-		vs = append(vs, s.checkResponse(ctx, o, base, in, ex)...)
+		vs = append(vs, s.checkResponse(ctx, o, base, in, ex, served)...)
 	}
-	return s.excuse(o, vs)
+	return s.excuse(o, req, vs, served)
 }
 
-func (s *Specs) checkResponse(ctx context.Context, o *operation, base Violation, in *openapi3filter.RequestValidationInput, ex Exchange) []Violation {
+func (s *Specs) checkResponse(ctx context.Context, o *operation, base Violation, in *openapi3filter.RequestValidationInput, ex Exchange, served bool) []Violation {
 	resps := o.oper.Responses
 	if resps.Status(ex.Status) == nil && resps.Default() == nil {
-		e, ok := s.statusException(o.op, isSupplement(o.oper), ex.Status)
+		e, ok := s.statusException(o.op, isSupplement(o.oper), ex.Status, ex.Request, served)
 		if !ok {
 			v := base
 			v.Side, v.Where, v.kind = "response", "status", "status"
@@ -144,12 +193,15 @@ func (s *Specs) checkResponse(ctx context.Context, o *operation, base Violation,
 	vs := convert(base, "response", openapi3filter.ValidateResponse(ctx, rin))
 	// Near-miss keys: a response key that differs from a documented key
 	// only in letter case is a renamed field, whatever the description
-	// says about extra keys.
+	// says about extra keys. Xero's schemas are complete (strictKeys): a
+	// key neither in the schema nor anywhere in the description's own
+	// examples (which carry DateString, the envelope's Id and the like)
+	// is a renamed or invented field.
 	if rr := resps.Status(ex.Status); rr != nil && rr.Value != nil {
 		if mt := rr.Value.Content.Get(ex.Header.Get("Content-Type")); mt != nil && mt.Schema != nil {
 			var doc any
 			if json.Unmarshal(ex.ResponseBody, &doc) == nil {
-				vs = append(vs, keyIssues(base, "response", mt.Schema.Value, doc, "", false)...)
+				vs = append(vs, keyIssues(base, "response", mt.Schema.Value, doc, "", o.strictKeys, s.exampleKeys[o.op.Vendor])...)
 			}
 		}
 	}
@@ -207,23 +259,30 @@ func documentedStatuses(oper *openapi3.Operation) []string {
 	return out
 }
 
-// excuse drops the violations a KindFormat row of the table accepts (the
-// value passes the row's alternative check) and names the row in the
-// violations it does not accept.
-func (s *Specs) excuse(o *operation, vs []Violation) []Violation {
+// excuse drops the violations the table accepts: a KindFormat row's
+// (the value passes the row's alternative check; other values get the row
+// named in their expectation) and a KindOptional row's (a missing required
+// parameter, when the request carries a Bearer token). Served rows apply
+// only when served is set.
+func (s *Specs) excuse(o *operation, req *http.Request, vs []Violation, served bool) []Violation {
 	out := vs[:0]
 	for _, v := range vs {
 		keep := true
-		if v.kind == "format" {
-			for _, e := range s.table {
-				if e.Kind != KindFormat || !e.appliesTo(o.op, isSupplement(o.oper)) || !targetMatches(e.Target, v.Side+" "+v.Where) {
-					continue
-				}
+		for _, e := range s.table {
+			if (e.Served && !served) || !e.appliesTo(o.op, isSupplement(o.oper)) || !targetMatches(e.Target, v.Side+" "+v.Where) {
+				continue
+			}
+			switch {
+			case e.Kind == KindFormat && v.kind == "format":
 				str, _ := v.value.(string)
 				if e.accept(str) == nil {
 					keep = false
 				} else {
 					v.Expected += " or, by exception, " + e.Allows
+				}
+			case e.Kind == KindOptional && v.kind == "missing":
+				if strings.HasPrefix(req.Header.Get("Authorization"), "Bearer ") {
+					keep = false
 				}
 			}
 		}
@@ -259,6 +318,10 @@ func convert(base Violation, side string, err error) []Violation {
 				w = e.Parameter.In + " " + e.Parameter.Name
 			case e.RequestBody != nil:
 				w = "body"
+			}
+			if errors.Is(e.Err, openapi3filter.ErrInvalidRequired) {
+				add(w, e.Error(), "required", "missing", nil)
+				return
 			}
 			switch e.Err.(type) {
 			case nil:
@@ -488,13 +551,14 @@ func (o *operation) unknownBodyKeys(base Violation, body []byte, contentType str
 	if json.Unmarshal(body, &doc) != nil {
 		return nil // ValidateRequest reports it
 	}
-	return keyIssues(base, "request", mt.Schema.Value, doc, "", o.strictKeys)
+	return keyIssues(base, "request", mt.Schema.Value, doc, "", o.strictKeys, nil)
 }
 
 // keyIssues walks a JSON value along its schema and reports object keys
-// the schema does not document: all of them when strict, otherwise only
-// those matching a documented key in another letter case.
-func keyIssues(base Violation, side string, s *openapi3.Schema, v any, ptr string, strict bool) []Violation {
+// the schema does not document: all of them when strict (except the keys
+// in allow), otherwise only those matching a documented key in another
+// letter case.
+func keyIssues(base Violation, side string, s *openapi3.Schema, v any, ptr string, strict bool, allow map[string]bool) []Violation {
 	if s == nil {
 		return nil
 	}
@@ -504,19 +568,17 @@ func keyIssues(base Violation, side string, s *openapi3.Schema, v any, ptr strin
 		if len(s.Properties) == 0 {
 			if ap := s.AdditionalProperties.Schema; ap != nil {
 				for k, e := range x {
-					out = append(out, keyIssues(base, side, ap.Value, e, ptr+"/"+k, strict)...)
+					out = append(out, keyIssues(base, side, ap.Value, e, ptr+"/"+k, strict, allow)...)
 				}
 			}
-			return out
+			break
 		}
-		keys := make([]string, 0, len(x))
+		// Map order: the caller's violations are sorted by location
+		// below, and sorting every object's keys would cost more than
+		// the check (pages of 1,000 invoices).
 		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
 			if p, ok := s.Properties[k]; ok {
-				out = append(out, keyIssues(base, side, p.Value, x[k], ptr+"/"+k, strict)...)
+				out = append(out, keyIssues(base, side, p.Value, x[k], ptr+"/"+k, strict, allow)...)
 				continue
 			}
 			near := ""
@@ -525,7 +587,7 @@ func keyIssues(base Violation, side string, s *openapi3.Schema, v any, ptr strin
 					near = name
 				}
 			}
-			if near == "" && !strict {
+			if near == "" && (!strict || allow[k]) {
 				continue
 			}
 			vi := base
@@ -542,9 +604,12 @@ func keyIssues(base Violation, side string, s *openapi3.Schema, v any, ptr strin
 	case []any:
 		if s.Items != nil {
 			for i, e := range x {
-				out = append(out, keyIssues(base, side, s.Items.Value, e, ptr+"/"+strconv.Itoa(i), strict)...)
+				out = append(out, keyIssues(base, side, s.Items.Value, e, ptr+"/"+strconv.Itoa(i), strict, allow)...)
 			}
 		}
+	}
+	if len(out) > 1 {
+		sort.SliceStable(out, func(a, b int) bool { return out[a].Where < out[b].Where })
 	}
 	return out
 }

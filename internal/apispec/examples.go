@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -136,7 +137,136 @@ func (s *Specs) CheckWebhook(ctx context.Context, op Op, body []byte) []Violatio
 		return []Violation{{Op: op, Side: "request", Where: "webhook", Problem: err.Error()}}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	vs := s.checkOperation(ctx, o, nil, Exchange{Request: req, RequestBody: body})
+	vs := s.checkOperation(ctx, o, nil, Exchange{Request: req, RequestBody: body}, false)
 	s.cov.record(op, "POST webhook "+o.template, len(vs))
 	return vs
+}
+
+// LostKeys compares a documented example body with what a client made of
+// it (the decoded value, encoded again as JSON) and returns the JSON
+// pointers of the example's keys that carry a value (anything but null,
+// "", 0, false, {} and []) and are missing from decoded: what decoding
+// lost. Arrays are compared element by element. ignore lists pointers the
+// client drops on purpose; "*" matches one segment
+// ("/Invoices/*/DateString"). Values are not compared: clients may
+// normalise them (dates, numbers).
+func LostKeys(example, decoded []byte, ignore ...string) ([]string, error) {
+	var ex, dec any
+	if err := json.Unmarshal(example, &ex); err != nil {
+		return nil, fmt.Errorf("apispec: lost keys: example: %w", err)
+	}
+	if err := json.Unmarshal(decoded, &dec); err != nil {
+		return nil, fmt.Errorf("apispec: lost keys: decoded: %w", err)
+	}
+	var lost []string
+	var walk func(ptr string, e, d any)
+	walk = func(ptr string, e, d any) {
+		switch ev := e.(type) {
+		case map[string]any:
+			dv, _ := d.(map[string]any)
+			keys := make([]string, 0, len(ev))
+			for k := range ev {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				p := ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
+				if isEmptyJSON(ev[k]) || ignored(p, ignore) {
+					continue
+				}
+				sub, ok := dv[k]
+				if !ok {
+					lost = append(lost, p)
+					continue
+				}
+				walk(p, ev[k], sub)
+			}
+		case []any:
+			dv, _ := d.([]any)
+			for i, x := range ev {
+				p := ptr + "/" + strconv.Itoa(i)
+				if isEmptyJSON(x) || ignored(p, ignore) {
+					continue
+				}
+				if i >= len(dv) {
+					lost = append(lost, p)
+					continue
+				}
+				walk(p, x, dv[i])
+			}
+		}
+	}
+	walk("", ex, dec)
+	return lost, nil
+}
+
+func ignored(ptr string, patterns []string) bool {
+	for _, pat := range patterns {
+		if targetMatches(pat, ptr) {
+			return true
+		}
+	}
+	return false
+}
+
+// isEmptyJSON reports whether a decoded JSON value carries nothing a client
+// could lose: null, "", 0, false, {} or [].
+func isEmptyJSON(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case float64:
+		return x == 0
+	case bool:
+		return !x
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// collectExampleKeys records every object key of the Xero descriptions'
+// examples (request and response bodies of every operation), for the
+// strict response key check.
+func (s *Specs) collectExampleKeys() error {
+	s.exampleKeys = map[Vendor]map[string]bool{Xero: {}}
+	keys := s.exampleKeys[Xero]
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				keys[k] = true
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for op := range s.ops {
+		if op.Vendor != Xero {
+			continue
+		}
+		ex, err := Examples(s, op.Vendor, op.ID)
+		if err != nil {
+			return err
+		}
+		bodies := ex.Requests
+		for _, list := range ex.Responses {
+			bodies = append(bodies, list...)
+		}
+		for _, b := range bodies {
+			var v any
+			if json.Unmarshal(b.Body, &v) == nil {
+				walk(v)
+			}
+		}
+	}
+	return nil
 }

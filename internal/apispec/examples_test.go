@@ -3,6 +3,7 @@ package apispec
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -163,5 +164,37 @@ func TestCheckWebhook(t *testing.T) {
 			}
 			assertMessages(t, msgs, tc.want)
 		})
+	}
+}
+
+func TestLostKeys(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, example, decoded string
+		ignore                 []string
+		want                   []string
+	}{
+		{"all kept", `{"A":1,"B":{"C":"x"}}`, `{"A":1,"B":{"C":"y"}}`, nil, nil},
+		{"top-level key lost", `{"A":1,"B":2}`, `{"A":1}`, nil, []string{"/B"}},
+		{"nested key lost in an array", `{"L":[{"A":1},{"A":2,"B":3}]}`, `{"L":[{"A":1},{"A":2}]}`, nil, []string{"/L/1/B"}},
+		{"empty values carry nothing", `{"A":"","B":0,"C":null,"D":[],"E":{},"F":false}`, `{}`, nil, nil},
+		{"ignored with a wildcard", `{"L":[{"S":"x"},{"S":"y"}]}`, `{"L":[{},{}]}`, []string{"/L/*/S"}, nil},
+		{"shorter array", `{"L":[1,2]}`, `{"L":[1]}`, nil, []string{"/L/1"}},
+		{"value where an object was", `{"A":{"B":1}}`, `{"A":"x"}`, nil, []string{"/A/B"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := LostKeys([]byte(tc.example), []byte(tc.decoded), tc.ignore...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("lost %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if _, err := LostKeys([]byte(`{`), []byte(`{}`)); err == nil {
+		t.Error("malformed example accepted")
 	}
 }

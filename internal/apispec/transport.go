@@ -3,6 +3,7 @@ package apispec
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,7 +55,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(out)
 	ex := Exchange{Request: req, RequestBody: body}
 	if err != nil {
-		report(req.Context(), t.tb, t.specs, ex)
+		report(req.Context(), t.tb, t.specs.Check, ex)
 		return nil, err
 	}
 	rb, rerr := io.ReadAll(resp.Body)
@@ -64,33 +65,49 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("apispec: read response body: %w", rerr)
 	}
 	ex.Status, ex.Header, ex.ResponseBody = resp.StatusCode, resp.Header, rb
-	report(req.Context(), t.tb, t.specs, ex)
+	report(req.Context(), t.tb, t.specs.Check, ex)
 	return resp, nil
 }
 
-// report checks one exchange and fails tb once per violation.
-func report(ctx context.Context, tb testing.TB, specs *Specs, ex Exchange) {
-	_, vs := specs.Check(context.WithoutCancel(ctx), ex)
+// report checks one exchange with check (Specs.Check or
+// Specs.CheckServed) and fails tb once per violation.
+func report(ctx context.Context, tb testing.TB, check func(context.Context, Exchange) (Op, []Violation), ex Exchange) {
+	_, vs := check(context.WithoutCancel(ctx), ex)
 	for _, v := range vs {
 		tb.Errorf("apispec: %s", v)
 	}
 }
 
 // Middleware wraps a server's handler: every request it receives and every
-// response it writes are validated, and each violation fails tb. An
-// emulator's test helper can wrap its handler with it so that every test
-// talking to the emulator checks the emulator's side of the conversation.
+// response it writes are validated (Specs.CheckServed: a request the
+// server refuses with a 4xx may break the description, the refusal must
+// not), and each violation fails tb. The emulators' test helpers
+// (xeroemutest, shipstationemutest) wrap their handler with it so that
+// every test talking to an emulator checks both sides of the conversation.
 // Streaming is not supported: the response is also buffered for checking.
 func Middleware(tb testing.TB, specs *Specs, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		_ = r.Body.Close()
-		if err != nil {
-			tb.Errorf("apispec: read request body: %v", err)
+		// The handler reads the body as it arrives (an emulator may hold a
+		// concurrency slot while a slow body streams in); a tee keeps a
+		// copy. Whatever the handler left unread is read when it starts
+		// its answer (the moment net/http would discard it) or when it
+		// returns, so that the whole body is validated.
+		in := &teeBody{r: r.Body}
+		r.Body = in
+		drain := func() {
+			if in.err == nil {
+				_, _ = io.Copy(io.Discard, in)
+			}
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{ResponseWriter: w, beforeHeader: drain}
 		h.ServeHTTP(rec, r)
+		drain()
+		if in.err != nil && !errors.Is(in.err, io.EOF) {
+			// The client broke off mid-body: there is no complete
+			// exchange to judge, and the test that did it sees the error
+			// on its side.
+			return
+		}
 		status := rec.status
 		if status == 0 {
 			status = http.StatusOK
@@ -99,9 +116,36 @@ func Middleware(tb testing.TB, specs *Specs, h http.Handler) http.Handler {
 		if header == nil {
 			header = w.Header().Clone()
 		}
-		report(r.Context(), tb, specs, Exchange{Request: r, RequestBody: body, Status: status, Header: header, ResponseBody: rec.body.Bytes()})
+		req := r.Clone(r.Context())
+		req.Body = http.NoBody
+		report(r.Context(), tb, specs.CheckServed, Exchange{Request: req, RequestBody: in.buf.Bytes(), Status: status, Header: header, ResponseBody: rec.body.Bytes()})
 	})
 }
+
+// teeBody keeps a copy of a request body as it is read, and the first
+// error reading it.
+type teeBody struct {
+	r   io.ReadCloser
+	buf bytes.Buffer
+	err error
+}
+
+// Read reads from the body, keeping a copy.
+func (t *teeBody) Read(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	n, err := t.r.Read(p)
+	t.buf.Write(p[:n])
+	if err != nil {
+		t.err = err
+	}
+	return n, err
+}
+
+// Close does nothing: the middleware still reads what the handler left,
+// and the server closes the real body after the handler returns.
+func (t *teeBody) Close() error { return nil }
 
 // recorder passes a response through while keeping a copy of its status,
 // headers (as sent) and body.
@@ -110,11 +154,16 @@ type recorder struct {
 	status int
 	header http.Header
 	body   bytes.Buffer
+	// beforeHeader runs once, before the status line goes out.
+	beforeHeader func()
 }
 
 // WriteHeader keeps the status and the headers as they are sent.
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
+		if r.beforeHeader != nil {
+			r.beforeHeader()
+		}
 		r.status = code
 		r.header = r.ResponseWriter.Header().Clone()
 	}

@@ -79,9 +79,13 @@ func TestTransportXero(t *testing.T) {
 		{name: "bad request body: date format", call: call{method: "PUT", path: "/api.xro/2.0/Invoices", body: replace(t, putBody, `"2019-03-11"`, `"11/03/2019"`)},
 			reply: fakeReply{body: goodInvoices},
 			want:  [][]string{{"request body /Invoices/0/Date", "YYYY-MM-DD"}}},
-		{name: "missing tenant header", call: call{method: "GET", path: "/api.xro/2.0/Invoices?page=1", header: map[string]string{"xero-tenant-id": ""}},
+		// A custom connection's call needs no tenant header (exception
+		// table); without a Bearer token the header is required again.
+		{name: "missing tenant header with a token", call: call{method: "GET", path: "/api.xro/2.0/Invoices?page=1", header: map[string]string{"xero-tenant-id": ""}},
+			reply: fakeReply{body: goodInvoices}},
+		{name: "missing tenant header", call: call{method: "GET", path: "/api.xro/2.0/Invoices?page=1", header: map[string]string{"xero-tenant-id": "", "Authorization": ""}},
 			reply: fakeReply{body: goodInvoices},
-			want:  [][]string{{"xero:getInvoices", "request header xero-tenant-id"}}},
+			want:  [][]string{{"xero:getInvoices", "request header xero-tenant-id", "required"}, {"xero:getInvoices", "request header Authorization"}}},
 		{name: "missing bearer token", call: call{method: "GET", path: "/api.xro/2.0/Invoices?page=1", header: map[string]string{"Authorization": ""}},
 			reply: fakeReply{body: goodInvoices},
 			want:  [][]string{{"xero:getInvoices", "request header Authorization", "Bearer"}}},

@@ -40,10 +40,13 @@ func (s *Specs) loadXero(dir string) error {
 		markMSDates(doc)
 		s.docs[f.name] = doc
 	}
+	if err := s.addSupplements(Xero, docAccounting, s.docs[docAccounting]); err != nil {
+		return err
+	}
 	if err := s.addXeroOps(s.docs[docAccounting], false); err != nil {
 		return err
 	}
-	if err := s.addSupplements(Xero, s.docs[docIdentity]); err != nil {
+	if err := s.addSupplements(Xero, docIdentity, s.docs[docIdentity]); err != nil {
 		return err
 	}
 	if err := s.addXeroOps(s.docs[docIdentity], true); err != nil {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/apispec"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/testenv"
 )
@@ -51,6 +52,8 @@ func newFixtureServer(t *testing.T, handler func(w http.ResponseWriter, r *http.
 		fs.mu.Lock()
 		fs.reqs = append(fs.reqs, seen{r.Method, r.URL.Path, r.URL.Query(), body, r.Header.Clone()})
 		fs.mu.Unlock()
+		// ShipStation answers JSON; a handler may say otherwise.
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		handler(w, r, body)
 	}))
 	t.Cleanup(fs.Close)
@@ -109,6 +112,11 @@ func newClient(t *testing.T, baseURL string, mod ...func(*shipstation.Config)) (
 		APIKey:    testKey,
 		APISecret: testSecret,
 		Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// Every request the client sends to a fixture server is validated
+		// against ShipStation's description, and so is the fixture's
+		// answer (see unvalidated for the tests whose fixture breaks it on
+		// purpose).
+		HTTPClient: &http.Client{Transport: apispec.NewTransport(t, apispec.Shared(t), nil)},
 	}
 	for _, m := range mod {
 		m(&cfg)
@@ -124,6 +132,13 @@ func newClient(t *testing.T, baseURL string, mod ...func(*shipstation.Config)) (
 	})
 	return c, logs
 }
+
+// unvalidated is a newClient option for the few tests whose fixture
+// answers break ShipStation's description on purpose (statuses it does not
+// document, malformed JSON, a 429 without its headers, redirects) to
+// exercise the client's error handling: their exchanges go out without
+// apispec's transport. Every other fixture test validates both sides.
+func unvalidated(c *shipstation.Config) { c.HTTPClient = nil }
 
 func mustUTC(s string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -639,7 +654,10 @@ func TestStoresCarriersWebhooksLabelsDecode(t *testing.T) {
 		t.Errorf("webhooks = %+v", hooks)
 	}
 
-	label, err := c.CreateLabelForOrder(ctx, shipstation.LabelRequest{OrderID: 1, CarrierCode: "fedex", ServiceCode: "fedex_2day", TestLabel: true})
+	// shipDate and confirmation are required by the description's field
+	// table; the client sends null for them when unset.
+	label, err := c.CreateLabelForOrder(ctx, shipstation.LabelRequest{OrderID: 1, CarrierCode: "fedex", ServiceCode: "fedex_2day", TestLabel: true,
+		Confirmation: "none", ShipDate: shipstation.Date{Year: 2026, Month: time.July, Day: 14}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -719,7 +737,7 @@ func TestErrorsAreTyped(t *testing.T) {
 				w.WriteHeader(tt.status)
 				_, _ = io.WriteString(w, tt.body)
 			})
-			c, _ := newClient(t, srv.URL, func(cfg *shipstation.Config) {
+			c, _ := newClient(t, srv.URL, unvalidated, func(cfg *shipstation.Config) {
 				cfg.Budget = shipstation.NewMemoryBudget(40)
 			})
 			_, err := c.GetOrder(t.Context(), 42)
@@ -762,7 +780,7 @@ func TestMalformedJSON(t *testing.T) {
 			srv := newFixtureServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
 				_, _ = io.WriteString(w, body)
 			})
-			c, _ := newClient(t, srv.URL)
+			c, _ := newClient(t, srv.URL, unvalidated)
 			var err error
 			for _, e := range c.Orders(t.Context(), shipstation.OrderFilter{}) {
 				if e != nil {
@@ -825,7 +843,8 @@ func TestPagingEdgeCases(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := pagedServer(t, tt.n, tt.pages, tt.total)
-			c, _ := newClient(t, srv.URL)
+			// Skeleton orders with only the fields the paging logic reads: unvalidated.
+			c, _ := newClient(t, srv.URL, unvalidated)
 			got := collect(t, c.Orders(t.Context(), shipstation.OrderFilter{PageSize: tt.size}))
 			wantN := tt.n
 			if tt.name == "pages understated" {
@@ -855,7 +874,8 @@ func TestPagingEdgeCases(t *testing.T) {
 func TestPagingStopsWhenCallerBreaks(t *testing.T) {
 	t.Parallel()
 	srv := pagedServer(t, 10, 0, 0)
-	c, _ := newClient(t, srv.URL)
+	// Skeleton orders with only the fields the paging logic reads: unvalidated.
+	c, _ := newClient(t, srv.URL, unvalidated)
 	n := 0
 	for _, err := range c.Orders(t.Context(), shipstation.OrderFilter{PageSize: 2}) {
 		if err != nil {
@@ -885,7 +905,8 @@ func TestFindOrderByNumberIsExact(t *testing.T) {
 		_, _ = io.WriteString(w, `{"orders":[{"orderId":1,"orderNumber":"INV-1"},{"orderId":2,"orderNumber":"INV-10"},
 			{"orderId":3,"orderNumber":"INV-100"},{"orderId":4,"orderNumber":"INV-1"}],"total":4,"page":1,"pages":1}`)
 	})
-	c, _ := newClient(t, srv.URL)
+	// Skeleton orders with only the fields the paging logic reads: unvalidated.
+	c, _ := newClient(t, srv.URL, unvalidated)
 	got, err := c.FindOrderByNumber(t.Context(), "INV-1", shipstation.OrderFilter{StoreID: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -1121,7 +1142,7 @@ func TestRateLimitedRetryOption(t *testing.T) {
 				}
 				_, _ = w.Write(fixture(t, "stores.json"))
 			})
-			c, _ := newClient(t, srv.URL, func(cfg *shipstation.Config) { cfg.RetryRateLimited = retry })
+			c, _ := newClient(t, srv.URL, unvalidated, func(cfg *shipstation.Config) { cfg.RetryRateLimited = retry })
 			_, err := c.Stores(t.Context(), false)
 			if retry {
 				if err != nil || len(srv.requests()) != 2 {
@@ -1182,7 +1203,7 @@ func TestRedirectToOtherHostRefused(t *testing.T) {
 	api := newFixtureServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		http.Redirect(w, r, other.URL+"/stores", http.StatusFound)
 	})
-	c, _ := newClient(t, api.URL)
+	c, _ := newClient(t, api.URL, unvalidated)
 	if _, err := c.Stores(t.Context(), false); err == nil {
 		t.Error("a cross-host redirect was followed")
 	}
@@ -1197,7 +1218,7 @@ func TestRedirectToOtherHostRefused(t *testing.T) {
 		}
 		_, _ = w.Write(fixture(t, "stores.json"))
 	})
-	c2, _ := newClient(t, same.URL)
+	c2, _ := newClient(t, same.URL, unvalidated)
 	if stores, err := c2.Stores(t.Context(), false); err != nil || len(stores) != 2 {
 		t.Errorf("same-host redirect: %d stores, %v", len(stores), err)
 	}

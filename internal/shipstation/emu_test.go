@@ -15,6 +15,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 )
 
 // emuBundle is a client wired to a fresh emulator.
@@ -28,7 +29,7 @@ func setupEmu(t testing.TB, opts shipstationemu.Options, mod ...func(*shipstatio
 	if opts.RateLimit == (emukit.RateLimit{}) {
 		opts.RateLimit = emukit.NoRateLimit
 	}
-	e := shipstationemu.NewServer(t, opts)
+	e := shipstationemutest.NewServer(t, opts)
 	cfg := shipstation.Config{BaseURL: e.URL(), APIKey: e.APIKey(), APISecret: e.APISecret()}
 	for _, m := range mod {
 		m(&cfg)

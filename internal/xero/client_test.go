@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/orderbridge/orderbridge/internal/apispec"
 )
 
 const testTenant = "fe79f7dd-b6d4-4a92-ba7b-538af6289c58"
@@ -74,8 +76,12 @@ func serveFile(t *testing.T, name string) http.HandlerFunc {
 
 func testClient(t *testing.T, url string, mod ...func(*Config)) *Client {
 	t.Helper()
+	// Every request the client sends to a fixture server is validated
+	// against Xero's description, and so is the fixture's answer (see
+	// unvalidated for the tests whose fixture breaks it on purpose).
 	cfg := Config{ClientID: "cid", ClientSecret: "csecret", BaseURL: url, UserAgent: "orderbridge-test",
-		ConcurrentRetryDelay: time.Millisecond}
+		ConcurrentRetryDelay: time.Millisecond,
+		HTTPClient:           &http.Client{Transport: apispec.NewTransport(t, apispec.Shared(t), nil)}}
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -86,14 +92,21 @@ func testClient(t *testing.T, url string, mod ...func(*Config)) *Client {
 	return app.Client(StaticTokens{Tok: &oauth2.Token{AccessToken: "access-1", TokenType: "Bearer"}})
 }
 
+// unvalidated is a testClient option for the few tests whose fixture
+// answers break Xero's description on purpose (error statuses it does not
+// document, XML, malformed JSON, a 429 without Retry-After) to exercise the
+// client's error handling: their exchanges go out without apispec's
+// transport. Every other fixture test validates both sides.
+func unvalidated(c *Config) { c.HTTPClient = nil }
+
 func TestInvoicesFixture(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, serveFile(t, "invoices_page.json"))
 	c := testClient(t, f.URL)
 	since := time.Date(2026, 7, 1, 2, 0, 0, 0, time.FixedZone("", 2*3600))
 	page, err := c.Invoices(context.Background(), testTenant, InvoiceQuery{
-		PageSize: 100, Statuses: []string{"AUTHORISED", "PAID"}, IDs: []string{"a", "b"}, InvoiceNumbers: []string{"INV-1"},
-		ContactIDs: []string{"c1"}, Where: `Type=="ACCREC"`, Order: "UpdatedDateUTC ASC", ModifiedSince: since,
+		PageSize: 100, Statuses: []string{"AUTHORISED", "PAID"}, IDs: []string{"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"}, InvoiceNumbers: []string{"INV-1"},
+		ContactIDs: []string{"66666666-6666-4666-8666-666666666666"}, Where: `Type=="ACCREC"`, Order: "UpdatedDateUTC ASC", ModifiedSince: since,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +116,8 @@ func TestInvoicesFixture(t *testing.T) {
 		t.Fatalf("calls = %d, want 1", len(reqs))
 	}
 	r := reqs[0]
-	wantQuery := map[string]string{"page": "1", "pageSize": "100", "Statuses": "AUTHORISED,PAID", "IDs": "a,b",
-		"InvoiceNumbers": "INV-1", "ContactIDs": "c1", "where": `Type=="ACCREC"`, "order": "UpdatedDateUTC ASC"}
+	wantQuery := map[string]string{"page": "1", "pageSize": "100", "Statuses": "AUTHORISED,PAID", "IDs": "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa,bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb",
+		"InvoiceNumbers": "INV-1", "ContactIDs": "66666666-6666-4666-8666-666666666666", "where": `Type=="ACCREC"`, "order": "UpdatedDateUTC ASC"}
 	if r.Method != "GET" || r.Path != "/api.xro/2.0/Invoices" || fmt.Sprint(r.Query) != fmt.Sprint(wantQuery) {
 		t.Errorf("request = %s %s %v\nwant query %v", r.Method, r.Path, r.Query, wantQuery)
 	}
@@ -253,7 +266,7 @@ func TestSettingsFixtures(t *testing.T) {
 	t.Run("history", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, serveFile(t, "history.json"))
-		recs, err := testClient(t, f.URL).History(ctx, testTenant, "inv-1")
+		recs, err := testClient(t, f.URL).History(ctx, testTenant, "11111111-1111-4111-8111-111111111111")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,7 +274,7 @@ func TestSettingsFixtures(t *testing.T) {
 			!strings.Contains(recs[0].Details, "1Z999AA10123456784") || recs[0].DateUTC.UnixMilli() != 1550899400362 {
 			t.Errorf("history = %+v", recs)
 		}
-		if r := f.requests()[0]; r.Path != "/api.xro/2.0/Invoices/inv-1/History" {
+		if r := f.requests()[0]; r.Path != "/api.xro/2.0/Invoices/11111111-1111-4111-8111-111111111111/History" {
 			t.Errorf("path = %s", r.Path)
 		}
 	})
@@ -302,10 +315,10 @@ func TestSettingsFixtures(t *testing.T) {
 	t.Run("delete connection", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-		if err := testClient(t, f.URL).DeleteConnection(ctx, "conn-1"); err != nil {
+		if err := testClient(t, f.URL).DeleteConnection(ctx, "55555555-5555-4555-8555-555555555555"); err != nil {
 			t.Fatal(err)
 		}
-		if r := f.requests()[0]; r.Method != "DELETE" || r.Path != "/connections/conn-1" {
+		if r := f.requests()[0]; r.Method != "DELETE" || r.Path != "/connections/55555555-5555-4555-8555-555555555555" {
 			t.Errorf("request = %s %s", r.Method, r.Path)
 		}
 	})
@@ -317,30 +330,30 @@ func TestCreatePaymentAndInvoice(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/api.xro/2.0/Payments":
-			fmt.Fprint(w, `{"Payments":[{"PaymentID":"p-1","Amount":10.5,"Date":"/Date(1783987200000+0000)/","Status":"AUTHORISED"}]}`)
+			fmt.Fprint(w, `{"Payments":[{"PaymentID":"44444444-4444-4444-8444-444444444444","Amount":10.5,"Date":"/Date(1783987200000+0000)/","Status":"AUTHORISED"}]}`)
 		default:
-			fmt.Fprint(w, `{"Invoices":[{"InvoiceID":"i-1","InvoiceNumber":"INV-9","Status":"DRAFT"}]}`)
+			fmt.Fprint(w, `{"Invoices":[{"InvoiceID":"22222222-2222-4222-8222-222222222222","InvoiceNumber":"INV-9","Status":"DRAFT"}]}`)
 		}
 	})
 	c := testClient(t, f.URL)
 	ctx := context.Background()
-	p, err := c.CreatePayment(ctx, testTenant, Payment{Invoice: &Invoice{InvoiceID: "i-1"}, Account: &Account{Code: "970"},
+	p, err := c.CreatePayment(ctx, testTenant, Payment{Invoice: &Invoice{InvoiceID: "22222222-2222-4222-8222-222222222222"}, Account: &Account{Code: "970"},
 		Date: NewDate(2026, 7, 14), Amount: 10.5}, "pay-key")
-	if err != nil || p.PaymentID != "p-1" || p.Date != NewDate(2026, 7, 14) {
+	if err != nil || p.PaymentID != "44444444-4444-4444-8444-444444444444" || p.Date != NewDate(2026, 7, 14) {
 		t.Fatalf("payment = %+v, %v", p, err)
 	}
-	inv, err := c.CreateInvoice(ctx, testTenant, Invoice{Type: InvoiceTypeSales, Contact: &Contact{ContactID: "c-1"},
+	inv, err := c.CreateInvoice(ctx, testTenant, Invoice{Type: InvoiceTypeSales, Contact: &Contact{ContactID: "33333333-3333-4333-8333-333333333333"},
 		Date: NewDate(2026, 7, 14), LineItems: []LineItem{{Description: "Widget", Quantity: 1, UnitAmount: 9.95}}}, "")
 	if err != nil || inv.InvoiceNumber != "INV-9" {
 		t.Fatalf("invoice = %+v, %v", inv, err)
 	}
 	reqs := f.requests()
-	wantPay := `{"Payments":[{"Invoice":{"InvoiceID":"i-1"},"Account":{"Code":"970"},"Date":"2026-07-14","Amount":10.5}]}`
+	wantPay := `{"Payments":[{"Invoice":{"InvoiceID":"22222222-2222-4222-8222-222222222222"},"Account":{"Code":"970"},"Date":"2026-07-14","Amount":10.5}]}`
 	if reqs[0].Method != "PUT" || string(reqs[0].Body) != wantPay || reqs[0].Header.Get("Idempotency-Key") != "pay-key" ||
 		reqs[0].Header.Get("Content-Type") != "application/json" {
 		t.Errorf("payment request = %s %s %q", reqs[0].Method, reqs[0].Body, reqs[0].Header.Get("Idempotency-Key"))
 	}
-	wantInv := `{"Invoices":[{"Type":"ACCREC","Contact":{"ContactID":"c-1"},"Date":"2026-07-14","LineItems":[{"Description":"Widget","Quantity":1,"UnitAmount":9.95}]}]}`
+	wantInv := `{"Invoices":[{"Type":"ACCREC","Contact":{"ContactID":"33333333-3333-4333-8333-333333333333"},"Date":"2026-07-14","LineItems":[{"Description":"Widget","Quantity":1,"UnitAmount":9.95}]}]}`
 	if reqs[1].Method != "PUT" || reqs[1].Path != "/api.xro/2.0/Invoices" || string(reqs[1].Body) != wantInv || reqs[1].Header.Get("Idempotency-Key") != "" {
 		t.Errorf("invoice request = %s %s %s", reqs[1].Method, reqs[1].Path, reqs[1].Body)
 	}
@@ -424,7 +437,8 @@ func TestErrors(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
 			})
-			_, err := testClient(t, f.URL).Invoice(context.Background(), testTenant, "inv-1")
+			// The answers are broken on purpose: unvalidated.
+			_, err := testClient(t, f.URL, unvalidated).Invoice(context.Background(), testTenant, "11111111-1111-4111-8111-111111111111")
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -457,10 +471,12 @@ func TestErrors(t *testing.T) {
 func TestUnknownFieldsIgnored(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"NewTopLevel":{"x":[1,2]},"Invoices":[{"InvoiceID":"i-1","Surprise":{"deep":[{"a":null}]},"InvoiceNumber":"INV-1",
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"NewTopLevel":{"x":[1,2]},"Invoices":[{"InvoiceID":"22222222-2222-4222-8222-222222222222","Surprise":{"deep":[{"a":null}]},"InvoiceNumber":"INV-1",
 			"LineItems":[{"ItemCode":"A","FutureField":"x"}]}]}`)
 	})
-	inv, err := testClient(t, f.URL).Invoice(context.Background(), testTenant, "i-1")
+	// Keys Xero does not document, on purpose: unvalidated.
+	inv, err := testClient(t, f.URL, unvalidated).Invoice(context.Background(), testTenant, "22222222-2222-4222-8222-222222222222")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -512,7 +528,7 @@ func TestTokenExpiredRefreshesOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			tokens := &rotatingTokens{current: "access-1"}
-			_, err = app.Client(tokens).History(context.Background(), testTenant, "inv-1")
+			_, err = app.Client(tokens).History(context.Background(), testTenant, "11111111-1111-4111-8111-111111111111")
 			if n := len(f.requests()); n != 2 {
 				t.Errorf("calls = %d, want 2 (one retry)", n)
 			}
@@ -554,7 +570,8 @@ func TestConcurrentLimitRetriedOnce(t *testing.T) {
 		}
 		serveFile(t, "history.json")(w, r)
 	})
-	if _, err := testClient(t, f.URL).History(context.Background(), testTenant, "inv-1"); err != nil {
+	// The 429 lacks Retry-After on purpose: unvalidated.
+	if _, err := testClient(t, f.URL, unvalidated).History(context.Background(), testTenant, "11111111-1111-4111-8111-111111111111"); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(f.requests()); got != 2 {
@@ -571,12 +588,12 @@ func TestRateLimitBlocksTenantLocally(t *testing.T) {
 	})
 	c := testClient(t, f.URL)
 	ctx := context.Background()
-	_, err := c.History(ctx, testTenant, "inv-1")
+	_, err := c.History(ctx, testTenant, "11111111-1111-4111-8111-111111111111")
 	var rl *RateLimitError
 	if !errors.As(err, &rl) || rl.Local || rl.Problem != "day" {
 		t.Fatalf("first err = %v", err)
 	}
-	_, err = c.History(ctx, testTenant, "inv-1")
+	_, err = c.History(ctx, testTenant, "11111111-1111-4111-8111-111111111111")
 	if !errors.As(err, &rl) || !rl.Local || rl.Problem != "day" || rl.RetryAfter <= 0 || rl.RetryAfter > time.Hour {
 		t.Fatalf("second err = %+v", err)
 	}
@@ -587,7 +604,7 @@ func TestRateLimitBlocksTenantLocally(t *testing.T) {
 		t.Errorf("budget = %+v, want BlockedUntil set", b)
 	}
 	// Another tenant is unaffected.
-	if _, err := c.History(ctx, "other-tenant", "inv-1"); errors.As(err, &rl) && rl.Local {
+	if _, err := c.History(ctx, "other-tenant", "11111111-1111-4111-8111-111111111111"); errors.As(err, &rl) && rl.Local {
 		t.Errorf("other tenant blocked locally: %v", err)
 	}
 }

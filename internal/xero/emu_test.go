@@ -20,6 +20,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
 
 const tokenEndpoint = "POST /connect/token"
@@ -125,7 +126,7 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	if o.emu.RateLimit == (emukit.RateLimit{}) {
 		o.emu.RateLimit = emukit.NoRateLimit
 	}
-	b.emu = xeroemu.NewServer(t, o.emu)
+	b.emu = xeroemutest.NewServer(t, o.emu)
 	b.tenant = b.emu.DefaultTenantID()
 	cfg := xero.Config{
 		ClientID: b.emu.ClientID(), ClientSecret: b.emu.ClientSecret(), BaseURL: b.emu.URL(),

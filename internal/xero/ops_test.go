@@ -72,7 +72,7 @@ func TestAddNoteSplits(t *testing.T) {
 		fmt.Fprintf(&b, "word%03d ", i)
 	}
 	note := strings.TrimSpace(b.String()[:600])
-	recs, err := testClient(t, f.URL).AddNote(context.Background(), testTenant, "inv-1", note, "ship-42")
+	recs, err := testClient(t, f.URL).AddNote(context.Background(), testTenant, "11111111-1111-4111-8111-111111111111", note, "ship-42")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestAddNoteSplits(t *testing.T) {
 		t.Fatalf("calls = %d, want 1", len(reqs))
 	}
 	r := reqs[0]
-	if r.Method != "PUT" || r.Path != "/api.xro/2.0/Invoices/inv-1/History" || r.Header.Get("Idempotency-Key") != "ship-42-0" {
+	if r.Method != "PUT" || r.Path != "/api.xro/2.0/Invoices/11111111-1111-4111-8111-111111111111/History" || r.Header.Get("Idempotency-Key") != "ship-42-0" {
 		t.Errorf("request = %s %s key %q", r.Method, r.Path, r.Header.Get("Idempotency-Key"))
 	}
 	var sent historyEnvelope
@@ -104,7 +104,7 @@ func TestAddNoteSplits(t *testing.T) {
 	if joined != note {
 		t.Errorf("records rebuild %q, want %q", joined, note)
 	}
-	if _, err := testClient(t, f.URL).AddNote(context.Background(), testTenant, "inv-1", "  ", ""); err == nil {
+	if _, err := testClient(t, f.URL).AddNote(context.Background(), testTenant, "11111111-1111-4111-8111-111111111111", "  ", ""); err == nil {
 		t.Error("AddNote accepted a blank note")
 	}
 }
@@ -124,7 +124,7 @@ func TestContactsByIDsBatches(t *testing.T) {
 	})
 	ids := make([]string, 120)
 	for i := range ids {
-		ids[i] = fmt.Sprintf("c-%03d", i)
+		ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 	}
 	ids = append(ids, ids[5], "") // a duplicate and a blank are not asked for
 	got, err := testClient(t, f.URL).ContactsByIDs(context.Background(), testTenant, ids)
@@ -176,7 +176,7 @@ func TestInvoicePagesStops(t *testing.T) {
 				var env invoicesEnvelope
 				env.Invoices = []Invoice{}
 				for i := (page - 1) * size; i < min(page*size, tt.total); i++ {
-					env.Invoices = append(env.Invoices, Invoice{InvoiceID: strconv.Itoa(i)})
+					env.Invoices = append(env.Invoices, Invoice{InvoiceID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i)})
 				}
 				if tt.sendCount {
 					env.Pagination = &Pagination{Page: page, PageSize: size, PageCount: (tt.total + size - 1) / size, ItemCount: tt.total}
@@ -347,10 +347,11 @@ func TestWriteValidationInBody(t *testing.T) {
 	t.Parallel()
 	// summarizeErrors=false style: 200 with the element's errors.
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"Invoices":[{"InvoiceID":"i-1","HasErrors":true,"StatusAttributeString":"ERROR",
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"Invoices":[{"InvoiceID":"22222222-2222-4222-8222-222222222222","HasErrors":true,"StatusAttributeString":"ERROR",
 			"ValidationErrors":[{"Message":"This document cannot be edited as it has a payment or credit note allocated to it."}]}]}`)
 	})
-	_, err := testClient(t, f.URL).UpdateInvoice(context.Background(), testTenant, Invoice{InvoiceID: "i-1", Reference: "x"}, "")
+	_, err := testClient(t, f.URL).UpdateInvoice(context.Background(), testTenant, Invoice{InvoiceID: "22222222-2222-4222-8222-222222222222", Reference: "x"}, "")
 	if !errors.Is(err, ErrEditLocked) {
 		t.Fatalf("err = %v, want ErrEditLocked", err)
 	}

@@ -11,11 +11,9 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 	// Pacific time must render the same on machines without a zoneinfo
 	// database (containers, Windows).
@@ -62,8 +60,6 @@ type Emulator struct {
 	userID   string
 	sellerID int64
 
-	// server is set by NewServer.
-	server    *httptest.Server
 	closeOnce sync.Once
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -162,33 +158,9 @@ func New(opts Options) *Emulator {
 	return e
 }
 
-// NewServer starts the emulator on an httptest.Server closed at the end of
-// the test (or by Close).
-func NewServer(tb testing.TB, opts Options) *Emulator {
-	tb.Helper()
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(tbWriter{tb}, nil))
-	}
-	e := New(opts)
-	e.server = httptest.NewServer(e)
-	e.SetURL(e.server.URL)
-	tb.Cleanup(e.Close)
-	return e
-}
-
-// tbWriter sends log lines to the test log. Writes after the test ends are
-// dropped because testing panics on them.
-type tbWriter struct{ tb testing.TB }
-
-// Write logs one line through tb.Log.
-func (w tbWriter) Write(p []byte) (int, error) {
-	defer func() { _ = recover() }()
-	w.tb.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
-// Close stops webhook deliveries (waiting for those in flight) and, for an
-// emulator from NewServer, closes its server. It is safe to call twice.
+// Close stops webhook deliveries, waiting for those in flight. The server
+// the emulator is served by is the caller's to close. It is safe to call
+// twice.
 func (e *Emulator) Close() {
 	e.closeOnce.Do(func() {
 		e.rlMu.Lock()
@@ -196,9 +168,6 @@ func (e *Emulator) Close() {
 		e.rlMu.Unlock()
 		e.cancel()
 		e.wg.Wait()
-		if e.server != nil {
-			e.server.Close()
-		}
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 )
 
 // clock is a controllable Now.
@@ -70,7 +71,7 @@ func setup(t *testing.T, opts shipstationemu.Options) *bundle {
 	if opts.RateLimit == (emukit.RateLimit{}) {
 		opts.RateLimit = emukit.NoRateLimit
 	}
-	emu := shipstationemu.NewServer(t, opts)
+	emu := shipstationemutest.NewServer(t, opts)
 	return &bundle{emu: emu, clock: clk, c: &client{t: t, base: emu.URL(), key: emu.APIKey(), secret: emu.APISecret()}}
 }
 

@@ -7,10 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
@@ -130,31 +128,6 @@ func New(opts Options) *Emulator {
 	}
 	e.routes()
 	return e
-}
-
-// NewServer starts the emulator on an httptest server, points URL at it and
-// closes both when the test ends.
-func NewServer(tb testing.TB, opts Options) *Emulator {
-	tb.Helper()
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	e := New(opts)
-	srv := httptest.NewServer(e)
-	e.SetURL(srv.URL)
-	tb.Cleanup(func() {
-		e.Close()
-		srv.Close()
-	})
-	return e
-}
-
-type tbWriter struct{ tb testing.TB }
-
-// Write sends one log line to the test log.
-func (w tbWriter) Write(p []byte) (int, error) {
-	w.tb.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // ServeHTTP makes the emulator an http.Handler.

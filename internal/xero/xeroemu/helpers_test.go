@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
 
 // testBundle is an emulator with a client-credentials token for its first
@@ -31,7 +32,7 @@ func setup(t testing.TB, opts xeroemu.Options) *testBundle {
 		// Tests with a fake clock move it by hours.
 		opts.AccessTokenTTL = 48 * time.Hour
 	}
-	emu := xeroemu.NewServer(t, opts)
+	emu := xeroemutest.NewServer(t, opts)
 	tok := clientCredentials(t, emu)
 	return &testBundle{emu: emu, token: tok["access_token"].(string), tenant: emu.DefaultTenantID()}
 }

@@ -501,8 +501,8 @@ func TestHistoryNotes(t *testing.T) {
 	if rec["Details"] != note || rec["DateUTC"] != "/Date(1782910800000)/" || rec["DateUTCString"] != "2026-07-01T13:00:00" {
 		t.Errorf("note = %v", rec)
 	}
-	// POST appends as well; by invoice number too.
-	b.do(t, "POST", "/api.xro/2.0/Invoices/"+inv.InvoiceNumber+"/History", map[string]any{"HistoryRecords": []any{map[string]any{"Details": "second"}}}).must(t, 200)
+	// POST appends as well (xero-api.md §7.3).
+	b.do(t, "POST", "/api.xro/2.0/Invoices/"+inv.InvoiceID+"/History", map[string]any{"HistoryRecords": []any{map[string]any{"Details": "second"}}}).must(t, 200)
 
 	after, _ := b.emu.Invoice(b.tenant, inv.InvoiceID)
 	if !after.UpdatedDateUTC.Equal(inv.UpdatedDateUTC) {
@@ -631,7 +631,9 @@ func TestTrackingCategories(t *testing.T) {
 	if opts["Name"] != "ShipStation" || opts["IsActive"] != true {
 		t.Errorf("option = %v", opts)
 	}
-	b.do(t, "PUT", "/api.xro/2.0/TrackingCategories/"+chID+"/Options", map[string]any{"Options": []any{map[string]any{"Name": "Web"}, map[string]any{"Name": "Phone"}}}).must(t, 200)
+	for _, name := range []string{"Web", "Phone"} {
+		b.do(t, "PUT", "/api.xro/2.0/TrackingCategories/"+chID+"/Options", map[string]any{"Name": name}).must(t, 200)
+	}
 	if msgs := b.do(t, "PUT", "/api.xro/2.0/TrackingCategories/"+chID+"/Options", map[string]any{"Name": "web"}).validationMessages(t); !containsMsg(msgs, "already exists") {
 		t.Errorf("duplicate option: %v", msgs)
 	}

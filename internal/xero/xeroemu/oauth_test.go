@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
 
 const redirectURI = "http://localhost:8080/xero/callback"
@@ -48,7 +49,7 @@ func pkcePair() (verifier, challenge string) {
 
 func TestAuthorizationCodeWithPKCE(t *testing.T) {
 	t.Parallel()
-	emu := xeroemu.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	verifier, challenge := pkcePair()
 	code, loc := authorize(t, emu, url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}})
 	if code == "" || loc.Query().Get("state") != "xyz" || loc.Host != "localhost:8080" {
@@ -118,7 +119,7 @@ func TestAuthorizationCodeWithPKCE(t *testing.T) {
 
 func TestAuthorizeRefusals(t *testing.T) {
 	t.Parallel()
-	emu := xeroemu.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	_, loc := authorize(t, emu, url.Values{"response_type": {"token"}})
 	if loc.Query().Get("error") != "unsupported_response_type" || loc.Query().Get("state") != "xyz" {
 		t.Errorf("response_type=token redirect = %s", loc)
@@ -145,7 +146,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 
 func TestTokenEndpointErrors(t *testing.T) {
 	t.Parallel()
-	emu := xeroemu.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	tests := []struct {
 		name   string
 		form   url.Values
@@ -184,7 +185,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 func TestRefreshRotationAndGrace(t *testing.T) {
 	t.Parallel()
 	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
-	emu := xeroemu.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: clk.Now, RefreshGrace: 30 * time.Minute})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: clk.Now, RefreshGrace: 30 * time.Minute})
 	code, _ := authorize(t, emu, nil)
 	_, first := tokenCall(t, emu, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)
 	rt1 := first["refresh_token"].(string)
@@ -253,7 +254,7 @@ func TestAccessTokenExpiry(t *testing.T) {
 
 func TestBearerAndTenantChecks(t *testing.T) {
 	t.Parallel()
-	emu := xeroemu.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, OrgNames: []string{"One", "Two"}})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, OrgNames: []string{"One", "Two"}})
 	code, _ := authorize(t, emu, nil)
 	_, tok := tokenCall(t, emu, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)
 	at := tok["access_token"].(string)
@@ -307,7 +308,7 @@ func TestBearerAndTenantChecks(t *testing.T) {
 
 func TestConnections(t *testing.T) {
 	t.Parallel()
-	emu := xeroemu.NewServer(t, xeroemu.Options{RateLimit: emukit.RateLimit{Scale: 1}, OrgNames: []string{"One", "Two"}})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.RateLimit{Scale: 1}, OrgNames: []string{"One", "Two"}})
 	code, _ := authorize(t, emu, nil)
 	_, tok := tokenCall(t, emu, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)
 	auth := map[string]string{"Authorization": "Bearer " + tok["access_token"].(string)}
@@ -329,7 +330,7 @@ func TestConnections(t *testing.T) {
 		t.Errorf("connections headers = %v", r.header)
 	}
 	// authEventId filters.
-	if r := call(t, "GET", emu.URL()+"/connections?authEventId=other", nil, auth).must(t, 200); len(r.list) != 0 {
+	if r := call(t, "GET", emu.URL()+"/connections?authEventId=00000000-0000-4000-8000-000000000000", nil, auth).must(t, 200); len(r.list) != 0 {
 		t.Errorf("filtered connections = %s", r.raw)
 	}
 
@@ -349,7 +350,7 @@ func TestConnections(t *testing.T) {
 func TestAuthorizationCodeExpires(t *testing.T) {
 	t.Parallel()
 	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
-	emu := xeroemu.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: clk.Now})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: clk.Now})
 	code, _ := authorize(t, emu, nil)
 	clk.Advance(5*time.Minute + time.Second)
 	status, body := tokenCall(t, emu, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)

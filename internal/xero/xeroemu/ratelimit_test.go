@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
 
 func TestMinuteLimit(t *testing.T) {
@@ -91,7 +92,7 @@ func TestDayLimit(t *testing.T) {
 func TestLimitsPerOrganisation(t *testing.T) {
 	t.Parallel()
 	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
-	emu := xeroemu.NewServer(t, xeroemu.Options{Now: clk.Now, AccessTokenTTL: time.Hour, OrgNames: []string{"A", "B"}})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{Now: clk.Now, AccessTokenTTL: time.Hour, OrgNames: []string{"A", "B"}})
 	code, _ := authorize(t, emu, nil)
 	_, tok := tokenCall(t, emu, map[string][]string{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)
 	ids := emu.TenantIDs()
@@ -165,6 +166,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+b.token)
 		req.Header.Set("Xero-Tenant-Id", b.tenant)
 		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Content-Type", "application/json")
 		wg.Go(func() {
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

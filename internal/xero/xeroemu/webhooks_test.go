@@ -17,6 +17,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
 
 type delivery struct {
@@ -146,7 +147,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		t.Errorf("after note and update: %+v", p)
 	}
 	// Contact updates over the API fire CONTACT UPDATE.
-	b.do(t, "POST", "/api.xro/2.0/Contacts/"+cid, map[string]any{"EmailAddress": "h@example.com"}).must(t, 200)
+	b.do(t, "POST", "/api.xro/2.0/Contacts/"+cid, map[string]any{"Contacts": []any{map[string]any{"EmailAddress": "h@example.com"}}}).must(t, 200)
 	if _, p := rc.next(t); len(p.Events) != 1 || p.Events[0].EventCategory != "CONTACT" || p.Events[0].EventType != "UPDATE" {
 		t.Errorf("contact update: %+v", p)
 	}
@@ -158,7 +159,7 @@ func TestIntentToReceive(t *testing.T) {
 	good := newReceiver(t, key)
 	lazy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 	t.Cleanup(lazy.Close)
-	emu := xeroemu.NewServer(t, xeroemu.Options{WebhookURL: good.srv.URL, WebhookKey: key, RateLimit: emukit.NoRateLimit})
+	emu := xeroemutest.NewServer(t, xeroemu.Options{WebhookURL: good.srv.URL, WebhookKey: key, RateLimit: emukit.NoRateLimit})
 	if err := emu.IntentToReceive(context.Background()); err != nil {
 		t.Errorf("correct receiver failed ITR: %v", err)
 	}

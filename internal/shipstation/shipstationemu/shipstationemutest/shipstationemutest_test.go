@@ -1,0 +1,82 @@
+package shipstationemutest_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/orderbridge/orderbridge/internal/apispec"
+	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+)
+
+// recTB records Errorf calls instead of failing.
+type recTB struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *recTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func (r *recTB) Helper() {}
+
+// TestServerValidates checks that the helper's server validates: a
+// misspelt filter the emulator silently accepts is reported, a documented
+// call is not, and a refused call is judged by its refusal only.
+func TestServerValidates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, path string
+		auth       bool
+		status     int
+		want       string // "" for no violation
+	}{
+		{"documented call", "/orders?orderStatus=awaiting_shipment", true, http.StatusOK, ""},
+		{"misspelt filter accepted", "/orders?orderstatus=awaiting_shipment", true, http.StatusOK, "request query orderstatus"},
+		{"refused without credentials", "/orders", false, http.StatusUnauthorized, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recTB{TB: t}
+			emu := shipstationemutest.Serve(rec, apispec.Shared(t).Fork(), shipstationemu.Options{RateLimit: emukit.NoRateLimit})
+			req, err := http.NewRequest(http.MethodGet, emu.URL()+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.auth {
+				req.SetBasicAuth(emu.APIKey(), emu.APISecret())
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Reading to the end waits for the middleware's report: the
+			// body ends only after the wrapped handler has returned.
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			emu.Close()
+			rec.mu.Lock()
+			errs := rec.errs
+			rec.mu.Unlock()
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Errorf("unexpected violations %q", errs)
+			case tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0], tc.want)):
+				t.Errorf("violations %q, want one mentioning %q", errs, tc.want)
+			}
+		})
+	}
+}
