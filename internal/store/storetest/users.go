@@ -1,0 +1,178 @@
+package storetest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+)
+
+// The web app's tables: users, sessions and failed sign-ins.
+
+func testUsers(t *testing.T, open Opener) {
+	b := setup(t, open)
+	acme, other := b.account(t, "Acme"), b.account(t, "Other")
+
+	u, err := b.st.CreateUser(b.ctx, acme.ID, "  Ann@Example.COM ", " Ann ", "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA")
+	must(t, "CreateUser", err)
+	if u.ID == 0 || u.Email != "ann@example.com" || u.Name != "Ann" || u.AccountID != acme.ID {
+		t.Errorf("CreateUser = %+v", u)
+	}
+	// An email is one user across all accounts, whatever its case.
+	if _, err := b.st.CreateUser(b.ctx, other.ID, "ANN@example.com", "", "h"); !errors.Is(err, store.ErrEmailTaken) {
+		t.Errorf("CreateUser(taken email) = %v, want ErrEmailTaken", err)
+	}
+	for _, bad := range []struct{ email, hash string }{{" ", "h"}, {"x@example.com", ""}} {
+		if _, err := b.st.CreateUser(b.ctx, acme.ID, bad.email, "", bad.hash); err == nil {
+			t.Errorf("CreateUser(%q, %q) succeeded", bad.email, bad.hash)
+		}
+	}
+
+	got, err := b.st.UserByEmail(b.ctx, "ann@EXAMPLE.com")
+	must(t, "UserByEmail", err)
+	if got.ID != u.ID || got.PasswordHash != u.PasswordHash || !got.LastSignInAt.IsZero() {
+		t.Errorf("UserByEmail = %+v, want %+v", got, u)
+	}
+	_, err = b.st.UserByEmail(b.ctx, "nobody@example.com")
+	wantNotFound(t, "UserByEmail(unknown)", err)
+	_, err = b.st.User(b.ctx, u.ID+1000)
+	wantNotFound(t, "User(unknown)", err)
+
+	must(t, "SetPasswordHash", b.st.SetPasswordHash(b.ctx, u.ID, "new-hash"))
+	must(t, "RecordSignIn", b.st.RecordSignIn(b.ctx, u.ID))
+	got, err = b.st.User(b.ctx, u.ID)
+	must(t, "User", err)
+	if got.PasswordHash != "new-hash" || got.LastSignInAt.IsZero() {
+		t.Errorf("after SetPasswordHash and RecordSignIn: %+v", got)
+	}
+	wantNotFound(t, "SetPasswordHash(unknown)", b.st.SetPasswordHash(b.ctx, u.ID+1000, "h"))
+	wantNotFound(t, "RecordSignIn(unknown)", b.st.RecordSignIn(b.ctx, u.ID+1000))
+
+	bob, err := b.st.CreateUser(b.ctx, other.ID, "bob@example.com", "Bob", "h")
+	must(t, "CreateUser(bob)", err)
+	list, err := b.st.ListUsers(b.ctx, acme.ID)
+	must(t, "ListUsers", err)
+	if len(list) != 1 || list[0].ID != u.ID {
+		t.Errorf("ListUsers(acme) = %+v, want only Ann", list)
+	}
+
+	// Deleting an account deletes its users, and only its users.
+	must(t, "DeleteAccount", b.st.DeleteAccount(b.ctx, acme.ID))
+	_, err = b.st.User(b.ctx, u.ID)
+	wantNotFound(t, "User after DeleteAccount", err)
+	if _, err := b.st.User(b.ctx, bob.ID); err != nil {
+		t.Errorf("other account's user gone: %v", err)
+	}
+}
+
+func testSessions(t *testing.T, open Opener) {
+	b := setup(t, open)
+	acme := b.account(t, "Acme")
+	u, err := b.st.CreateUser(b.ctx, acme.ID, "ann@example.com", "Ann", "h")
+	must(t, "CreateUser", err)
+
+	const token = "cookie-token-that-must-never-be-stored"
+	future := time.Now().Add(time.Hour)
+	must(t, "CreateSession", b.st.CreateSession(b.ctx, token, u.ID, "csrf-1", future))
+	s, err := b.st.SessionByToken(b.ctx, token)
+	must(t, "SessionByToken", err)
+	if s.UserID != u.ID || s.AccountID != acme.ID || s.CSRFToken != "csrf-1" || string(s.Data) != "{}" {
+		t.Errorf("SessionByToken = %+v", s)
+	}
+	_, err = b.st.SessionByToken(b.ctx, token+"x")
+	wantNotFound(t, "SessionByToken(wrong token)", err)
+
+	// The token itself is never stored, only its hash.
+	var dump strings.Builder
+	must(t, "DumpTables", b.st.DumpTables(b.ctx, &dump))
+	if strings.Contains(dump.String(), token) {
+		t.Error("session token stored in the clear")
+	}
+
+	must(t, "SetSessionData", b.st.SetSessionData(b.ctx, token, []byte(`{"xero_state":"s"}`)))
+	s, err = b.st.SessionByToken(b.ctx, token)
+	must(t, "SessionByToken", err)
+	if string(s.Data) != `{"xero_state":"s"}` {
+		t.Errorf("Data = %s", s.Data)
+	}
+	later := future.Add(time.Hour).UTC().Truncate(time.Microsecond)
+	must(t, "ExtendSession", b.st.ExtendSession(b.ctx, token, later))
+	s, err = b.st.SessionByToken(b.ctx, token)
+	must(t, "SessionByToken", err)
+	if !s.ExpiresAt.Equal(later) {
+		t.Errorf("ExpiresAt = %v, want %v", s.ExpiresAt, later)
+	}
+
+	// An expired session is not found, cannot be changed, and is purged.
+	const old = "expired-token"
+	must(t, "CreateSession(expired)", b.st.CreateSession(b.ctx, old, u.ID, "csrf-2", time.Now().Add(-time.Minute)))
+	_, err = b.st.SessionByToken(b.ctx, old)
+	wantNotFound(t, "SessionByToken(expired)", err)
+	wantNotFound(t, "SetSessionData(expired)", b.st.SetSessionData(b.ctx, old, nil))
+	wantNotFound(t, "ExtendSession(expired)", b.st.ExtendSession(b.ctx, old, future))
+	n, err := b.st.PurgeExpiredSessions(b.ctx)
+	must(t, "PurgeExpiredSessions", err)
+	if n != 1 {
+		t.Errorf("PurgeExpiredSessions = %d, want 1", n)
+	}
+
+	// Sign out ends one session; DeleteUserSessions ends them all.
+	must(t, "CreateSession(second)", b.st.CreateSession(b.ctx, "second", u.ID, "csrf-3", future))
+	must(t, "DeleteSession", b.st.DeleteSession(b.ctx, token))
+	must(t, "DeleteSession(again)", b.st.DeleteSession(b.ctx, token))
+	_, err = b.st.SessionByToken(b.ctx, token)
+	wantNotFound(t, "SessionByToken after DeleteSession", err)
+	if _, err := b.st.SessionByToken(b.ctx, "second"); err != nil {
+		t.Errorf("other session ended too: %v", err)
+	}
+	n, err = b.st.DeleteUserSessions(b.ctx, u.ID)
+	must(t, "DeleteUserSessions", err)
+	if n != 1 {
+		t.Errorf("DeleteUserSessions = %d, want 1", n)
+	}
+	if err := b.st.CreateSession(b.ctx, "", u.ID, "c", future); err == nil {
+		t.Error("CreateSession with an empty token succeeded")
+	}
+}
+
+func testLoginFailures(t *testing.T, open Opener) {
+	b := setup(t, open)
+	start := time.Now().Add(-time.Minute)
+	n, oldest, err := b.st.LoginFailures(b.ctx, "email:ann@example.com", start)
+	must(t, "LoginFailures", err)
+	if n != 0 || !oldest.IsZero() {
+		t.Errorf("LoginFailures before any = %d, %v", n, oldest)
+	}
+	for range 3 {
+		must(t, "RecordLoginFailure", b.st.RecordLoginFailure(b.ctx, "email:ann@example.com", "ip:192.0.2.1"))
+	}
+	must(t, "RecordLoginFailure", b.st.RecordLoginFailure(b.ctx, "ip:192.0.2.1"))
+	must(t, "RecordLoginFailure(none)", b.st.RecordLoginFailure(b.ctx))
+	for key, want := range map[string]int{"email:ann@example.com": 3, "ip:192.0.2.1": 4, "ip:198.51.100.7": 0} {
+		n, oldest, err := b.st.LoginFailures(b.ctx, key, start)
+		must(t, "LoginFailures", err)
+		if n != want || (want > 0) == oldest.IsZero() {
+			t.Errorf("LoginFailures(%s) = %d, %v; want %d", key, n, oldest, want)
+		}
+		if want > 0 && oldest.Before(start) {
+			t.Errorf("LoginFailures(%s) oldest %v before %v", key, oldest, start)
+		}
+	}
+	// Only failures after since count.
+	n, _, err = b.st.LoginFailures(b.ctx, "ip:192.0.2.1", time.Now().Add(time.Minute))
+	must(t, "LoginFailures(future)", err)
+	if n != 0 {
+		t.Errorf("LoginFailures since the future = %d", n)
+	}
+	must(t, "ClearLoginFailures", b.st.ClearLoginFailures(b.ctx, "email:ann@example.com"))
+	if n, _, _ := b.st.LoginFailures(b.ctx, "email:ann@example.com", start); n != 0 {
+		t.Errorf("after ClearLoginFailures: %d", n)
+	}
+	purged, err := b.st.PurgeLoginFailures(b.ctx, time.Now().Add(time.Minute))
+	must(t, "PurgeLoginFailures", err)
+	if purged != 4 {
+		t.Errorf("PurgeLoginFailures = %d, want 4", purged)
+	}
+}

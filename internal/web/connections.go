@@ -1,0 +1,464 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"golang.org/x/oauth2"
+
+	"github.com/orderbridge/orderbridge/internal/shipstation"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/xero"
+)
+
+// shipStationSecret is the sealed secret of a ShipStation connection. Its
+// JSON is the worker's (worker.ShipStationCredentials): keep them alike.
+type shipStationSecret struct {
+	APIKey    string `json:"api_key"`
+	APISecret string `json:"api_secret"`
+}
+
+type connectionsData struct {
+	XeroEnabled        bool
+	Xero               *store.Connection
+	ShipStationEnabled bool
+	ShipStation        *store.Connection
+	Stores             []shipstation.Store
+	StoresError        string
+	Errors             map[string]string
+}
+
+func (s *Server) connection(ctx context.Context, accountID int64, kind store.ConnectionKind) (*store.Connection, error) {
+	c, err := s.st.Connection(ctx, accountID, kind)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (s *Server) connections(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	s.renderConnections(w, r, ss, http.StatusOK, nil)
+}
+
+func (s *Server) renderConnections(w http.ResponseWriter, r *http.Request, ss *sessionState, code int, errs map[string]string) {
+	ctx := r.Context()
+	d := connectionsData{XeroEnabled: s.cfg.Xero != nil, ShipStationEnabled: s.cfg.NewShipStation != nil, Errors: errs}
+	var err error
+	if d.Xero, err = s.connection(ctx, ss.s.AccountID, store.KindXero); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.ShipStation, err = s.connection(ctx, ss.s.AccountID, store.KindShipStation); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.ShipStation != nil && d.ShipStation.Status == store.StatusConnected && d.ShipStationEnabled {
+		stores, err := s.shipStationStores(ctx, ss.s.AccountID)
+		if err != nil {
+			s.log.WarnContext(ctx, "web: list shipstation stores", "account", ss.s.AccountID, "err", err)
+			d.StoresError = "ShipStation did not answer with your stores: " + shipStationProblem(err)
+		}
+		d.Stores = stores
+	}
+	s.render(w, r, code, "connections", page{Title: "Connections", Nav: "connections", Data: d})
+}
+
+// shipStationProblem says what a ShipStation error means for a person,
+// without the error's own text (which could echo a request).
+func shipStationProblem(err error) string {
+	switch {
+	case errors.Is(err, shipstation.ErrAuth):
+		return "the API key or secret is wrong, or the key was deleted. Copy them again from ShipStation (Settings › Account › API Settings)."
+	case errors.Is(err, shipstation.ErrRateLimited):
+		return "too many calls right now. Wait a minute and try again."
+	default:
+		return "ShipStation could not be reached. Try again in a few minutes."
+	}
+}
+
+func (s *Server) shipStationStores(ctx context.Context, accountID int64) ([]shipstation.Store, error) {
+	raw, err := s.st.ConnectionSecret(ctx, accountID, store.KindShipStation)
+	if err != nil {
+		return nil, err
+	}
+	var sec shipStationSecret
+	if err := json.Unmarshal(raw, &sec); err != nil {
+		return nil, errors.New("web: stored shipstation credentials are unreadable")
+	}
+	c, err := s.cfg.NewShipStation(sec.APIKey, sec.APISecret)
+	if err != nil {
+		return nil, err
+	}
+	return c.Stores(ctx, false)
+}
+
+// connectShipStation verifies a key pair with a live Stores call before
+// saving it, so a typo is caught now and not at the first export.
+func (s *Server) connectShipStation(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	if s.cfg.NewShipStation == nil {
+		s.errorPage(w, r, http.StatusNotFound, "ShipStation is not configured", "This orderbridge cannot connect to ShipStation.")
+		return
+	}
+	ctx := r.Context()
+	key, secret := strings.TrimSpace(r.PostFormValue("api_key")), strings.TrimSpace(r.PostFormValue("api_secret"))
+	errs := map[string]string{}
+	if key == "" {
+		errs["api_key"] = "Enter the API key from ShipStation (Settings › Account › API Settings)."
+	}
+	if secret == "" {
+		errs["api_secret"] = "Enter the API secret shown next to the key."
+	}
+	if len(errs) > 0 {
+		s.renderConnections(w, r, ss, http.StatusUnprocessableEntity, errs)
+		return
+	}
+	c, err := s.cfg.NewShipStation(key, secret)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	stores, err := c.Stores(ctx, false)
+	if err != nil {
+		s.log.InfoContext(ctx, "web: shipstation key check failed", "account", ss.s.AccountID, "err", err)
+		errs["api_key"] = "ShipStation refused these: " + shipStationProblem(err)
+		s.renderConnections(w, r, ss, http.StatusUnprocessableEntity, errs)
+		return
+	}
+	meta := store.ConnectionMetadata{}
+	if prev, err := s.connection(ctx, ss.s.AccountID, store.KindShipStation); err == nil && prev != nil {
+		meta = prev.Metadata // keep the chosen store if it still exists
+	}
+	if !hasStore(stores, meta.StoreID) {
+		meta.StoreID, meta.StoreName = 0, ""
+		if len(stores) == 1 {
+			meta.StoreID, meta.StoreName = stores[0].StoreID, stores[0].StoreName
+		}
+	}
+	b, _ := json.Marshal(shipStationSecret{APIKey: key, APISecret: secret})
+	if err := s.st.SaveConnection(ctx, ss.s.AccountID, store.KindShipStation, meta, b); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.setStoreSetting(ctx, ss.s.AccountID, meta.StoreID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	msg := "ShipStation is connected."
+	if meta.StoreID == 0 {
+		msg += " Choose the store your orders go to."
+	}
+	s.flash(r, ss, msg)
+	http.Redirect(w, r, "/connections", http.StatusSeeOther)
+}
+
+func hasStore(stores []shipstation.Store, id int64) bool {
+	for _, st := range stores {
+		if st.StoreID == id && id != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) setStoreSetting(ctx context.Context, accountID, storeID int64) error {
+	return s.st.WithTx(ctx, func(tx *store.Tx) error {
+		set, err := tx.Settings(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		set.ShipStationStoreID = storeID
+		return tx.SaveSettings(ctx, accountID, set)
+	})
+}
+
+// chooseShipStationStore records the store orders go to: one the key can
+// see, checked with a live call.
+func (s *Server) chooseShipStationStore(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PostFormValue("store_id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderConnections(w, r, ss, http.StatusUnprocessableEntity, map[string]string{"store_id": "Choose a store."})
+		return
+	}
+	conn, err := s.connection(ctx, ss.s.AccountID, store.KindShipStation)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if conn == nil || !conn.HasSecret || s.cfg.NewShipStation == nil {
+		s.renderConnections(w, r, ss, http.StatusUnprocessableEntity, map[string]string{"store_id": "Connect ShipStation first."})
+		return
+	}
+	stores, err := s.shipStationStores(ctx, ss.s.AccountID)
+	if err != nil {
+		s.renderConnections(w, r, ss, http.StatusBadGateway, map[string]string{"store_id": "ShipStation did not answer: " + shipStationProblem(err)})
+		return
+	}
+	var chosen *shipstation.Store
+	for i := range stores {
+		if stores[i].StoreID == id {
+			chosen = &stores[i]
+		}
+	}
+	if chosen == nil {
+		s.renderConnections(w, r, ss, http.StatusUnprocessableEntity, map[string]string{"store_id": "That store is not in your ShipStation account."})
+		return
+	}
+	secret, err := s.st.ConnectionSecret(ctx, ss.s.AccountID, store.KindShipStation)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	meta := conn.Metadata
+	meta.StoreID, meta.StoreName = chosen.StoreID, chosen.StoreName
+	if err := s.st.SaveConnection(ctx, ss.s.AccountID, store.KindShipStation, meta, secret); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.setStoreSetting(ctx, ss.s.AccountID, chosen.StoreID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, ss, "Orders will go to the ShipStation store “"+chosen.StoreName+"”.")
+	http.Redirect(w, r, "/connections", http.StatusSeeOther)
+}
+
+func (s *Server) disconnectShipStation(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	err := s.st.Disconnect(r.Context(), ss.s.AccountID, store.KindShipStation)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, ss, "ShipStation is disconnected. Its key is erased from orderbridge.")
+	http.Redirect(w, r, "/connections", http.StatusSeeOther)
+}
+
+// xeroStart begins the authorization-code flow: a fresh state and PKCE
+// verifier kept in the session (server side), then off to Xero's consent.
+// It is a link, not a form, because a form's redirect to another origin
+// would break the Content Security Policy's form-action.
+func (s *Server) xeroStart(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	if s.cfg.Xero == nil {
+		s.errorPage(w, r, http.StatusNotFound, "Xero is not configured", "This orderbridge has no Xero app registration.")
+		return
+	}
+	ss.data.XeroState, ss.data.XeroVerifier = randomToken(), oauth2.GenerateVerifier()
+	if err := s.saveSessionData(r, ss); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, s.cfg.Xero.AuthCodeURL(ss.data.XeroState, ss.data.XeroVerifier), http.StatusSeeOther)
+}
+
+// xeroCallback finishes the flow: the state must be the session's (one
+// use), the code is exchanged with the verifier, and the token is saved
+// sealed at once (it holds the only copy of the refresh token).
+func (s *Server) xeroCallback(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	ctx := r.Context()
+	if s.cfg.Xero == nil {
+		s.errorPage(w, r, http.StatusNotFound, "Xero is not configured", "This orderbridge has no Xero app registration.")
+		return
+	}
+	q := r.URL.Query()
+	state, verifier := ss.data.XeroState, ss.data.XeroVerifier
+	ss.data.XeroState, ss.data.XeroVerifier = "", ""
+	if err := s.saveSessionData(r, ss); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if state == "" || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+		s.log.WarnContext(ctx, "web: xero callback with a wrong state", "account", ss.s.AccountID)
+		s.errorPage(w, r, http.StatusBadRequest, "Xero connection not completed",
+			"This answer from Xero does not match a connection you started here. Start again from Connections.")
+		return
+	}
+	if e := q.Get("error"); e != "" {
+		s.flash(r, ss, "Xero was not connected: access was not granted.")
+		http.Redirect(w, r, "/connections", http.StatusSeeOther)
+		return
+	}
+	tok, err := s.cfg.Xero.Exchange(ctx, q.Get("code"), verifier)
+	if err != nil {
+		s.log.WarnContext(ctx, "web: xero exchange failed", "account", ss.s.AccountID, "err", err)
+		s.errorPage(w, r, http.StatusBadGateway, "Xero connection not completed",
+			"Xero did not accept the authorization. Start again from Connections.")
+		return
+	}
+	tokJSON, err := json.Marshal(tok)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	conns, err := s.cfg.Xero.Client(xero.StaticTokens{Tok: tok}).Connections(ctx, "")
+	if err != nil {
+		s.log.WarnContext(ctx, "web: xero connections failed", "account", ss.s.AccountID, "err", err)
+		s.errorPage(w, r, http.StatusBadGateway, "Xero connection not completed",
+			"Xero did not list the organisations you authorised. Start again from Connections.")
+		return
+	}
+	prev, err := s.connection(ctx, ss.s.AccountID, store.KindXero)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	// The tenant makes every orderKey: an account that synced one
+	// organisation must keep it, or every order would be sent again.
+	if prev != nil && prev.Metadata.TenantID != "" {
+		for _, c := range conns {
+			if strings.EqualFold(c.TenantID, prev.Metadata.TenantID) {
+				s.saveXero(w, r, ss, c, tokJSON)
+				return
+			}
+		}
+		s.errorPage(w, r, http.StatusConflict, "Wrong Xero organisation",
+			"This account syncs the organisation “"+prev.Metadata.TenantName+"”. Connect again and tick that organisation in Xero.")
+		return
+	}
+	switch len(conns) {
+	case 0:
+		s.errorPage(w, r, http.StatusBadRequest, "No Xero organisation",
+			"No organisation was authorised. Connect again and tick an organisation in Xero.")
+	case 1:
+		s.saveXero(w, r, ss, conns[0], tokJSON)
+	default:
+		// Keep the token (sealed) and ask which organisation: until then
+		// the connection is not usable, and every page says so.
+		if err := s.st.SaveConnection(ctx, ss.s.AccountID, store.KindXero, store.ConnectionMetadata{}, tokJSON); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if err := s.st.SetConnectionStatus(ctx, ss.s.AccountID, store.KindXero, store.StatusReconnectNeeded,
+			"Choose which Xero organisation to sync with."); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/connections/xero/organisation", http.StatusSeeOther)
+	}
+}
+
+func (s *Server) saveXero(w http.ResponseWriter, r *http.Request, ss *sessionState, c xero.Connection, tokJSON []byte) {
+	meta := store.ConnectionMetadata{TenantID: c.TenantID, TenantName: c.TenantName}
+	if err := s.st.SaveConnection(r.Context(), ss.s.AccountID, store.KindXero, meta, tokJSON); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "web: xero connected", "account", ss.s.AccountID, "tenant", c.TenantID)
+	s.flash(r, ss, "Xero is connected to “"+c.TenantName+"”.")
+	http.Redirect(w, r, "/connections", http.StatusSeeOther)
+}
+
+type xeroOrgData struct {
+	Orgs  []xero.Connection
+	Error string
+}
+
+// pendingXero returns the organisations a stored grant reaches when the
+// account still has to choose one.
+func (s *Server) pendingXero(ctx context.Context, accountID int64) ([]xero.Connection, []byte, error) {
+	conn, err := s.connection(ctx, accountID, store.KindXero)
+	if err != nil {
+		return nil, nil, err
+	}
+	if conn == nil || conn.Metadata.TenantID != "" || !conn.HasSecret {
+		return nil, nil, store.ErrNotFound
+	}
+	raw, err := s.st.XeroToken(ctx, accountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var tok oauth2.Token
+	if err := json.Unmarshal(raw, &tok); err != nil {
+		return nil, nil, errors.New("web: stored xero token is unreadable")
+	}
+	conns, err := s.cfg.Xero.Client(xero.StaticTokens{Tok: &tok}).Connections(ctx, "")
+	return conns, raw, err
+}
+
+func (s *Server) xeroChooseForm(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	if s.cfg.Xero == nil {
+		s.errorPage(w, r, http.StatusNotFound, "Xero is not configured", "This orderbridge has no Xero app registration.")
+		return
+	}
+	conns, _, err := s.pendingXero(r.Context(), ss.s.AccountID)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Redirect(w, r, "/connections", http.StatusSeeOther)
+		return
+	}
+	d := xeroOrgData{Orgs: conns}
+	if err != nil {
+		s.log.WarnContext(r.Context(), "web: list xero organisations", "err", err)
+		d.Error = "Xero did not list your organisations. Connect Xero again."
+	}
+	s.render(w, r, http.StatusOK, "xero_org", page{Title: "Choose your Xero organisation", Nav: "connections", Data: d})
+}
+
+func (s *Server) xeroChoose(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	if s.cfg.Xero == nil {
+		s.errorPage(w, r, http.StatusNotFound, "Xero is not configured", "This orderbridge has no Xero app registration.")
+		return
+	}
+	conns, raw, err := s.pendingXero(r.Context(), ss.s.AccountID)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Redirect(w, r, "/connections", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.render(w, r, http.StatusBadGateway, "xero_org", page{Title: "Choose your Xero organisation", Nav: "connections",
+			Data: xeroOrgData{Error: "Xero did not list your organisations. Connect Xero again."}})
+		return
+	}
+	want := r.PostFormValue("tenant_id")
+	for _, c := range conns {
+		if c.TenantID == want && want != "" {
+			s.saveXero(w, r, ss, c, raw)
+			return
+		}
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "xero_org", page{Title: "Choose your Xero organisation", Nav: "connections",
+		Data: xeroOrgData{Orgs: conns, Error: "Choose one of the organisations listed."}})
+}
+
+// disconnectXero erases the token here and, when the token still works,
+// removes the connection at Xero too (best effort: a dead token is the
+// usual reason to disconnect).
+func (s *Server) disconnectXero(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	ctx := r.Context()
+	conn, err := s.connection(ctx, ss.s.AccountID, store.KindXero)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if conn != nil && conn.HasSecret && s.cfg.Xero != nil {
+		if raw, err := s.st.XeroToken(ctx, ss.s.AccountID); err == nil {
+			var tok oauth2.Token
+			if json.Unmarshal(raw, &tok) == nil {
+				c := s.cfg.Xero.Client(xero.StaticTokens{Tok: &tok})
+				if conns, err := c.Connections(ctx, ""); err == nil {
+					for _, xc := range conns {
+						if xc.TenantID == conn.Metadata.TenantID {
+							if err := c.DeleteConnection(ctx, xc.ID); err != nil {
+								s.log.InfoContext(ctx, "web: xero delete connection", "err", err)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if conn != nil {
+		if err := s.st.Disconnect(ctx, ss.s.AccountID, store.KindXero); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	s.flash(r, ss, "Xero is disconnected. Nothing syncs until you connect it again.")
+	http.Redirect(w, r, "/connections", http.StatusSeeOther)
+}

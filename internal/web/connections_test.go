@@ -1,0 +1,305 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/shipstation"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/web"
+	"github.com/orderbridge/orderbridge/internal/xero"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+)
+
+// withShipStation points the app at a ShipStation emulator.
+func withShipStation(emu *shipstationemu.Emulator) func(*web.Config) {
+	return func(c *web.Config) {
+		c.NewShipStation = func(key, secret string) (web.ShipStation, error) {
+			return shipstation.New(shipstation.Config{BaseURL: emu.URL(), APIKey: key, APISecret: secret})
+		}
+	}
+}
+
+// newEmuEnv starts the app with both emulators wired in.
+func newEmuEnv(t *testing.T, xopts xeroemu.Options, sopts shipstationemu.Options) (*env, *xeroemu.Emulator, *shipstationemu.Emulator) {
+	t.Helper()
+	xopts.RateLimit, sopts.RateLimit = emukit.NoRateLimit, emukit.NoRateLimit
+	xemu := newXeroEmu(t, xopts)
+	semu := shipstationemutest.NewServer(t, sopts)
+	// The redirect URL needs the server's address: start the server, then
+	// build the handler again with the Xero app pointing back at it.
+	e := newEnv(t, withShipStation(semu))
+	app, err := xero.New(xero.Config{ClientID: xemu.ClientID(), ClientSecret: xemu.ClientSecret(),
+		RedirectURL: e.srv.URL + "/connections/xero/callback", Scopes: []string{"offline_access", "accounting.transactions"},
+		BaseURL: xemu.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.rebuild(t, func(c *web.Config) {
+		withShipStation(semu)(c)
+		c.Xero = app
+	})
+	return e, xemu, semu
+}
+
+func TestConnectShipStation(t *testing.T) {
+	t.Parallel()
+	e, _, semu := newEmuEnv(t, xeroemu.Options{}, shipstationemu.Options{})
+	second := semu.AddStore("Wholesale")
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+
+	b.get("/connections")
+	b.wantStatus(http.StatusOK)
+	if got := text(b.byID("shipstation-status")); got != "Not connected" {
+		t.Errorf("status = %q", got)
+	}
+	// Both fields are required.
+	b.submit("/connections/shipstation", url.Values{})
+	b.wantStatus(http.StatusUnprocessableEntity)
+	if got := b.fieldError("API key"); !strings.HasPrefix(got, "Enter the API key") {
+		t.Errorf("API key error = %q", got)
+	}
+	if got := b.fieldError("API secret"); got != "Enter the API secret shown next to the key." {
+		t.Errorf("API secret error = %q", got)
+	}
+	// A wrong key is refused by ShipStation itself, and nothing is saved.
+	b.submit("/connections/shipstation", url.Values{"api_key": {semu.APIKey()}, "api_secret": {"wrong"}})
+	b.wantStatus(http.StatusUnprocessableEntity)
+	if got := b.fieldError("API key"); !strings.Contains(got, "the API key or secret is wrong") {
+		t.Errorf("wrong key error = %q", got)
+	}
+	if _, err := e.st.Connection(t.Context(), acc, store.KindShipStation); err == nil {
+		t.Error("a refused key was saved")
+	}
+	// The right key is saved, sealed; with two stores, one must be chosen.
+	b.submit("/connections/shipstation", url.Values{"api_key": {" " + semu.APIKey() + " "}, "api_secret": {semu.APISecret()}})
+	b.wantRedirect("/connections")
+	b.follow()
+	if got := text(b.byID("shipstation-status")); got != "Connected" {
+		t.Errorf("status = %q", got)
+	}
+	if got := b.flash(); got != "ShipStation is connected. Choose the store your orders go to." {
+		t.Errorf("flash = %q", got)
+	}
+	sel := b.field("Store to send orders to")
+	var names []string
+	for _, o := range findIn(sel, func(n *html.Node) bool { return n.DataAtom == atom.Option }) {
+		names = append(names, text(o))
+	}
+	if len(names) != 3 || names[2] != "Wholesale" {
+		t.Errorf("store options = %q", names)
+	}
+	raw, err := e.st.ConnectionSecret(t.Context(), acc, store.KindShipStation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sec struct{ APIKey, APISecret string }
+	_ = json.Unmarshal(raw, &sec)
+	if !strings.Contains(string(raw), `"api_key":"`+semu.APIKey()+`"`) || !strings.Contains(string(raw), `"api_secret":"`+semu.APISecret()+`"`) {
+		t.Errorf("stored credentials not in the worker's format")
+	}
+	// A store the key cannot see is refused; a real one is recorded.
+	b.submit("/connections/shipstation/store", url.Values{"store_id": {"999999"}})
+	b.wantStatus(http.StatusUnprocessableEntity)
+	if got := b.fieldError("Store to send orders to"); got != "That store is not in your ShipStation account." {
+		t.Errorf("bad store error = %q", got)
+	}
+	b.submit("/connections/shipstation/store", url.Values{"store_id": {itoa64(second.StoreID)}})
+	b.wantRedirect("/connections")
+	b.follow()
+	if got := text(b.byID("shipstation-store")); got != "Wholesale" {
+		t.Errorf("store = %q", got)
+	}
+	set, _ := e.st.Settings(t.Context(), acc)
+	if set.ShipStationStoreID != second.StoreID {
+		t.Errorf("settings store = %d, want %d", set.ShipStationStoreID, second.StoreID)
+	}
+	// Disconnect erases the key.
+	b.submit("/connections/shipstation/disconnect", nil)
+	b.follow()
+	if got := text(b.byID("shipstation-status")); got != "Disconnected" {
+		t.Errorf("after disconnect: %q", got)
+	}
+	if _, err := e.st.ConnectionSecret(t.Context(), acc, store.KindShipStation); err == nil {
+		t.Error("secret kept after disconnect")
+	}
+}
+
+func TestConnectXero(t *testing.T) {
+	t.Parallel()
+	e, xemu, _ := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"Demo Company (NZ)"}}, shipstationemu.Options{})
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+
+	b.get("/connections")
+	if got := text(b.byID("xero-status")); got != "Not connected" {
+		t.Errorf("status = %q", got)
+	}
+	b.get(attr(b.byID("connect-xero"), "href"))
+	consent := b.resp.Header.Get("Location")
+	u, _ := url.Parse(consent)
+	if !strings.HasPrefix(consent, xemu.URL()) || u.Query().Get("state") == "" || u.Query().Get("code_challenge") == "" ||
+		u.Query().Get("code_challenge_method") != "S256" {
+		t.Fatalf("consent URL %q lacks state or PKCE", consent)
+	}
+	// The emulator consents at once and sends the browser back.
+	b.get(consent)
+	callback := b.resp.Header.Get("Location")
+	if !strings.HasPrefix(callback, e.srv.URL+"/connections/xero/callback?") {
+		t.Fatalf("emulator redirected to %q", callback)
+	}
+	// A callback with another state is refused, and spends the state.
+	forged := strings.Replace(callback, "state=", "state=x", 1)
+	b.get(forged)
+	b.wantStatus(http.StatusBadRequest)
+	b.get(callback)
+	b.wantStatus(http.StatusBadRequest)
+	if _, err := e.st.Connection(t.Context(), acc, store.KindXero); err == nil {
+		t.Fatal("connection saved from a forged callback")
+	}
+
+	// Refusing consent at Xero brings the user back with a message.
+	b.get("/connections/xero/start")
+	u, _ = url.Parse(b.resp.Header.Get("Location"))
+	b.get("/connections/xero/callback?error=access_denied&state=" + url.QueryEscape(u.Query().Get("state")))
+	b.wantRedirect("/connections")
+	b.follow()
+	if got := b.flash(); got != "Xero was not connected: access was not granted." {
+		t.Errorf("flash after refusal = %q", got)
+	}
+
+	// Start again and finish properly.
+	b.get("/connections/xero/start")
+	b.get(b.resp.Header.Get("Location"))
+	b.get(b.resp.Header.Get("Location"))
+	b.wantRedirect("/connections")
+	b.follow()
+	if got := text(b.byID("xero-status")); got != "Connected" {
+		t.Errorf("status = %q", got)
+	}
+	if got := text(b.byID("xero-org")); got != "Demo Company (NZ)" {
+		t.Errorf("organisation = %q", got)
+	}
+	c, err := e.st.Connection(t.Context(), acc, store.KindXero)
+	if err != nil || c.Metadata.TenantID != xemu.DefaultTenantID() {
+		t.Fatalf("connection = %+v, %v", c, err)
+	}
+	tok, err := e.st.XeroToken(t.Context(), acc)
+	if err != nil || !strings.Contains(string(tok), "refresh_token") {
+		t.Fatalf("stored token unusable: %v", err)
+	}
+
+	// A dead refresh token (the worker marks it) shows on every page.
+	if err := e.st.SetConnectionStatus(t.Context(), acc, store.KindXero, store.StatusReconnectNeeded,
+		"Xero refused the stored authorization (it was revoked or expired)."); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dashboard", "/log", "/configure"} {
+		b.get(path)
+		if a := b.alerts(); len(a) == 0 || !strings.HasPrefix(a[0], "Xero needs reconnecting: Xero refused") {
+			t.Errorf("%s: alerts %q, want the reconnect banner", path, a)
+		}
+	}
+	b.get("/connections")
+	if got := text(b.byID("xero-status")); got != "Reconnect needed" {
+		t.Errorf("status = %q", got)
+	}
+	if got := text(b.byID("connect-xero")); got != "Reconnect Xero" {
+		t.Errorf("button = %q", got)
+	}
+	// Reconnecting (same organisation) makes it usable again.
+	b.get(attr(b.byID("connect-xero"), "href"))
+	b.get(b.resp.Header.Get("Location"))
+	b.get(b.resp.Header.Get("Location"))
+	b.wantRedirect("/connections")
+	if c, _ := e.st.Connection(t.Context(), acc, store.KindXero); c.Status != store.StatusConnected {
+		t.Errorf("after reconnecting: %s", c.Status)
+	}
+
+	// Disconnect erases the token.
+	b.get("/connections")
+	b.submit("/connections/xero/disconnect", nil)
+	b.follow()
+	if got := text(b.byID("xero-status")); got != "Disconnected" {
+		t.Errorf("after disconnect: %q", got)
+	}
+	if _, err := e.st.XeroToken(t.Context(), acc); err == nil {
+		t.Error("token kept after disconnect")
+	}
+}
+
+func TestConnectXeroChooseOrganisation(t *testing.T) {
+	t.Parallel()
+	e, xemu, _ := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"North Ltd", "South Ltd"}}, shipstationemu.Options{})
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+
+	b.get("/connections/xero/start")
+	b.get(b.resp.Header.Get("Location"))
+	b.get(b.resp.Header.Get("Location"))
+	b.wantRedirect("/connections/xero/organisation")
+	b.follow()
+	if b.h1() != "Choose your Xero organisation" {
+		t.Fatalf("h1 = %q", b.h1())
+	}
+	// Until chosen, every page says so.
+	if a := b.alerts(); len(a) == 0 || a[0] != "Choose which Xero organisation to sync with. Choose organisation" {
+		t.Errorf("alerts = %q", a)
+	}
+	south := xemu.TenantIDs()[1]
+	if got := attr(b.field("South Ltd"), "value"); got != south {
+		t.Errorf("South Ltd radio value = %q, want %q", got, south)
+	}
+	b.submit("/connections/xero/organisation", url.Values{"tenant_id": {"not-a-tenant"}})
+	b.wantStatus(http.StatusUnprocessableEntity)
+	b.submit("/connections/xero/organisation", url.Values{"tenant_id": {south}})
+	b.wantRedirect("/connections")
+	c, err := e.st.Connection(t.Context(), acc, store.KindXero)
+	if err != nil || c.Metadata.TenantID != south || c.Metadata.TenantName != "South Ltd" || c.Status != store.StatusConnected {
+		t.Fatalf("connection = %+v, %v", c, err)
+	}
+	// Reconnecting keeps the organisation: the orderKeys depend on it.
+	b.get("/connections/xero/start")
+	b.get(b.resp.Header.Get("Location"))
+	b.get(b.resp.Header.Get("Location"))
+	b.wantRedirect("/connections")
+	if c, _ := e.st.Connection(t.Context(), acc, store.KindXero); c.Metadata.TenantID != south {
+		t.Errorf("reconnect changed the tenant to %s", c.Metadata.TenantID)
+	}
+}
+
+// newXeroEmu serves a Xero emulator. Not xeroemutest.NewServer: its
+// validator refuses the emulator's token answer ("scope" is not in Xero's
+// description of /connect/token), which is the emulator's business, not
+// this package's. Switch once that is settled.
+func newXeroEmu(t *testing.T, opts xeroemu.Options) *xeroemu.Emulator {
+	t.Helper()
+	emu := xeroemu.New(opts)
+	srv := httptest.NewServer(emu)
+	emu.SetURL(srv.URL)
+	t.Cleanup(func() {
+		emu.Close()
+		srv.Close()
+	})
+	return emu
+}
+
+func newSSEmu(t *testing.T, opts shipstationemu.Options) *shipstationemu.Emulator {
+	t.Helper()
+	opts.RateLimit = emukit.NoRateLimit
+	return shipstationemutest.NewServer(t, opts)
+}

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+)
+
+type dashboardData struct {
+	Xero, ShipStation *store.Connection
+	Settings          store.Settings
+	LastActivity      time.Time
+	LastRun           time.Time
+	StatusError       string
+	NextRun           string
+	Counts            map[string]int
+	Problems          []Problem
+	Attention         []store.InvoiceLink
+	Chart             chart
+	Synced, Failed    int // over the chart's days
+}
+
+// chart is a small bar chart of synced and failed lines per day, drawn as
+// SVG on the server (no script, no inline style: the CSP allows neither).
+type chart struct {
+	Width, Height int
+	Bars          []bar
+	Days          []dayCount
+}
+
+type bar struct {
+	X, Y, W, H int
+	Class      string
+	Label      string
+}
+
+type dayCount struct {
+	Day            string
+	Synced, Failed int
+}
+
+const chartDays = 14
+
+func buildChart(counts []store.DayCount, today time.Time) (chart, int, int) {
+	byDay := map[string]store.DayCount{}
+	for _, c := range counts {
+		byDay[c.Day.UTC().Format("2006-01-02")] = c
+	}
+	c := chart{Width: chartDays * 24, Height: 100}
+	maxV := 1
+	start := today.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(chartDays - 1))
+	var synced, failed int
+	for i := range chartDays {
+		day := start.AddDate(0, 0, i).Format("2006-01-02")
+		dc := byDay[day]
+		c.Days = append(c.Days, dayCount{Day: day, Synced: dc.Success, Failed: dc.Failed})
+		maxV = max(maxV, dc.Success, dc.Failed)
+		synced += dc.Success
+		failed += dc.Failed
+	}
+	for i, d := range c.Days {
+		hs, hf := d.Synced*(c.Height-4)/maxV, d.Failed*(c.Height-4)/maxV
+		c.Bars = append(c.Bars,
+			bar{X: i*24 + 2, Y: c.Height - hs, W: 9, H: hs, Class: "bar-ok", Label: d.Day + ": " + strconv.Itoa(d.Synced) + " synced"},
+			bar{X: i*24 + 12, Y: c.Height - hf, W: 9, H: hf, Class: "bar-bad", Label: d.Day + ": " + strconv.Itoa(d.Failed) + " failed"})
+	}
+	return c, synced, failed
+}
+
+// dashboard shows the account's health and what needs a person.
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	ctx := r.Context()
+	acc := ss.s.AccountID
+	var d dashboardData
+	var err error
+	if d.Xero, err = s.connection(ctx, acc, store.KindXero); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.ShipStation, err = s.connection(ctx, acc, store.KindShipStation); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Settings, err = s.st.Settings(ctx, acc); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	counted, err := s.st.CountInvoiceLinks(ctx, acc)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Counts = map[string]int{}
+	for k, v := range counted {
+		d.Counts[string(k)] = v
+	}
+	now := s.now()
+	counts, err := s.st.LogCountsPerDay(ctx, acc, now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(chartDays-1)))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Chart, d.Synced, d.Failed = buildChart(counts, now)
+	latest, err := s.st.ListLog(ctx, acc, store.LogQuery{PageSize: 1})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if len(latest.Entries) > 0 {
+		d.LastActivity = latest.Entries[0].At
+	}
+	switch {
+	case !d.Settings.SyncEnabled:
+		d.NextRun = "not scheduled: “Sync orders from Xero” is off"
+	case d.LastActivity.IsZero():
+		d.NextRun = "within " + plural(int(d.Settings.SyncInterval/time.Minute), "minute")
+	default:
+		d.NextRun = "about " + untilText(d.LastActivity.Add(d.Settings.SyncInterval).Sub(now))
+	}
+	for _, dec := range []store.Decision{store.DecisionFailed, store.DecisionAlert} {
+		links, err := s.st.ListInvoiceLinks(ctx, acc, store.LinkFilter{Decision: dec, Limit: 10})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		d.Attention = append(d.Attention, links...)
+	}
+	d.Problems = problems(d)
+	if s.cfg.Status != nil {
+		as, err := s.cfg.Status.AccountStatus(ctx, acc)
+		if err != nil {
+			s.log.WarnContext(ctx, "web: account status", "account", acc, "err", err)
+			d.StatusError = "The sync engine did not answer; run times and its problems are not shown."
+		} else {
+			d.LastRun = as.LastRunAt
+			if !as.NextRunAt.IsZero() && d.Settings.SyncEnabled {
+				d.NextRun = untilText(as.NextRunAt.Sub(now))
+			}
+			d.Problems = append(d.Problems, as.Problems...)
+		}
+	}
+	s.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: d})
+}
+
+// problems lists what stops or endangers syncing, each with what to do.
+func problems(d dashboardData) []Problem {
+	var out []Problem
+	switch {
+	case d.Xero == nil || d.Xero.Status == store.StatusDisconnected:
+		out = append(out, Problem{"Xero is not connected: no invoices can be read.", "Connect Xero", "/connections"})
+	case d.Xero.Status == store.StatusReconnectNeeded && d.Xero.Metadata.TenantID == "":
+		out = append(out, Problem{"Choose which Xero organisation to sync with.", "Choose organisation", "/connections/xero/organisation"})
+	case d.Xero.Status == store.StatusReconnectNeeded:
+		out = append(out, Problem{"Xero needs reconnecting: " + d.Xero.StatusReason, "Reconnect Xero", "/connections"})
+	}
+	switch {
+	case d.ShipStation == nil || d.ShipStation.Status == store.StatusDisconnected:
+		out = append(out, Problem{"ShipStation is not connected: no orders can be sent.", "Connect ShipStation", "/connections"})
+	case d.ShipStation.Status == store.StatusReconnectNeeded:
+		out = append(out, Problem{"ShipStation refuses the API key: " + d.ShipStation.StatusReason, "Enter a new key", "/connections"})
+	case d.ShipStation.Metadata.StoreID == 0:
+		out = append(out, Problem{"No ShipStation store is chosen; orders go to the account's default store.", "Choose a store", "/connections"})
+	}
+	if !d.Settings.SyncEnabled {
+		out = append(out, Problem{"“Sync orders from Xero” is off: nothing syncs on its own.", "Configure", "/configure"})
+	}
+	if n := d.Counts[string(store.DecisionFailed)]; n > 0 {
+		out = append(out, Problem{plural(n, "invoice") + " failed to sync; each says what to fix.", "See failures", "/log?outcome=failed"})
+	}
+	if n := d.Counts[string(store.DecisionAlert)]; n > 0 {
+		out = append(out, Problem{plural(n, "invoice") + " need attention (for example voided after shipping).", "See below", "#attention"})
+	}
+	return out
+}

@@ -1,0 +1,16 @@
+// Package web is orderbridge's web app: sign-up and sign-in (argon2id
+// passwords, database sessions, CSRF tokens, a shared sign-in rate limit),
+// the Xero (OAuth2 with PKCE) and ShipStation connect flows, the configure
+// page with its Xero Export tab, Save and sync with live progress, the
+// transaction log with CSV, the invoice detail with an order preview, the
+// dashboard, and /healthz, /readyz and /metrics.
+//
+// Pages are html/template rendered on the server from embedded templates
+// and static files; every form works without JavaScript. The package knows
+// the worker only through the small interfaces it declares (Jobs,
+// StatusSource, InvoiceSource, ShipStation), which the app implements.
+// Every handler takes the account from the session and passes it to every
+// store call, so one account never reaches another's data.
+//
+// See doc/web.md.
+package web

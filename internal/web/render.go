@@ -1,0 +1,147 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+)
+
+// parsePages parses the templates under templates/, each with layout.html
+// around it.
+func parsePages() (map[string]*template.Template, error) {
+	pageNames := []string{
+		"signin", "signup", "dashboard", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "error",
+	}
+	funcs := template.FuncMap{
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return "never"
+			}
+			return t.UTC().Format("2 Jan 2006 15:04 UTC")
+		},
+		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"date":    func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"lower":   strings.ToLower,
+		"add":     func(a, b int) int { return a + b },
+		"contains": func(list []string, s string) bool {
+			for _, v := range list {
+				if v == s {
+					return true
+				}
+			}
+			return false
+		},
+	}
+	pages := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// page is what every template gets.
+type page struct {
+	Title   string
+	Nav     string // the active nav item
+	User    *store.User
+	Account *store.Account
+	CSRF    string
+	Flash   string
+	Banners []banner
+	Data    any
+}
+
+// banner is a problem shown on every page until it is fixed.
+type banner struct {
+	Text   string
+	Action string
+	Link   string
+}
+
+// render writes a page with status code.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, p page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.serverError(w, r, fmt.Errorf("web: no template %q", name))
+		return
+	}
+	st := stateOf(r.Context())
+	if st != nil {
+		if st.sess != nil {
+			p.User, p.Account, p.CSRF = &st.sess.user, &st.sess.account, st.sess.s.CSRFToken
+			if p.Flash == "" {
+				p.Flash = s.takeFlash(r, st.sess)
+			}
+			p.Banners = append(p.Banners, s.banners(r, st.sess)...)
+		} else {
+			p.CSRF = st.anonCSRF
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.ErrorContext(r.Context(), "web: render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = buf.WriteTo(w)
+}
+
+// banners lists the problems that block syncing, shown on every page.
+func (s *Server) banners(r *http.Request, ss *sessionState) []banner {
+	var out []banner
+	c, err := s.st.Connection(r.Context(), ss.s.AccountID, store.KindXero)
+	if err == nil && c.Status == store.StatusReconnectNeeded {
+		text := "Xero needs reconnecting: nothing syncs until it is."
+		if c.StatusReason != "" {
+			text = "Xero needs reconnecting: " + c.StatusReason
+		}
+		action, link := "Reconnect Xero", "/connections"
+		if c.Metadata.TenantID == "" && c.HasSecret {
+			text, action, link = "Choose which Xero organisation to sync with.", "Choose organisation", "/connections/xero/organisation"
+		}
+		out = append(out, banner{Text: text, Action: action, Link: link})
+	}
+	return out
+}
+
+type errorData struct {
+	Code    int
+	Heading string
+	Message string
+}
+
+// errorPage renders a page a person can read for an error.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, heading, message string) {
+	s.render(w, r, code, "error", page{Title: heading, Data: errorData{Code: code, Heading: heading, Message: message}})
+}
+
+// serverError logs err and shows a 500 page without its text (which may
+// name internals).
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "web: internal error", "path", r.URL.Path, "err", err)
+	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
+		"The error has been logged. Please try again in a moment.")
+}
+
+// notFoundOr renders 404 for store.ErrNotFound (another account's row
+// looks exactly like a missing one) and 500 otherwise.
+func (s *Server) notFoundOr(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		s.errorPage(w, r, http.StatusNotFound, "Not found", "There is nothing here, or it belongs to another account.")
+		return
+	}
+	s.serverError(w, r, err)
+}

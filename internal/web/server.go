@@ -1,0 +1,319 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/shipstation"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/xero"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Jobs is what the web app asks of the worker. The app implements it over
+// River; tests use a fake. Each Enqueue runs inside the transaction that
+// records what triggered it (Save and sync saves the settings in tx), so
+// the job and its cause commit together: insert the job with River's
+// InsertTx on tx, and write only through tx (see doc/storage.md).
+type Jobs interface {
+	// EnqueueExport asks for an export run of the account now (Save and
+	// sync) and returns the run's id for RunStatus.
+	EnqueueExport(ctx context.Context, tx *store.Tx, accountID int64) (runID int64, err error)
+	// EnqueueBackfill asks for every invoice changed since since to be
+	// looked at again (the export cursor moved back), as one run.
+	EnqueueBackfill(ctx context.Context, tx *store.Tx, accountID int64, since time.Time) (runID int64, err error)
+	// EnqueueResync asks for one invoice to be exported again now, whatever
+	// the cursor says.
+	EnqueueResync(ctx context.Context, tx *store.Tx, accountID int64, invoiceID string) (runID int64, err error)
+	// RunStatus reports a run's progress. A run of another account is
+	// ErrRunNotFound.
+	RunStatus(ctx context.Context, accountID, runID int64) (RunStatus, error)
+}
+
+// ErrRunNotFound is what Jobs.RunStatus returns for a run it does not know
+// (or one of another account).
+var ErrRunNotFound = errors.New("web: run not found")
+
+// RunState is where a run is.
+type RunState string
+
+// Run states.
+const (
+	RunPending   RunState = "pending"   // queued, not started
+	RunRunning   RunState = "running"   // a worker has it
+	RunSucceeded RunState = "succeeded" // finished
+	RunFailed    RunState = "failed"    // finished with an error (Error says what)
+)
+
+// RunStatus is a run's progress as the page shows it.
+type RunStatus struct {
+	ID    int64
+	State RunState
+	// Done and Total count invoices looked at and to look at, when known
+	// (Total 0: unknown).
+	Done, Total int
+	// Error is for a person: what went wrong and what to do.
+	Error string
+}
+
+// Finished reports whether the run is over.
+func (r RunStatus) Finished() bool { return r.State == RunSucceeded || r.State == RunFailed }
+
+// ShipStation is what the web app calls on ShipStation: listing stores,
+// which also proves a key pair works.
+type ShipStation interface {
+	Stores(ctx context.Context, showInactive bool) ([]shipstation.Store, error)
+}
+
+// InvoiceSource fetches an invoice and its contact from Xero for the
+// invoice preview. The app implements it with the account's Xero client.
+type InvoiceSource interface {
+	// Invoice returns the account's invoice and its contact in full (nil
+	// when the contact could not be found).
+	Invoice(ctx context.Context, accountID int64, invoiceID string) (*xero.Invoice, *xero.Contact, error)
+}
+
+// StatusSource tells the dashboard what only the worker knows about an
+// account. The app implements it; nil leaves those parts out.
+type StatusSource interface {
+	AccountStatus(ctx context.Context, accountID int64) (AccountStatus, error)
+}
+
+// AccountStatus is the worker's view of an account.
+type AccountStatus struct {
+	// LastRunAt is when the last export run finished (zero: never).
+	LastRunAt time.Time
+	// NextRunAt is when the next scheduled run is due (zero: none).
+	NextRunAt time.Time
+	// Problems need a person: the Xero day quota nearly spent, orders stuck
+	// in a retry loop, and so on. Each says what to do.
+	Problems []Problem
+}
+
+// Problem is one thing that needs a person, with what to do about it.
+type Problem struct {
+	// Text says what is wrong, in a merchant's words.
+	Text string
+	// Action and Link name and lead to the fix (Link may be empty).
+	Action, Link string
+}
+
+// Config is what New needs.
+type Config struct {
+	// Store is the database. Required.
+	Store *store.Store
+	// Logger receives request and error lines; nil discards.
+	Logger *slog.Logger
+	// Xero is the Xero app registration for the connect flow; nil disables
+	// connecting Xero (the page says so).
+	Xero *xero.App
+	// NewShipStation makes a ShipStation client for a key pair; nil
+	// disables connecting ShipStation.
+	NewShipStation func(apiKey, apiSecret string) (ShipStation, error)
+	// Jobs queues runs; nil disables Save and sync and Re-sync.
+	Jobs Jobs
+	// Invoices fetches invoices for the preview; nil disables it.
+	Invoices InvoiceSource
+	// Status adds the worker's view to the dashboard; nil leaves it out.
+	Status StatusSource
+	// BaseURL is where users reach the app, for absolute links (the Xero
+	// redirect URL the app registers is BaseURL + "/connections/xero/callback").
+	// New checks that it is absolute; it may be empty in tests.
+	BaseURL string
+	// SecureCookies marks cookies Secure and sends HSTS: on whenever the
+	// app is served over HTTPS.
+	SecureCookies bool
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Metrics is exported on /metrics; nil makes a new set.
+	Metrics *Metrics
+	// SessionTTL is how long a session lives without use (sliding); 14
+	// days when zero.
+	SessionTTL time.Duration
+	// SignInLimit failed sign-ins per email within SignInWindow lock that
+	// email out until the window passes; 5 and 15 minutes when zero. An IP
+	// address gets ten times as many.
+	SignInLimit  int
+	SignInWindow time.Duration
+	// Argon2 is the password hashing cost; zero means DefaultArgon2Params.
+	// Tests lower it.
+	Argon2 Argon2Params
+	// AllowSignUp lets anyone create an account; the demo and tests turn
+	// it on, an operator may leave it off after creating their users.
+	AllowSignUp bool
+}
+
+// Server is the web app.
+type Server struct {
+	cfg     Config
+	st      *store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *Metrics
+	pages   map[string]*template.Template
+	static  fs.FS
+	handler http.Handler
+}
+
+// New builds the web app.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("web: config: Store is required")
+	}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, now: cfg.Now, metrics: cfg.Metrics}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	if s.cfg.SessionTTL <= 0 {
+		s.cfg.SessionTTL = 14 * 24 * time.Hour
+	}
+	if s.cfg.SignInLimit <= 0 {
+		s.cfg.SignInLimit = 5
+	}
+	if s.cfg.SignInWindow <= 0 {
+		s.cfg.SignInWindow = 15 * time.Minute
+	}
+	if cfg.BaseURL != "" {
+		if u, err := url.Parse(cfg.BaseURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("web: config: BaseURL %q is not an absolute URL", cfg.BaseURL)
+		}
+	}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if s.static, err = fs.Sub(staticFS, "static"); err != nil {
+		return nil, fmt.Errorf("web: static files: %w", err)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the app's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Metrics returns the metric families the server exports, for the worker
+// to update.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if st := stateOf(r.Context()); st != nil {
+				st.pattern = r.Pattern
+			}
+			h(w, r)
+		})
+	}
+	authed := func(pattern string, h func(http.ResponseWriter, *http.Request, *sessionState)) {
+		handle(pattern, s.requireSession(h))
+	}
+
+	handle("GET /static/", http.StripPrefix("/static/", s.staticHandler()).ServeHTTP)
+	handle("GET /healthz", s.healthz)
+	handle("GET /readyz", s.readyz)
+	handle("GET /metrics", s.metrics.Handler().ServeHTTP)
+
+	handle("GET /{$}", s.home)
+	handle("GET /signup", s.signUpForm)
+	handle("POST /signup", s.signUp)
+	handle("GET /signin", s.signInForm)
+	handle("POST /signin", s.signIn)
+	handle("POST /signout", s.signOut)
+
+	authed("GET /dashboard", s.dashboard)
+	authed("GET /connections", s.connections)
+	authed("POST /connections/shipstation", s.connectShipStation)
+	authed("POST /connections/shipstation/store", s.chooseShipStationStore)
+	authed("POST /connections/shipstation/disconnect", s.disconnectShipStation)
+	authed("GET /connections/xero/start", s.xeroStart)
+	authed("GET /connections/xero/callback", s.xeroCallback)
+	authed("GET /connections/xero/organisation", s.xeroChooseForm)
+	authed("POST /connections/xero/organisation", s.xeroChoose)
+	authed("POST /connections/xero/disconnect", s.disconnectXero)
+	authed("GET /configure", s.configureForm)
+	authed("POST /configure", s.configure)
+	authed("GET /configure/export", s.exportForm)
+	authed("POST /configure/export", s.configureExport)
+	authed("POST /configure/backfill", s.backfill)
+	authed("GET /runs/{id}", s.runPage)
+	authed("GET /runs/{id}/status", s.runStatusJSON)
+	authed("GET /log", s.logPage)
+	authed("GET /log.csv", s.logCSV)
+	authed("GET /invoices/{id}", s.invoicePage)
+	authed("POST /invoices/{id}/resync", s.resync)
+
+	handle("/", func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
+	})
+
+	var h http.Handler = mux
+	h = s.csrf(h)
+	h = s.loadSession(h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = s.securityHeaders(h)
+	h = s.recoverer(h)
+	h = s.logRequests(h)
+	return h
+}
+
+func (s *Server) staticHandler() http.Handler {
+	files := http.FileServerFS(s.static)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	if sessionOf(r.Context()) != nil {
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz reports whether the database answers with an up-to-date schema;
+// a load balancer sends no traffic until it does.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.st.CheckSchema(ctx); err != nil {
+		s.log.WarnContext(ctx, "web: not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: database unavailable or schema out of date\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}

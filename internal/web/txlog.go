@@ -1,0 +1,140 @@
+package web
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+)
+
+const logPageSize = 50
+
+type logData struct {
+	Direction, Outcome, Invoice, Search string
+	Page                                store.LogPage
+	Pages                               int
+	PrevURL, NextURL, CSVURL            string
+	Directions, Outcomes                []option
+}
+
+type option struct{ Value, Label string }
+
+func logDirections() []option {
+	return []option{{"", "Both directions"}, {string(store.XeroToShipStation), "Xero → ShipStation"},
+		{string(store.ShipStationToXero), "ShipStation → Xero"}}
+}
+
+func logOutcomes() []option {
+	return []option{{"", "Any outcome"}, {string(store.OutcomeSuccess), "Success"}, {string(store.OutcomeSkipped), "Skipped"},
+		{string(store.OutcomeWarning), "Warning"}, {string(store.OutcomeFailed), "Failed"}}
+}
+
+func valid(opts []option, v string) string {
+	for _, o := range opts {
+		if o.Value == v {
+			return v
+		}
+	}
+	return ""
+}
+
+// logQuery reads the filters from the URL; unknown values are ignored
+// rather than refused, so an old bookmark still opens.
+func logQuery(q url.Values) (store.LogQuery, logData) {
+	d := logData{
+		Direction: valid(logDirections(), q.Get("direction")),
+		Outcome:   valid(logOutcomes(), q.Get("outcome")),
+		Invoice:   strings.TrimSpace(q.Get("invoice")),
+		Search:    strings.TrimSpace(q.Get("q")),
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	return store.LogQuery{Direction: store.Direction(d.Direction), Outcome: store.Outcome(d.Outcome),
+		InvoiceNumber: d.Invoice, Search: d.Search, Page: page, PageSize: logPageSize}, d
+}
+
+func (d *logData) url(path string, page int) string {
+	v := url.Values{}
+	for k, val := range map[string]string{"direction": d.Direction, "outcome": d.Outcome, "invoice": d.Invoice, "q": d.Search} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// logPage is the transaction log: newest first, filtered, paged.
+func (s *Server) logPage(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	lq, d := logQuery(r.URL.Query())
+	p, err := s.st.ListLog(r.Context(), ss.s.AccountID, lq)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Page, d.Directions, d.Outcomes = p, logDirections(), logOutcomes()
+	d.Pages = (p.Total + p.PageSize - 1) / max(p.PageSize, 1)
+	if p.Page > 1 {
+		d.PrevURL = d.url("/log", p.Page-1)
+	}
+	if p.Page < d.Pages {
+		d.NextURL = d.url("/log", p.Page+1)
+	}
+	d.CSVURL = d.url("/log.csv", 1)
+	s.render(w, r, http.StatusOK, "log", page{Title: "Transaction log", Nav: "log", Data: d})
+}
+
+// maxCSVRows bounds one download, so an export cannot hold a connection
+// (and the database) for minutes.
+const maxCSVRows = 100_000
+
+// logCSV downloads every line matching the filters, streamed page by page.
+func (s *Server) logCSV(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	lq, _ := logQuery(r.URL.Query())
+	lq.PageSize, lq.Page = 1000, 1
+	first, err := s.st.ListLog(r.Context(), ss.s.AccountID, lq)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="orderbridge-log.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"time", "direction", "outcome", "invoice_id", "invoice_number", "order_number", "message", "detail"})
+	p, rows := first, 0
+	for {
+		for _, e := range p.Entries {
+			_ = cw.Write([]string{e.At.UTC().Format("2006-01-02T15:04:05Z"), string(e.Direction), string(e.Outcome),
+				csvSafe(e.InvoiceID), csvSafe(e.InvoiceNumber), csvSafe(e.OrderNumber), csvSafe(e.Message), csvSafe(e.Detail)})
+			rows++
+		}
+		if len(p.Entries) < lq.PageSize || rows >= maxCSVRows {
+			break
+		}
+		lq.Page++
+		if p, err = s.st.ListLog(r.Context(), ss.s.AccountID, lq); err != nil {
+			s.log.ErrorContext(r.Context(), "web: log csv", "err", err)
+			break
+		}
+	}
+	cw.Flush()
+}
+
+// csvSafe defuses spreadsheet formulas: a cell starting with = + - @ is
+// run by Excel as a formula, and invoice text comes from customers.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
