@@ -45,6 +45,12 @@ type ShippingLineSettings struct {
 	ItemCode    string `json:"item_code,omitempty"`
 	AccountCode string `json:"account_code,omitempty"`
 	TaxType     string `json:"tax_type,omitempty"`
+	// Description starts the line's description ("Shipping: UPS Ground,
+	// tracking 1Z..."); empty means "Shipping".
+	Description string `json:"description,omitempty"`
+	// Currency is the currency ShipStation charges in (its API does not
+	// say); empty assumes the invoices' currency.
+	Currency string `json:"currency,omitempty"`
 }
 
 // Defaults of Settings.

@@ -11,9 +11,24 @@ type WriteBackKind string
 
 // Write-back kinds.
 const (
-	WriteBackNote WriteBackKind = "note" // a History note on the invoice
-	WriteBackLine WriteBackKind = "line" // a shipping-cost line on the invoice
+	WriteBackNote        WriteBackKind = "note"         // a History note on the invoice
+	WriteBackLine        WriteBackKind = "line"         // a shipping-cost line on the invoice
+	WriteBackVoidNote    WriteBackKind = "void_note"    // a "label voided" History note
+	WriteBackLineRemoved WriteBackKind = "line_removed" // the shipping-cost line removed after a void
+	// WriteBackLineSettled records that the cost line needs no more work
+	// for the shipment as it stands (Xero locked the invoice, or there is
+	// no cost): later re-reads then cost no Xero call.
+	WriteBackLineSettled WriteBackKind = "line_settled"
 )
+
+// valid reports whether k is a kind the schema accepts.
+func (k WriteBackKind) valid() bool {
+	switch k {
+	case WriteBackNote, WriteBackLine, WriteBackVoidNote, WriteBackLineRemoved, WriteBackLineSettled:
+		return true
+	}
+	return false
+}
 
 // WrittenShipment records that a shipment's write-back of one kind is
 // done, so a retry never writes it twice.
@@ -32,7 +47,7 @@ func (q *Queries) MarkShipmentWritten(ctx context.Context, w WrittenShipment) (b
 	if w.AccountID == 0 || w.ShipmentID == "" {
 		return false, fmt.Errorf("store: mark shipment written: account and shipment id are required")
 	}
-	if w.Kind != WriteBackNote && w.Kind != WriteBackLine {
+	if !w.Kind.valid() {
 		return false, fmt.Errorf("store: mark shipment written: unknown kind %q", w.Kind)
 	}
 	at := w.WrittenAt

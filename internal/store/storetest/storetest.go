@@ -41,12 +41,16 @@ func Run(t *testing.T, open Opener) {
 		{"LogPurgeAndCounts", testLogPurgeAndCounts},
 		{"Cursors", testCursors},
 		{"WrittenShipments", testWrittenShipments},
+		{"WriteBack", testWriteBack},
 		{"TxRollback", testTxRollback},
 		{"TxPanic", testTxPanic},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"AccountIsolation", testAccountIsolation},
 		{"DeleteAccountCascades", testDeleteAccountCascades},
 		{"RiverJobInTx", testRiverJobInTx},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"LoginFailures", testLoginFailures},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
