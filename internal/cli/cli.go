@@ -39,7 +39,11 @@ var errUsage = errors.New("usage")
 
 func commands() []command {
 	return []command{
+		{"demo", "run the whole product on seeded emulators, printing every URL and credential", runDemo},
 		{"emulate", "run an API emulator (xero or shipstation) for development and tests", runEmulate},
+		{"migrate", "bring the database schema up to date", runMigrate},
+		{"serve", "run the export worker and the periodic sweep", runServe},
+		{"sync", "run one export now and print a summary (--dry-run: what would be sent)", runSync},
 		{"version", "print the version of this build", runVersion},
 	}
 }

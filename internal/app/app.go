@@ -1,0 +1,320 @@
+// Package app is orderbridge's composition root: it turns a config.Config
+// into a running process (store, Xero app, ShipStation settings, the export
+// engine and River with its workers and periodic sweep). The commands in
+// internal/cli call it; nothing else imports it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/web"
+	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero"
+)
+
+// XeroScopes are the OAuth2 scopes orderbridge asks for: invoices and
+// contacts, and offline_access for a refresh token.
+var XeroScopes = []string{"openid", "profile", "email", "offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings.read"}
+
+// Options are what a test or a command sets beyond the Config.
+type Options struct {
+	// Logger receives everything the process logs; nil builds a text
+	// logger on stderr at Config.LogLevel.
+	Logger *slog.Logger
+	// HTTPClient makes Xero and ShipStation calls; nil means each client's
+	// default.
+	HTTPClient *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// XeroPacing overrides Xero's real limits (tests at a time scale).
+	XeroPacing xero.Pacing
+	// Store, when set, is used instead of opening Config.Database() (a test
+	// holding a PostgreSQL schema); the App then does not close it. The
+	// App's sealer is attached with WithSealer.
+	Store *store.Store
+	// Migrate runs the migrations on start. SQLite always migrates (it is
+	// the embedded default: one process owns the file); on PostgreSQL,
+	// without Migrate an out-of-date schema refuses to start.
+	Migrate bool
+	// NoSweep leaves out the periodic sweep (tests that trigger exports
+	// themselves).
+	NoSweep bool
+	// PageSize is the Xero invoice page size (default 1000).
+	PageSize int
+	// ShipStationRateLimit is the calls per minute of one ShipStation key
+	// pair (default ShipStation's 40).
+	ShipStationRateLimit int
+	// FetchPollInterval is how often River looks for new jobs when it gets
+	// no notification (SQLite has none). Zero means River's default.
+	FetchPollInterval time.Duration
+	// ServeWeb makes Run serve the web app on Config.HTTPAddr (serve, the
+	// end-to-end tests); without it only HTTPListener is served, so that a
+	// one-off command (sync) never takes the web app's port.
+	ServeWeb bool
+	// HTTPListener, when set, serves the web app instead of listening on
+	// Config.HTTPAddr (the demo opens it first to know its port).
+	HTTPListener net.Listener
+	// Argon2 is the web app's password hashing cost (tests lower it).
+	Argon2 web.Argon2Params
+}
+
+// App is a built process: everything wired, nothing started.
+type App struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	Store    *store.Store
+	Xero     *xero.App
+	Exporter *worker.Exporter
+	// River works export_invoices and sweep_accounts jobs.
+	River *river.Client[*store.Tx]
+	// Web is the web app; Run serves it when a listener is configured.
+	Web *web.Server
+	// Metrics are shared by the web app (/metrics), the API clients'
+	// transport and River's job events.
+	Metrics *web.Metrics
+
+	listener net.Listener
+	// webURL is fixed in New, so WebURL never reads listener, which Run
+	// hands over to the HTTP server concurrently.
+	webURL   string
+	progress progressBoard
+
+	now       func() time.Time
+	http      *http.Client
+	ownsStore bool
+}
+
+// New builds the App: it checks cfg, opens (and migrates) the database,
+// and builds the clients and River. It starts nothing; call Run.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	if err := cfg.Validate(true); err != nil {
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	st, owns, err := openStore(ctx, cfg, opts, logger)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := listenWeb(ctx, &cfg, opts) // before the Xero app: the redirect URL may need its port
+	if err != nil {
+		if owns {
+			_ = st.Close()
+		}
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: logger, Store: st, now: now, http: opts.HTTPClient, ownsStore: owns, listener: ln}
+	if ln != nil {
+		a.webURL = cfg.BaseURL
+	}
+	if err := a.build(cfg, opts); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// openStore opens the database with the installation's sealer and brings
+// its schema up to date (or checks it).
+func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slog.Logger) (*store.Store, bool, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, false, fmt.Errorf("app: data dir: %w", err)
+	}
+	sealer, created, err := seal.FromEnv(cfg.Getenv, cfg.DataDir)
+	if err != nil {
+		return nil, false, fmt.Errorf("app: secret key: %w", err)
+	}
+	if created {
+		logger.Warn("generated a new secret key; back it up with the database", "dir", cfg.DataDir)
+	}
+	st, owns := opts.Store, false
+	if st != nil {
+		st = st.WithSealer(sealer)
+	} else {
+		st, err = store.Open(ctx, cfg.Database(), &store.Options{Logger: logger, Sealer: sealer, Now: opts.Now})
+		if err != nil {
+			return nil, false, fmt.Errorf("app: %w", err)
+		}
+		owns = true
+	}
+	if opts.Migrate || st.Dialect() == store.SQLite {
+		err = st.Migrate(ctx)
+	} else {
+		err = st.CheckSchema(ctx)
+	}
+	if err != nil {
+		if owns {
+			_ = st.Close()
+		}
+		if errors.Is(err, store.ErrSchemaOutOfDate) {
+			return nil, false, fmt.Errorf("app: %w (run `orderbridge migrate` first)", err)
+		}
+		return nil, false, fmt.Errorf("app: %w", err)
+	}
+	return st, owns, nil
+}
+
+func (a *App) build(cfg config.Config, opts Options) error {
+	var err error
+	a.Metrics = web.NewMetrics()
+	a.http = instrument(a.http, a.Metrics, cfg)
+	a.Xero, err = xero.New(xero.Config{
+		ClientID: cfg.XeroClientID, ClientSecret: cfg.XeroClientSecret, RedirectURL: cfg.XeroRedirect(),
+		Scopes: XeroScopes, BaseURL: cfg.XeroBaseURL, HTTPClient: a.http, Logger: a.Logger,
+		Pacing: opts.XeroPacing, Now: opts.Now,
+	})
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	a.Exporter, err = worker.NewExporter(worker.Options{
+		Store: a.Store, Xero: a.Xero, ShipStationBaseURL: cfg.ShipStationBaseURL, HTTPClient: a.http,
+		Logger: a.Logger, Now: opts.Now, Overlap: cfg.Overlap, Backfill: cfg.Backfill, PageSize: opts.PageSize,
+		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.record,
+	})
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	workers := river.NewWorkers()
+	if err := worker.AddWorkers(workers, a.Exporter, a.Store, a.Logger, opts.Now); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	if err := worker.AddWriteBackWorkers(workers, a.Exporter, a.Store, a.Logger, opts.Now); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	rc := &river.Config{
+		Logger:               a.Logger,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchPollInterval:    opts.FetchPollInterval,
+		RescueStuckJobsAfter: rescueStuckJobsAfter,
+	}
+	if !opts.NoSweep {
+		rc.PeriodicJobs = worker.PeriodicJobs(cfg.SweepEvery)
+		rc.PeriodicJobs = append(rc.PeriodicJobs, worker.WriteBackPeriodicJobs(cfg.SweepEvery)...)
+	}
+	a.River, err = a.Store.NewRiverClient(rc)
+	if err != nil {
+		return fmt.Errorf("app: river: %w", err)
+	}
+	return a.buildWeb(opts)
+}
+
+// Run works jobs (exports, the periodic sweep) until ctx ends, then stops
+// River, letting running jobs finish for up to 10 seconds before
+// cancelling them. A job cancelled that way is retried later: its cursor
+// only moved for pages already committed.
+func (a *App) Run(ctx context.Context) error {
+	// River cancels running jobs at once when its start context ends; a
+	// graceful stop is ours to run below, so River gets a context that the
+	// caller's cancellation does not reach.
+	if err := a.requeueOrphanedJobs(ctx); err != nil {
+		return err
+	}
+	if err := a.River.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("app: start river: %w", err)
+	}
+	stopWatch := a.watchJobs()
+	defer stopWatch()
+	stopWeb := a.serveWeb(ctx)
+	a.Logger.Info("orderbridge running", "config", a.Config)
+	<-ctx.Done()
+	stopWeb() // first: no new runs are queued while River drains
+	return a.stop()
+}
+
+func (a *App) stop() error {
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.River.Stop(stopCtx); err != nil {
+		hard, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel2()
+		if err2 := a.River.StopAndCancel(hard); err2 != nil {
+			return fmt.Errorf("app: stop river: %w", errors.Join(err, err2))
+		}
+	}
+	return nil
+}
+
+// Close releases the database (when the App opened it). Call it after Run
+// returns.
+func (a *App) Close() error {
+	if a.listener != nil { // never served
+		_ = a.listener.Close()
+	}
+	if a.ownsStore && a.Store != nil {
+		if err := a.Store.Close(); err != nil {
+			return fmt.Errorf("app: close: %w", err)
+		}
+	}
+	return nil
+}
+
+// ExportNow runs one export of the account in this goroutine, outside
+// River (the `sync` command, tests). It must not overlap a River job of
+// the same account; the `sync` command is meant for when no worker runs,
+// or as a one-off.
+func (a *App) ExportNow(ctx context.Context, accountID int64, opts worker.RunOptions) (worker.Summary, error) {
+	return a.Exporter.Export(ctx, accountID, opts)
+}
+
+// Enqueue asks River for an export of the account (coalesced with one
+// already pending) and returns the job's id.
+func (a *App) Enqueue(ctx context.Context, accountID int64) (int64, error) {
+	var id int64
+	err := a.Store.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = worker.Enqueue(ctx, a.River, tx, accountID)
+		return err
+	})
+	return id, err
+}
+
+// Resync decides one invoice again now and sends its order even if it
+// looks unchanged (opts.Force); with opts.DryRun it is the preview.
+func (a *App) Resync(ctx context.Context, accountID int64, invoiceID string, opts worker.RunOptions) (worker.InvoiceResult, error) {
+	res, _, err := a.Exporter.Resync(ctx, accountID, invoiceID, opts)
+	return res, err
+}
+
+// Migrate brings the database's schema up to date (orderbridge's
+// migrations, then River's) and closes it. It needs no Xero settings.
+func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	if err := cfg.Validate(false); err != nil {
+		return err
+	}
+	if !cfg.IsPostgres() {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("app: data dir: %w", err)
+		}
+	}
+	st, err := store.Open(ctx, cfg.Database(), &store.Options{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	if err := st.CheckSchema(ctx); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	return nil
+}

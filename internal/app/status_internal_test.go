@@ -1,0 +1,126 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/web"
+	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
+)
+
+// dayQuota makes every Xero answer say only left calls remain today, as
+// Xero's X-DayLimit-Remaining does late in a busy day.
+type dayQuota struct {
+	xeroHost string
+	left     string
+}
+
+func (q dayQuota) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.URL.Host == q.xeroHost && strings.HasPrefix(r.URL.Path, "/api.xro/") {
+		resp.Header.Set("X-DayLimit-Remaining", q.left)
+	}
+	return resp, err
+}
+
+// TestAccountStatus checks the dashboard's worker view of an account: the
+// next run of an account the sweep never queued, Xero's day quota nearly
+// spent, and the invoices held back by a contact's address; and that a run
+// of another account is not found.
+func TestAccountStatus(t *testing.T) {
+	t.Parallel()
+	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.RealRateLimit})
+	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
+	cfg.XeroBaseURL, cfg.ShipStationBaseURL = xemu.URL(), semu.URL()
+	cfg.XeroRedirectURL = "http://127.0.0.1:1/connections/xero/callback"
+	xeroHost := strings.TrimPrefix(xemu.URL(), "http://")
+	a, err := New(t.Context(), cfg, Options{Logger: slog.New(slog.DiscardHandler), NoSweep: true,
+		HTTPClient: &http.Client{Transport: dayQuota{xeroHost: xeroHost, left: "120"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := t.Context()
+	acct, err := a.Store.CreateAccount(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := a.ConnectXeroAutoConsent(ctx, acct.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ConnectShipStation(ctx, acct.ID, semu.APIKey(), semu.APISecret(), 0); err != nil {
+		t.Fatal(err)
+	}
+	s := store.DefaultSettings()
+	s.SyncEnabled, s.TrackingRuleEnabled = true, false
+	if err := a.Store.SaveSettings(ctx, acct.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	nowhere, err := xemu.SeedContact(tenant, xeroemu.Contact{Name: "No Address Ltd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := xemu.SeedInvoice(tenant, xeroemu.Invoice{Status: "AUTHORISED", Contact: xeroemu.Contact{ContactID: nowhere.ContactID},
+		Date: time.Now().UTC(), LineItems: []xeroemu.LineItem{{Description: "Tent", Quantity: 1, UnitAmount: 100, AccountCode: "200"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ExportNow(ctx, acct.ID, worker.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	before := time.Now()
+	st, err := webStatus{a}.AccountStatus(ctx, acct.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.LastRunAt.IsZero() {
+		t.Errorf("last run %v without any River job", st.LastRunAt)
+	}
+	if st.NextRunAt.Before(before.Add(-time.Second)) {
+		t.Errorf("next run %v: an account the sweep never queued is due at its next tick", st.NextRunAt)
+	}
+	var texts []string
+	for _, p := range st.Problems {
+		texts = append(texts, p.Text)
+		if p.Action == "" || p.Link == "" {
+			t.Errorf("problem %q says no action", p.Text)
+		}
+	}
+	for _, want := range []string{"nearly spent (120 calls left today)", "1 invoice(s) wait for a contact's address"} {
+		if !strings.Contains(strings.Join(texts, "\n"), want) {
+			t.Errorf("problems %q lack %q", texts, want)
+		}
+	}
+
+	// Runs: an export of this account is found, the same id for another
+	// account is not.
+	id, err := a.Enqueue(ctx, acct.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := webJobs{a}.RunStatus(ctx, acct.ID, id)
+	if err != nil || rs.State != web.RunPending {
+		t.Errorf("own run: %+v, %v", rs, err)
+	}
+	if _, err := (webJobs{a}).RunStatus(ctx, acct.ID+1, id); !errors.Is(err, web.ErrRunNotFound) {
+		t.Errorf("another account's run: err %v, want ErrRunNotFound", err)
+	}
+	if _, err := (webJobs{a}).RunStatus(ctx, acct.ID, id+1000); !errors.Is(err, web.ErrRunNotFound) {
+		t.Errorf("a missing run: err %v, want ErrRunNotFound", err)
+	}
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/config"
+)
+
+// TestServeServesTheWebApp starts `orderbridge serve` as a deployment
+// would (configuration from the environment, a flag for the address),
+// finds the web app from its log line, checks it is ready, and stops it
+// with an interrupt.
+func TestServeServesTheWebApp(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		config.EnvDataDir:          filepath.Join(t.TempDir(), "data"),
+		config.EnvXeroClientID:     "client",
+		config.EnvXeroClientSecret: "secret",
+		config.EnvAllowSignUp:      "true",
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errOut syncBuffer
+	e := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, e, []string{"serve", "--http", "127.0.0.1:0"}) }()
+	listening := regexp.MustCompile(`msg="web app listening" url=(http://127\.0\.0\.1:\d+)`)
+	var base string
+	for deadline := time.Now().Add(20 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(errOut.String()); m != nil {
+			base = m[1]
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start the web app: %s", errOut.String())
+		}
+	}
+	for _, tt := range []struct {
+		path string
+		code int
+	}{{"/readyz", http.StatusOK}, {"/signup", http.StatusOK}, {"/metrics", http.StatusOK}, {"/dashboard", http.StatusOK}} {
+		resp, err := http.Get(base + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.code {
+			t.Errorf("GET %s: %d, want %d", tt.path, resp.StatusCode, tt.code)
+		}
+	}
+	// The dashboard without a session led to the sign-in page.
+	resp, err := http.Get(base + "/dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/signin" {
+		t.Errorf("signed out, /dashboard led to %s", resp.Request.URL.Path)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exit code %d after interrupt: %s", code, errOut.String())
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("the web app still answers after serve returned")
+	}
+}

@@ -1,0 +1,343 @@
+// Package config is orderbridge's configuration: one Config read from the
+// environment and then from command-line flags, so that a deployment sets
+// everything in its environment and a person can override one value on the
+// command line. Validate reports every problem at once; String and
+// LogValue never show a secret.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variable names. Each has a flag of the same meaning (see
+// RegisterFlags).
+const (
+	EnvDatabaseURL        = "ORDERBRIDGE_DATABASE_URL"
+	EnvDataDir            = "ORDERBRIDGE_DATA_DIR"
+	EnvXeroClientID       = "ORDERBRIDGE_XERO_CLIENT_ID"
+	EnvXeroClientSecret   = "ORDERBRIDGE_XERO_CLIENT_SECRET"
+	EnvXeroRedirectURL    = "ORDERBRIDGE_XERO_REDIRECT_URL"
+	EnvXeroBaseURL        = "ORDERBRIDGE_XERO_BASE_URL"
+	EnvShipStationBaseURL = "ORDERBRIDGE_SHIPSTATION_BASE_URL"
+	EnvSecretKey          = "ORDERBRIDGE_SECRET_KEY"
+	EnvSecretKeysPrevious = "ORDERBRIDGE_SECRET_KEYS_PREVIOUS"
+	EnvSweepEvery         = "ORDERBRIDGE_SWEEP_EVERY"
+	EnvOverlap            = "ORDERBRIDGE_OVERLAP"
+	EnvBackfill           = "ORDERBRIDGE_BACKFILL"
+	EnvWorkers            = "ORDERBRIDGE_WORKERS"
+	EnvLogLevel           = "ORDERBRIDGE_LOG_LEVEL"
+	EnvHTTPAddr           = "ORDERBRIDGE_HTTP_ADDR"
+	EnvBaseURL            = "ORDERBRIDGE_BASE_URL"
+	EnvSecureCookies      = "ORDERBRIDGE_SECURE_COOKIES"
+	EnvAllowSignUp        = "ORDERBRIDGE_ALLOW_SIGNUP"
+)
+
+// Defaults.
+const (
+	DefaultDataDir    = "data"
+	DefaultSweepEvery = time.Minute
+	DefaultOverlap    = 5 * time.Minute
+	DefaultBackfill   = 30 * 24 * time.Hour
+	DefaultWorkers    = 4
+	// DefaultHTTPAddr is where `serve` and `demo` serve the web app when
+	// nothing else is set; the Config's own default is no web app (the
+	// `sync` command and tests).
+	DefaultHTTPAddr = "127.0.0.1:8080"
+	// DatabaseFile is the SQLite file under the data directory when no
+	// database URL is given.
+	DatabaseFile = "orderbridge.db"
+)
+
+// Config is everything a process of orderbridge needs to start.
+type Config struct {
+	// DatabaseURL is postgres://… for PostgreSQL; anything else is a SQLite
+	// file path. Empty means <DataDir>/orderbridge.db.
+	DatabaseURL string
+	// DataDir holds the SQLite database and, without an environment key,
+	// the secret key file.
+	DataDir string
+
+	// Xero app registration. BaseURL empty means Xero's real hosts; the
+	// emulator's URL serves all three.
+	XeroClientID     string
+	XeroClientSecret string
+	XeroRedirectURL  string
+	XeroBaseURL      string
+
+	// ShipStationBaseURL empty means the real V1 API.
+	ShipStationBaseURL string
+
+	// SecretKey is the current sealing key (base64 of 32 bytes); empty
+	// means the key file in DataDir. SecretKeysPrevious are older keys,
+	// comma-separated, that still open values sealed before a rotation.
+	SecretKey          string
+	SecretKeysPrevious string
+
+	// SweepEvery is how often the periodic sweep looks for accounts whose
+	// own sync interval has passed.
+	SweepEvery time.Duration
+	// Overlap is subtracted from the invoice cursor on every run.
+	Overlap time.Duration
+	// Backfill is how far back an account's first run reads.
+	Backfill time.Duration
+	// Workers is how many jobs one process works at once.
+	Workers int
+
+	// LogLevel is debug, info, warn or error.
+	LogLevel slog.Level
+
+	// HTTPAddr is where the web app listens (host:port); empty serves no
+	// web app (a worker-only process).
+	HTTPAddr string
+	// BaseURL is where users reach the web app (https://… in production),
+	// for absolute links; the Xero redirect URL defaults to BaseURL +
+	// "/connections/xero/callback".
+	BaseURL string
+	// SecureCookies marks cookies Secure and sends HSTS: on whenever
+	// BaseURL is https (the default follows it).
+	SecureCookies bool
+	// AllowSignUp lets anyone create an account on the web app.
+	AllowSignUp bool
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		DataDir:    DefaultDataDir,
+		SweepEvery: DefaultSweepEvery,
+		Overlap:    DefaultOverlap,
+		Backfill:   DefaultBackfill,
+		Workers:    DefaultWorkers,
+		LogLevel:   slog.LevelInfo,
+	}
+}
+
+// FromEnv returns the defaults overridden by the environment. Values that
+// do not parse are reported together.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Default()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("config: %s: %q is not a duration (e.g. 5m, 720h)", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	str(EnvDatabaseURL, &c.DatabaseURL)
+	str(EnvDataDir, &c.DataDir)
+	str(EnvXeroClientID, &c.XeroClientID)
+	str(EnvXeroClientSecret, &c.XeroClientSecret)
+	str(EnvXeroRedirectURL, &c.XeroRedirectURL)
+	str(EnvXeroBaseURL, &c.XeroBaseURL)
+	str(EnvShipStationBaseURL, &c.ShipStationBaseURL)
+	str(EnvSecretKey, &c.SecretKey)
+	str(EnvSecretKeysPrevious, &c.SecretKeysPrevious)
+	str(EnvHTTPAddr, &c.HTTPAddr)
+	str(EnvBaseURL, &c.BaseURL)
+	boolean := func(name string, dst *bool) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("config: %s: %q is not a boolean (true or false)", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	c.SecureCookies = strings.HasPrefix(strings.ToLower(c.BaseURL), "https://")
+	boolean(EnvSecureCookies, &c.SecureCookies)
+	boolean(EnvAllowSignUp, &c.AllowSignUp)
+	dur(EnvSweepEvery, &c.SweepEvery)
+	dur(EnvOverlap, &c.Overlap)
+	dur(EnvBackfill, &c.Backfill)
+	if v := strings.TrimSpace(getenv(EnvWorkers)); v != "" {
+		var n int
+		if _, err := fmt.Sscanf(v, "%d", &n); err != nil || fmt.Sprint(n) != v {
+			errs = append(errs, fmt.Errorf("config: %s: %q is not a whole number", EnvWorkers, v))
+		} else {
+			c.Workers = n
+		}
+	}
+	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("config: %s: %q is not a level (debug, info, warn, error)", EnvLogLevel, v))
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// RegisterFlags adds flags to fs that override c's values (call it after
+// FromEnv, so the environment gives the flags' defaults). Secrets have no
+// flag: command lines are visible to every user of the machine.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "database `URL`: postgres://… or a SQLite file (default <data-dir>/"+DatabaseFile+"; env "+EnvDatabaseURL+")")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "`directory` for the SQLite database and the secret key file (env "+EnvDataDir+")")
+	fs.StringVar(&c.XeroClientID, "xero-client-id", c.XeroClientID, "Xero app client `id` (env "+EnvXeroClientID+"; the secret only from "+EnvXeroClientSecret+")")
+	fs.StringVar(&c.XeroRedirectURL, "xero-redirect-url", c.XeroRedirectURL, "Xero OAuth2 redirect `URL` (env "+EnvXeroRedirectURL+")")
+	fs.StringVar(&c.XeroBaseURL, "xero-base-url", c.XeroBaseURL, "Xero `URL` serving login, identity and API (an emulator; default Xero's hosts; env "+EnvXeroBaseURL+")")
+	fs.StringVar(&c.ShipStationBaseURL, "shipstation-base-url", c.ShipStationBaseURL, "ShipStation API `URL` (default the real one; env "+EnvShipStationBaseURL+")")
+	fs.DurationVar(&c.SweepEvery, "sweep-every", c.SweepEvery, "how often the sweep looks for accounts that are due (env "+EnvSweepEvery+")")
+	fs.DurationVar(&c.Overlap, "overlap", c.Overlap, "overlap window subtracted from the invoice cursor (env "+EnvOverlap+")")
+	fs.DurationVar(&c.Backfill, "backfill", c.Backfill, "how far back an account's first export reads (env "+EnvBackfill+")")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "jobs worked at once by this process (env "+EnvWorkers+")")
+	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "`host:port` serve runs the web app on; empty for none (env "+EnvHTTPAddr+")")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "`URL` users reach the web app at (env "+EnvBaseURL+")")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure and send HSTS; on when the base URL is https (env "+EnvSecureCookies+")")
+	fs.BoolVar(&c.AllowSignUp, "allow-signup", c.AllowSignUp, "let anyone create an account on the web app (env "+EnvAllowSignUp+")")
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log `level`: debug, info, warn, error (env "+EnvLogLevel+")")
+}
+
+// Database returns the database URL, defaulting to the SQLite file in the
+// data directory.
+func (c Config) Database() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, DatabaseFile)
+}
+
+// DatabaseRedacted is Database with any password hidden, for output.
+func (c Config) DatabaseRedacted() string { return redactURL(c.Database()) }
+
+// IsPostgres reports whether the database is PostgreSQL.
+func (c Config) IsPostgres() bool {
+	u := strings.ToLower(c.Database())
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// XeroRedirect is the Xero OAuth2 redirect URL: XeroRedirectURL, or the
+// web app's callback under BaseURL.
+func (c Config) XeroRedirect() string {
+	if c.XeroRedirectURL != "" || c.BaseURL == "" {
+		return c.XeroRedirectURL
+	}
+	return strings.TrimSuffix(c.BaseURL, "/") + "/connections/xero/callback"
+}
+
+// Getenv serves the configuration's secret key settings under their
+// environment names, for seal.FromEnv.
+func (c Config) Getenv(name string) string {
+	switch name {
+	case EnvSecretKey:
+		return c.SecretKey
+	case EnvSecretKeysPrevious:
+		return c.SecretKeysPrevious
+	}
+	return ""
+}
+
+// Validate reports every problem at once. needXero is false for commands
+// that never call Xero (migrate).
+func (c Config) Validate(needXero bool) error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("config: "+format, args...)) }
+	if strings.TrimSpace(c.DataDir) == "" {
+		add("the data directory is empty (set %s or --data-dir)", EnvDataDir)
+	}
+	if needXero {
+		if c.XeroClientID == "" {
+			add("the Xero client id is missing (set %s)", EnvXeroClientID)
+		}
+		if c.XeroClientSecret == "" {
+			add("the Xero client secret is missing (set %s)", EnvXeroClientSecret)
+		}
+	}
+	for _, u := range []struct{ name, v string }{
+		{EnvXeroBaseURL, c.XeroBaseURL}, {EnvShipStationBaseURL, c.ShipStationBaseURL}, {EnvXeroRedirectURL, c.XeroRedirectURL},
+		{EnvBaseURL, c.BaseURL},
+	} {
+		if u.v == "" {
+			continue
+		}
+		p, err := url.Parse(u.v)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			add("%s: %q is not an http(s) URL", u.name, u.v)
+		}
+	}
+	if c.SweepEvery < time.Second {
+		add("the sweep period %s is under a second", c.SweepEvery)
+	}
+	if c.Overlap < 0 {
+		add("the overlap %s is negative", c.Overlap)
+	}
+	if c.Backfill <= 0 {
+		add("the backfill %s must be positive", c.Backfill)
+	}
+	if c.Workers < 1 || c.Workers > 100 {
+		add("workers %d must be between 1 and 100", c.Workers)
+	}
+	return errors.Join(errs...)
+}
+
+// redact shows whether a secret is set, never its value.
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// redactURL hides a database URL's password.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "redacted")
+	}
+	return u.String()
+}
+
+// LogValue is the configuration without secrets.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("database", redactURL(c.Database())),
+		slog.String("data_dir", c.DataDir),
+		slog.String("xero_client_id", c.XeroClientID),
+		slog.String("xero_client_secret", redact(c.XeroClientSecret)),
+		slog.String("xero_redirect_url", c.XeroRedirectURL),
+		slog.String("xero_base_url", c.XeroBaseURL),
+		slog.String("shipstation_base_url", c.ShipStationBaseURL),
+		slog.String("secret_key", redact(c.SecretKey)),
+		slog.String("secret_keys_previous", redact(c.SecretKeysPrevious)),
+		slog.Duration("sweep_every", c.SweepEvery),
+		slog.Duration("overlap", c.Overlap),
+		slog.Duration("backfill", c.Backfill),
+		slog.Int("workers", c.Workers),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("base_url", c.BaseURL),
+		slog.Bool("secure_cookies", c.SecureCookies),
+		slog.Bool("allow_signup", c.AllowSignUp),
+	)
+}
+
+// String is the configuration without secrets, one "name=value" per field.
+func (c Config) String() string {
+	var b strings.Builder
+	for i, a := range c.LogValue().Group() {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s=%s", a.Key, a.Value)
+	}
+	return b.String()
+}

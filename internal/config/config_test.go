@@ -1,0 +1,160 @@
+package config_test
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/config"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestFromEnvAndFlags(t *testing.T) {
+	t.Parallel()
+	c, err := config.FromEnv(envOf(map[string]string{
+		config.EnvDataDir:          "/var/lib/ob",
+		config.EnvXeroClientID:     "cid",
+		config.EnvXeroClientSecret: "csecret",
+		config.EnvOverlap:          "10m",
+		config.EnvWorkers:          "8",
+		config.EnvLogLevel:         "debug",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--overlap", "2m", "--xero-base-url", "http://127.0.0.1:7001"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/var/lib/ob" || c.Overlap != 2*time.Minute || c.Workers != 8 || c.LogLevel != slog.LevelDebug ||
+		c.XeroBaseURL != "http://127.0.0.1:7001" || c.SweepEvery != config.DefaultSweepEvery {
+		t.Errorf("config = %+v", c)
+	}
+	if got, want := c.Database(), filepath.Join("/var/lib/ob", config.DatabaseFile); got != want {
+		t.Errorf("Database() = %q, want %q", got, want)
+	}
+	if c.IsPostgres() {
+		t.Error("IsPostgres on a SQLite default")
+	}
+	if err := c.Validate(true); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+}
+
+func TestFromEnvReportsEveryBadValue(t *testing.T) {
+	t.Parallel()
+	_, err := config.FromEnv(envOf(map[string]string{
+		config.EnvOverlap: "soon", config.EnvWorkers: "many", config.EnvLogLevel: "loud",
+	}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{config.EnvOverlap, config.EnvWorkers, config.EnvLogLevel} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		edit     func(*config.Config)
+		needXero bool
+		want     []string
+	}{
+		{"defaults without xero", func(*config.Config) {}, false, nil},
+		{"xero missing", func(*config.Config) {}, true, []string{"client id", "client secret"}},
+		{"many", func(c *config.Config) {
+			c.DataDir, c.XeroBaseURL, c.SweepEvery, c.Overlap, c.Backfill, c.Workers = "", "ftp://x", 0, -time.Second, 0, 0
+		}, false, []string{"data directory", config.EnvXeroBaseURL, "sweep period", "overlap", "backfill", "workers"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := config.Default()
+			tt.edit(&c)
+			err := c.Validate(tt.needXero)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Validate: no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretsNeverShown(t *testing.T) {
+	t.Parallel()
+	c := config.Default()
+	c.XeroClientSecret = "xero-secret-value"
+	c.SecretKey = "c2VjcmV0LWtleS12YWx1ZQ=="
+	c.SecretKeysPrevious = "b2xkLWtleS12YWx1ZQ=="
+	c.DatabaseURL = "postgres://app:db-password-value@db:5432/ob"
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "config", c)
+	for _, out := range []string{c.String(), fmt.Sprint(c), fmt.Sprintf("%v", c), logged.String()} {
+		for _, secret := range []string{"xero-secret-value", c.SecretKey, c.SecretKeysPrevious, "db-password-value"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("output shows a secret: %s", out)
+			}
+		}
+	}
+	if !strings.Contains(c.String(), "[redacted]") || !c.IsPostgres() {
+		t.Errorf("String() = %s", c.String())
+	}
+	if c.Getenv(config.EnvSecretKey) != c.SecretKey || c.Getenv("OTHER") != "" {
+		t.Error("Getenv does not serve the secret key")
+	}
+}
+
+func TestWebSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		env          map[string]string
+		secure       bool
+		signUp       bool
+		addr         string
+		wantRedirect string
+	}{
+		{"defaults", nil, false, false, "", ""},
+		{"https base URL makes cookies secure", map[string]string{config.EnvBaseURL: "https://ob.example/"}, true, false, "",
+			"https://ob.example/connections/xero/callback"},
+		{"explicit values win", map[string]string{
+			config.EnvBaseURL: "https://ob.example", config.EnvSecureCookies: "false", config.EnvAllowSignUp: "true",
+			config.EnvHTTPAddr: ":9000", config.EnvXeroRedirectURL: "https://other.example/cb",
+		}, false, true, ":9000", "https://other.example/cb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := config.FromEnv(envOf(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SecureCookies != tt.secure || c.AllowSignUp != tt.signUp || c.HTTPAddr != tt.addr || c.XeroRedirect() != tt.wantRedirect {
+				t.Errorf("got secure=%v signup=%v addr=%q redirect=%q", c.SecureCookies, c.AllowSignUp, c.HTTPAddr, c.XeroRedirect())
+			}
+		})
+	}
+	if _, err := config.FromEnv(envOf(map[string]string{config.EnvAllowSignUp: "perhaps"})); err == nil || !strings.Contains(err.Error(), config.EnvAllowSignUp) {
+		t.Errorf("a bad boolean: err = %v", err)
+	}
+}

@@ -1,0 +1,174 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+)
+
+// Job kinds of the write-back. The strings are stored in River's job
+// table: never rename them.
+const (
+	KindImportShipments = "import_shipments"
+	KindSweepShipments  = "sweep_shipments"
+)
+
+// ImportShipmentsArgs asks for one write-back run of an account: read its
+// new shipments, voids and fulfillments and write them to Xero.
+type ImportShipmentsArgs struct {
+	AccountID int64 `json:"account_id"`
+}
+
+// Kind is the River job kind.
+func (ImportShipmentsArgs) Kind() string { return KindImportShipments }
+
+// InsertOpts makes the job unique per account while pending: a burst of
+// SHIP_NOTIFY webhooks is one run.
+func (ImportShipmentsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: uniqueWhilePending}
+}
+
+// ImportWorker works import_shipments jobs.
+type ImportWorker struct {
+	river.WorkerDefaults[ImportShipmentsArgs]
+	Exporter *Exporter
+	// JobTimeout bounds one run; the next continues from the cursors.
+	// Default 30m.
+	JobTimeout time.Duration
+}
+
+// Timeout overrides River's one-minute default: a first run reads a
+// month of shipments at ShipStation's 40 calls a minute.
+func (w *ImportWorker) Timeout(*river.Job[ImportShipmentsArgs]) time.Duration {
+	if w.JobTimeout > 0 {
+		return w.JobTimeout
+	}
+	return 30 * time.Minute
+}
+
+// Work runs one write-back and keeps its summary as the job's output.
+func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportShipmentsArgs]) error {
+	sum, err := w.Exporter.ImportShipments(ctx, job.Args.AccountID, ImportOptions{})
+	_ = river.RecordOutput(ctx, sum) // a few numbers: cannot fail to encode
+	return RiverError(err)
+}
+
+// SweepShipmentsArgs asks the write-back sweep to enqueue an import for
+// every account that is due.
+type SweepShipmentsArgs struct{}
+
+// Kind is the River job kind.
+func (SweepShipmentsArgs) Kind() string { return KindSweepShipments }
+
+// InsertOpts keeps one sweep pending at a time.
+func (SweepShipmentsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: uniqueWhilePending}
+}
+
+// ShipmentSweepWorker works sweep_shipments jobs: voids fire no webhook
+// and webhooks get lost, so every account with write-back on gets an
+// import at least once per its sync interval.
+type ShipmentSweepWorker struct {
+	river.WorkerDefaults[SweepShipmentsArgs]
+	Store  *store.Store
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Work enqueues the due accounts' imports in one transaction.
+func (w *ShipmentSweepWorker) Work(ctx context.Context, job *river.Job[SweepShipmentsArgs]) error {
+	client, err := river.ClientFromContextSafely[*store.Tx](ctx)
+	if err != nil {
+		return fmt.Errorf("worker: shipment sweep: %w", err)
+	}
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	accounts, err := w.Store.ListAccounts(ctx)
+	if err != nil {
+		return fmt.Errorf("worker: shipment sweep: %w", err)
+	}
+	var due []int64
+	for _, a := range accounts {
+		s, err := w.Store.Settings(ctx, a.ID)
+		if err != nil {
+			return fmt.Errorf("worker: shipment sweep: %w", err)
+		}
+		if !s.WriteBackEnabled {
+			continue
+		}
+		if ok, err := connected(ctx, w.Store, a.ID); err != nil {
+			return fmt.Errorf("worker: shipment sweep: %w", err)
+		} else if !ok {
+			continue
+		}
+		last, ok, err := w.Store.Cursor(ctx, a.ID, CursorImportSweepEnqueued)
+		if err != nil {
+			return fmt.Errorf("worker: shipment sweep: %w", err)
+		}
+		if ok && now().Sub(last) < s.SyncInterval-time.Second {
+			continue
+		}
+		due = append(due, a.ID)
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	t := now()
+	err = w.Store.WithTx(ctx, func(tx *store.Tx) error {
+		for _, id := range due {
+			if _, err := client.InsertTx(ctx, tx, ImportShipmentsArgs{AccountID: id}, nil); err != nil {
+				return err
+			}
+			if err := tx.AdvanceCursor(ctx, id, CursorImportSweepEnqueued, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("worker: shipment sweep: %w", err)
+	}
+	if w.Logger != nil {
+		w.Logger.Debug("sweep enqueued shipment imports", "accounts", len(due))
+	}
+	return nil
+}
+
+// AddWriteBackWorkers registers the write-back's workers.
+func AddWriteBackWorkers(workers *river.Workers, exp *Exporter, st *store.Store, logger *slog.Logger, now func() time.Time) error {
+	if err := river.AddWorkerSafely(workers, &ImportWorker{Exporter: exp}); err != nil {
+		return fmt.Errorf("worker: add import worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &ShipmentSweepWorker{Store: st, Now: now, Logger: logger}); err != nil {
+		return fmt.Errorf("worker: add shipment sweep worker: %w", err)
+	}
+	return nil
+}
+
+// WriteBackPeriodicJobs returns the write-back sweep, run every `every`
+// (and once at start).
+func WriteBackPeriodicJobs(every time.Duration) []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepShipmentsArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}
+
+// EnqueueImport inserts a write-back run of the account in tx (unique per
+// account while one is pending) and returns the job's id: what a
+// SHIP_NOTIFY webhook does.
+func EnqueueImport(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) (int64, error) {
+	res, err := client.InsertTx(ctx, tx, ImportShipmentsArgs{AccountID: accountID}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("worker: enqueue import of account %d: %w", accountID, err)
+	}
+	return res.Job.ID, nil
+}

@@ -1,0 +1,290 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+)
+
+// Job kinds. The strings are stored in River's job table: never rename them.
+const (
+	KindExportInvoices = "export_invoices"
+	KindResyncInvoice  = "resync_invoice"
+	KindSweep          = "sweep_accounts"
+)
+
+// uniqueWhilePending coalesces a burst of triggers (webhooks, button
+// presses, sweeps) into one job per account: a new job is refused while
+// one is waiting, scheduled (snoozed), running or waiting for a retry.
+// River requires running to be included; a trigger that arrives during a
+// run is covered by the overlap window of the next sweep.
+var uniqueWhilePending = river.UniqueOpts{
+	ByArgs: true,
+	ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateScheduled, rivertype.JobStateRetryable,
+	},
+}
+
+// ExportInvoicesArgs asks for one export run of an account.
+type ExportInvoicesArgs struct {
+	AccountID int64 `json:"account_id"`
+}
+
+// Kind is the River job kind.
+func (ExportInvoicesArgs) Kind() string { return KindExportInvoices }
+
+// InsertOpts makes the job unique per account while pending.
+func (ExportInvoicesArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: uniqueWhilePending}
+}
+
+// ResyncInvoiceArgs asks for one invoice to be decided again and its
+// order sent even if it looks unchanged (the "Re-sync" button).
+type ResyncInvoiceArgs struct {
+	AccountID int64  `json:"account_id"`
+	InvoiceID string `json:"invoice_id"`
+}
+
+// Kind is the River job kind.
+func (ResyncInvoiceArgs) Kind() string { return KindResyncInvoice }
+
+// InsertOpts makes the job unique per invoice while pending.
+func (ResyncInvoiceArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: uniqueWhilePending}
+}
+
+// ResyncWorker works resync_invoice jobs.
+type ResyncWorker struct {
+	river.WorkerDefaults[ResyncInvoiceArgs]
+	Exporter *Exporter
+}
+
+// Work re-syncs the invoice; an invoice Xero no longer has cancels the job.
+func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArgs]) error {
+	_, _, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true})
+	if errors.Is(err, ErrInvoiceNotFound) {
+		return river.JobCancel(err)
+	}
+	return RiverError(err)
+}
+
+// SweepArgs asks the sweep to enqueue an export for every account that is
+// due.
+type SweepArgs struct{}
+
+// Kind is the River job kind.
+func (SweepArgs) Kind() string { return KindSweep }
+
+// InsertOpts keeps one sweep pending at a time.
+func (SweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: uniqueWhilePending}
+}
+
+// ExportWorker works export_invoices jobs.
+type ExportWorker struct {
+	river.WorkerDefaults[ExportInvoicesArgs]
+	Exporter *Exporter
+	// JobTimeout bounds one run; a long backfill continues in the next job
+	// from the cursor the last committed page reached. Default 30m.
+	JobTimeout time.Duration
+}
+
+// Timeout overrides River's one-minute default: a backfill of tens of
+// thousands of invoices takes longer.
+func (w *ExportWorker) Timeout(*river.Job[ExportInvoicesArgs]) time.Duration {
+	if w.JobTimeout > 0 {
+		return w.JobTimeout
+	}
+	return 30 * time.Minute
+}
+
+// Work runs one export and turns its error into River's vocabulary.
+// The run's Summary is kept as the job's output (JobRow.Output reads it
+// back as JSON), so a status page can show what the run did.
+func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesArgs]) error {
+	var opts RunOptions
+	if p := w.Exporter.progress; p != nil {
+		opts.AfterPage = func(s Summary) { p(job.ID, s) }
+	}
+	sum, err := w.Exporter.Export(ctx, job.Args.AccountID, opts)
+	_ = river.RecordOutput(ctx, sum) // a few numbers: cannot fail to encode
+	return RiverError(err)
+}
+
+// RiverError maps an export error to what River should do: snooze for a
+// rate limit's Retry-After, cancel when a person must act (reconnect, not
+// connected), retry with backoff otherwise.
+func RiverError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var rl *RetryLaterError
+	if errors.As(err, &rl) && rl.After > 0 {
+		return river.JobSnooze(rl.After)
+	}
+	if errors.Is(err, ErrReconnectNeeded) || errors.Is(err, ErrNotConnected) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// SweepWorker works sweep_accounts jobs: it enqueues export_invoices for
+// every account whose settings enable sync and whose interval has passed
+// since the sweep last enqueued it.
+type SweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	Store  *store.Store
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Work enqueues the due accounts' exports in one transaction, with the
+// time each was enqueued.
+func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	client, err := river.ClientFromContextSafely[*store.Tx](ctx)
+	if err != nil {
+		return fmt.Errorf("worker: sweep: %w", err)
+	}
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	accounts, err := w.Store.ListAccounts(ctx)
+	if err != nil {
+		return fmt.Errorf("worker: sweep: %w", err)
+	}
+	var due []int64
+	for _, a := range accounts {
+		s, err := w.Store.Settings(ctx, a.ID)
+		if err != nil {
+			return fmt.Errorf("worker: sweep: %w", err)
+		}
+		if !s.SyncEnabled {
+			continue
+		}
+		// An account waiting for someone to reconnect would only start a
+		// job that cancels itself.
+		if ok, err := connected(ctx, w.Store, a.ID); err != nil {
+			return fmt.Errorf("worker: sweep: %w", err)
+		} else if !ok {
+			continue
+		}
+		last, ok, err := w.Store.Cursor(ctx, a.ID, CursorSweepEnqueued)
+		if err != nil {
+			return fmt.Errorf("worker: sweep: %w", err)
+		}
+		// A little slack, so that an interval equal to the sweep's period
+		// is not missed by a few milliseconds of scheduling jitter.
+		if ok && now().Sub(last) < s.SyncInterval-time.Second {
+			continue
+		}
+		due = append(due, a.ID)
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	t := now()
+	err = w.Store.WithTx(ctx, func(tx *store.Tx) error {
+		for _, id := range due {
+			if _, err := client.InsertTx(ctx, tx, ExportInvoicesArgs{AccountID: id}, nil); err != nil {
+				return err
+			}
+			if err := tx.AdvanceCursor(ctx, id, CursorSweepEnqueued, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("worker: sweep: %w", err)
+	}
+	if w.Logger != nil {
+		w.Logger.Debug("sweep enqueued exports", "accounts", len(due))
+	}
+	return nil
+}
+
+// connected reports whether both of the account's connections are usable.
+func connected(ctx context.Context, st *store.Store, accountID int64) (bool, error) {
+	for _, kind := range []store.ConnectionKind{store.KindXero, store.KindShipStation} {
+		c, err := st.Connection(ctx, accountID, kind)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if c.Status != store.StatusConnected {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// AddWorkers registers this package's workers.
+func AddWorkers(workers *river.Workers, exp *Exporter, st *store.Store, logger *slog.Logger, now func() time.Time) error {
+	if err := river.AddWorkerSafely(workers, &ExportWorker{Exporter: exp}); err != nil {
+		return fmt.Errorf("worker: add export worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &ResyncWorker{Exporter: exp}); err != nil {
+		return fmt.Errorf("worker: add resync worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &SweepWorker{Store: st, Now: now, Logger: logger}); err != nil {
+		return fmt.Errorf("worker: add sweep worker: %w", err)
+	}
+	return nil
+}
+
+// PeriodicJobs returns the sweep, run every `every` (and once at start).
+// Each account has its own interval in its settings; the sweep only
+// enqueues those that are due, so every should be at most the shortest
+// interval an account may choose (a minute by default).
+func PeriodicJobs(every time.Duration) []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}
+
+// Enqueue inserts an export for the account in tx (unique per account
+// while one is pending), so the trigger and the job commit together. It
+// returns the job's id (the pending job's, when one was already there).
+func Enqueue(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) (int64, error) {
+	res, err := client.InsertTx(ctx, tx, ExportInvoicesArgs{AccountID: accountID}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("worker: enqueue export of account %d: %w", accountID, err)
+	}
+	return res.Job.ID, nil
+}
+
+// EnqueueBackfill moves the account's invoice cursor back to since and
+// enqueues an export, in tx: the next run reads every invoice changed
+// since then (minus the overlap). Invoices whose order is unchanged cost
+// no ShipStation call.
+func EnqueueBackfill(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64, since time.Time) (int64, error) {
+	if since.IsZero() {
+		return 0, errors.New("worker: enqueue backfill: no start date")
+	}
+	if err := tx.ResetCursor(ctx, accountID, store.CursorXeroInvoices, since); err != nil {
+		return 0, fmt.Errorf("worker: enqueue backfill: %w", err)
+	}
+	return Enqueue(ctx, client, tx, accountID)
+}
+
+// EnqueueResync inserts a resync of one invoice in tx.
+func EnqueueResync(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64, invoiceID string) (int64, error) {
+	res, err := client.InsertTx(ctx, tx, ResyncInvoiceArgs{AccountID: accountID, InvoiceID: invoiceID}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("worker: enqueue resync of %s: %w", invoiceID, err)
+	}
+	return res.Job.ID, nil
+}

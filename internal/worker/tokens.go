@@ -1,0 +1,53 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	"golang.org/x/oauth2"
+
+	"github.com/orderbridge/orderbridge/internal/xero"
+)
+
+// XeroTokens returns the process's one token source for the account's Xero
+// grant, loading the stored token the first time.
+//
+// Xero rotates the refresh token on every refresh, so two token sources of
+// one grant refreshing side by side (an export and a write-back job of the
+// same account, or the web preview) would each rotate it, and only one
+// rotation can be the one stored last. One source per account per process
+// serialises refreshes; each new pair is saved before use. The cached source
+// is replaced only when the store holds a newer pair than it (the merchant
+// reconnected, or another process refreshed), never by an older copy read
+// while a refresh was under way.
+func (e *Exporter) XeroTokens(ctx context.Context, acct int64) (*xero.TokenSource, error) {
+	raw, err := e.st.XeroToken(ctx, acct)
+	if err != nil {
+		return nil, fmt.Errorf("worker: xero token: %w", err)
+	}
+	stored, err := ParseXeroToken(raw)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if src := e.tokens[acct]; src != nil {
+		if cur := src.Current(); cur != nil && !stored.Expiry.After(cur.Expiry) {
+			return src, nil
+		}
+	}
+	src := e.xero.TokenSource(stored, func(ctx context.Context, tok *oauth2.Token) error {
+		b, err := MarshalXeroToken(tok)
+		if err != nil {
+			return err
+		}
+		// Outside any transaction of ours: the source calls this during an
+		// API call, and on SQLite saving needs the one writer connection.
+		return e.st.SaveXeroToken(ctx, acct, b)
+	})
+	if e.tokens == nil {
+		e.tokens = make(map[int64]*xero.TokenSource)
+	}
+	e.tokens[acct] = src
+	return src, nil
+}

@@ -1,0 +1,169 @@
+package worker_test
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"golang.org/x/oauth2"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
+)
+
+func TestRiverError(t *testing.T) {
+	t.Parallel()
+	other := errors.New("worker: commit page: disk full")
+	tests := []struct {
+		name       string
+		err        error
+		wantNil    bool
+		wantSnooze time.Duration
+		wantCancel bool
+		wantSame   bool
+	}{
+		{name: "nil", wantNil: true},
+		{name: "rate limited", err: &worker.RetryLaterError{After: 7 * time.Second, Err: errors.New("429")}, wantSnooze: 7 * time.Second},
+		{name: "server error", err: &worker.RetryLaterError{Err: errors.New("503")}, wantSame: true},
+		{name: "reconnect", err: fmt.Errorf("worker: list invoices: %w", worker.ErrReconnectNeeded), wantCancel: true},
+		{name: "not connected", err: fmt.Errorf("worker: x: %w", worker.ErrNotConnected), wantCancel: true},
+		{name: "other", err: other, wantSame: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := worker.RiverError(tt.err)
+			var snooze *river.JobSnoozeError
+			var cancel *river.JobCancelError
+			switch {
+			case tt.wantNil:
+				if got != nil {
+					t.Errorf("got %v, want nil", got)
+				}
+			case tt.wantSnooze > 0:
+				if !errors.As(got, &snooze) || snooze.Duration != tt.wantSnooze {
+					t.Errorf("got %v, want a snooze of %s", got, tt.wantSnooze)
+				}
+			case tt.wantCancel:
+				if !errors.As(got, &cancel) || !errors.Is(got, tt.err) {
+					t.Errorf("got %v, want a cancel wrapping %v", got, tt.err)
+				}
+			case tt.wantSame:
+				if got != tt.err {
+					t.Errorf("got %v, want the error itself for River's retry", got)
+				}
+			}
+		})
+	}
+}
+
+func TestRetryLaterError(t *testing.T) {
+	t.Parallel()
+	inner := errors.New("shipstation: rate limited")
+	e := &worker.RetryLaterError{After: 3 * time.Second, Err: inner}
+	if !errors.Is(e, inner) || !strings.Contains(e.Error(), "retry in 3s") {
+		t.Errorf("error %q", e)
+	}
+	if e := (&worker.RetryLaterError{Err: inner}); !strings.Contains(e.Error(), "retry later") {
+		t.Errorf("error %q", e)
+	}
+}
+
+func TestShipStationCredentials(t *testing.T) {
+	t.Parallel()
+	c := worker.ShipStationCredentials{APIKey: "key-123", APISecret: "secret-456"}
+	got, err := worker.ParseShipStationCredentials(c.Marshal())
+	if err != nil || got != c {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", "creds", c)
+	for _, out := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), logged.String()} {
+		if strings.Contains(out, "key-123") || strings.Contains(out, "secret-456") {
+			t.Errorf("credentials shown: %s", out)
+		}
+	}
+	for _, bad := range []string{"", "{", `{"api_key":"k"}`, `{"api_secret":"secret-456"}`} {
+		_, err := worker.ParseShipStationCredentials([]byte(bad))
+		if err == nil {
+			t.Errorf("%q parsed", bad)
+		} else if strings.Contains(err.Error(), "secret-456") {
+			t.Errorf("error quotes the secret: %v", err)
+		}
+	}
+}
+
+func TestXeroToken(t *testing.T) {
+	t.Parallel()
+	tok := &oauth2.Token{AccessToken: "at", RefreshToken: "rt", TokenType: "Bearer", Expiry: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	b, err := worker.MarshalXeroToken(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := worker.ParseXeroToken(b)
+	if err != nil || got.RefreshToken != "rt" || got.AccessToken != "at" || !got.Expiry.Equal(tok.Expiry) {
+		t.Errorf("round trip: %+v, %v", got, err)
+	}
+	if _, err := worker.MarshalXeroToken(&oauth2.Token{}); err == nil {
+		t.Error("an empty token marshalled")
+	}
+	for _, bad := range []string{"", "[]", "{}", `{"refresh_token":""}`} {
+		if _, err := worker.ParseXeroToken([]byte(bad)); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func TestBridgeSettings(t *testing.T) {
+	t.Parallel()
+	s := store.DefaultSettings()
+	xm := store.ConnectionMetadata{TenantID: "tenant-1"}
+	sm := store.ConnectionMetadata{StoreID: 42}
+	b := worker.BridgeSettings(s, xm, sm)
+	if b.TenantID != "tenant-1" || b.StoreID != 42 || !b.TrackingRule || b.TrackingOption != "ShipStation" ||
+		b.ShippingItemCode != worker.DefaultShippingItemCode || len(b.Statuses) != 2 {
+		t.Errorf("defaults: %+v", b)
+	}
+	if err := b.Validate(); err != nil {
+		t.Errorf("default settings invalid: %v", err)
+	}
+	s.ShipStationStoreID, s.ShippingItemCode, s.TrackingRuleEnabled, s.TrackingCategoryName = 7, "FREIGHT", false, "Channel"
+	b = worker.BridgeSettings(s, xm, sm)
+	if b.StoreID != 7 || b.ShippingItemCode != "FREIGHT" || b.TrackingRule || b.TrackingCategory != "Channel" {
+		t.Errorf("chosen: %+v", b)
+	}
+}
+
+func TestSummaryString(t *testing.T) {
+	t.Parallel()
+	s := worker.Summary{Invoices: 5, Pages: 1, Exported: 2, Updated: 1, Skipped: 2, XeroCalls: 2, ShipStationCalls: 1}
+	want := "5 invoices in 1 pages: 2 exported, 1 updated, 0 cancelled, 0 unchanged, 2 skipped, 0 alerts, 0 failed; 2 Xero calls, 1 ShipStation calls"
+	if got := s.String(); got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+func TestNewExporterNeedsStoreAndXero(t *testing.T) {
+	t.Parallel()
+	if _, err := worker.NewExporter(worker.Options{}); err == nil {
+		t.Error("NewExporter without a store or Xero app succeeded")
+	}
+}
+
+func TestJobKindsAndUniqueness(t *testing.T) {
+	t.Parallel()
+	if k := (worker.ExportInvoicesArgs{}).Kind(); k != "export_invoices" {
+		t.Errorf("kind %q", k)
+	}
+	opts := (worker.ExportInvoicesArgs{AccountID: 1}).InsertOpts()
+	if !opts.UniqueOpts.ByArgs || len(opts.UniqueOpts.ByState) == 0 {
+		t.Errorf("export jobs are not unique per account: %+v", opts.UniqueOpts)
+	}
+	if len(worker.PeriodicJobs(time.Minute)) != 1 {
+		t.Error("want one periodic job (the sweep)")
+	}
+}

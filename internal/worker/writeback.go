@@ -1,0 +1,638 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/bridge"
+	"github.com/orderbridge/orderbridge/internal/shipstation"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/xero"
+)
+
+// The write-back: ShipStation shipments (labels) and fulfillments (orders
+// marked shipped) written back onto their Xero invoices. bridge decides;
+// this file reads the events, carries the plans out and records them.
+//
+// Exactly once, per event: the actions recorded as done (store
+// written_shipment) are never planned again; a note carries an
+// Idempotency-Key made from the event, which covers a quick retry; and an
+// event whose write was attempted (store write_back_attempt, set before
+// the first write) but not recorded has its invoice's History read first
+// (bridge.HasNote), which covers a retry after Xero forgot the key. The
+// cost line needs no marker: bridge finds its own line on the invoice.
+// Both checks need the note's text to come out the same on a retry, so
+// the carrier names are read once per run.
+
+// Cursor names of the write-back: one per window, each moved to the run's
+// start once every event of its window is recorded.
+const (
+	// CursorShipStationVoids is the voidDate up to which voided labels
+	// were read (a void fires no webhook, and keeps its createDate).
+	CursorShipStationVoids = "shipstation_voids"
+	// CursorShipStationFulfillments is the createDate up to which
+	// fulfillments were read.
+	CursorShipStationFulfillments = "shipstation_fulfillments"
+	// CursorImportSweepEnqueued is when the periodic sweep last enqueued
+	// an import for the account.
+	CursorImportSweepEnqueued = "import_sweep_enqueued"
+)
+
+// shipmentPageSize is ShipStation's largest page of shipments.
+const shipmentPageSize = 500
+
+// ImportOptions changes one import run.
+type ImportOptions struct {
+	// Since reads every window from then instead of from its cursor minus
+	// the overlap.
+	Since time.Time
+	// BeforeWrite, when set, is called before the Xero writes of each
+	// event that has any; an error stops the run there as a crash would
+	// (tests use it).
+	BeforeWrite func(WriteBackResult) error
+	// OnEvent, when set, is called with each event's result after it was
+	// recorded.
+	OnEvent func(WriteBackResult)
+}
+
+// WriteBackOutcome is what happened to one shipment event.
+type WriteBackOutcome string
+
+// Write-back outcomes.
+const (
+	WriteBackWritten WriteBackOutcome = "written" // a note or line was written (or found and recorded)
+	WriteBackDone    WriteBackOutcome = "done"    // everything was recorded before: nothing to do
+	WriteBackSkipped WriteBackOutcome = "skipped" // nothing written; the plan's Reason says why
+	WriteBackFailed  WriteBackOutcome = "failed"  // Xero refused; Reason says what to do
+)
+
+// WriteBackResult is one event's result.
+type WriteBackResult struct {
+	Event         bridge.ShipmentEvent
+	InvoiceID     string
+	InvoiceNumber string
+	Outcome       WriteBackOutcome
+	// Plan is bridge's plan (zero when the event was known done or not
+	// ours before any invoice was read).
+	Plan   bridge.WriteBack
+	Reason string
+}
+
+// ImportSummary counts what an import run did.
+type ImportSummary struct {
+	AccountID int64
+	// Shipments, Voids and Fulfillments count the events read in each
+	// window (an event read twice counts once).
+	Shipments, Voids, Fulfillments int
+	Written, Done, Skipped, Failed int
+	// Notes, Lines and LinesRemoved count the writes made to Xero.
+	Notes, Lines, LinesRemoved int
+	// HistoryChecks counts History reads of events a crash may have
+	// written already; Found counts actions found done in Xero.
+	HistoryChecks, Found int
+	Warnings             int
+	XeroCalls            int
+	ShipStationCalls     int
+}
+
+// String is the summary on one line.
+func (s ImportSummary) String() string {
+	return fmt.Sprintf("%d shipments, %d voids, %d fulfillments: %d written (%d notes, %d lines, %d lines removed), %d already done, %d skipped, %d failed; %d Xero calls, %d ShipStation calls",
+		s.Shipments, s.Voids, s.Fulfillments, s.Written, s.Notes, s.Lines, s.LinesRemoved, s.Done, s.Skipped, s.Failed, s.XeroCalls, s.ShipStationCalls)
+}
+
+// WriteBackSettingsOf maps an account's stored settings to bridge's.
+func WriteBackSettingsOf(s store.Settings) bridge.WriteBackSettings {
+	w := bridge.DefaultWriteBackSettings()
+	w.Enabled = s.WriteBackEnabled
+	w.CostLine = s.ShippingLine.Enabled
+	if c := strings.TrimSpace(s.ShippingLine.ItemCode); c != "" {
+		w.CostItemCode = c
+	}
+	w.CostAccountCode = s.ShippingLine.AccountCode
+	w.CostTaxType = s.ShippingLine.TaxType
+	if d := strings.TrimSpace(s.ShippingLine.Description); d != "" {
+		w.CostDescription = d
+	}
+	w.CostCurrency = s.ShippingLine.Currency
+	return w
+}
+
+// importRun is one import run's state.
+type importRun struct {
+	*run
+	wb       bridge.WriteBackSettings
+	opts     ImportOptions
+	sum      *ImportSummary
+	carriers map[string]string // nil until first needed
+	seen     map[string]bool   // event ids handled in this run
+}
+
+// ImportShipments reads the account's shipments created, labels voided
+// and fulfillments created since each window's cursor (minus the overlap)
+// and writes each back to its invoice. It does nothing while the account's
+// write-back is off. The error is nil, a *RetryLaterError, or wraps
+// ErrNotConnected, ErrReconnectNeeded or another failure; the summary
+// counts what was done before it.
+func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts ImportOptions) (ImportSummary, error) {
+	sum := ImportSummary{AccountID: accountID}
+	st, err := e.st.Settings(ctx, accountID)
+	if err != nil {
+		return sum, fmt.Errorf("worker: import shipments: %w", err)
+	}
+	wb := WriteBackSettingsOf(st)
+	if !wb.Enabled {
+		return sum, nil
+	}
+	var exportSum Summary
+	r, err := e.prepare(ctx, accountID, RunOptions{}, &exportSum)
+	if err != nil {
+		return sum, err
+	}
+	ir := &importRun{run: r, wb: wb, opts: opts, sum: &sum, seen: map[string]bool{}}
+	start := e.now()
+	windows := []struct {
+		cursor string
+		read   func(since time.Time) error
+	}{
+		{store.CursorShipStationShipments, func(since time.Time) error {
+			return e.readShipments(ctx, ir, shipstation.ShipmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}, &sum.Shipments)
+		}},
+		{CursorShipStationVoids, func(since time.Time) error {
+			return e.readShipments(ctx, ir, shipstation.ShipmentFilter{VoidDateStart: since, PageSize: shipmentPageSize}, &sum.Voids)
+		}},
+		{CursorShipStationFulfillments, func(since time.Time) error { return e.readFulfillments(ctx, ir, since) }},
+	}
+	for _, w := range windows {
+		if err = e.window(ctx, ir, w.cursor, start, w.read); err != nil {
+			break
+		}
+	}
+	level := slog.LevelDebug
+	switch {
+	case err != nil:
+		level = slog.LevelWarn
+	case sum.Written+sum.Failed > 0:
+		level = slog.LevelInfo
+	}
+	e.log.Log(ctx, level, "import shipments run", "account", accountID, "summary", sum.String(), "error", err)
+	return sum, err
+}
+
+// window reads one window from its cursor and moves the cursor to start
+// when every event of it is recorded.
+func (e *Exporter) window(ctx context.Context, ir *importRun, cursor string, start time.Time, read func(time.Time) error) error {
+	since := ir.opts.Since
+	if since.IsZero() {
+		cur, ok, err := e.st.Cursor(ctx, ir.acct, cursor)
+		if err != nil {
+			return fmt.Errorf("worker: import shipments: %w", err)
+		}
+		if ok {
+			since = cur.Add(-e.overlap)
+		} else {
+			since = start.Add(-e.backfill)
+		}
+	}
+	if err := read(since); err != nil {
+		return err
+	}
+	err := e.st.WithTx(ctx, func(tx *store.Tx) error {
+		return tx.AdvanceCursor(ctx, ir.acct, cursor, start)
+	})
+	if err != nil {
+		return fmt.Errorf("worker: import shipments: %w", err)
+	}
+	return nil
+}
+
+func (e *Exporter) readShipments(ctx context.Context, ir *importRun, f shipstation.ShipmentFilter, n *int) error {
+	for p, err := range ir.ss.ShipmentPages(ctx, f) {
+		ir.sum.ShipStationCalls++
+		if err != nil {
+			return e.shipStationFailed(ctx, ir.run, "list shipments", err)
+		}
+		for _, s := range p.Items {
+			ev := bridge.ShipmentEventOf(s)
+			if ir.seen[ev.ID] {
+				continue
+			}
+			ir.seen[ev.ID] = true
+			*n++
+			if err := e.writeBack(ctx, ir, ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Exporter) readFulfillments(ctx context.Context, ir *importRun, since time.Time) error {
+	for p, err := range ir.ss.FulfillmentPages(ctx, shipstation.FulfillmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}) {
+		ir.sum.ShipStationCalls++
+		if err != nil {
+			return e.shipStationFailed(ctx, ir.run, "list fulfillments", err)
+		}
+		for _, f := range p.Items {
+			ev := bridge.FulfillmentEventOf(f)
+			if ir.seen[ev.ID] {
+				continue
+			}
+			ir.seen[ev.ID] = true
+			ir.sum.Fulfillments++
+			if err := e.writeBack(ctx, ir, ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// findLink finds the invoice link of an event's order: a label by its
+// orderKey, then (a fulfillment, or a split-off order) by order id and
+// parent order id.
+func (e *Exporter) findLink(ctx context.Context, acct int64, ev bridge.ShipmentEvent) (store.InvoiceLink, bool, error) {
+	try := func(l store.InvoiceLink, err error) (store.InvoiceLink, bool, error) {
+		if errors.Is(err, store.ErrNotFound) {
+			return store.InvoiceLink{}, false, nil
+		}
+		if err != nil {
+			return store.InvoiceLink{}, false, fmt.Errorf("worker: write back: %w", err)
+		}
+		return l, true, nil
+	}
+	if ev.OrderKey != "" {
+		if l, ok, err := try(e.st.InvoiceLinkByOrderKey(ctx, acct, ev.OrderKey)); ok || err != nil {
+			return l, ok, err
+		}
+	}
+	for _, id := range []int64{ev.OrderID, ev.ParentOrderID} {
+		if id == 0 {
+			continue
+		}
+		if l, ok, err := try(e.st.InvoiceLinkByOrderID(ctx, acct, id)); ok || err != nil {
+			return l, ok, err
+		}
+	}
+	return store.InvoiceLink{}, false, nil
+}
+
+// nothingLeft reports, from the records alone, that an event needs no
+// Xero call: its notes are written and no line is waiting to be added or
+// removed. Re-reading the overlap window then costs nothing.
+func nothingLeft(ev bridge.ShipmentEvent, done bridge.WrittenState, settled bool, wb bridge.WriteBackSettings) bool {
+	if ev.Voided {
+		return done.VoidNote && (!done.Line || done.LineRemoved || settled)
+	}
+	return done.Note && (!wb.CostLine || done.Line || settled || ev.Kind == bridge.EventFulfillment || ev.CostCents() <= 0)
+}
+
+// actionLineSettled is store.WriteBackLineSettled among bridge's actions
+// (bridge ignores actions it does not know).
+const actionLineSettled = bridge.Action(store.WriteBackLineSettled)
+
+// settleActions are the records that end an event's cost-line work when
+// the plan makes no line edit: a live label whose line Xero will not take
+// (locked invoice, other currency, no cost) is settled; a voided label
+// whose recorded line is gone from the invoice had it removed (by a lost
+// answer, or by hand), and one whose invoice is locked keeps it, settled.
+// Without them every re-read in the overlap would read the invoice again.
+func settleActions(ev bridge.ShipmentEvent, done bridge.WrittenState, plan bridge.WriteBack, wb bridge.WriteBackSettings) []bridge.Action {
+	if !wb.CostLine || plan.Edit != nil || plan.Cause == bridge.CauseNoInvoice || plan.Cause == bridge.CauseNotSalesInvoice ||
+		plan.Cause == bridge.CauseNotOurOrder {
+		return nil
+	}
+	for _, a := range plan.Record {
+		if a == bridge.ActionLine {
+			return nil
+		}
+	}
+	switch {
+	case !ev.Voided && !done.Line:
+		return []bridge.Action{actionLineSettled}
+	case ev.Voided && done.Line && !done.LineRemoved && len(plan.Warnings) > 0:
+		return []bridge.Action{actionLineSettled}
+	case ev.Voided && done.Line && !done.LineRemoved:
+		return []bridge.Action{bridge.ActionLineRemoved}
+	}
+	return nil
+}
+
+// writeBack handles one event. Only errors that stop the run (a transient
+// failure, a lost connection, the database) are returned; what Xero
+// refuses for this invoice alone is logged and the run goes on.
+func (e *Exporter) writeBack(ctx context.Context, ir *importRun, ev bridge.ShipmentEvent) error {
+	res := WriteBackResult{Event: ev}
+	if ev.IsReturnLabel {
+		ir.sum.Skipped++
+		return nil
+	}
+	link, ok, err := e.findLink(ctx, ir.acct, ev)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// Not an order orderbridge created: ignored without a log line
+		// (every run's overlap would repeat it).
+		ir.sum.Skipped++
+		return nil
+	}
+	res.InvoiceID, res.InvoiceNumber = link.InvoiceID, link.InvoiceNumber
+	acts, err := e.st.ShipmentActions(ctx, ir.acct, ev.ID)
+	if err != nil {
+		return fmt.Errorf("worker: write back: %w", err)
+	}
+	done := bridge.WrittenStateOf(actionsOf(acts)...)
+	settled := false
+	for _, k := range acts {
+		settled = settled || k == store.WriteBackLineSettled
+	}
+	if nothingLeft(ev, done, settled, ir.wb) {
+		if !ev.Voided && link.OrderStatus != store.OrderStatusShipped {
+			if _, err := e.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
+				return fmt.Errorf("worker: write back: %w", err)
+			}
+		}
+		ir.sum.Done++
+		res.Outcome = WriteBackDone
+		e.eventDone(ir, res)
+		return nil
+	}
+	if err := e.loadCarriers(ctx, ir); err != nil {
+		return err
+	}
+	inv, err := ir.xc.Invoice(ctx, ir.tenant, link.InvoiceID)
+	ir.sum.XeroCalls++
+	if errors.Is(err, xero.ErrNotFound) {
+		inv, err = nil, nil
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("worker: write back: get invoice: %w", ctx.Err())
+		}
+		if !isPermanentXero(err) || errors.Is(err, xero.ErrReconnectNeeded) {
+			return e.xeroFailed(ctx, ir.run, "get invoice", err)
+		}
+		return e.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
+	}
+	plan := bridge.DecideWriteBack(ev, inv, bridge.LinkInfo{InvoiceID: link.InvoiceID, OrderKey: link.OrderKey, OrderID: link.OrderID},
+		ir.carriers, ir.wb, done)
+	res.Plan = plan
+	if inv != nil {
+		res.InvoiceNumber = inv.InvoiceNumber
+	}
+	// Recorded before the invoice is edited: the export never re-sends a
+	// shipped order, so our edit cannot bounce back to ShipStation.
+	if plan.MarkShipped && link.OrderStatus != store.OrderStatusShipped {
+		if _, err := e.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
+			return fmt.Errorf("worker: write back: %w", err)
+		}
+	}
+	settle := settleActions(ev, done, plan, ir.wb)
+	if plan.Skip {
+		return e.recordSkip(ctx, ir, res, link, settle)
+	}
+	return e.carryOut(ctx, ir, res, link, settle)
+}
+
+// loadCarriers reads the account's carrier names once per run, so every
+// note of the run (and of a retry, barring a carrier renamed meanwhile)
+// names them the same way.
+func (e *Exporter) loadCarriers(ctx context.Context, ir *importRun) error {
+	if ir.carriers != nil {
+		return nil
+	}
+	names, err := ir.ss.CarrierNames(ctx)
+	ir.sum.ShipStationCalls++
+	if err != nil {
+		return e.shipStationFailed(ctx, ir.run, "list carriers", err)
+	}
+	if names == nil {
+		names = map[string]string{}
+	}
+	ir.carriers = names
+	return nil
+}
+
+// carryOut writes the plan's note and line edit, then records them.
+func (e *Exporter) carryOut(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
+	plan := res.Plan
+	if ir.opts.BeforeWrite != nil {
+		if err := ir.opts.BeforeWrite(res); err != nil {
+			return err
+		}
+	}
+	var records []bridge.Action
+	records = append(records, plan.Record...)
+	records = append(records, settle...)
+	ir.sum.Found += len(plan.Record)
+	warnings := append([]string(nil), plan.Warnings...)
+	attempted, err := e.st.ShipmentAttempted(ctx, ir.acct, res.Event.ID)
+	if err != nil {
+		return fmt.Errorf("worker: write back: %w", err)
+	}
+	if !attempted && (plan.Note != nil || plan.Edit != nil) {
+		if err := e.st.MarkShipmentAttempted(ctx, ir.acct, res.Event.ID); err != nil {
+			return fmt.Errorf("worker: write back: %w", err)
+		}
+	}
+	noteDone := false
+	if plan.Note != nil {
+		found := false
+		if attempted {
+			// An earlier attempt may have written the note and crashed
+			// before recording it: Xero's History tells.
+			hist, err := ir.xc.History(ctx, ir.tenant, link.InvoiceID)
+			ir.sum.XeroCalls++
+			ir.sum.HistoryChecks++
+			if err != nil {
+				return e.xeroFailed(ctx, ir.run, "read invoice history", err)
+			}
+			found = bridge.HasNote(hist, plan.Note.Text)
+		}
+		if found {
+			ir.sum.Found++
+		} else {
+			_, err := ir.xc.AddNote(ctx, ir.tenant, link.InvoiceID, plan.Note.Text, plan.Note.Key)
+			ir.sum.XeroCalls++
+			if err != nil {
+				if !errors.Is(err, xero.ErrValidation) {
+					return e.xeroFailed(ctx, ir.run, "add note", err)
+				}
+				return e.recordFailure(ctx, ir, res, link, "Xero refused the note: "+err.Error()+"; nothing was written to the invoice. Check the invoice in Xero, then re-sync the shipment", records)
+			}
+			ir.sum.Notes++
+		}
+		noteDone = true
+		records = append(records, plan.Note.Records...)
+	}
+	editFailed := ""
+	if plan.Edit != nil {
+		_, err := ir.xc.UpdateInvoice(ctx, ir.tenant, xero.Invoice{InvoiceID: link.InvoiceID, LineItems: plan.Edit.Lines}, plan.Edit.Key)
+		ir.sum.XeroCalls++
+		switch {
+		case err == nil:
+			records = append(records, plan.Edit.Action)
+			if plan.Edit.Action == bridge.ActionLine {
+				ir.sum.Lines++
+			} else {
+				ir.sum.LinesRemoved++
+			}
+		case errors.Is(err, xero.ErrEditLocked):
+			records = append(records, actionLineSettled)
+			warnings = append(warnings, "the shipping line was not changed: Xero locked the invoice for edits meanwhile (a payment or credit was allocated); the shipment is recorded in a note only")
+		case errors.Is(err, xero.ErrValidation):
+			editFailed = "Xero refused the shipping line: " + err.Error() + "; check the item code, account code and tax type under \"Add shipping cost to the invoice\""
+		default:
+			if noteDone {
+				// Keep the note's record; the line is retried.
+				if cerr := e.record(ctx, ir, res, link, records, nil, store.OutcomeWarning,
+					res.Plan.Invoice+": "+strings.Replace(res.Event.ID, ":", " ", 1)+" note written; the shipping line will be retried"); cerr != nil {
+					return cerr
+				}
+			}
+			return e.xeroFailed(ctx, ir.run, "update invoice lines", err)
+		}
+	}
+	outcome, msg := store.OutcomeSuccess, plan.Summary()
+	if len(warnings) > 0 {
+		outcome = store.OutcomeWarning
+	}
+	if editFailed != "" {
+		outcome = store.OutcomeFailed
+		msg = plan.Invoice + ": " + strings.Replace(res.Event.ID, ":", " ", 1) + " shipping line not written: " + editFailed
+		if noteDone {
+			msg += " (the note was written)"
+		}
+		ir.sum.Failed++
+		res.Outcome, res.Reason = WriteBackFailed, editFailed
+	} else {
+		ir.sum.Written++
+		res.Outcome = WriteBackWritten
+	}
+	ir.sum.Warnings += len(warnings)
+	if err := e.record(ctx, ir, res, link, records, warnings, outcome, msg); err != nil {
+		return err
+	}
+	e.eventDone(ir, res)
+	return nil
+}
+
+// record commits an event's actions and its log line in one transaction.
+func (e *Exporter) record(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, actions []bridge.Action, warnings []string, outcome store.Outcome, msg string) error {
+	var detail []string
+	if res.Plan.Note != nil {
+		detail = append(detail, "note: "+res.Plan.Note.Text)
+	}
+	if len(warnings) > 0 {
+		detail = append(detail, "warnings: "+strings.Join(warnings, "; "))
+	}
+	entry := store.LogEntry{
+		AccountID: ir.acct, Direction: store.ShipStationToXero, Outcome: outcome,
+		InvoiceID: link.InvoiceID, InvoiceNumber: res.InvoiceNumber, OrderNumber: res.Event.OrderNumber,
+		Message: msg, Detail: strings.Join(detail, "\n"),
+	}
+	err := e.st.WithTx(ctx, func(tx *store.Tx) error {
+		if err := markWritten(ctx, tx, ir.acct, res.Event.ID, link.InvoiceID, actions); err != nil {
+			return err
+		}
+		if len(actions) > 0 {
+			if err := tx.ClearShipmentAttempt(ctx, ir.acct, res.Event.ID); err != nil {
+				return err
+			}
+		}
+		_, err := tx.AppendLog(ctx, entry)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("worker: write back: record %s: %w", res.Event.ID, err)
+	}
+	return nil
+}
+
+// recordSkip logs a skip a person should know of; the routine ones
+// (already written, not our order, write-back off) stay out of the log.
+func (e *Exporter) recordSkip(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
+	res.Outcome, res.Reason = WriteBackSkipped, res.Plan.Reason
+	switch res.Plan.Cause {
+	case bridge.CauseAlreadyWritten:
+		ir.sum.Done++
+		res.Outcome = WriteBackDone
+		if len(settle) > 0 {
+			// Nothing to say in the log: the warning was logged with the
+			// note.
+			err := e.st.WithTx(ctx, func(tx *store.Tx) error {
+				return markWritten(ctx, tx, ir.acct, res.Event.ID, link.InvoiceID, settle)
+			})
+			if err != nil {
+				return fmt.Errorf("worker: write back: record %s: %w", res.Event.ID, err)
+			}
+		}
+		e.eventDone(ir, res)
+		return nil
+	case bridge.CauseNotOurOrder, bridge.CauseReturnLabel, bridge.CauseWriteBackOff, bridge.CauseInvalidEvent:
+		ir.sum.Skipped++
+		e.eventDone(ir, res)
+		return nil
+	}
+	ir.sum.Skipped++
+	if err := e.record(ctx, ir, res, link, nil, nil, store.OutcomeSkipped, res.Plan.Summary()); err != nil {
+		return err
+	}
+	e.eventDone(ir, res)
+	return nil
+}
+
+// recordFailure logs a failure of this event alone (Xero refused what was
+// sent) with what to do, records actions already done, and lets the run
+// go on.
+func (e *Exporter) recordFailure(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, why string, done []bridge.Action) error {
+	ir.sum.Failed++
+	res.Outcome, res.Reason = WriteBackFailed, why
+	label := res.Plan.Invoice
+	if label == "" {
+		label = orDash(res.InvoiceNumber)
+	}
+	msg := label + ": " + strings.Replace(res.Event.ID, ":", " ", 1) + " not written back: " + why
+	if err := e.record(ctx, ir, res, link, done, nil, store.OutcomeFailed, msg); err != nil {
+		return err
+	}
+	e.eventDone(ir, res)
+	return nil
+}
+
+// markWritten records actions of an event in tx.
+func markWritten(ctx context.Context, tx *store.Tx, acct int64, eventID, invoiceID string, actions []bridge.Action) error {
+	for _, a := range actions {
+		if _, err := tx.MarkShipmentWritten(ctx, store.WrittenShipment{AccountID: acct, ShipmentID: eventID,
+			Kind: store.WriteBackKind(a), InvoiceID: invoiceID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Exporter) eventDone(ir *importRun, res WriteBackResult) {
+	if ir.opts.OnEvent != nil {
+		ir.opts.OnEvent(res)
+	}
+}
+
+func actionsOf(kinds []store.WriteBackKind) []bridge.Action {
+	out := make([]bridge.Action, len(kinds))
+	for i, k := range kinds {
+		out[i] = bridge.Action(k)
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
