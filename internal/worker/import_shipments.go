@@ -82,63 +82,11 @@ type ShipmentSweepWorker struct {
 
 // Work enqueues the due accounts' imports in one transaction.
 func (w *ShipmentSweepWorker) Work(ctx context.Context, job *river.Job[SweepShipmentsArgs]) error {
-	client, err := river.ClientFromContextSafely[*store.Tx](ctx)
-	if err != nil {
-		return fmt.Errorf("worker: shipment sweep: %w", err)
-	}
-	now := time.Now
-	if w.Now != nil {
-		now = w.Now
-	}
-	accounts, err := w.Store.ListAccounts(ctx)
-	if err != nil {
-		return fmt.Errorf("worker: shipment sweep: %w", err)
-	}
-	var due []int64
-	for _, a := range accounts {
-		s, err := w.Store.Settings(ctx, a.ID)
-		if err != nil {
-			return fmt.Errorf("worker: shipment sweep: %w", err)
-		}
-		if !s.WriteBackEnabled {
-			continue
-		}
-		if ok, err := connected(ctx, w.Store, a.ID); err != nil {
-			return fmt.Errorf("worker: shipment sweep: %w", err)
-		} else if !ok {
-			continue
-		}
-		last, ok, err := w.Store.Cursor(ctx, a.ID, CursorImportSweepEnqueued)
-		if err != nil {
-			return fmt.Errorf("worker: shipment sweep: %w", err)
-		}
-		if ok && now().Sub(last) < s.SyncInterval-time.Second {
-			continue
-		}
-		due = append(due, a.ID)
-	}
-	if len(due) == 0 {
-		return nil
-	}
-	t := now()
-	err = w.Store.WithTx(ctx, func(tx *store.Tx) error {
-		for _, id := range due {
-			if _, err := client.InsertTx(ctx, tx, ImportShipmentsArgs{AccountID: id}, nil); err != nil {
-				return err
-			}
-			if err := tx.AdvanceCursor(ctx, id, CursorImportSweepEnqueued, t); err != nil {
-				return err
-			}
-		}
-		return nil
+	return sweepDue(ctx, sweep{
+		name: "shipment sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorImportSweepEnqueued,
+		wanted: func(s store.Settings) bool { return s.WriteBackEnabled },
+		args:   func(acct int64) river.JobArgs { return ImportShipmentsArgs{AccountID: acct} },
 	})
-	if err != nil {
-		return fmt.Errorf("worker: shipment sweep: %w", err)
-	}
-	if w.Logger != nil {
-		w.Logger.Debug("sweep enqueued shipment imports", "accounts", len(due))
-	}
-	return nil
 }
 
 // AddWriteBackWorkers registers the write-back's workers.

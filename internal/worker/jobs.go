@@ -149,37 +149,60 @@ type SweepWorker struct {
 // Work enqueues the due accounts' exports in one transaction, with the
 // time each was enqueued.
 func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	return sweepDue(ctx, sweep{
+		name: "sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorSweepEnqueued,
+		wanted: func(s store.Settings) bool { return s.SyncEnabled },
+		args:   func(acct int64) river.JobArgs { return ExportInvoicesArgs{AccountID: acct} },
+	})
+}
+
+// sweep describes one periodic sweep: which accounts want the job, the
+// job to insert for each, and the cursor recording when it last was.
+type sweep struct {
+	name   string
+	store  *store.Store
+	now    func() time.Time
+	logger *slog.Logger
+	cursor string
+	wanted func(store.Settings) bool
+	args   func(acct int64) river.JobArgs
+}
+
+// sweepDue inserts the sweep's job for every account that wants it, is
+// connected, and whose sync interval has passed since the sweep last
+// enqueued it, all in one transaction with the time each was enqueued.
+func sweepDue(ctx context.Context, sw sweep) error {
 	client, err := river.ClientFromContextSafely[*store.Tx](ctx)
 	if err != nil {
-		return fmt.Errorf("worker: sweep: %w", err)
+		return fmt.Errorf("worker: %s: %w", sw.name, err)
 	}
 	now := time.Now
-	if w.Now != nil {
-		now = w.Now
+	if sw.now != nil {
+		now = sw.now
 	}
-	accounts, err := w.Store.ListAccounts(ctx)
+	accounts, err := sw.store.ListAccounts(ctx)
 	if err != nil {
-		return fmt.Errorf("worker: sweep: %w", err)
+		return fmt.Errorf("worker: %s: %w", sw.name, err)
 	}
 	var due []int64
 	for _, a := range accounts {
-		s, err := w.Store.Settings(ctx, a.ID)
+		s, err := sw.store.Settings(ctx, a.ID)
 		if err != nil {
-			return fmt.Errorf("worker: sweep: %w", err)
+			return fmt.Errorf("worker: %s: %w", sw.name, err)
 		}
-		if !s.SyncEnabled {
+		if !sw.wanted(s) {
 			continue
 		}
 		// An account waiting for someone to reconnect would only start a
 		// job that cancels itself.
-		if ok, err := connected(ctx, w.Store, a.ID); err != nil {
-			return fmt.Errorf("worker: sweep: %w", err)
+		if ok, err := connected(ctx, sw.store, a.ID); err != nil {
+			return fmt.Errorf("worker: %s: %w", sw.name, err)
 		} else if !ok {
 			continue
 		}
-		last, ok, err := w.Store.Cursor(ctx, a.ID, CursorSweepEnqueued)
+		last, ok, err := sw.store.Cursor(ctx, a.ID, sw.cursor)
 		if err != nil {
-			return fmt.Errorf("worker: sweep: %w", err)
+			return fmt.Errorf("worker: %s: %w", sw.name, err)
 		}
 		// A little slack, so that an interval equal to the sweep's period
 		// is not missed by a few milliseconds of scheduling jitter.
@@ -192,22 +215,22 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 		return nil
 	}
 	t := now()
-	err = w.Store.WithTx(ctx, func(tx *store.Tx) error {
+	err = sw.store.WithTx(ctx, func(tx *store.Tx) error {
 		for _, id := range due {
-			if _, err := client.InsertTx(ctx, tx, ExportInvoicesArgs{AccountID: id}, nil); err != nil {
+			if _, err := client.InsertTx(ctx, tx, sw.args(id), nil); err != nil {
 				return err
 			}
-			if err := tx.AdvanceCursor(ctx, id, CursorSweepEnqueued, t); err != nil {
+			if err := tx.AdvanceCursor(ctx, id, sw.cursor, t); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("worker: sweep: %w", err)
+		return fmt.Errorf("worker: %s: %w", sw.name, err)
 	}
-	if w.Logger != nil {
-		w.Logger.Debug("sweep enqueued exports", "accounts", len(due))
+	if sw.logger != nil {
+		sw.logger.Debug(sw.name+" enqueued jobs", "accounts", len(due))
 	}
 	return nil
 }
