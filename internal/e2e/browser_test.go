@@ -1,17 +1,13 @@
 package e2e_test
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/orderbridge/orderbridge/internal/testenv"
+	"github.com/orderbridge/orderbridge/internal/testenv/browsertest"
 )
 
 // TestBrowserRealApp drives Chromium through the merchant's first use of
@@ -23,10 +19,6 @@ import (
 // testdata/screenshots (ignored by git) for review.
 func TestBrowserRealApp(t *testing.T) {
 	t.Parallel()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		testenv.Missing(t, "Chromium", "install Debian's chromium package (apt-get install -y chromium)")
-	}
 	w := newWebWorld(t)
 	tenant := w.xemu.DefaultTenantID()
 	if _, err := w.xemu.SeedTrackingCategory(tenant, "Sales Channel", "ShipStation", "Retail"); err != nil {
@@ -35,55 +27,11 @@ func TestBrowserRealApp(t *testing.T) {
 	ww := &world{t: t, xemu: w.xemu, tenant: tenant}
 	inv := ww.invoice(ww.contact("Hiker Supplies"), true)
 
-	shots := filepath.Join("testdata", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(t.Context(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
+	b := browsertest.Start(t, w.url+"/signup", browsertest.Options{
+		ScreenshotDir: filepath.Join("testdata", "screenshots"), ScreenshotPrefix: "app-", StepTimeout: 30 * time.Second,
+	})
 	base := w.url
-	// The first call starts the browser: no timeout on it (a timeout would
-	// stop the browser); every later step gets one.
-	if err := chromedp.Do(tab, chromedp.Navigate(base+"/signup")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(tab, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", name, loc, err)
-		}
-	}
-	read := func(sel string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	shot := func(name string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-		defer cancel()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, "app-"+name+".png"), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	step, read, shot := b.Step, b.Read, b.Shot
 	const password = "correct horse battery"
 	signUp := func(company, email string) {
 		t.Helper()
@@ -167,6 +115,6 @@ func TestBrowserRealApp(t *testing.T) {
 	if got := read("h1"); got != "Not found" {
 		t.Errorf("second user opening the first one's invoice: h1 %q", got)
 	}
-	abs, _ := filepath.Abs(shots)
+	abs, _ := filepath.Abs(filepath.Join("testdata", "screenshots"))
 	t.Logf("screenshots in %s", abs)
 }

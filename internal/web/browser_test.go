@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +16,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/testenv"
+	"github.com/orderbridge/orderbridge/internal/testenv/browsertest"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -193,10 +190,6 @@ func (w *emuWorker) export(ctx context.Context, accountID int64) (int, error) {
 // screenshot under testdata/screenshots for review.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		testenv.Missing(t, "Chromium", "install Debian's chromium package (apt-get install -y chromium)")
-	}
 	xemu := newXeroEmu(t, xeroemu.Options{OrgNames: []string{"Kiwi Outdoor Ltd"}})
 	semu := newShipStationEmu(t)
 	tenant := xemu.DefaultTenantID()
@@ -230,55 +223,11 @@ func TestBrowser(t *testing.T) {
 		c.Xero, c.Jobs, c.Invoices = app, worker, worker
 	})
 
-	shots := filepath.Join("testdata", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(t.Context(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
+	b := browsertest.Start(t, e.srv.URL+"/signup", browsertest.Options{
+		ScreenshotDir: filepath.Join("testdata", "screenshots"), ScreenshotPrefix: "", StepTimeout: 20 * time.Second,
+	})
 	base := e.srv.URL
-	// The first call starts the browser: no timeout on it (a timeout
-	// would stop the browser); every later step gets one.
-	if err := chromedp.Do(tab, chromedp.Navigate(base+"/signup")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(tab, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", name, loc, err)
-		}
-	}
-	read := func(sel string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	shot := func(name string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-		defer cancel()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	step, read, shot := b.Step, b.Read, b.Shot
 	signUp := func(company, email string) {
 		t.Helper()
 		step("sign up "+email,
@@ -368,7 +317,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#email")))
 	signUp("Someone Else", "other@else.example")
 	step("second user's log", chromedp.Navigate(base+"/log"), chromedp.WaitVisible(chromedp.CSS("#log-total")))
-	rows, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("#log-table tbody tr").length`))
+	rows, err := chromedp.Run(b.Tab, chromedp.Evaluate[int](`document.querySelectorAll("#log-table tbody tr").length`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +337,7 @@ func TestBrowser(t *testing.T) {
 	step("phone menu", chromedp.Navigate(base+"/dashboard"), chromedp.Click(chromedp.CSS("details.gear summary")),
 		chromedp.WaitVisible(chromedp.CSS(".gear-menu")))
 	shot("11-phone-dashboard-menu")
-	abs, _ := filepath.Abs(shots)
+	abs, _ := filepath.Abs(filepath.Join("testdata", "screenshots"))
 	t.Logf("screenshots in %s", abs)
 }
 
