@@ -74,7 +74,7 @@ func TestMiddleware(t *testing.T) {
 			srv := httptest.NewServer(Middleware(rec, specs, fakeHandler(tc.reply, &got)))
 			t.Cleanup(srv.Close)
 			// Redirects are answers to check, not to follow.
-			noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			resp, err := noFollow.Do(tc.call.request(t, srv.URL))
 			if err != nil {
 				t.Fatal(err)
@@ -128,7 +128,7 @@ func TestMiddlewareImplicitStatus(t *testing.T) {
 			rec := &recTB{TB: t}
 			srv := httptest.NewServer(Middleware(rec, specs, tc.handler))
 			t.Cleanup(srv.Close)
-			resp, err := http.DefaultClient.Do(call{method: "GET", path: "/api.xro/2.0/Invoices?page=1"}.request(t, srv.URL))
+			resp, err := testHTTP.Do(call{method: "GET", path: "/api.xro/2.0/Invoices?page=1"}.request(t, srv.URL))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,7 +159,7 @@ func TestMiddlewareRequestBody(t *testing.T) {
 		})
 		srv := httptest.NewServer(Middleware(rec, specs, h))
 		t.Cleanup(srv.Close)
-		resp, err := http.DefaultClient.Do(call{method: "POST", path: "/orders/createorder", body: `{"orderNumber":12}`}.request(t, srv.URL))
+		resp, err := testHTTP.Do(call{method: "POST", path: "/orders/createorder", body: `{"orderNumber":12}`}.request(t, srv.URL))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -202,7 +202,7 @@ func instrument(hc *http.Client, m *web.Metrics, cfg config.Config) *http.Client
 	}
 	base := out.Transport
 	if base == nil {
-		base = http.DefaultTransport
+		base = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	out.Transport = &countingTransport{base: base, m: m, xero: hostsOf(cfg.XeroBaseURL, "api.xero.com", "identity.xero.com", "login.xero.com"),
 		shipstation: hostsOf(cfg.ShipStationBaseURL, "ssapi.shipstation.com")}

@@ -103,7 +103,7 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	orders := func() int {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, l["ShipStation URL"]+"/orders?pageSize=500", nil)
 		req.SetBasicAuth(l["ShipStation API key"], l["ShipStation API secret"])
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testHTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

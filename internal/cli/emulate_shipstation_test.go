@@ -62,7 +62,7 @@ func TestEmulateShipStation(t *testing.T) {
 	}{{"ShipStation", "Rocks", http.StatusOK}, {"ShipStation", "wrong", http.StatusUnauthorized}} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/stores", nil)
 		req.SetBasicAuth(tc.user, tc.pass)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testHTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -76,7 +76,7 @@ func TestEmulateXero(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, one("token URL"), strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("CID", "shh")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestEmulateXero(t *testing.T) {
 	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, one("API URL")+"/Organisation", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 		path string
 		code int
 	}{{"/readyz", http.StatusOK}, {"/signup", http.StatusOK}, {"/metrics", http.StatusOK}, {"/dashboard", http.StatusOK}} {
-		resp, err := http.Get(base + tt.path)
+		resp, err := testHTTP.Get(base + tt.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +62,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 		}
 	}
 	// The dashboard without a session led to the sign-in page.
-	resp, err := http.Get(base + "/dashboard")
+	resp, err := testHTTP.Get(base + "/dashboard")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("serve exit code %d after interrupt: %s", code, errOut.String())
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
+	if _, err := testHTTP.Get(base + "/healthz"); err == nil {
 		t.Error("the web app still answers after serve returned")
 	}
 }

@@ -112,7 +112,7 @@ func (o *xeroOrg) get(t testing.TB, path string, out any) {
 // send does a request and decodes a 200 answer's JSON into out.
 func send(t testing.TB, req *http.Request, out any) int {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}

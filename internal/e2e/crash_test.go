@@ -786,7 +786,7 @@ func spendShipStationMinute(t *testing.T, semu *shipstationemu.Emulator) {
 			t.Fatal(err)
 		}
 		req.SetBasicAuth(semu.APIKey(), semu.APISecret())
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testHTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -298,7 +298,7 @@ func TestShipStationRateLimitSnoozes(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.SetBasicAuth(w.semu.APIKey(), w.semu.APISecret())
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testHTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

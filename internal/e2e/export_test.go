@@ -253,7 +253,7 @@ func TestContactAddressChangeReachesTheOrder(t *testing.T) {
 	req.Header.Set("xero-tenant-id", w.tenant)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestResyncAndPreview(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.SetBasicAuth(w.semu.APIKey(), w.semu.APISecret())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,7 +119,9 @@ func New(cfg Config) (*Client, error) {
 		pacific:   pacific,
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: 60 * time.Second}
+		// A pool of its own: connections to this API are not shared with,
+		// nor closed by, anything else in the process.
+		c.http = &http.Client{Timeout: 60 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if c.http.CheckRedirect == nil {
 		// Go forwards Authorization on redirects to subdomains; refuse any

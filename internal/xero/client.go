@@ -105,7 +105,9 @@ func New(cfg Config) (*App, error) {
 		agent:  cmp(cfg.UserAgent, "orderbridge"),
 	}
 	if a.http == nil {
-		a.http = &http.Client{Timeout: 60 * time.Second}
+		// A pool of its own: connections to this API are not shared with,
+		// nor closed by, anything else in the process.
+		a.http = &http.Client{Timeout: 60 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

@@ -158,7 +158,7 @@ func setup(t *testing.T, o setupOpts) *bundle {
 func authorize(t *testing.T, e *xeroemu.Emulator, app *xero.App) *oauth2.Token {
 	t.Helper()
 	verifier := oauth2.GenerateVerifier()
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(app.AuthCodeURL("state-xyz", verifier))
 	if err != nil {
 		t.Fatal(err)

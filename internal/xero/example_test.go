@@ -40,7 +40,7 @@ func Example() {
 
 	// The user consents (the emulator does so at once) and comes back with a code.
 	verifier := oauth2.GenerateVerifier()
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(app.AuthCodeURL("state", verifier))
 	if err != nil {
 		fmt.Println(err)

@@ -172,7 +172,7 @@ func callShipStationCreateOrders(t *testing.T, rec *recTB, specs *apispec.Specs,
 
 func decode(t *testing.T, req *http.Request, into any) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func driveXero(t *testing.T, specs *apispec.Specs) {
 	// Consent (getAuthorize), as a browser would follow it, then the code
 	// exchange (postToken).
 	verifier := oauth2.GenerateVerifier()
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(app.AuthCodeURL("state-1", verifier))
 	if err != nil {
 		t.Fatal(err)

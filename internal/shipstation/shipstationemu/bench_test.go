@@ -40,7 +40,7 @@ func BenchmarkBulkUpsert(b *testing.B) {
 		req, _ := http.NewRequest(http.MethodPost, emu.URL()+"/orders/createorders", bytes.NewReader(bodies[n%len(bodies)]))
 		req.SetBasicAuth(emu.APIKey(), emu.APISecret())
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testHTTP.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -105,7 +105,7 @@ func (c *client) do(method, path string, body any) (int, http.Header, []byte) {
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -222,7 +222,7 @@ func TestBasicAuth(t *testing.T) {
 	// The header the docs spell out for ShipStation:Rocks.
 	req, _ := http.NewRequest(http.MethodGet, b.emu.URL()+"/stores", nil)
 	req.Header.Set("Authorization", "Basic U2hpcFN0YXRpb246Um9ja3M=")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func tokenCall(t testing.TB, emu *xeroemu.Emulator, form url.Values, basic bool)
 	if basic {
 		req.SetBasicAuth(emu.ClientID(), emu.ClientSecret())
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func call(t testing.TB, method, u string, body any, hdr map[string]string) respo
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

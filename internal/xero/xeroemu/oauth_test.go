@@ -25,7 +25,7 @@ func authorize(t *testing.T, emu *xeroemu.Emulator, params url.Values) (code str
 	for k, v := range params {
 		q[k] = v
 	}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(emu.URL() + "/identity/connect/authorize?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 	if loc.Query().Get("error") != "invalid_request" {
 		t.Errorf("plain PKCE redirect = %s", loc)
 	}
-	resp, err := http.Get(emu.URL() + "/identity/connect/authorize?response_type=code&client_id=nope&redirect_uri=" + url.QueryEscape(redirectURI))
+	resp, err := testHTTP.Get(emu.URL() + "/identity/connect/authorize?response_type=code&client_id=nope&redirect_uri=" + url.QueryEscape(redirectURI))
 	if err != nil {
 		t.Fatal(err)
 	}

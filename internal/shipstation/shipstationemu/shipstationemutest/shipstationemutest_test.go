@@ -56,7 +56,7 @@ func TestServerValidates(t *testing.T) {
 			if tc.auth {
 				req.SetBasicAuth(emu.APIKey(), emu.APISecret())
 			}
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := testHTTP.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

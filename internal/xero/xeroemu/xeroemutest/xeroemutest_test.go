@@ -64,7 +64,7 @@ func TestServerValidates(t *testing.T) {
 			}
 			req.Header.Set("Xero-Tenant-Id", emu.DefaultTenantID())
 			req.Header.Set("Accept", "application/json")
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := testHTTP.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func clientCredentials(t *testing.T, emu *xeroemu.Emulator) string {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(emu.ClientID(), emu.ClientSecret())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
