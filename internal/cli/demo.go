@@ -203,10 +203,9 @@ func prepareDemoDir(dir string) error {
 // serveHandler serves h on addr until ctx ends and returns its base URL
 // and a function that shuts it down.
 func serveHandler(ctx context.Context, addr string, h http.Handler) (string, func(), error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
+	ln, base, err := listen(ctx, addr)
 	if err != nil {
-		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
+		return "", nil, err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -215,5 +214,5 @@ func serveHandler(ctx context.Context, addr string, h http.Handler) (string, fun
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 	}
-	return "http://" + ln.Addr().String(), stop, nil
+	return base, stop, nil
 }

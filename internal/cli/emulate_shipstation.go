@@ -2,30 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"net"
-	"net/http"
-	"strings"
-	"time"
 
-	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 )
-
-// storeNames collects repeated --store flags.
-type storeNames []string
-
-func (s *storeNames) String() string { return strings.Join(*s, ",") }
-
-func (s *storeNames) Set(v string) error {
-	if strings.TrimSpace(v) == "" {
-		return errors.New("a store needs a name")
-	}
-	*s = append(*s, v)
-	return nil
-}
 
 func runEmulateShipStation(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "emulate shipstation", "emulate shipstation [flags]",
@@ -36,34 +16,26 @@ func runEmulateShipStation(ctx context.Context, env *Env, args []string) error {
 	secret := fs.String("api-secret", "", "API secret to accept (generated when empty)")
 	rate := fs.String("rate-limit", "real", "40 calls/minute per key pair: `real`, off, or a time scale such as 60")
 	faults := fs.String("faults", "none", "fault injection, e.g. errors=0.1,statuses=500/503,latency=200ms,offline,seed=7")
-	var stores storeNames
+	stores := names{what: "a store"}
 	fs.Var(&stores, "store", "add a manual store with this `name` besides the default one (repeatable)")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	rl, err := emukit.ParseRateLimit(*rate)
+	rl, fc, err := emulatorKnobs(env, *rate, *faults)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return errUsage
-	}
-	fc, err := emukit.ParseFaults(*faults)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return errUsage
+		return err
 	}
 	emu := shipstationemu.New(shipstationemu.Options{
 		APIKey: *key, APISecret: *secret, RateLimit: rl, Faults: fc, Logger: env.Logger,
 	})
 	defer emu.Close()
-	for _, name := range stores {
+	for _, name := range stores.list {
 		emu.AddStore(name)
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", *addr)
+	ln, base, err := listen(ctx, *addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return err
 	}
-	base := "http://" + ln.Addr().String()
 	emu.SetURL(base)
 	fmt.Fprintf(env.Stdout, "base URL: %s\n", base)
 	fmt.Fprintf(env.Stdout, "API key: %s\n", emu.APIKey())
@@ -74,24 +46,5 @@ func runEmulateShipStation(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "rate limit: %s\n", rl)
 	fmt.Fprintf(env.Stdout, "faults: %s\n", fc)
 
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	env.Logger.Info("shipstation emulator serving", "addr", ln.Addr().String())
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down: %w", err)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
-	}
-	return nil
+	return serveUntilDone(ctx, env, "shipstation emulator", ln, emu)
 }
-
-var _ flag.Value = (*storeNames)(nil)

@@ -2,29 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"strings"
-	"time"
 
-	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
-
-// orgNames collects repeated --org flags.
-type orgNames []string
-
-func (o *orgNames) String() string { return strings.Join(*o, ",") }
-
-func (o *orgNames) Set(v string) error {
-	if strings.TrimSpace(v) == "" {
-		return errors.New("an organisation needs a name")
-	}
-	*o = append(*o, v)
-	return nil
-}
 
 func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "emulate xero", "emulate xero [flags]",
@@ -38,33 +19,25 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	webhookKey := fs.String("webhook-key", "", "key that signs webhook deliveries (generated when empty)")
 	rate := fs.String("rate-limit", "real", "Xero's limits (60/min, 5000/day, 5 in flight per org): `real`, off, or a time scale such as 60")
 	faults := fs.String("faults", "none", "fault injection, e.g. errors=0.1,statuses=500/503,latency=200ms,offline,seed=7")
-	var orgs orgNames
+	orgs := names{what: "an organisation"}
 	fs.Var(&orgs, "org", "organisation `name` (repeatable; default one \"Demo Company (Global)\")")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	rl, err := emukit.ParseRateLimit(*rate)
+	rl, fc, err := emulatorKnobs(env, *rate, *faults)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return errUsage
-	}
-	fc, err := emukit.ParseFaults(*faults)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return errUsage
+		return err
 	}
 	emu := xeroemu.New(xeroemu.Options{
-		ClientID: *clientID, ClientSecret: *clientSecret, OrgNames: orgs, RateLimit: rl, Faults: fc,
+		ClientID: *clientID, ClientSecret: *clientSecret, OrgNames: orgs.list, RateLimit: rl, Faults: fc,
 		WebhookURL: *webhookURL, WebhookKey: *webhookKey, Logger: env.Logger,
 	})
 	defer emu.Close()
 
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", *addr)
+	ln, base, err := listen(ctx, *addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return err
 	}
-	base := "http://" + ln.Addr().String()
 	emu.SetURL(base)
 	out := env.Stdout
 	fmt.Fprintf(out, "base URL: %s\n", base)
@@ -84,22 +57,5 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(out, "rate limit: %s\n", rl)
 	fmt.Fprintf(out, "faults: %s\n", fc)
 
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	env.Logger.Info("xero emulator serving", "addr", ln.Addr().String())
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down: %w", err)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
-	}
-	return nil
+	return serveUntilDone(ctx, env, "xero emulator", ln, emu)
 }
