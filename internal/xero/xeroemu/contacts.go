@@ -120,28 +120,10 @@ func (e *Emulator) listContacts(w http.ResponseWriter, r *http.Request, c *callI
 			}
 			matches = append(matches, ct)
 		}
-		if len(order) > 0 {
-			slices.SortStableFunc(matches, func(a, b *Contact) int {
-				for _, f := range order {
-					if n := compareContacts(a, b, f.field); n != 0 {
-						if f.desc {
-							return -n
-						}
-						return n
-					}
-				}
-				return 0
-			})
-		}
+		sortByOrder(matches, order, compareContacts)
 		o.contactCache.put(cacheKey, o.version, matches)
 	}
-	page := matches
-	var pgOut *pagination
-	if pg.paged {
-		page = pageOf(matches, pg)
-		pgOut = &pagination{Page: pg.page, PageSize: pg.pageSize, ItemCount: len(matches),
-			PageCount: (len(matches) + pg.pageSize - 1) / pg.pageSize}
-	}
+	page, pgOut := paginate(matches, pg)
 	out := make([]wireContact, len(page))
 	for i, ct := range page {
 		out[i] = renderContact(ct, pg.paged)

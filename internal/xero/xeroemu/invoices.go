@@ -657,28 +657,10 @@ func (e *Emulator) listInvoices(w http.ResponseWriter, r *http.Request, c *callI
 			}
 			matches = append(matches, rec)
 		}
-		if len(order) > 0 {
-			slices.SortStableFunc(matches, func(a, b *invRec) int {
-				for _, f := range order {
-					if n := compareInvoices(&a.inv, &b.inv, f.field); n != 0 {
-						if f.desc {
-							return -n
-						}
-						return n
-					}
-				}
-				return 0
-			})
-		}
+		sortByOrder(matches, order, func(a, b *invRec, f string) int { return compareInvoices(&a.inv, &b.inv, f) })
 		o.invCache.put(cacheKey, o.version, matches)
 	}
-	page := matches
-	var pgOut *pagination
-	if pg.paged {
-		page = pageOf(matches, pg)
-		pgOut = &pagination{Page: pg.page, PageSize: pg.pageSize, ItemCount: len(matches),
-			PageCount: (len(matches) + pg.pageSize - 1) / pg.pageSize}
-	}
+	page, pgOut := paginate(matches, pg)
 	out := make([]wireInvoice, len(page))
 	for i, rec := range page {
 		out[i] = renderInvoice(&rec.inv, o.contacts[strings.ToLower(rec.inv.Contact.ContactID)], pg.paged, false)
@@ -687,10 +669,36 @@ func (e *Emulator) listInvoices(w http.ResponseWriter, r *http.Request, c *callI
 	writeResult(w, e.okEnvelope("Invoices", out, pgOut))
 }
 
-func pageOf[T any](all []T, p listParams) []T {
+// sortByOrder orders items stably by the `order` parameter's fields, each
+// compared by cmp; an empty spec keeps the stored order.
+func sortByOrder[T any](items []T, order orderSpec, cmp func(a, b T, field string) int) {
+	if len(order) == 0 {
+		return
+	}
+	slices.SortStableFunc(items, func(a, b T) int {
+		for _, f := range order {
+			if n := cmp(a, b, f.field); n != 0 {
+				if f.desc {
+					return -n
+				}
+				return n
+			}
+		}
+		return 0
+	})
+}
+
+// paginate cuts one page out of all the matches when the request asked for
+// a page, with Xero's pagination block; unpaged lists return everything.
+func paginate[T any](all []T, p listParams) ([]T, *pagination) {
+	if !p.paged {
+		return all, nil
+	}
+	pg := &pagination{Page: p.page, PageSize: p.pageSize, ItemCount: len(all),
+		PageCount: (len(all) + p.pageSize - 1) / p.pageSize}
 	start := (p.page - 1) * p.pageSize
 	if start >= len(all) {
-		return nil
+		return nil, pg
 	}
-	return all[start:min(start+p.pageSize, len(all))]
+	return all[start:min(start+p.pageSize, len(all))], pg
 }
