@@ -143,6 +143,22 @@ type orderIn struct {
 	TagIDs                   []int64          `json:"tagIds"`
 }
 
+// decodeRequest reads r's JSON body into v. On failure it writes the
+// answer ShipStation gives (400 with ModelState keys under prefix) and
+// returns false, so a handler just returns.
+func decodeRequest(w http.ResponseWriter, r *http.Request, v any, prefix, typeName string) bool {
+	body, err := readBody(r)
+	if err != nil {
+		writeError(w, err)
+		return false
+	}
+	if derr := decodeJSON(body, v, prefix, typeName); derr != nil {
+		writeError(w, derr)
+		return false
+	}
+	return true
+}
+
 // decodeJSON decodes one request object and turns decoding failures into
 // ModelState entries under prefix, as ASP.NET's model binder reports them.
 func decodeJSON(data []byte, v any, prefix, typeName string) *Error {
@@ -512,14 +528,8 @@ func prefixFields(prefix string, fe map[string][]string) map[string][]string {
 }
 
 func (e *Emulator) createOrder(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	var in orderIn
-	if derr := decodeJSON(body, &in, "apiOrder", "SS.OpenApi.Models.Orders.Order"); derr != nil {
-		writeError(w, derr)
+	if !decodeRequest(w, r, &in, "apiOrder", "SS.OpenApi.Models.Orders.Order") {
 		return
 	}
 	p, fe := e.validate(&in)
@@ -557,14 +567,8 @@ type bulkResult struct {
 }
 
 func (e *Emulator) createOrders(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	var raws []json.RawMessage
-	if derr := decodeJSON(body, &raws, "apiOrders", "System.Collections.Generic.List`1[SS.OpenApi.Models.Orders.Order]"); derr != nil {
-		writeError(w, derr)
+	if !decodeRequest(w, r, &raws, "apiOrders", "System.Collections.Generic.List`1[SS.OpenApi.Models.Orders.Order]") {
 		return
 	}
 	if len(raws) > maxBulkOrders {
@@ -793,14 +797,8 @@ type holdIn struct {
 }
 
 func (e *Emulator) holdUntil(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	var in holdIn
-	if derr := decodeJSON(body, &in, "request", "HoldUntilRequest"); derr != nil {
-		writeError(w, derr)
+	if !decodeRequest(w, r, &in, "request", "HoldUntilRequest") {
 		return
 	}
 	fe := map[string][]string{}
@@ -839,14 +837,8 @@ func (e *Emulator) holdUntil(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) restoreFromHold(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	var in holdIn
-	if derr := decodeJSON(body, &in, "request", "RestoreFromHoldRequest"); derr != nil {
-		writeError(w, derr)
+	if !decodeRequest(w, r, &in, "request", "RestoreFromHoldRequest") {
 		return
 	}
 	if in.OrderID == 0 {

@@ -36,14 +36,8 @@ type shipBatch struct {
 }
 
 func (e *Emulator) createLabelForOrder(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	var in labelIn
-	if derr := decodeJSON(body, &in, "request", "SS.OpenApi.Models.Shipments.CreateLabelForOrderRequest"); derr != nil {
-		writeError(w, derr)
+	if !decodeRequest(w, r, &in, "request", "SS.OpenApi.Models.Shipments.CreateLabelForOrderRequest") {
 		return
 	}
 	req := LabelRequest{
@@ -234,14 +228,8 @@ type voidIn struct {
 }
 
 func (e *Emulator) voidLabel(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	var in voidIn
-	if derr := decodeJSON(body, &in, "request", "VoidLabelRequest"); derr != nil {
-		writeError(w, derr)
+	if !decodeRequest(w, r, &in, "request", "VoidLabelRequest") {
 		return
 	}
 	if in.ShipmentID == 0 {
@@ -358,14 +346,8 @@ type markShippedIn struct {
 }
 
 func (e *Emulator) markAsShipped(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	var in markShippedIn
-	if derr := decodeJSON(body, &in, "request", "MarkAsShippedRequest"); derr != nil {
-		writeError(w, derr)
+	if !decodeRequest(w, r, &in, "request", "MarkAsShippedRequest") {
 		return
 	}
 	fe := map[string][]string{}

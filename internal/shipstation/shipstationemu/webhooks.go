@@ -37,14 +37,8 @@ func validEvent(s string) bool {
 }
 
 func (e *Emulator) subscribe(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	var in subscribeIn
-	if derr := decodeJSON(body, &in, "request", "SubscribeRequest"); derr != nil {
-		writeError(w, derr)
+	if !decodeRequest(w, r, &in, "request", "SubscribeRequest") {
 		return
 	}
 	fe := map[string][]string{}
