@@ -6,15 +6,15 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
 )
 
 // rescueStuckJobsAfter is how long River waits before it returns a job
 // left "running" by a dead process to the queue. It sits just above the
-// longest job timeout (an export's 30 minutes), so a job that is merely
-// slow is never worked twice at once. River's default is an hour; with
-// jobs unique while running, a dead job would block its account's exports
-// that long.
-const rescueStuckJobsAfter = 35 * time.Minute
+// longest job timeout, so a job that is merely slow is never worked twice
+// at once. River's default is an hour; with jobs unique while running, a
+// dead job would block its account's exports that long.
+const rescueStuckJobsAfter = worker.DefaultJobTimeout + 5*time.Minute
 
 // requeueOrphanedJobs returns to the queue every job a previous process left
 // "running" when it died (a kill, a power cut). It is done only on SQLite:

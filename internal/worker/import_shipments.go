@@ -45,10 +45,7 @@ type ImportWorker struct {
 // Timeout overrides River's one-minute default: a first run reads a
 // month of shipments at ShipStation's 40 calls a minute.
 func (w *ImportWorker) Timeout(*river.Job[ImportShipmentsArgs]) time.Duration {
-	if w.JobTimeout > 0 {
-		return w.JobTimeout
-	}
-	return 30 * time.Minute
+	return jobTimeout(w.JobTimeout)
 }
 
 // Work runs one write-back and keeps its summary as the job's output.

@@ -100,10 +100,19 @@ type ExportWorker struct {
 // Timeout overrides River's one-minute default: a backfill of tens of
 // thousands of invoices takes longer.
 func (w *ExportWorker) Timeout(*river.Job[ExportInvoicesArgs]) time.Duration {
-	if w.JobTimeout > 0 {
-		return w.JobTimeout
+	return jobTimeout(w.JobTimeout)
+}
+
+// DefaultJobTimeout bounds one export or write-back run unless the worker
+// sets its own; a longer backlog continues in the next run from its
+// cursors.
+const DefaultJobTimeout = 30 * time.Minute
+
+func jobTimeout(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
 	}
-	return 30 * time.Minute
+	return DefaultJobTimeout
 }
 
 // Work runs one export and turns its error into River's vocabulary.
