@@ -171,7 +171,6 @@ func TestInvoicesFixture(t *testing.T) {
 		{"LineItems[0].TaxType", inv.LineItems[0].TaxType, "NONE"},
 		{"Tracking", inv.LineItems[0].Tracking, []LineItemTracking{{TrackingCategoryID: "e2f2f732-e92a-4f3a-9c4d-ee4da0182a13",
 			TrackingOptionID: "cd0a4b7e-3c6b-4b3c-8e2a-1f2d3c4b5a69", Name: "Region", Option: "North"}}},
-		{"HasTracking", inv.LineItems[0].HasTracking("region", "NORTH"), true},
 		{"Editable (paid)", inv.Editable(), false},
 		{"first Status", page.Invoices[0].Status, "VOIDED"},
 		{"first Date (escaped)", page.Invoices[0].Date, NewDate(2018, 10, 20)},

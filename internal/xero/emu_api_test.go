@@ -83,7 +83,7 @@ func TestEmuInvoicesDecode(t *testing.T) {
 		{"Quantity", inv.LineItems[1].Quantity, 4.0},
 		{"UnitAmount", inv.LineItems[1].UnitAmount, 1.25},
 		{"LineAmount", inv.LineItems[0].LineAmount, 40.0},
-		{"Tracking option", inv.LineItems[0].HasTracking("Region", "North"), true},
+		{"Tracking option", inv.LineItems[0].Tracking[0].Name + ": " + inv.LineItems[0].Tracking[0].Option, "Region: North"},
 		{"Tracking ids", inv.LineItems[0].Tracking[0].TrackingOptionID != "" && inv.LineItems[0].Tracking[0].TrackingCategoryID != "", true},
 		{"Editable", inv.Editable(), true},
 	}

@@ -132,17 +132,6 @@ type LineItemTracking struct {
 	Option             string `json:"Option,omitempty"`
 }
 
-// HasTracking reports whether the line carries option in category, both
-// compared case-insensitively as Xero's UI treats names.
-func (l *LineItem) HasTracking(category, option string) bool {
-	for _, t := range l.Tracking {
-		if strings.EqualFold(t.Name, category) && strings.EqualFold(t.Option, option) {
-			return true
-		}
-	}
-	return false
-}
-
 // Contact is a Xero contact: the customer, and the only source of the
 // ship-to address.
 type Contact struct {
