@@ -10,7 +10,8 @@ import (
 // dataTables are orderbridge's tables, in dependency order.
 var dataTables = []string{
 	"account", "account_connection", "account_settings", "invoice_link", "contact_cache",
-	"transaction_log", "sync_cursor", "written_shipment",
+	"transaction_log", "sync_cursor", "written_shipment", "webhook_event", "work_demand", "webhook_health",
+	"shipstation_hook",
 }
 
 // DumpTables writes every row of orderbridge's tables to w, one line per

@@ -17,6 +17,11 @@ type Settings struct {
 	SyncEnabled bool `json:"sync_enabled"`
 	// SyncInterval is the period of the scheduled sweep.
 	SyncInterval time.Duration `json:"sync_interval"`
+	// SafetySweepInterval replaces SyncInterval for a direction whose
+	// webhooks are healthy (a delivery in the last day, no failure since):
+	// webhooks do the work in seconds, and the sweep only catches what they
+	// missed. It is never shorter than SyncInterval.
+	SafetySweepInterval time.Duration `json:"safety_sweep_interval"`
 	// TrackingRuleEnabled limits export to invoices with a line carrying
 	// TrackingOptionName.
 	TrackingRuleEnabled bool   `json:"tracking_rule_enabled"`
@@ -55,9 +60,10 @@ type ShippingLineSettings struct {
 
 // Defaults of Settings.
 const (
-	DefaultSyncInterval       = 5 * time.Minute
-	DefaultTrackingOptionName = "ShipStation"
-	DefaultLogRetentionDays   = 90
+	DefaultSyncInterval        = 5 * time.Minute
+	DefaultSafetySweepInterval = time.Hour
+	DefaultTrackingOptionName  = "ShipStation"
+	DefaultLogRetentionDays    = 90
 )
 
 // DefaultSettings returns the settings of an account that saved none.
@@ -65,6 +71,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		SyncEnabled:         false,
 		SyncInterval:        DefaultSyncInterval,
+		SafetySweepInterval: DefaultSafetySweepInterval,
 		TrackingRuleEnabled: true,
 		TrackingOptionName:  DefaultTrackingOptionName,
 		InvoiceStatuses:     []string{"AUTHORISED", "PAID"},
@@ -78,6 +85,12 @@ func (s *Settings) normalize() {
 	d := DefaultSettings()
 	if s.SyncInterval <= 0 {
 		s.SyncInterval = d.SyncInterval
+	}
+	if s.SafetySweepInterval <= 0 {
+		s.SafetySweepInterval = d.SafetySweepInterval
+	}
+	if s.SafetySweepInterval < s.SyncInterval {
+		s.SafetySweepInterval = s.SyncInterval
 	}
 	if s.TrackingOptionName == "" {
 		s.TrackingOptionName = d.TrackingOptionName

@@ -51,6 +51,11 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
+		{"WebhookEvents", testWebhookEvents},
+		{"WorkDemand", testWorkDemand},
+		{"WebhookHealth", testWebhookHealth},
+		{"TenantRouting", testTenantRouting},
+		{"ShipStationHooks", testShipStationHooks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
