@@ -1233,3 +1233,40 @@ func TestCreateOrdersEmpty(t *testing.T) {
 		t.Errorf("CreateOrders(nil) = %v, %v after %d calls", res, err, len(srv.requests()))
 	}
 }
+
+// Real resource_urls sometimes name a numbered host (ssapi4...): with the
+// real API as base they are fetched from the configured host; nothing
+// else moves, and no other host is accepted.
+func TestResourceURLOnHost(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		base, in, want string // want "" means refused as foreign
+	}{
+		{"", "https://ssapi.shipstation.com/shipments?batchId=1", "https://ssapi.shipstation.com/shipments?batchId=1"},
+		{"", "https://ssapi4.shipstation.com/shipments?batchId=1&storeID=2", "https://ssapi.shipstation.com/shipments?batchId=1&storeID=2"},
+		{"https://ssapi.shipstation.com", "https://SSAPI11.shipstation.com/orders?importBatch=x", "https://ssapi.shipstation.com/orders?importBatch=x"},
+		{"", "http://ssapi4.shipstation.com/shipments", ""},              // scheme
+		{"", "https://ssapi4.shipstation.com:8443/shipments", ""},        // port
+		{"", "https://ssapix.shipstation.com/shipments", ""},             // not a number
+		{"", "https://ssapi.shipstation.com.evil.example/x", ""},         // suffix trick
+		{"", "https://evil.example/?h=ssapi.shipstation.com", ""},        // host elsewhere
+		{"", "https://u:p@ssapi.shipstation.com/shipments", ""},          // user info
+		{"http://127.0.0.1:7002", "http://ssapi4.shipstation.com/x", ""}, // numbered hosts only for the real API
+		{"http://127.0.0.1:7002", "http://127.0.0.1:7002/shipments?batchId=3", "http://127.0.0.1:7002/shipments?batchId=3"},
+		{"http://127.0.0.1:7002", "http://127.0.0.1:7003/shipments", ""},
+	} {
+		u, err := shipstation.ResourceURLOnHost(tc.base, tc.in)
+		if tc.want == "" {
+			if !errors.Is(err, shipstation.ErrForeignResourceURL) {
+				t.Errorf("ResourceURLOnHost(%q, %q) = %v, %v; want refused", tc.base, tc.in, u, err)
+			}
+			continue
+		}
+		if err != nil || u.String() != tc.want {
+			t.Errorf("ResourceURLOnHost(%q, %q) = %v, %v; want %s", tc.base, tc.in, u, err, tc.want)
+		}
+	}
+	if _, err := shipstation.ResourceURLOnHost("", "/relative"); err == nil || errors.Is(err, shipstation.ErrForeignResourceURL) {
+		t.Errorf("a relative URL: err = %v, want a plain refusal", err)
+	}
+}

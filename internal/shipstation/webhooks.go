@@ -84,12 +84,62 @@ func (e *ForeignURLError) Error() string {
 // Unwrap lets errors.Is match ErrForeignResourceURL.
 func (e *ForeignURLError) Unwrap() error { return ErrForeignResourceURL }
 
+// numberedAPIHost reports whether host is one of the numbered hosts real
+// resource_urls sometimes name (ssapi4.shipstation.com, ssapi11...): the
+// same API as ssapi.shipstation.com.
+func numberedAPIHost(host string) bool {
+	n, ok := strings.CutPrefix(strings.ToLower(host), "ssapi")
+	if !ok {
+		return false
+	}
+	n, ok = strings.CutSuffix(n, ".shipstation.com")
+	if !ok || n == "" {
+		return false
+	}
+	for _, r := range n {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ResourceURLOnHost checks a webhook's resource_url against the API root
+// base (empty: DefaultBaseURL) and returns the URL to fetch. It must have
+// base's scheme and host (port included) and no user info; with the real
+// API as base, a numbered host (https://ssapi4.shipstation.com/...) is
+// accepted too and moved onto base's host, so a request only ever goes to
+// the configured host. Anything else is a *ForeignURLError.
+func ResourceURLOnHost(base, resourceURL string) (*url.URL, error) {
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	b, err := url.Parse(base)
+	if err != nil || !b.IsAbs() {
+		return nil, fmt.Errorf("shipstation: webhook resource_url: base URL is not absolute")
+	}
+	u, err := url.Parse(resourceURL)
+	if err != nil || !u.IsAbs() {
+		return nil, fmt.Errorf("shipstation: webhook resource_url: not an absolute URL")
+	}
+	if u.User != nil || !strings.EqualFold(u.Scheme, b.Scheme) {
+		return nil, &ForeignURLError{Host: u.Host}
+	}
+	switch {
+	case strings.EqualFold(u.Host, b.Host):
+	case strings.EqualFold(b.Host, "ssapi.shipstation.com") && numberedAPIHost(u.Host):
+		u.Host = b.Host
+	default:
+		return nil, &ForeignURLError{Host: u.Host}
+	}
+	return u, nil
+}
+
 // FetchWebhookResource GETs a webhook's resource_url with the API
-// credentials and decodes the batch it names. The URL must have the
-// configured base URL's scheme and host (port included); anything else is
+// credentials and decodes the batch it names. The URL must pass
+// ResourceURLOnHost against the configured base URL; anything else is
 // refused with a *ForeignURLError before any request is made, so the
-// credentials never go to a host the payload chose. Numbered hosts such as
-// ssapi4.shipstation.com are refused too unless configured as the base.
+// credentials never go to a host the payload chose.
 //
 // ORDER_NOTIFY and ITEM_ORDER_NOTIFY decode the orders envelope;
 // SHIP_NOTIFY and ITEM_SHIP_NOTIFY the shipments envelope;
@@ -97,12 +147,9 @@ func (e *ForeignURLError) Unwrap() error { return ErrForeignResourceURL }
 // whichever of orders or fulfillments the body holds. The call counts
 // toward the rate limit like any other.
 func (c *Client) FetchWebhookResource(ctx context.Context, p WebhookPayload) (WebhookBatch, error) {
-	u, err := url.Parse(p.ResourceURL)
-	if err != nil || !u.IsAbs() {
-		return WebhookBatch{}, fmt.Errorf("shipstation: webhook resource_url: not an absolute URL")
-	}
-	if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) || u.User != nil {
-		return WebhookBatch{}, &ForeignURLError{Host: u.Host}
+	u, err := ResourceURLOnHost(c.base.String(), p.ResourceURL)
+	if err != nil {
+		return WebhookBatch{}, err
 	}
 	switch p.ResourceType {
 	case EventOrderNotify, EventItemOrderNotify, EventShipNotify, EventItemShipNotify,
