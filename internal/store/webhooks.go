@@ -213,6 +213,17 @@ type WebhookHealth struct {
 	Failures      int64
 }
 
+// HealthyWithin is how recent a delivery must be for webhooks to count as
+// working.
+const HealthyWithin = 24 * time.Hour
+
+// Healthy reports whether the webhooks work at now: a delivery within
+// HealthyWithin and no failure after it. The sweep then only needs to be
+// the safety net (Settings.SafetySweepInterval); the dashboard says so.
+func (h WebhookHealth) Healthy(now time.Time) bool {
+	return !h.LastDeliveryAt.IsZero() && now.Sub(h.LastDeliveryAt) < HealthyWithin && !h.LastFailureAt.After(h.LastDeliveryAt)
+}
+
 // NoteWebhookDelivery counts a delivery for an account at at, with its
 // events and how many of them were repeats.
 func (q *Queries) NoteWebhookDelivery(ctx context.Context, accountID int64, source WebhookSource, at time.Time, events, duplicates int) error {

@@ -107,6 +107,10 @@ type Options struct {
 	// each committed page, with the job's id: the web app's progress bar
 	// (the job's output is recorded only when it ends).
 	Progress func(jobID int64, sum Summary)
+	// WebhookBaseURL is the app's public base URL, which ShipStation's
+	// webhook posts to (BaseURL + HookPath + secret); empty subscribes
+	// none.
+	WebhookBaseURL string
 }
 
 // Exporter runs exports. It is safe for concurrent use; runs of one account
@@ -124,10 +128,14 @@ type Exporter struct {
 	maxAge   time.Duration
 	ssLimit  int
 	progress func(jobID int64, sum Summary)
+	hookBase string
 
 	mu      sync.Mutex
 	budgets map[string]*shipstation.MemoryBudget
 	tokens  map[int64]*xero.TokenSource // one per account: see XeroTokens
+	// carriers caches each ShipStation key's carrier names (a note names
+	// the carrier), keyed by API key.
+	carriers map[string]carrierNames
 }
 
 // NewExporter checks opts and returns an Exporter.
@@ -139,7 +147,8 @@ func NewExporter(opts Options) (*Exporter, error) {
 		st: opts.Store, xero: opts.Xero, ssURL: opts.ShipStationBaseURL, http: opts.HTTPClient,
 		log: opts.Logger, now: opts.Now, overlap: opts.Overlap, backfill: opts.Backfill,
 		pageSize: opts.PageSize, maxAge: opts.ContactMaxAge, ssLimit: opts.ShipStationRateLimit,
-		progress: opts.Progress, budgets: map[string]*shipstation.MemoryBudget{},
+		progress: opts.Progress, hookBase: strings.TrimRight(opts.WebhookBaseURL, "/"), budgets: map[string]*shipstation.MemoryBudget{},
+		carriers: map[string]carrierNames{},
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -256,6 +265,9 @@ type Summary struct {
 	ShipStationCalls int
 	// ContactsFetched counts contacts fetched from Xero and cached.
 	ContactsFetched int
+	// Passes counts the runs a job made: more than one when webhooks asked
+	// for more while it ran.
+	Passes int `json:",omitempty"`
 }
 
 // String is the summary on one line, for the log and the sync command.
@@ -290,6 +302,7 @@ type run struct {
 	tenant   string
 	xc       *xero.Client
 	ss       *shipstation.Client
+	ssKey    string // the ShipStation API key (caches are per key)
 	settings bridge.Settings
 	opts     RunOptions
 	sum      *Summary
@@ -400,7 +413,7 @@ func (e *Exporter) prepare(ctx context.Context, acct int64, opts RunOptions, sum
 		return nil, fmt.Errorf("worker: export: %w", err)
 	}
 	return &run{
-		acct: acct, tenant: xc.Metadata.TenantID, xc: e.xero.Client(src), ss: ss, start: e.now(),
+		acct: acct, tenant: xc.Metadata.TenantID, xc: e.xero.Client(src), ss: ss, ssKey: creds.APIKey, start: e.now(),
 		settings: BridgeSettings(st, xc.Metadata, sc.Metadata), opts: opts, sum: sum,
 		shipped: map[string]int64{},
 	}, nil

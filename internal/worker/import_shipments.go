@@ -48,11 +48,40 @@ func (w *ImportWorker) Timeout(*river.Job[ImportShipmentsArgs]) time.Duration {
 	return jobTimeout(w.JobTimeout)
 }
 
-// Work runs one write-back and keeps its summary as the job's output.
+// Work runs the write-back and keeps its summary as the job's output. A
+// run a webhook asked for reads only the webhook's batches; the windows
+// are read when the sweep asked (or nobody said: a job inserted by hand).
+// When more was asked for while a run went on, it runs again.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportShipmentsArgs]) error {
-	sum, err := w.Exporter.ImportShipments(ctx, job.Args.AccountID, ImportOptions{})
-	_ = river.RecordOutput(ctx, sum) // a few numbers: cannot fail to encode
-	return RiverError(err)
+	e, acct := w.Exporter, job.Args.AccountID
+	total := ImportSummary{AccountID: acct}
+	for pass := 1; ; pass++ {
+		hooked, err := e.st.TakeWork(ctx, acct, KindImportShipments)
+		if err != nil {
+			return err
+		}
+		windows, err := e.st.TakeWork(ctx, acct, demandImportWindows)
+		if err != nil {
+			return err
+		}
+		sum, err := e.ImportShipments(ctx, acct, ImportOptions{WebhooksOnly: hooked && !windows})
+		total.add(sum)
+		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
+		if err != nil {
+			if windows {
+				// Read them on the retry too.
+				_ = e.st.RequestWork(context.WithoutCancel(ctx), acct, demandImportWindows)
+			}
+			return RiverError(err)
+		}
+		done, err := completeUnlessRequested(ctx, e.st, job, acct, KindImportShipments, demandImportWindows)
+		if err != nil || done {
+			return err
+		}
+		if pass == maxPasses {
+			return river.JobSnooze(0)
+		}
+	}
 }
 
 // SweepShipmentsArgs asks the write-back sweep to enqueue an import for
@@ -81,6 +110,7 @@ type ShipmentSweepWorker struct {
 func (w *ShipmentSweepWorker) Work(ctx context.Context, job *river.Job[SweepShipmentsArgs]) error {
 	return sweepDue(ctx, sweep{
 		name: "shipment sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorImportSweepEnqueued,
+		source: store.SourceShipStation, demand: demandImportWindows,
 		wanted: func(s store.Settings) bool { return s.WriteBackEnabled },
 		args:   func(acct int64) river.JobArgs { return ImportShipmentsArgs{AccountID: acct} },
 	})
@@ -93,6 +123,9 @@ func AddWriteBackWorkers(workers *river.Workers, exp *Exporter, st *store.Store,
 	}
 	if err := river.AddWorkerSafely(workers, &ShipmentSweepWorker{Store: st, Now: now, Logger: logger}); err != nil {
 		return fmt.Errorf("worker: add shipment sweep worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &SubscribeWorker{Exporter: exp}); err != nil {
+		return fmt.Errorf("worker: add subscribe worker: %w", err)
 	}
 	return nil
 }

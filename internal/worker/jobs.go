@@ -115,17 +115,38 @@ func jobTimeout(d time.Duration) time.Duration {
 	return DefaultJobTimeout
 }
 
-// Work runs one export and turns its error into River's vocabulary.
-// The run's Summary is kept as the job's output (JobRow.Output reads it
-// back as JSON), so a status page can show what the run did.
+// Work runs the export and turns its error into River's vocabulary. When
+// a webhook asked for an export while a run went on, it runs again (see
+// completeUnlessRequested). The runs' Summary is kept as the job's output
+// (JobRow.Output reads it back as JSON), so a status page can show what
+// they did.
 func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesArgs]) error {
-	var opts RunOptions
-	if p := w.Exporter.progress; p != nil {
-		opts.AfterPage = func(s Summary) { p(job.ID, s) }
+	e, acct := w.Exporter, job.Args.AccountID
+	var total Summary
+	for pass := 1; ; pass++ {
+		if _, err := e.st.TakeWork(ctx, acct, KindExportInvoices); err != nil {
+			return err
+		}
+		var opts RunOptions
+		if p := e.progress; p != nil {
+			done := total
+			opts.AfterPage = func(s Summary) { sofar := done; sofar.add(s); p(job.ID, sofar) }
+		}
+		sum, err := e.Export(ctx, acct, opts)
+		total.AccountID, total.DryRun = sum.AccountID, sum.DryRun
+		total.add(sum)
+		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
+		if err != nil {
+			return RiverError(err)
+		}
+		done, err := completeUnlessRequested(ctx, e.st, job, acct, KindExportInvoices)
+		if err != nil || done {
+			return err
+		}
+		if pass == maxPasses {
+			return river.JobSnooze(0)
+		}
 	}
-	sum, err := w.Exporter.Export(ctx, job.Args.AccountID, opts)
-	_ = river.RecordOutput(ctx, sum) // a few numbers: cannot fail to encode
-	return RiverError(err)
 }
 
 // RiverError maps an export error to what River should do: snooze for a
@@ -156,10 +177,18 @@ type SweepWorker struct {
 }
 
 // Work enqueues the due accounts' exports in one transaction, with the
-// time each was enqueued.
+// time each was enqueued, and drops webhook events too old to be repeated.
 func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	if _, err := w.Store.PruneWebhookEvents(ctx, now().Add(-webhookRetention)); err != nil {
+		return fmt.Errorf("worker: sweep: %w", err)
+	}
 	return sweepDue(ctx, sweep{
 		name: "sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorSweepEnqueued,
+		source: store.SourceXero,
 		wanted: func(s store.Settings) bool { return s.SyncEnabled },
 		args:   func(acct int64) river.JobArgs { return ExportInvoicesArgs{AccountID: acct} },
 	})
@@ -173,6 +202,12 @@ type sweep struct {
 	now    func() time.Time
 	logger *slog.Logger
 	cursor string
+	// source is the webhook source whose health lets the sweep run at the
+	// account's SafetySweepInterval instead of its SyncInterval.
+	source store.WebhookSource
+	// demand, when set, is requested in the transaction that inserts the
+	// job (the job may be running already: see completeUnlessRequested).
+	demand string
 	wanted func(store.Settings) bool
 	args   func(acct int64) river.JobArgs
 }
@@ -180,6 +215,9 @@ type sweep struct {
 // sweepDue inserts the sweep's job for every account that wants it, is
 // connected, and whose sync interval has passed since the sweep last
 // enqueued it, all in one transaction with the time each was enqueued.
+// While an account's webhooks from the sweep's source are healthy, its
+// SafetySweepInterval counts instead: the sweep is then only the safety
+// net.
 func sweepDue(ctx context.Context, sw sweep) error {
 	client, err := river.ClientFromContextSafely[*store.Tx](ctx)
 	if err != nil {
@@ -213,9 +251,19 @@ func sweepDue(ctx context.Context, sw sweep) error {
 		if err != nil {
 			return fmt.Errorf("worker: %s: %w", sw.name, err)
 		}
+		interval := s.SyncInterval
+		if sw.source != "" && s.SafetySweepInterval > interval {
+			health, err := sw.store.WebhookHealthOf(ctx, a.ID)
+			if err != nil {
+				return fmt.Errorf("worker: %s: %w", sw.name, err)
+			}
+			if health[sw.source].Healthy(now()) {
+				interval = s.SafetySweepInterval
+			}
+		}
 		// A little slack, so that an interval equal to the sweep's period
 		// is not missed by a few milliseconds of scheduling jitter.
-		if ok && now().Sub(last) < s.SyncInterval-time.Second {
+		if ok && now().Sub(last) < interval-time.Second {
 			continue
 		}
 		due = append(due, a.ID)
@@ -226,6 +274,11 @@ func sweepDue(ctx context.Context, sw sweep) error {
 	t := now()
 	err = sw.store.WithTx(ctx, func(tx *store.Tx) error {
 		for _, id := range due {
+			if sw.demand != "" {
+				if err := tx.RequestWork(ctx, id, sw.demand); err != nil {
+					return err
+				}
+			}
 			if _, err := client.InsertTx(ctx, tx, sw.args(id), nil); err != nil {
 				return err
 			}

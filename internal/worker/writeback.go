@@ -57,6 +57,9 @@ type ImportOptions struct {
 	// OnEvent, when set, is called with each event's result after it was
 	// recorded.
 	OnEvent func(WriteBackResult)
+	// WebhooksOnly reads the pending SHIP_NOTIFY events and not the
+	// windows: a run a webhook asked for, when the sweep asked for none.
+	WebhooksOnly bool
 }
 
 // WriteBackOutcome is what happened to one shipment event.
@@ -85,6 +88,11 @@ type WriteBackResult struct {
 // ImportSummary counts what an import run did.
 type ImportSummary struct {
 	AccountID int64
+	// Passes counts the runs a job made: more than one when webhooks asked
+	// for more while it ran.
+	Passes int `json:",omitempty"`
+	// WebhookEvents counts the SHIP_NOTIFY events read.
+	WebhookEvents int `json:",omitempty"`
 	// Shipments, Voids and Fulfillments count the events read in each
 	// window (an event read twice counts once).
 	Shipments, Voids, Fulfillments int
@@ -146,6 +154,9 @@ func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts Im
 	}
 	wb := WriteBackSettingsOf(st)
 	if !wb.Enabled {
+		if err := e.ignorePendingWebhookEvents(ctx, accountID); err != nil {
+			return sum, fmt.Errorf("worker: import shipments: %w", err)
+		}
 		return sum, nil
 	}
 	var exportSum Summary
@@ -167,10 +178,13 @@ func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts Im
 		}},
 		{CursorShipStationFulfillments, func(since time.Time) error { return e.readFulfillments(ctx, ir, since) }},
 	}
+	// Webhook batches first: they are what a person just did.
+	err = e.webhookEvents(ctx, ir)
 	for _, w := range windows {
-		if err = e.window(ctx, ir, w.cursor, start, w.read); err != nil {
+		if err != nil || opts.WebhooksOnly {
 			break
 		}
+		err = e.window(ctx, ir, w.cursor, start, w.read)
 	}
 	level := slog.LevelDebug
 	switch {
@@ -406,6 +420,15 @@ func (e *Exporter) loadCarriers(ctx context.Context, ir *importRun) error {
 	if ir.carriers != nil {
 		return nil
 	}
+	// A webhook run writes one label: reading the carriers every time
+	// would double its ShipStation calls. They change rarely.
+	e.mu.Lock()
+	c, ok := e.carriers[ir.ssKey]
+	e.mu.Unlock()
+	if ok && e.now().Sub(c.at) < carrierCacheAge {
+		ir.carriers = c.names
+		return nil
+	}
 	names, err := ir.ss.CarrierNames(ctx)
 	ir.sum.ShipStationCalls++
 	if err != nil {
@@ -415,7 +438,20 @@ func (e *Exporter) loadCarriers(ctx context.Context, ir *importRun) error {
 		names = map[string]string{}
 	}
 	ir.carriers = names
+	e.mu.Lock()
+	e.carriers[ir.ssKey] = carrierNames{names: names, at: e.now()}
+	e.mu.Unlock()
 	return nil
+}
+
+// carrierCacheAge is how long a key's carrier names are reused across
+// runs.
+const carrierCacheAge = time.Hour
+
+// carrierNames are one ShipStation key's carrier display names, read at.
+type carrierNames struct {
+	names map[string]string
+	at    time.Time
 }
 
 // carryOut writes the plan's note and line edit, then records them.
