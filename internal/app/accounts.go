@@ -117,6 +117,20 @@ func (a *App) ConnectShipStation(ctx context.Context, accountID int64, apiKey, a
 	return s, nil
 }
 
+// SubscribeShipStation queues the job that subscribes the account's
+// SHIP_NOTIFY webhook (at Config.BaseURL) for its chosen store; the web
+// app's connect flow does the same. ConnectShipStation does not, so that
+// a test decides whether webhooks flow.
+func (a *App) SubscribeShipStation(ctx context.Context, accountID int64) error {
+	err := a.Store.WithTx(ctx, func(tx *store.Tx) error {
+		return worker.EnqueueSubscribe(ctx, a.River, tx, accountID)
+	})
+	if err != nil {
+		return fmt.Errorf("app: subscribe shipstation: %w", err)
+	}
+	return nil
+}
+
 // SaveSettings saves an account's settings. When a change can make
 // invoices eligible that were skipped before (the tracking rule, its
 // option or category, the statuses that sync), the invoice cursor is

@@ -57,7 +57,7 @@ type Options struct {
 	// pair (default ShipStation's 40).
 	ShipStationRateLimit int
 	// FetchPollInterval is how often River looks for new jobs when it gets
-	// no notification (SQLite has none). Zero means River's default.
+	// no notification (SQLite has none). Zero means Config.JobPoll.
 	FetchPollInterval time.Duration
 	// ServeWeb makes Run serve the web app on Config.HTTPAddr (serve, the
 	// end-to-end tests); without it only HTTPListener is served, so that a
@@ -187,7 +187,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	a.Exporter, err = worker.NewExporter(worker.Options{
 		Store: a.Store, Xero: a.Xero, ShipStationBaseURL: cfg.ShipStationBaseURL, HTTPClient: a.http,
 		Logger: a.Logger, Now: opts.Now, Overlap: cfg.Overlap, Backfill: cfg.Backfill, PageSize: opts.PageSize,
-		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.record,
+		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.record, WebhookBaseURL: cfg.BaseURL,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
@@ -199,11 +199,15 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	if err := worker.AddWriteBackWorkers(workers, a.Exporter, a.Store, a.Logger, opts.Now); err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
+	poll := opts.FetchPollInterval
+	if poll == 0 {
+		poll = cfg.JobPoll
+	}
 	rc := &river.Config{
 		Logger:               a.Logger,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
-		FetchPollInterval:    opts.FetchPollInterval,
+		FetchPollInterval:    poll,
 		RescueStuckJobsAfter: rescueStuckJobsAfter,
 	}
 	if !opts.NoSweep {

@@ -66,15 +66,18 @@ func (a *App) buildWeb(opts Options) error {
 				BaseURL: a.Config.ShipStationBaseURL, APIKey: key, APISecret: secret, HTTPClient: a.http, Logger: a.Logger,
 			})
 		},
-		Jobs:          webJobs{a},
-		Invoices:      webInvoices{a},
-		Status:        webStatus{a},
-		BaseURL:       a.Config.BaseURL,
-		SecureCookies: a.Config.SecureCookies,
-		Now:           opts.Now,
-		Metrics:       a.Metrics,
-		AllowSignUp:   a.Config.AllowSignUp,
-		Argon2:        opts.Argon2,
+		Jobs:               webJobs{a},
+		Webhooks:           webhookWork{a},
+		XeroWebhookKey:     a.Config.XeroWebhookKey,
+		ShipStationBaseURL: a.Config.ShipStationBaseURL,
+		Invoices:           webInvoices{a},
+		Status:             webStatus{a},
+		BaseURL:            a.Config.BaseURL,
+		SecureCookies:      a.Config.SecureCookies,
+		Now:                opts.Now,
+		Metrics:            a.Metrics,
+		AllowSignUp:        a.Config.AllowSignUp,
+		Argon2:             opts.Argon2,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
@@ -368,6 +371,25 @@ func runError(row *rivertype.JobRow) string {
 		return "Connect both Xero and ShipStation first; see Connections."
 	}
 	return "The run failed after several tries; see the transaction log for the invoices it could not send."
+}
+
+// webhookWork is web.WebhookWork over River and the exporter.
+type webhookWork struct{ a *App }
+
+func (w webhookWork) EnqueueExport(ctx context.Context, tx *store.Tx, accountID int64) error {
+	return worker.EnqueueWebhookExport(ctx, w.a.River, tx, accountID)
+}
+
+func (w webhookWork) EnqueueWriteBack(ctx context.Context, tx *store.Tx, accountID int64) error {
+	return worker.EnqueueWebhookWriteBack(ctx, w.a.River, tx, accountID)
+}
+
+func (w webhookWork) EnqueueSubscribe(ctx context.Context, tx *store.Tx, accountID int64) error {
+	return worker.EnqueueSubscribe(ctx, w.a.River, tx, accountID)
+}
+
+func (w webhookWork) Unsubscribe(ctx context.Context, accountID int64) error {
+	return w.a.Exporter.UnsubscribeShipStation(ctx, accountID)
 }
 
 // webInvoices fetches an invoice and its contact with the account's Xero

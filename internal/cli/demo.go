@@ -96,6 +96,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	cfg.XeroRedirectURL = webURL + "/connections/xero/callback"
 	cfg.AllowSignUp = true
 	cfg.ShipStationBaseURL = shipURL
+	// Both emulators post webhooks to the app: an approved invoice is an
+	// order, and a bought label a note, within seconds.
+	cfg.XeroWebhookKey = xemu.WebhookKey()
 	cfg.SweepEvery = min(*interval, 10*time.Second)
 	// The demo's invoices reach back DefaultDays; read all of them.
 	cfg.Backfill = time.Duration(demo.DefaultDays+30) * 24 * time.Hour
@@ -115,8 +118,15 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if _, err := a.ConnectShipStation(ctx, acct.ID, ssum.APIKey, ssum.APISecret, ssum.StoreID); err != nil {
 		return err
 	}
+	xemu.SetWebhook(webURL+"/webhooks/xero", "")
+	if err := a.SubscribeShipStation(ctx, acct.ID); err != nil {
+		return err
+	}
 	settings := store.DefaultSettings()
 	settings.SyncEnabled, settings.SyncInterval, settings.ShipStationStoreID = true, *interval, ssum.StoreID
+	// With webhooks working the sweeps are the safety net; in the demo
+	// they still come round often enough to show a void.
+	settings.SafetySweepInterval = max(5*time.Minute, *interval)
 	// The issue asks for "Update tracking and shipping information" on in
 	// the demo: buying a label in the ShipStation emulator shows its note
 	// on the Xero invoice.
@@ -138,6 +148,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(out, "Xero client id: %s\n", xemu.ClientID())
 	fmt.Fprintf(out, "Xero client secret: %s\n", xemu.ClientSecret())
 	fmt.Fprintf(out, "Xero webhook key: %s\n", xemu.WebhookKey())
+	fmt.Fprintf(out, "Xero webhook URL: %s/webhooks/xero\n", webURL)
 	fmt.Fprintf(out, "ShipStation URL: %s\n", shipURL)
 	fmt.Fprintf(out, "ShipStation API key: %s\n", ssum.APIKey)
 	fmt.Fprintf(out, "ShipStation API secret: %s\n", ssum.APISecret)

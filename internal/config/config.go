@@ -38,6 +38,8 @@ const (
 	EnvBaseURL            = "ORDERBRIDGE_BASE_URL"
 	EnvSecureCookies      = "ORDERBRIDGE_SECURE_COOKIES"
 	EnvAllowSignUp        = "ORDERBRIDGE_ALLOW_SIGNUP"
+	EnvXeroWebhookKey     = "ORDERBRIDGE_XERO_WEBHOOK_KEY"
+	EnvJobPoll            = "ORDERBRIDGE_JOB_POLL"
 )
 
 // Defaults.
@@ -47,6 +49,10 @@ const (
 	DefaultOverlap    = 5 * time.Minute
 	DefaultBackfill   = 30 * 24 * time.Hour
 	DefaultWorkers    = 4
+	// DefaultJobPoll is how often a worker looks for new jobs when the
+	// database does not tell it (SQLite has no LISTEN/NOTIFY): a webhook's
+	// job waits at most this long to start.
+	DefaultJobPoll = 200 * time.Millisecond
 	// DefaultHTTPAddr is where `serve` and `demo` serve the web app when
 	// nothing else is set; the Config's own default is no web app (the
 	// `sync` command and tests).
@@ -71,6 +77,9 @@ type Config struct {
 	XeroClientSecret string
 	XeroRedirectURL  string
 	XeroBaseURL      string
+	// XeroWebhookKey is the signing key of the Xero app's webhook (Xero's
+	// developer portal shows it); empty turns POST /webhooks/xero off.
+	XeroWebhookKey string
 
 	// ShipStationBaseURL empty means the real V1 API.
 	ShipStationBaseURL string
@@ -90,6 +99,9 @@ type Config struct {
 	Backfill time.Duration
 	// Workers is how many jobs one process works at once.
 	Workers int
+	// JobPoll is how often River looks for new jobs when no notification
+	// comes (always on SQLite).
+	JobPoll time.Duration
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level
@@ -116,6 +128,7 @@ func Default() Config {
 		Overlap:    DefaultOverlap,
 		Backfill:   DefaultBackfill,
 		Workers:    DefaultWorkers,
+		JobPoll:    DefaultJobPoll,
 		LogLevel:   slog.LevelInfo,
 	}
 }
@@ -146,6 +159,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str(EnvXeroClientSecret, &c.XeroClientSecret)
 	str(EnvXeroRedirectURL, &c.XeroRedirectURL)
 	str(EnvXeroBaseURL, &c.XeroBaseURL)
+	str(EnvXeroWebhookKey, &c.XeroWebhookKey)
 	str(EnvShipStationBaseURL, &c.ShipStationBaseURL)
 	str(EnvSecretKey, &c.SecretKey)
 	str(EnvSecretKeysPrevious, &c.SecretKeysPrevious)
@@ -167,6 +181,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	dur(EnvSweepEvery, &c.SweepEvery)
 	dur(EnvOverlap, &c.Overlap)
 	dur(EnvBackfill, &c.Backfill)
+	dur(EnvJobPoll, &c.JobPoll)
 	if v := strings.TrimSpace(getenv(EnvWorkers)); v != "" {
 		var n int
 		if _, err := fmt.Sscanf(v, "%d", &n); err != nil || fmt.Sprint(n) != v {
@@ -197,6 +212,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Overlap, "overlap", c.Overlap, "overlap window subtracted from the invoice cursor (env "+EnvOverlap+")")
 	fs.DurationVar(&c.Backfill, "backfill", c.Backfill, "how far back an account's first export reads (env "+EnvBackfill+")")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "jobs worked at once by this process (env "+EnvWorkers+")")
+	fs.DurationVar(&c.JobPoll, "job-poll", c.JobPoll, "how often workers look for new jobs without a notification (env "+EnvJobPoll+")")
 	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "`host:port` serve runs the web app on; empty for none (env "+EnvHTTPAddr+")")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "`URL` users reach the web app at (env "+EnvBaseURL+")")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure and send HSTS; on when the base URL is https (env "+EnvSecureCookies+")")
@@ -280,6 +296,9 @@ func (c Config) Validate(needXero bool) error {
 	if c.Backfill <= 0 {
 		add("the backfill %s must be positive", c.Backfill)
 	}
+	if c.JobPoll < 100*time.Millisecond || c.JobPoll > time.Minute {
+		add("the job poll interval %s must be between 100ms and 1m", c.JobPoll)
+	}
 	if c.Workers < 1 || c.Workers > 100 {
 		add("workers %d must be between 1 and 100", c.Workers)
 	}
@@ -315,6 +334,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("xero_client_secret", redact(c.XeroClientSecret)),
 		slog.String("xero_redirect_url", c.XeroRedirectURL),
 		slog.String("xero_base_url", c.XeroBaseURL),
+		slog.String("xero_webhook_key", redact(c.XeroWebhookKey)),
 		slog.String("shipstation_base_url", c.ShipStationBaseURL),
 		slog.String("secret_key", redact(c.SecretKey)),
 		slog.String("secret_keys_previous", redact(c.SecretKeysPrevious)),
@@ -322,6 +342,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("overlap", c.Overlap),
 		slog.Duration("backfill", c.Backfill),
 		slog.Int("workers", c.Workers),
+		slog.Duration("job_poll", c.JobPoll),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("base_url", c.BaseURL),

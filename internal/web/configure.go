@@ -27,11 +27,37 @@ func invoiceStatuses() []statusChoice {
 
 type statusChoice struct{ Value, Label, Hint string }
 
+// sweepChoice is one choice of the safety sweep interval; Value is in
+// minutes.
+type sweepChoice struct{ Value, Label string }
+
+// safetySweepChoices are the offered safety sweep intervals, plus current
+// (in minutes) when it is none of them, so the page shows what is saved.
+func safetySweepChoices(current string) []sweepChoice {
+	out := []sweepChoice{{"15", "15 minutes"}, {"30", "30 minutes"}, {"60", "1 hour"}, {"180", "3 hours"}, {"360", "6 hours"}, {"1440", "24 hours"}}
+	for _, c := range out {
+		if c.Value == current {
+			return out
+		}
+	}
+	if m, err := strconv.Atoi(current); err == nil && m > 0 {
+		out = append(out, sweepChoice{current, durationText(time.Duration(m) * time.Minute)})
+		slices.SortFunc(out, func(a, b sweepChoice) int {
+			x, _ := strconv.Atoi(a.Value)
+			y, _ := strconv.Atoi(b.Value)
+			return x - y
+		})
+	}
+	return out
+}
+
 // settingsForm is the configure page's form, as text so a wrong value can
 // be shown back as typed.
 type settingsForm struct {
-	SyncEnabled          bool
-	IntervalMinutes      string
+	SyncEnabled     bool
+	IntervalMinutes string
+	// SafetySweepMinutes is the sweep interval while webhooks work.
+	SafetySweepMinutes   string
 	TrackingRuleEnabled  bool
 	TrackingOptionName   string
 	TrackingCategoryName string
@@ -48,8 +74,9 @@ type settingsForm struct {
 	// BackfillSince is the backfill form's date (YYYY-MM-DD).
 	BackfillSince string
 
-	Choices []statusChoice
-	Errors  map[string]string
+	Choices      []statusChoice
+	SweepChoices []sweepChoice
+	Errors       map[string]string
 	// CanSync is false while Xero or ShipStation is not connected (Save and
 	// sync then explains why instead of running).
 	CanSync bool
@@ -68,6 +95,7 @@ func formOf(s store.Settings) *settingsForm {
 	return &settingsForm{
 		SyncEnabled:          s.SyncEnabled,
 		IntervalMinutes:      strconv.Itoa(int(s.SyncInterval / time.Minute)),
+		SafetySweepMinutes:   strconv.Itoa(int(s.SafetySweepInterval / time.Minute)),
 		TrackingRuleEnabled:  s.TrackingRuleEnabled,
 		TrackingOptionName:   s.TrackingOptionName,
 		TrackingCategoryName: s.TrackingCategoryName,
@@ -96,6 +124,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ss *sessio
 		return
 	}
 	f.CanSync = usable(xc) && usable(sc) && s.cfg.Jobs != nil
+	f.SweepChoices = safetySweepChoices(f.SafetySweepMinutes)
 	title := "Configure"
 	if name == "export" {
 		title = "Xero Export"
@@ -156,6 +185,10 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	f := formOf(set)
 	f.SyncEnabled = r.PostFormValue("sync_enabled") == "on"
 	f.IntervalMinutes = strings.TrimSpace(r.PostFormValue("interval_minutes"))
+	// A form from before the field existed keeps the saved interval.
+	if _, sent := r.PostForm["safety_sweep_minutes"]; sent {
+		f.SafetySweepMinutes = strings.TrimSpace(r.PostFormValue("safety_sweep_minutes"))
+	}
 	f.TrackingRuleEnabled = r.PostFormValue("tracking_rule_enabled") == "on"
 	f.TrackingOptionName = strings.TrimSpace(r.PostFormValue("tracking_option_name"))
 	f.TrackingCategoryName = strings.TrimSpace(r.PostFormValue("tracking_category_name"))
@@ -166,6 +199,18 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	minutes, err := strconv.Atoi(f.IntervalMinutes)
 	if err != nil || minutes < 1 || minutes > 1440 {
 		f.fail("interval_minutes", "Enter a whole number of minutes from 1 to 1440 (one day).")
+	}
+	sweep, err := strconv.Atoi(f.SafetySweepMinutes)
+	switch {
+	case err != nil || sweep < 1 || sweep > 1440:
+		f.fail("safety_sweep_minutes", "Choose one of the intervals offered.")
+	case f.Errors["interval_minutes"] == "" && sweep < minutes:
+		if _, sent := r.PostForm["safety_sweep_minutes"]; sent {
+			f.fail("safety_sweep_minutes", "Choose an interval no shorter than the schedule above ("+
+				durationText(time.Duration(minutes)*time.Minute)+"): this one only slows the sweep down.")
+		} else {
+			sweep = minutes
+		}
 	}
 	if f.TrackingRuleEnabled && f.TrackingOptionName == "" {
 		f.fail("tracking_option_name", "Enter the tracking option invoices must carry, such as ShipStation, or switch the rule off.")
@@ -194,6 +239,7 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	if f.Errors == nil {
 		set.SyncEnabled = f.SyncEnabled
 		set.SyncInterval = time.Duration(minutes) * time.Minute
+		set.SafetySweepInterval = time.Duration(sweep) * time.Minute
 		set.TrackingRuleEnabled = f.TrackingRuleEnabled
 		set.TrackingOptionName = f.TrackingOptionName
 		set.TrackingCategoryName = f.TrackingCategoryName

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -147,13 +148,17 @@ func (s *Server) connectShipStation(w http.ResponseWriter, r *http.Request, ss *
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.setStoreSetting(ctx, ss.s.AccountID, meta.StoreID); err != nil {
+	subscribing, err := s.setStoreSetting(ctx, ss.s.AccountID, meta.StoreID)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	msg := "ShipStation is connected."
 	if meta.StoreID == 0 {
 		msg += " Choose the store your orders go to."
+	}
+	if subscribing {
+		msg += subscribingText
 	}
 	s.flash(r, ss, msg)
 	http.Redirect(w, r, "/connections", http.StatusSeeOther)
@@ -168,15 +173,33 @@ func hasStore(stores []shipstation.Store, id int64) bool {
 	return false
 }
 
-func (s *Server) setStoreSetting(ctx context.Context, accountID, storeID int64) error {
-	return s.st.WithTx(ctx, func(tx *store.Tx) error {
+// subscribingText ends the flash when a ShipStation webhook subscription
+// was queued.
+const subscribingText = " Instant shipment updates from ShipStation are being set up."
+
+// setStoreSetting records the chosen store and, once a store is known,
+// queues the SHIP_NOTIFY subscription for it in the same transaction: the
+// choice is never saved without the subscription that follows it. It
+// reports whether a subscription was queued.
+func (s *Server) setStoreSetting(ctx context.Context, accountID, storeID int64) (bool, error) {
+	subscribe := storeID != 0 && s.cfg.Webhooks != nil
+	err := s.st.WithTx(ctx, func(tx *store.Tx) error {
 		set, err := tx.Settings(ctx, accountID)
 		if err != nil {
 			return err
 		}
 		set.ShipStationStoreID = storeID
-		return tx.SaveSettings(ctx, accountID, set)
+		if err := tx.SaveSettings(ctx, accountID, set); err != nil {
+			return err
+		}
+		if subscribe {
+			if err := s.cfg.Webhooks.EnqueueSubscribe(ctx, tx, accountID); err != nil {
+				return fmt.Errorf("web: queue shipstation webhook subscription: %w", err)
+			}
+		}
+		return nil
 	})
+	return subscribe && err == nil, err
 }
 
 // chooseShipStationStore records the store orders go to: one the key can
@@ -223,21 +246,50 @@ func (s *Server) chooseShipStationStore(w http.ResponseWriter, r *http.Request, 
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.setStoreSetting(ctx, ss.s.AccountID, chosen.StoreID); err != nil {
+	subscribing, err := s.setStoreSetting(ctx, ss.s.AccountID, chosen.StoreID)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r, ss, "Orders will go to the ShipStation store “"+chosen.StoreName+"”.")
+	msg := "Orders will go to the ShipStation store “" + chosen.StoreName + "”."
+	if subscribing {
+		msg += subscribingText
+	}
+	s.flash(r, ss, msg)
 	http.Redirect(w, r, "/connections", http.StatusSeeOther)
 }
 
+// disconnectShipStation removes the webhook at ShipStation first (that
+// needs the key, which Disconnect erases), then erases the key. A webhook
+// that could not be removed does not keep the key: the merchant asked for
+// it to go, so the page says how to remove the webhook by hand instead.
 func (s *Server) disconnectShipStation(w http.ResponseWriter, r *http.Request, ss *sessionState) {
-	err := s.st.Disconnect(r.Context(), ss.s.AccountID, store.KindShipStation)
+	ctx := r.Context()
+	conn, err := s.connection(ctx, ss.s.AccountID, store.KindShipStation)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	msg := "ShipStation is disconnected. Its key is erased from orderbridge."
+	if conn != nil && conn.HasSecret && s.cfg.Webhooks != nil {
+		if err := s.cfg.Webhooks.Unsubscribe(ctx, ss.s.AccountID); err != nil {
+			s.log.WarnContext(ctx, "web: remove shipstation webhook before disconnecting", "account", ss.s.AccountID, "err", err)
+			msg += " The webhook that sends orderbridge your shipments could not be removed from ShipStation, so it may keep calling:" +
+				" remove it by hand in ShipStation under Settings › Account › API Settings (or Integrations) › Webhooks."
+		}
+	}
+	// Whatever ShipStation still sends to the old URL is refused (404)
+	// from now on: the key to fetch it with is gone.
+	if err := s.st.DeleteShipStationHook(ctx, ss.s.AccountID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	err = s.st.Disconnect(ctx, ss.s.AccountID, store.KindShipStation)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r, ss, "ShipStation is disconnected. Its key is erased from orderbridge.")
+	s.flash(r, ss, msg)
 	http.Redirect(w, r, "/connections", http.StatusSeeOther)
 }
 

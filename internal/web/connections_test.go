@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -302,4 +304,155 @@ func newSSEmu(t *testing.T, opts shipstationemu.Options) *shipstationemu.Emulato
 	t.Helper()
 	opts.RateLimit = emukit.NoRateLimit
 	return shipstationemutest.NewServer(t, opts)
+}
+
+// newSubscribeEnv starts the app with a ShipStation emulator and the fake
+// webhook work.
+func newSubscribeEnv(t *testing.T) (*env, *shipstationemu.Emulator, *fakeHookWork) {
+	t.Helper()
+	semu := newSSEmu(t, shipstationemu.Options{})
+	hooks := &fakeHookWork{}
+	e := newEnv(t, func(c *web.Config) {
+		withShipStation(semu)(c)
+		withHookWork(hooks, "")(c)
+	})
+	return e, semu, hooks
+}
+
+// Connecting ShipStation with a known store, or choosing another store,
+// queues the webhook subscription with the store choice; disconnecting
+// removes the webhook while the key is still there to do it with.
+func TestShipStationWebhookLifecycle(t *testing.T) {
+	t.Parallel()
+	e, semu, hooks := newSubscribeEnv(t)
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	first := semu.DefaultStoreID()
+
+	// One store: chosen at once, and subscribed for.
+	b.get("/connections")
+	b.submit("/connections/shipstation", url.Values{"api_key": {semu.APIKey()}, "api_secret": {semu.APISecret()}})
+	b.wantRedirect("/connections")
+	b.follow()
+	if got, want := b.flash(), "ShipStation is connected. Instant shipment updates from ShipStation are being set up."; got != want {
+		t.Errorf("flash = %q, want %q", got, want)
+	}
+	subs, unsubs := hooks.calls()
+	if want := []hookCall{{account: acc, storeID: first}}; !slices.Equal(subs, want) {
+		t.Errorf("after connecting, subscribes = %+v, want %+v (the store saved in the same transaction)", subs, want)
+	}
+
+	// Another store: subscribed again, for that store.
+	second := semu.AddStore("Wholesale")
+	b.get("/connections")
+	b.submit("/connections/shipstation/store", url.Values{"store_id": {itoa64(second.StoreID)}})
+	b.wantRedirect("/connections")
+	b.follow()
+	if got, want := b.flash(), "Orders will go to the ShipStation store “Wholesale”. Instant shipment updates from ShipStation are being set up."; got != want {
+		t.Errorf("flash = %q, want %q", got, want)
+	}
+	subs, _ = hooks.calls()
+	if want := []hookCall{{account: acc, storeID: first}, {account: acc, storeID: second.StoreID}}; !slices.Equal(subs, want) {
+		t.Errorf("after choosing a store, subscribes = %+v, want %+v", subs, want)
+	}
+	// A refused store choice subscribes nothing.
+	b.submit("/connections/shipstation/store", url.Values{"store_id": {"999999"}})
+	b.wantStatus(http.StatusUnprocessableEntity)
+	if subs, _ = hooks.calls(); len(subs) != 2 {
+		t.Errorf("a refused store choice queued a subscription: %+v", subs)
+	}
+
+	// Disconnect: the webhook goes first, while the key is still stored.
+	b.submit("/connections/shipstation/disconnect", nil)
+	b.wantRedirect("/connections")
+	b.follow()
+	if got, want := b.flash(), "ShipStation is disconnected. Its key is erased from orderbridge."; got != want {
+		t.Errorf("flash = %q, want %q", got, want)
+	}
+	_, unsubs = hooks.calls()
+	if want := []hookCall{{account: acc, hadSecret: true}}; !slices.Equal(unsubs, want) {
+		t.Errorf("unsubscribes = %+v, want %+v (before the key was erased)", unsubs, want)
+	}
+	if _, err := e.st.ConnectionSecret(t.Context(), acc, store.KindShipStation); err == nil {
+		t.Error("secret kept after disconnect")
+	}
+	if got := text(b.byID("shipstation-status")); got != "Disconnected" {
+		t.Errorf("status = %q", got)
+	}
+	// Disconnecting again (an old tab) has no key to remove a webhook with.
+	b.post("/connections/shipstation/disconnect", url.Values{"csrf_token": {b.csrf()}})
+	b.wantRedirect("/connections")
+	if _, unsubs = hooks.calls(); len(unsubs) != 1 {
+		t.Errorf("unsubscribed without a key: %+v", unsubs)
+	}
+}
+
+// With several stores nothing is subscribed until one is chosen.
+func TestShipStationWebhookWaitsForStore(t *testing.T) {
+	t.Parallel()
+	e, semu, hooks := newSubscribeEnv(t)
+	second := semu.AddStore("Wholesale")
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	b.get("/connections")
+	b.submit("/connections/shipstation", url.Values{"api_key": {semu.APIKey()}, "api_secret": {semu.APISecret()}})
+	b.follow()
+	if got, want := b.flash(), "ShipStation is connected. Choose the store your orders go to."; got != want {
+		t.Errorf("flash = %q, want %q", got, want)
+	}
+	if subs, _ := hooks.calls(); len(subs) != 0 {
+		t.Errorf("subscribed before a store was chosen: %+v", subs)
+	}
+	b.submit("/connections/shipstation/store", url.Values{"store_id": {itoa64(second.StoreID)}})
+	b.wantRedirect("/connections")
+	if subs, _ := hooks.calls(); !slices.Equal(subs, []hookCall{{account: acc, storeID: second.StoreID}}) {
+		t.Errorf("subscribes = %+v", subs)
+	}
+}
+
+// A webhook that cannot be removed does not keep the key: the merchant
+// is told how to remove it by hand.
+func TestShipStationDisconnectUnsubscribeFails(t *testing.T) {
+	t.Parallel()
+	e, semu, hooks := newSubscribeEnv(t)
+	hooks.failUnsubscribe = errors.New("shipstation: 500 Internal Server Error")
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	b.get("/connections")
+	b.submit("/connections/shipstation", url.Values{"api_key": {semu.APIKey()}, "api_secret": {semu.APISecret()}})
+	b.follow()
+	// The subscription the worker would have recorded.
+	if err := e.st.SaveShipStationHook(t.Context(), store.ShipStationHook{AccountID: acc, SecretHash: store.HashHookSecret("old"), WebhookID: 5}); err != nil {
+		t.Fatal(err)
+	}
+	b.submit("/connections/shipstation/disconnect", nil)
+	b.wantRedirect("/connections")
+	b.follow()
+	if got := text(b.byID("shipstation-status")); got != "Disconnected" {
+		t.Errorf("status = %q, want Disconnected", got)
+	}
+	if _, err := e.st.ConnectionSecret(t.Context(), acc, store.KindShipStation); err == nil {
+		t.Error("secret kept after disconnect")
+	}
+	flash := b.flash()
+	for _, want := range []string{"ShipStation is disconnected.", "webhook that sends orderbridge your shipments could not be removed from ShipStation",
+		"remove it by hand", "Settings › Account › API Settings", "Webhooks"} {
+		if !strings.Contains(flash, want) {
+			t.Errorf("flash %q does not say %q", flash, want)
+		}
+	}
+	if strings.Contains(flash, "500") {
+		t.Errorf("flash shows the error's own text: %q", flash)
+	}
+	if _, unsubs := hooks.calls(); !slices.Equal(unsubs, []hookCall{{account: acc, hadSecret: true}}) {
+		t.Errorf("unsubscribes = %+v", unsubs)
+	}
+	// Deliveries to the old URL are refused from now on, and the dashboard
+	// no longer says "subscribed".
+	if _, err := e.st.ShipStationHookBySecret(t.Context(), "old"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the old subscription is still recorded: %v", err)
+	}
 }

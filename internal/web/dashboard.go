@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -20,6 +22,124 @@ type dashboardData struct {
 	Attention         []store.InvoiceLink
 	Chart             chart
 	Synced, Failed    int // over the chart's days
+	Webhooks          []webhookRow
+}
+
+// webhookRow is what the dashboard says of one direction's webhooks. It
+// never holds the hook secret or its hash.
+type webhookRow struct {
+	// ID prefixes the element ids of the row ("webhook-xero").
+	ID        string
+	Direction string
+	// State is the subscription or receiver state, in a merchant's words.
+	State string
+	// Off is true when the direction has no webhooks at all.
+	Off bool
+	// Health is the counters; its LastDeliveryAt is zero when nothing
+	// arrived yet.
+	Health store.WebhookHealth
+	// ShowCounts shows the event counters (Xero's deliveries carry
+	// several events each, some repeated).
+	ShowCounts bool
+	// Hint tells the operator what to do, with URL to copy (may be empty).
+	Hint, URL string
+	// Healthy is true when the direction's webhooks work, so its sweep
+	// runs every Settings.SafetySweepInterval.
+	Healthy bool
+	// Sweep says how often the scheduled sweep runs for the direction.
+	Sweep string
+}
+
+// everyText says a period for people: "every 5 minutes", "every hour".
+func everyText(d time.Duration) string {
+	switch d {
+	case time.Minute:
+		return "every minute"
+	case time.Hour:
+		return "every hour"
+	}
+	return "every " + durationText(d)
+}
+
+// durationText says a whole number of minutes or hours: "5 minutes",
+// "3 hours".
+func durationText(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return plural(int(d/time.Hour), "hour")
+	}
+	return plural(int(d/time.Minute), "minute")
+}
+
+// sweepText says which sweep interval is in effect for a direction.
+func sweepText(set store.Settings, off, healthy bool) string {
+	switch {
+	case healthy:
+		return "Safety sweep " + everyText(set.SafetySweepInterval) + ", as webhooks are working: it catches what they missed."
+	case off:
+		return "Sweep " + everyText(set.SyncInterval) + "."
+	default:
+		return "Sweep " + everyText(set.SyncInterval) + ", as webhooks have not worked in the last day (a delivery, and no failure since)."
+	}
+}
+
+// webhookRows builds the dashboard's Webhooks section for the account.
+func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, now time.Time) ([]webhookRow, error) {
+	health, err := s.st.WebhookHealthOf(ctx, acc)
+	if err != nil {
+		return nil, err
+	}
+	set := d.Settings
+
+	xr := webhookRow{ID: "webhook-xero", Direction: "Xero → ShipStation", Health: health[store.SourceXero]}
+	switch {
+	case s.cfg.XeroWebhookKey == "" || s.cfg.Webhooks == nil:
+		xr.Off, xr.State = true, "Off: orders sync on the schedule ("+everyText(set.SyncInterval)+")."
+	case xr.Health.LastDeliveryAt.IsZero():
+		xr.State = "No event received yet."
+		xr.Hint = "For the operator: in Xero's developer portal, the app's webhook must point at this address (and its signing key must be this orderbridge's):"
+		xr.URL = s.cfg.BaseURL + "/webhooks/xero"
+	default:
+		xr.State, xr.ShowCounts = "On: orders sync within seconds of a change in Xero.", true
+	}
+	switch {
+	case !set.SyncEnabled:
+		xr.Sweep = "No sweep: “Sync orders from Xero” is off."
+	default:
+		xr.Healthy = !xr.Off && xr.Health.Healthy(now)
+		xr.Sweep = sweepText(set, xr.Off, xr.Healthy)
+	}
+
+	sr := webhookRow{ID: "webhook-shipstation", Direction: "ShipStation → Xero", Health: health[store.SourceShipStation]}
+	hook, err := s.st.ShipStationHookOf(ctx, acc)
+	hasHook := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	connected := d.ShipStation != nil && d.ShipStation.Status != store.StatusDisconnected
+	switch {
+	case s.cfg.Webhooks == nil:
+		sr.Off, sr.State = true, "Off: shipments are read on the schedule ("+everyText(set.SyncInterval)+")."
+	case hasHook && hook.WebhookID != 0:
+		name := "#" + strconv.FormatInt(hook.StoreID, 10)
+		if d.ShipStation != nil && d.ShipStation.Metadata.StoreID == hook.StoreID && d.ShipStation.Metadata.StoreName != "" {
+			name = d.ShipStation.Metadata.StoreName
+		}
+		sr.State = "Subscribed for store " + name + "."
+	case hasHook:
+		sr.State = "Being set up: orderbridge is subscribing to ShipStation's shipment notifications."
+	case connected:
+		sr.State = "Not subscribed: save the store to send orders to on Connections to turn instant shipment updates on."
+	default:
+		sr.Off, sr.State = true, "Off: ShipStation is not connected."
+	}
+	switch {
+	case !set.WriteBackEnabled:
+		sr.Sweep = "No sweep: “Update tracking and shipping information” is off (Xero Export)."
+	default:
+		sr.Healthy = !sr.Off && sr.Health.Healthy(now)
+		sr.Sweep = sweepText(set, sr.Off, sr.Healthy)
+	}
+	return []webhookRow{xr, sr}, nil
 }
 
 // chart is a small bar chart of synced and failed lines per day, drawn as
@@ -111,13 +231,23 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	if len(latest.Entries) > 0 {
 		d.LastActivity = latest.Entries[0].At
 	}
+	if d.Webhooks, err = s.webhookRows(ctx, acc, &d, now); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	// The export sweep slows down while Xero's webhooks work (the Xero row
+	// comes first).
+	interval := d.Settings.SyncInterval
+	if d.Webhooks[0].Healthy {
+		interval = d.Settings.SafetySweepInterval
+	}
 	switch {
 	case !d.Settings.SyncEnabled:
 		d.NextRun = "not scheduled: “Sync orders from Xero” is off"
 	case d.LastActivity.IsZero():
-		d.NextRun = "within " + plural(int(d.Settings.SyncInterval/time.Minute), "minute")
+		d.NextRun = "within " + durationText(interval)
 	default:
-		d.NextRun = "about " + untilText(d.LastActivity.Add(d.Settings.SyncInterval).Sub(now))
+		d.NextRun = "about " + untilText(d.LastActivity.Add(interval).Sub(now))
 	}
 	for _, dec := range []store.Decision{store.DecisionFailed, store.DecisionAlert} {
 		links, err := s.st.ListInvoiceLinks(ctx, acc, store.LinkFilter{Decision: dec, Limit: 10})

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,6 +107,66 @@ func (j *fakeJobs) set(runID int64, st web.RunStatus) {
 	r := j.runs[runID]
 	r.status = st
 	j.runs[runID] = r
+}
+
+// fakeHookWork records what the connect flow asks of the webhook work.
+// Unsubscribe notes whether the ShipStation key was still stored when it
+// was called: the real one needs it.
+type fakeHookWork struct {
+	st *store.Store
+
+	mu sync.Mutex
+	// subscribes has, per EnqueueSubscribe, the account and the store the
+	// settings in its transaction name.
+	subscribes []hookCall
+	// unsubscribes has, per Unsubscribe, the account and whether its
+	// ShipStation secret was still stored.
+	unsubscribes []hookCall
+	// failUnsubscribe, when set, is what Unsubscribe returns.
+	failUnsubscribe error
+}
+
+type hookCall struct {
+	account   int64
+	storeID   int64
+	hadSecret bool
+}
+
+func (f *fakeHookWork) EnqueueExport(context.Context, *store.Tx, int64) error    { return nil }
+func (f *fakeHookWork) EnqueueWriteBack(context.Context, *store.Tx, int64) error { return nil }
+
+func (f *fakeHookWork) EnqueueSubscribe(ctx context.Context, tx *store.Tx, accountID int64) error {
+	set, err := tx.Settings(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.subscribes = append(f.subscribes, hookCall{account: accountID, storeID: set.ShipStationStoreID})
+	return nil
+}
+
+func (f *fakeHookWork) Unsubscribe(ctx context.Context, accountID int64) error {
+	_, err := f.st.ConnectionSecret(ctx, accountID, store.KindShipStation)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unsubscribes = append(f.unsubscribes, hookCall{account: accountID, hadSecret: err == nil})
+	return f.failUnsubscribe
+}
+
+func (f *fakeHookWork) calls() (subscribes, unsubscribes []hookCall) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.subscribes), slices.Clone(f.unsubscribes)
+}
+
+// withHookWork gives the app the fake webhook work (its store is set by
+// newEnv) and the Xero webhook key xeroKey ("" leaves Xero's webhook off).
+func withHookWork(f *fakeHookWork, xeroKey string) func(*web.Config) {
+	return func(c *web.Config) {
+		f.st = c.Store
+		c.Webhooks, c.XeroWebhookKey = f, xeroKey
+	}
 }
 
 type env struct {

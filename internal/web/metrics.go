@@ -39,6 +39,15 @@ type Metrics struct {
 	HTTPRequests *prometheus.CounterVec
 	// SignInFailures counts failed sign-ins, rate-limited ones included.
 	SignInFailures prometheus.Counter
+	// WebhookDeliveries counts webhook deliveries by source ("xero",
+	// "shipstation") and outcome (see the webhookOutcome constants). A
+	// refused delivery or a handshake counts once under its outcome; a
+	// taken one counts once under each of accepted (it brought a new
+	// event), duplicate (it repeated one) and unknown_tenant (it named a
+	// Xero organisation no account is connected to) that applies. No
+	// account or tenant labels, to keep cardinality bounded: the logs and
+	// the dashboard's webhook health say which.
+	WebhookDeliveries *prometheus.CounterVec
 }
 
 // NewMetrics makes the metric families on a new registry, with the Go
@@ -67,9 +76,20 @@ func NewMetrics() *Metrics {
 		SignInFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "orderbridge_sign_in_failures_total", Help: "Failed or refused sign-ins.",
 		}),
+		WebhookDeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbridge_webhook_deliveries_total",
+			Help: "Webhook deliveries, by source and outcome (a taken delivery counts under each of accepted, duplicate and unknown_tenant that applies).",
+		}, []string{"source", "outcome"}),
+	}
+	// Every series a receiver can produce starts at zero, so an alert on
+	// a rate sees the first one.
+	for source, outcomes := range webhookOutcomes {
+		for _, o := range outcomes {
+			m.WebhookDeliveries.WithLabelValues(source, o)
+		}
 	}
 	m.Registry.MustRegister(m.Jobs, m.APICalls, m.RateLimitRemaining, m.OrdersExported, m.WriteBacks,
-		m.HTTPRequests, m.SignInFailures,
+		m.HTTPRequests, m.SignInFailures, m.WebhookDeliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -77,4 +97,26 @@ func NewMetrics() *Metrics {
 // Handler serves the registry in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// Outcomes of a webhook delivery, the outcome label of
+// orderbridge_webhook_deliveries_total.
+const (
+	outcomeAccepted        = "accepted"         // brought at least one new event
+	outcomeDuplicate       = "duplicate"        // repeated at least one event already recorded
+	outcomeBadSignature    = "bad_signature"    // Xero signature missing or wrong: 401
+	outcomeUnknownTenant   = "unknown_tenant"   // named a Xero organisation no account is connected to
+	outcomeUnknownSecret   = "unknown_secret"   // ShipStation URL secret of no subscription: 404
+	outcomeForeignResource = "foreign_resource" // ShipStation resource_url on another host: 400
+	outcomeBadPayload      = "bad_payload"      // unreadable, too large or malformed body: 400 or 413
+	outcomeError           = "error"            // database or queue error: 500, the sender retries
+	outcomeHandshake       = "handshake"        // Xero's intent-to-receive check, correctly signed
+)
+
+// webhookOutcomes lists the outcomes each receiver can report.
+var webhookOutcomes = map[string][]string{
+	"xero": {outcomeAccepted, outcomeDuplicate, outcomeBadSignature, outcomeUnknownTenant,
+		outcomeBadPayload, outcomeError, outcomeHandshake},
+	"shipstation": {outcomeAccepted, outcomeDuplicate, outcomeUnknownSecret, outcomeForeignResource,
+		outcomeBadPayload, outcomeError},
 }

@@ -668,3 +668,315 @@ func TestSaveAndSyncAtomic(t *testing.T) {
 		t.Errorf("settings saved although the run was not queued: %+v", set)
 	}
 }
+
+// The dashboard's Webhooks section says, per direction, whether webhooks
+// are on and working, and which sweep interval that leaves in effect.
+func TestDashboardWebhooks(t *testing.T) {
+	t.Parallel()
+	const base = "https://bridge.example.com"
+	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC) // newEnv's clock
+	const secret = "hook-url-secret-do-not-show"
+	type seed func(t *testing.T, e *env, acc int64)
+	delivered := func(src store.WebhookSource, ago time.Duration, events, dups int) seed {
+		return func(t *testing.T, e *env, acc int64) {
+			if err := e.st.NoteWebhookDelivery(t.Context(), acc, src, now.Add(-ago), events, dups); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	failed := func(src store.WebhookSource, ago time.Duration, reason string) seed {
+		return func(t *testing.T, e *env, acc int64) {
+			if err := e.st.NoteWebhookFailure(t.Context(), acc, src, now.Add(-ago), reason); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	hook := func(webhookID, storeID int64) seed {
+		return func(t *testing.T, e *env, acc int64) {
+			if err := e.st.SaveShipStationHook(t.Context(), store.ShipStationHook{AccountID: acc,
+				SecretHash: store.HashHookSecret(secret), WebhookID: webhookID, StoreID: storeID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	const (
+		sweepFast = "Sweep every 5 minutes, as webhooks have not worked in the last day (a delivery, and no failure since)."
+		sweepSafe = "Safety sweep every hour, as webhooks are working: it catches what they missed."
+		sweepOff  = "Sweep every 5 minutes."
+	)
+	for _, tc := range []struct {
+		name     string
+		hooks    bool   // web.Config.Webhooks set
+		xeroKey  string // web.Config.XeroWebhookKey
+		seeds    []seed
+		want     map[string]string // element id -> text
+		wantNone []string          // element ids that must not be there
+	}{
+		{name: "webhooks off", want: map[string]string{
+			"webhook-xero-state":        "Off: orders sync on the schedule (every 5 minutes).",
+			"webhook-xero-sweep":        sweepOff,
+			"webhook-shipstation-state": "Off: shipments are read on the schedule (every 5 minutes).",
+			"webhook-shipstation-sweep": sweepOff,
+		}, wantNone: []string{"webhook-xero-last", "webhook-xero-hint", "webhook-shipstation-last"}},
+		{name: "xero key set, nothing received", hooks: true, xeroKey: "signing-key", want: map[string]string{
+			"webhook-xero-state": "No event received yet.",
+			"webhook-xero-hint": "For the operator: in Xero's developer portal, the app's webhook must point at this address " +
+				"(and its signing key must be this orderbridge's): " + base + "/webhooks/xero",
+			"webhook-xero-last":         "none yet",
+			"webhook-xero-sweep":        sweepFast,
+			"webhook-shipstation-state": "Not subscribed: save the store to send orders to on Connections to turn instant shipment updates on.",
+			"webhook-shipstation-sweep": sweepFast,
+		}, wantNone: []string{"webhook-xero-events", "webhook-xero-failure", "webhook-shipstation-failure"}},
+		{name: "xero delivering", hooks: true, xeroKey: "signing-key",
+			seeds: []seed{delivered(store.SourceXero, 2*time.Hour, 3, 0), delivered(store.SourceXero, 10*time.Minute, 4, 2)},
+			want: map[string]string{
+				"webhook-xero-state":      "On: orders sync within seconds of a change in Xero.",
+				"webhook-xero-last":       "14 Mar 2026 11:50 UTC",
+				"webhook-xero-events":     "7",
+				"webhook-xero-duplicates": "2",
+				"webhook-xero-sweep":      sweepSafe,
+			}, wantNone: []string{"webhook-xero-hint", "webhook-xero-failure"}},
+		{name: "xero failure before the last delivery is history", hooks: true, xeroKey: "signing-key",
+			seeds: []seed{failed(store.SourceXero, time.Hour, "Xero did not answer."), delivered(store.SourceXero, 10*time.Minute, 1, 0)},
+			want: map[string]string{
+				"webhook-xero-failure": "Last failure 14 Mar 2026 11:00 UTC: Xero did not answer.",
+				"webhook-xero-sweep":   sweepSafe,
+			}},
+		{name: "xero failure since the last delivery", hooks: true, xeroKey: "signing-key",
+			seeds: []seed{delivered(store.SourceXero, time.Hour, 1, 0), failed(store.SourceXero, 5*time.Minute, "The export it asked for failed.")},
+			want: map[string]string{
+				"webhook-xero-last":    "14 Mar 2026 11:00 UTC",
+				"webhook-xero-failure": "Last failure 14 Mar 2026 11:55 UTC: The export it asked for failed.",
+				"webhook-xero-sweep":   sweepFast,
+			}},
+		{name: "xero quiet for over a day", hooks: true, xeroKey: "signing-key",
+			seeds: []seed{delivered(store.SourceXero, 25*time.Hour, 1, 0)},
+			want: map[string]string{
+				"webhook-xero-last":  "13 Mar 2026 11:00 UTC",
+				"webhook-xero-sweep": sweepFast,
+			}},
+		{name: "xero key unset, hooks on", hooks: true, want: map[string]string{
+			"webhook-xero-state": "Off: orders sync on the schedule (every 5 minutes).",
+			"webhook-xero-sweep": sweepOff,
+		}},
+		{name: "shipstation being set up", hooks: true, seeds: []seed{hook(0, 7)}, want: map[string]string{
+			"webhook-shipstation-state": "Being set up: orderbridge is subscribing to ShipStation's shipment notifications.",
+			"webhook-shipstation-last":  "none yet",
+		}},
+		{name: "shipstation subscribed and delivering", hooks: true,
+			seeds: []seed{hook(4242, 7), delivered(store.SourceShipStation, 3*time.Hour, 1, 0)},
+			want: map[string]string{
+				"webhook-shipstation-state": "Subscribed for store Main.",
+				"webhook-shipstation-last":  "14 Mar 2026 09:00 UTC",
+				"webhook-shipstation-sweep": sweepSafe,
+			}, wantNone: []string{"webhook-shipstation-failure"}},
+		{name: "shipstation failing", hooks: true,
+			seeds: []seed{hook(4242, 7), delivered(store.SourceShipStation, 3*time.Hour, 1, 0),
+				failed(store.SourceShipStation, time.Hour, "ShipStation refused the shipment batch (401).")},
+			want: map[string]string{
+				"webhook-shipstation-failure": "Last failure 14 Mar 2026 11:00 UTC: ShipStation refused the shipment batch (401).",
+				"webhook-shipstation-sweep":   sweepFast,
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, func(c *web.Config) {
+				c.BaseURL = base
+				if tc.hooks {
+					withHookWork(&fakeHookWork{}, tc.xeroKey)(c)
+				}
+			})
+			b := e.browser()
+			b.signUp("Acme", "ann@example.com", password)
+			acc := e.mustAccount(t, "ann@example.com")
+			connectFake(t, e, acc)
+			set, _ := e.st.Settings(t.Context(), acc)
+			set.SyncEnabled, set.WriteBackEnabled = true, true
+			if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tc.seeds {
+				s(t, e, acc)
+			}
+			b.get("/dashboard")
+			b.wantStatus(http.StatusOK)
+			for id, want := range tc.want {
+				// text() spaces block elements, <time> among them.
+				if got := strings.ReplaceAll(text(b.byID(id)), " :", ":"); got != want {
+					t.Errorf("#%s = %q, want %q", id, got, want)
+				}
+			}
+			for _, id := range tc.wantNone {
+				if b.has(id) {
+					t.Errorf("#%s shown: %q", id, text(b.byID(id)))
+				}
+			}
+			if strings.Contains(b.body, secret) || strings.Contains(b.body, store.HashHookSecret(secret)) {
+				t.Error("the dashboard shows the hook secret or its hash")
+			}
+		})
+	}
+}
+
+// With syncing off the sweep lines say there is no sweep; with it on,
+// working webhooks put the safety interval from the settings in effect.
+func TestDashboardWebhooksSweepSettings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withHookWork(&fakeHookWork{}, "signing-key"))
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	connectFake(t, e, acc)
+	now := e.clock.Now()
+	for _, src := range []store.WebhookSource{store.SourceXero, store.SourceShipStation} {
+		if err := e.st.NoteWebhookDelivery(t.Context(), acc, src, now.Add(-time.Minute), 1, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.get("/dashboard")
+	for id, want := range map[string]string{
+		"webhook-xero-sweep":        "No sweep: “Sync orders from Xero” is off.",
+		"webhook-shipstation-sweep": "No sweep: “Update tracking and shipping information” is off (Xero Export).",
+	} {
+		if got := text(b.byID(id)); got != want {
+			t.Errorf("#%s = %q, want %q", id, got, want)
+		}
+	}
+	set, _ := e.st.Settings(t.Context(), acc)
+	set.SyncEnabled, set.WriteBackEnabled = true, true
+	set.SyncInterval, set.SafetySweepInterval = 10*time.Minute, 3*time.Hour
+	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+		t.Fatal(err)
+	}
+	b.get("/dashboard")
+	for _, id := range []string{"webhook-xero-sweep", "webhook-shipstation-sweep"} {
+		if got, want := text(b.byID(id)), "Safety sweep every 3 hours, as webhooks are working: it catches what they missed."; got != want {
+			t.Errorf("#%s = %q, want %q", id, got, want)
+		}
+	}
+	if got := text(b.byID("next-run")); got != "within 3 hours" {
+		t.Errorf("next run = %q, want the safety sweep's interval", got)
+	}
+}
+
+// One account's webhook health and subscription never show on another's
+// dashboard.
+func TestDashboardWebhooksIsolation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withHookWork(&fakeHookWork{}, "signing-key"))
+	ann, bob := e.browser(), e.browser()
+	ann.signUp("Ann's shop", "ann@example.com", password)
+	bob.signUp("Bob's shop", "bob@example.com", password)
+	annAcc, bobAcc := e.mustAccount(t, "ann@example.com"), e.mustAccount(t, "bob@example.com")
+	connectFake(t, e, annAcc)
+	connectFake(t, e, bobAcc)
+	ctx, now := t.Context(), e.clock.Now()
+	for _, src := range []store.WebhookSource{store.SourceXero, store.SourceShipStation} {
+		if err := e.st.NoteWebhookDelivery(ctx, annAcc, src, now.Add(-time.Minute), 9, 4); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.NoteWebhookFailure(ctx, annAcc, src, now, "Ann's failure"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.st.SaveShipStationHook(ctx, store.ShipStationHook{AccountID: annAcc, SecretHash: store.HashHookSecret("ann"),
+		WebhookID: 77, StoreID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	ann.get("/dashboard")
+	if got := text(ann.byID("webhook-xero-events")); got != "9" {
+		t.Fatalf("Ann's events = %q, want 9", got)
+	}
+	bob.get("/dashboard")
+	for id, want := range map[string]string{
+		"webhook-xero-state":        "No event received yet.",
+		"webhook-xero-last":         "none yet",
+		"webhook-shipstation-state": "Not subscribed: save the store to send orders to on Connections to turn instant shipment updates on.",
+		"webhook-shipstation-last":  "none yet",
+	} {
+		if got := text(bob.byID(id)); got != want {
+			t.Errorf("Bob's #%s = %q, want %q", id, got, want)
+		}
+	}
+	if strings.Contains(text(bob.byID("webhooks")), "Ann's failure") {
+		t.Error("Bob's dashboard shows Ann's webhook failure")
+	}
+}
+
+// The safety sweep interval is a choice on the configure page, never
+// shorter than the schedule.
+func TestConfigureSafetySweep(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	b.get("/configure")
+	sel := b.field("Safety sweep when webhooks work")
+	var options []string
+	selected := ""
+	for _, o := range findIn(sel, func(n *html.Node) bool { return n.Data == "option" }) {
+		options = append(options, text(o))
+		if hasAttr(o, "selected") {
+			selected = text(o)
+		}
+	}
+	if got := strings.Join(options, ", "); got != "15 minutes, 30 minutes, 1 hour, 3 hours, 6 hours, 24 hours" {
+		t.Errorf("options = %s", got)
+	}
+	if selected != "1 hour" {
+		t.Errorf("selected = %q, want the default, 1 hour", selected)
+	}
+	form := func(interval, sweep string) url.Values {
+		return url.Values{"interval_minutes": {interval}, "safety_sweep_minutes": {sweep}, "invoice_statuses": {"PAID"},
+			"log_retention_days": {"90"}, "action": {"save"}}
+	}
+	for _, tc := range []struct{ interval, sweep, want string }{
+		{"30", "15", "Choose an interval no shorter than the schedule above (30 minutes): this one only slows the sweep down."},
+		{"5", "never", "Choose one of the intervals offered."},
+		{"5", "0", "Choose one of the intervals offered."},
+		{"5", "2000", "Choose one of the intervals offered."},
+	} {
+		b.submit("/configure", form(tc.interval, tc.sweep))
+		b.wantStatus(http.StatusUnprocessableEntity)
+		if got := b.fieldError("Safety sweep when webhooks work"); got != tc.want {
+			t.Errorf("interval %s, sweep %s: error %q, want %q", tc.interval, tc.sweep, got, tc.want)
+		}
+	}
+	if set, _ := e.st.Settings(t.Context(), acc); set.SafetySweepInterval != time.Hour || set.SyncInterval != 5*time.Minute {
+		t.Errorf("a refused form was saved: %+v", set)
+	}
+
+	b.submit("/configure", form("30", "180"))
+	b.wantRedirect("/configure")
+	b.follow()
+	if set, _ := e.st.Settings(t.Context(), acc); set.SafetySweepInterval != 3*time.Hour || set.SyncInterval != 30*time.Minute {
+		t.Errorf("saved sweep %v, interval %v; want 3h, 30m", set.SafetySweepInterval, set.SyncInterval)
+	}
+	for _, o := range findIn(b.field("Safety sweep when webhooks work"), func(n *html.Node) bool { return n.Data == "option" }) {
+		if hasAttr(o, "selected") && text(o) != "3 hours" {
+			t.Errorf("the page shows %q selected, want 3 hours", text(o))
+		}
+	}
+	// Equal to the schedule is fine.
+	b.submit("/configure", form("30", "30"))
+	b.wantRedirect("/configure")
+	b.follow()
+	if set, _ := e.st.Settings(t.Context(), acc); set.SafetySweepInterval != 30*time.Minute {
+		t.Errorf("saved sweep %v, want 30m", set.SafetySweepInterval)
+	}
+	// A saved interval that is none of the choices is still shown.
+	b.submit("/configure", form("120", "180"))
+	b.wantRedirect("/configure")
+	set, _ := e.st.Settings(t.Context(), acc)
+	set.SafetySweepInterval = 2 * time.Hour
+	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+		t.Fatal(err)
+	}
+	b.get("/configure")
+	for _, o := range findIn(b.field("Safety sweep when webhooks work"), func(n *html.Node) bool { return n.Data == "option" }) {
+		if hasAttr(o, "selected") && (text(o) != "2 hours" || attr(o, "value") != "120") {
+			t.Errorf("selected option %q (%s), want 2 hours (120)", text(o), attr(o, "value"))
+		}
+	}
+}

@@ -112,6 +112,29 @@ type Problem struct {
 	Action, Link string
 }
 
+// WebhookWork is what the webhook receivers and the ShipStation connect
+// flow ask of the worker. The app implements it over River. Each Enqueue
+// runs inside the transaction that records its cause (the events of a
+// delivery, a saved connection), so both commit together; write only
+// through tx.
+type WebhookWork interface {
+	// EnqueueExport asks for an export of the account because Xero said
+	// an invoice or contact changed: now, or right after the run going on,
+	// if one is.
+	EnqueueExport(ctx context.Context, tx *store.Tx, accountID int64) error
+	// EnqueueWriteBack asks for the account's pending ShipStation events
+	// (recorded in tx) to be read and written back to Xero, likewise.
+	EnqueueWriteBack(ctx context.Context, tx *store.Tx, accountID int64) error
+	// EnqueueSubscribe asks for the account's SHIP_NOTIFY webhook to be
+	// subscribed for its chosen store (replacing an older subscription):
+	// after ShipStation is connected or another store is chosen.
+	EnqueueSubscribe(ctx context.Context, tx *store.Tx, accountID int64) error
+	// Unsubscribe deletes the account's webhook at ShipStation, with the
+	// account's key, and forgets it: before ShipStation is disconnected
+	// (the key is erased then). An error leaves the subscription recorded.
+	Unsubscribe(ctx context.Context, accountID int64) error
+}
+
 // Config is what New needs.
 type Config struct {
 	// Store is the database. Required.
@@ -126,6 +149,19 @@ type Config struct {
 	NewShipStation func(apiKey, apiSecret string) (ShipStation, error)
 	// Jobs queues runs; nil disables Save and sync and Re-sync.
 	Jobs Jobs
+	// Webhooks queues the work webhooks ask for and manages the
+	// ShipStation subscription; nil turns both webhook receivers off (they
+	// answer 404) and subscribes nothing.
+	Webhooks WebhookWork
+	// XeroWebhookKey is the signing key of the Xero app's webhook (from
+	// Xero's developer portal); empty turns POST /webhooks/xero off (404).
+	XeroWebhookKey string
+	// ShipStationBaseURL is the ShipStation API the app talks to (the
+	// emulator's URL in tests and demos); empty means
+	// https://ssapi.shipstation.com. A ShipStation webhook whose
+	// resource_url has another scheme or host (port included) is refused
+	// on arrival, so the account's key is never sent where a payload says.
+	ShipStationBaseURL string
 	// Invoices fetches invoices for the preview; nil disables it.
 	Invoices InvoiceSource
 	// Status adds the worker's view to the dashboard; nil leaves it out.
@@ -273,9 +309,33 @@ func (s *Server) routes() http.Handler {
 	h = s.loadSession(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = s.securityHeaders(h)
-	h = s.recoverer(h)
-	h = s.logRequests(h)
-	return h
+
+	// The webhook receivers skip the session, CSRF and cross-origin
+	// layers: Xero and ShipStation have no session or token, are
+	// cross-origin by nature, and must get no cookie. They prove who they
+	// are by signature (Xero) or by the secret in the URL (ShipStation).
+	// Every other path under /webhooks/shipstation/ answers 404 here too,
+	// so a URL secret never reaches the other layers' log lines.
+	top := http.NewServeMux()
+	hook := func(pattern string, h http.HandlerFunc) {
+		top.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if st := stateOf(r.Context()); st != nil {
+				st.pattern = r.Pattern
+			}
+			h(w, r)
+		})
+	}
+	hook("POST /webhooks/xero", s.xeroWebhook)
+	hook("POST /webhooks/shipstation/{secret}", s.shipStationWebhook())
+	hook("/webhooks/shipstation/", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) })
+	top.Handle("/", h)
+
+	// One logging and one recovering layer for both, so every request is
+	// logged and counted once, as before.
+	var outer http.Handler = top
+	outer = s.recoverer(outer)
+	outer = s.logRequests(outer)
+	return outer
 }
 
 func (s *Server) staticHandler() http.Handler {
