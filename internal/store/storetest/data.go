@@ -55,6 +55,7 @@ func testSettings(t *testing.T, open Opener) {
 	want := store.Settings{
 		SyncEnabled:          true,
 		SyncInterval:         2 * time.Minute,
+		SafetySweepInterval:  30 * time.Minute,
 		TrackingRuleEnabled:  false,
 		TrackingOptionName:   "Ship me",
 		TrackingCategoryName: "Channel",
@@ -76,9 +77,17 @@ func testSettings(t *testing.T, open Opener) {
 	must(t, "SaveSettings", b.st.SaveSettings(b.ctx, a.ID, store.Settings{SyncEnabled: true}))
 	got, err = b.st.Settings(b.ctx, a.ID)
 	must(t, "Settings", err)
-	if got.SyncInterval != store.DefaultSyncInterval || got.TrackingOptionName != "ShipStation" ||
+	if got.SyncInterval != store.DefaultSyncInterval || got.SafetySweepInterval != store.DefaultSafetySweepInterval || got.TrackingOptionName != "ShipStation" ||
 		got.LogRetentionDays != store.DefaultLogRetentionDays || len(got.InvoiceStatuses) != 2 || !got.SyncEnabled || got.TrackingRuleEnabled {
 		t.Errorf("Settings after a sparse save = %+v", got)
+	}
+
+	// The safety sweep is never more frequent than the sync interval.
+	must(t, "SaveSettings", b.st.SaveSettings(b.ctx, a.ID, store.Settings{SyncInterval: 2 * time.Hour, SafetySweepInterval: time.Hour}))
+	got, err = b.st.Settings(b.ctx, a.ID)
+	must(t, "Settings", err)
+	if got.SafetySweepInterval != 2*time.Hour {
+		t.Errorf("safety sweep interval %s under a 2h sync interval, want raised to 2h", got.SafetySweepInterval)
 	}
 }
 
