@@ -49,23 +49,24 @@ const webhookEventsPerPass = 200
 // Xero sent an INVOICE or CONTACT event: a job now, or another run of the
 // job going on.
 func EnqueueWebhookExport(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) error {
-	if err := tx.RequestWork(ctx, accountID, KindExportInvoices); err != nil {
-		return fmt.Errorf("worker: webhook export: %w", err)
-	}
-	if _, err := client.InsertTx(ctx, tx, ExportInvoicesArgs{AccountID: accountID}, nil); err != nil {
-		return fmt.Errorf("worker: webhook export of account %d: %w", accountID, err)
-	}
-	return nil
+	return enqueueRequested(ctx, client, tx, accountID, ExportInvoicesArgs{AccountID: accountID})
 }
 
 // EnqueueWebhookWriteBack asks, in tx, for the account's pending
 // ShipStation events (recorded in tx) to be written back.
 func EnqueueWebhookWriteBack(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) error {
-	if err := tx.RequestWork(ctx, accountID, KindImportShipments); err != nil {
-		return fmt.Errorf("worker: webhook write-back: %w", err)
+	return enqueueRequested(ctx, client, tx, accountID, ImportShipmentsArgs{AccountID: accountID})
+}
+
+// enqueueRequested records a request for a run of args' kind and inserts
+// the job, in tx: the insert is refused while the account's job runs, and
+// the request makes that job run again (completeUnlessRequested).
+func enqueueRequested(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64, args river.JobArgs) error {
+	if err := tx.RequestWork(ctx, accountID, args.Kind()); err != nil {
+		return fmt.Errorf("worker: webhook %s: %w", args.Kind(), err)
 	}
-	if _, err := client.InsertTx(ctx, tx, ImportShipmentsArgs{AccountID: accountID}, nil); err != nil {
-		return fmt.Errorf("worker: webhook write-back of account %d: %w", accountID, err)
+	if _, err := client.InsertTx(ctx, tx, args, nil); err != nil {
+		return fmt.Errorf("worker: webhook %s of account %d: %w", args.Kind(), accountID, err)
 	}
 	return nil
 }
