@@ -415,8 +415,9 @@ func TestWebAppSaveAndSync(t *testing.T) {
 	}
 }
 
-// gate holds every POST to one host after the first until opened: a run
-// then stops, deterministically, after its first page.
+// gate holds every order upload to one host after the first until
+// opened: a run then stops, deterministically, after its first page.
+// Other calls (the webhook subscription the connect flow queues) pass.
 type gate struct {
 	host  string
 	open  chan struct{}
@@ -425,7 +426,7 @@ type gate struct {
 }
 
 func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPost && r.URL.Host == g.host {
+	if r.Method == http.MethodPost && r.URL.Host == g.host && r.URL.Path == "/orders/createorders" {
 		g.mu.Lock()
 		g.posts++
 		n := g.posts
