@@ -110,6 +110,12 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.ErrorContext(r.Context(), "web: panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if strings.HasPrefix(r.URL.Path, "/webhooks/") {
+					// Xero and ShipStation get what they always get: no
+					// body, and a status that makes them send it again.
+					emptyStatus(w, http.StatusInternalServerError)
+					return
+				}
 				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
 					"The error has been logged. Please try again.")
 			}

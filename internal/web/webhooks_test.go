@@ -35,6 +35,8 @@ type fakeWork struct {
 	writeBacks []int64
 	// fail, when set, is what every Enqueue returns.
 	fail error
+	// panics makes every Enqueue panic.
+	panics bool
 }
 
 func (f *fakeWork) EnqueueExport(_ context.Context, tx *store.Tx, accountID int64) error {
@@ -42,6 +44,9 @@ func (f *fakeWork) EnqueueExport(_ context.Context, tx *store.Tx, accountID int6
 	defer f.mu.Unlock()
 	if tx == nil {
 		return errors.New("fake: EnqueueExport without a transaction")
+	}
+	if f.panics {
+		panic("fake: enqueue panicked")
 	}
 	if f.fail != nil {
 		return f.fail
@@ -622,6 +627,26 @@ func TestXeroWebhookQueueFailure(t *testing.T) {
 	wantEmpty(t, h.postXero(t, body, xero.Sign(hookKey, body)), http.StatusOK)
 	if exports, _ := h.work.counts(); exports[acct] != 1 {
 		t.Errorf("Xero's retry queued %d exports, want 1", exports[acct])
+	}
+}
+
+// A panic while a delivery is handled gets what every webhook answer is:
+// no body (not the HTML error page), and a 500 so the sender retries;
+// nothing of the delivery is kept.
+func TestWebhookPanicAnswersEmpty(t *testing.T) {
+	t.Parallel()
+	h := newHookEnv(t, nil)
+	connectXero(t, h.st, "North", "tenant-a")
+	h.work.mu.Lock()
+	h.work.panics = true
+	h.work.mu.Unlock()
+	body := xeroBody(invoiceEvent("tenant-a", "inv-1", t0))
+	wantEmpty(t, h.postXero(t, body, xero.Sign(hookKey, body)), http.StatusInternalServerError)
+	if evs := h.events(t); len(evs) != 0 {
+		t.Errorf("a delivery that panicked left events behind: %v", evs)
+	}
+	if !strings.Contains(h.logs.String(), "web: panic") {
+		t.Error("the panic was not logged")
 	}
 }
 
