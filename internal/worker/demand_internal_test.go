@@ -249,3 +249,19 @@ func TestNoTriggerLost(t *testing.T) {
 		})
 	}
 }
+
+// The real ShipStation cannot post to serve's default base URL: no
+// subscription is made (and no call), and the job cancels with why.
+func TestSubscribeNeedsAPublicBaseURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ hookBase, ssURL string }{
+		{"", ""},
+		{"http://127.0.0.1:8080", ""},
+		{"http://orderbridge.example.com", "https://ssapi.shipstation.com/"},
+	} {
+		e := &Exporter{hookBase: tc.hookBase, ssURL: tc.ssURL} // no store: nothing may be read
+		if err := e.SubscribeShipStation(t.Context(), 1); !errors.Is(err, ErrNoWebhookURL) {
+			t.Errorf("base %q with ShipStation %q: err = %v, want ErrNoWebhookURL", tc.hookBase, tc.ssURL, err)
+		}
+	}
+}

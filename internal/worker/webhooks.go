@@ -263,7 +263,8 @@ func (e *Exporter) ignorePendingWebhookEvents(ctx context.Context, acct int64) e
 // secret follows it.
 const HookPath = "/webhooks/shipstation/"
 
-// ErrNoWebhookURL means the app has no public base URL to subscribe.
+// ErrNoWebhookURL means the app has no base URL ShipStation could post
+// webhooks to: none, or (with the real ShipStation) one that is not https.
 var ErrNoWebhookURL = errors.New("worker: no base URL for webhooks is configured")
 
 // SubscribeShipStation makes the account's ShipStation webhook match its
@@ -274,6 +275,12 @@ var ErrNoWebhookURL = errors.New("worker: no base URL for webhooks is configured
 func (e *Exporter) SubscribeShipStation(ctx context.Context, acct int64) error {
 	if e.hookBase == "" {
 		return ErrNoWebhookURL
+	}
+	if (e.ssURL == "" || strings.TrimRight(e.ssURL, "/") == shipstation.DefaultBaseURL) && !strings.HasPrefix(e.hookBase, "https://") {
+		// The real ShipStation must reach the URL over the internet; a
+		// base URL such as http://127.0.0.1:8080 (serve's default) would
+		// only collect failed deliveries there.
+		return fmt.Errorf("%w: ShipStation needs an https ORDERBRIDGE_BASE_URL reachable from the internet, not %s", ErrNoWebhookURL, e.hookBase)
 	}
 	ss, storeID, err := e.shipStationOf(ctx, acct)
 	if err != nil {
