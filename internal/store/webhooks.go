@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -67,23 +68,79 @@ func EventKey(parts ...string) string {
 // the handler records the events and inserts their jobs in one
 // transaction.
 func (tx *Tx) RecordWebhookEvent(ctx context.Context, ev WebhookEvent) (bool, error) {
-	if ev.Key == "" {
-		return false, errors.New("store: record webhook event: empty key")
-	}
-	if ev.State == "" {
-		ev.State = EventPending
-	}
-	at := ev.ReceivedAt
-	if at.IsZero() {
-		at = tx.now()
-	}
-	n, err := tx.w.exec(ctx, `INSERT INTO webhook_event (account_id, source, event_key, kind, resource, received_at, state, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (account_id, source, event_key) DO NOTHING`,
-		ev.AccountID, string(ev.Source), ev.Key, ev.Kind, ev.Resource, tx.t(at), string(ev.State), ev.Detail)
+	fresh, err := tx.RecordWebhookEvents(ctx, []WebhookEvent{ev})
 	if err != nil {
-		return false, fmt.Errorf("store: record webhook event: %w", err)
+		return false, err
 	}
-	return n == 1, nil
+	return fresh[0], nil
+}
+
+// recordBatch is how many events one INSERT of RecordWebhookEvents
+// carries: 8 parameters each; SQLite looks a $N parameter up by name, so
+// far more would cost more than the statements saved.
+const recordBatch = 100
+
+// RecordWebhookEvents stores many events like RecordWebhookEvent, a few
+// hundred per statement, and reports which were new (by index): a
+// delivery of a thousand events is a few statements, not a thousand.
+func (tx *Tx) RecordWebhookEvents(ctx context.Context, evs []WebhookEvent) ([]bool, error) {
+	fresh := make([]bool, len(evs))
+	type key struct {
+		acct int64
+		src  WebhookSource
+		k    string
+	}
+	for start := 0; start < len(evs); start += recordBatch {
+		batch := evs[start:min(start+recordBatch, len(evs))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO webhook_event (account_id, source, event_key, kind, resource, received_at, state, detail) VALUES `)
+		args := make([]any, 0, 8*len(batch))
+		at := map[key]int{}
+		for i, ev := range batch {
+			if ev.Key == "" {
+				return nil, errors.New("store: record webhook events: empty key")
+			}
+			if ev.State == "" {
+				ev.State = EventPending
+			}
+			if ev.ReceivedAt.IsZero() {
+				ev.ReceivedAt = tx.now()
+			}
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+			args = append(args, ev.AccountID, string(ev.Source), ev.Key, ev.Kind, ev.Resource, tx.t(ev.ReceivedAt), string(ev.State), ev.Detail)
+			k := key{ev.AccountID, ev.Source, ev.Key}
+			if _, dup := at[k]; !dup {
+				at[k] = start + i // a repeat within the batch is not new
+			}
+		}
+		sb.WriteString(" ON CONFLICT (account_id, source, event_key) DO NOTHING RETURNING account_id, source, event_key")
+		rs, err := tx.w.query(ctx, sb.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: record webhook events: %w", err)
+		}
+		for rs.Next() {
+			var k key
+			var src string
+			if err := rs.Scan(&k.acct, &src, &k.k); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("store: record webhook events: %w", err)
+			}
+			k.src = WebhookSource(src)
+			if i, ok := at[k]; ok {
+				fresh[i] = true
+			}
+		}
+		err = rs.Err()
+		rs.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: record webhook events: %w", err)
+		}
+	}
+	return fresh, nil
 }
 
 const webhookEventColumns = "id, account_id, source, event_key, kind, resource, received_at, state, detail"

@@ -126,6 +126,8 @@ func (s *Server) xeroWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookSaveTimeout)
 	defer cancel()
 	err = s.st.WithTx(ctx, func(tx *store.Tx) error {
+		var recs []store.WebhookEvent // to record, one per event and account
+		var wants []bool              // recs[i] is an INVOICE or CONTACT event
 		for _, ev := range p.Events {
 			accts, looked := tenants[ev.TenantID]
 			if !looked {
@@ -158,14 +160,6 @@ func (s *Server) xeroWebhook(w http.ResponseWriter, r *http.Request) {
 			repeat := seen[rec.Key]
 			seen[rec.Key] = true
 			for _, acct := range accts {
-				isNew := false
-				if !repeat {
-					rec.AccountID = acct
-					var err error
-					if isNew, err = tx.RecordWebhookEvent(ctx, rec); err != nil {
-						return err
-					}
-				}
 				t := tally[acct]
 				if t == nil {
 					t = &xeroAccountTally{}
@@ -173,11 +167,27 @@ func (s *Server) xeroWebhook(w http.ResponseWriter, r *http.Request) {
 					order = append(order, acct)
 				}
 				t.events++
-				if !isNew {
+				if repeat {
 					t.duplicates++
-				} else if wanted {
-					t.export = true
+					continue
 				}
+				rec.AccountID = acct
+				recs = append(recs, rec)
+				wants = append(wants, wanted)
+			}
+		}
+		// One statement per few hundred events, not one per event.
+		fresh, err := tx.RecordWebhookEvents(ctx, recs)
+		if err != nil {
+			return err
+		}
+		for i, rec := range recs {
+			t := tally[rec.AccountID]
+			switch {
+			case !fresh[i]:
+				t.duplicates++
+			case wants[i]:
+				t.export = true
 			}
 		}
 		for _, acct := range order {

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
 		{"WebhookEvents", testWebhookEvents},
+		{"WebhookEventsBatch", testWebhookEventsBatch},
 		{"WorkDemand", testWorkDemand},
 		{"WebhookHealth", testWebhookHealth},
 		{"TenantRouting", testTenantRouting},

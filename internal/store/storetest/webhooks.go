@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,56 @@ func testWebhookEvents(t *testing.T, open Opener) {
 	must(t, "PendingWebhookEvents", err)
 	if len(pending) != 1 {
 		t.Errorf("the later event went too: %+v", pending)
+	}
+}
+
+// A delivery's events recorded at once: which are new comes back by
+// index, across statements, with repeats (within the call, or of events
+// recorded before) not new.
+func testWebhookEventsBatch(t *testing.T, open Opener) {
+	b := setup(t, open)
+	a, other := b.account(t, "A"), b.account(t, "B")
+	old := store.WebhookEvent{AccountID: a.ID, Source: store.SourceXero, Key: store.EventKey("old"), Kind: "INVOICE", State: store.EventDone, ReceivedAt: ts(0)}
+	b.record(t, old)
+	var evs []store.WebhookEvent
+	want := map[int]bool{}
+	for i := range 1203 {
+		ev := store.WebhookEvent{AccountID: a.ID, Source: store.SourceXero, Key: store.EventKey("k", strconv.Itoa(i)), Kind: "INVOICE", State: store.EventDone, ReceivedAt: ts(0)}
+		if i%2 == 1 {
+			ev.AccountID = other.ID
+		}
+		evs = append(evs, ev)
+		want[len(evs)-1] = true
+	}
+	evs = append(evs, old)      // recorded before
+	evs = append(evs, evs[7])   // a repeat within the call
+	evs = append(evs, evs[600]) // in another statement
+	var fresh []bool
+	must(t, "RecordWebhookEvents", b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		var err error
+		fresh, err = tx.RecordWebhookEvents(b.ctx, evs)
+		return err
+	}))
+	if len(fresh) != len(evs) {
+		t.Fatalf("%d answers for %d events", len(fresh), len(evs))
+	}
+	for i := range evs {
+		if fresh[i] != want[i] {
+			t.Errorf("event %d: new = %v, want %v", i, fresh[i], want[i])
+		}
+	}
+	// Everything is stored once: recording it all again finds nothing new.
+	must(t, "RecordWebhookEvents again", b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		again, err := tx.RecordWebhookEvents(b.ctx, evs)
+		for i, f := range again {
+			if f {
+				t.Errorf("event %d new the second time", i)
+			}
+		}
+		return err
+	}))
+	if strings.Count(b.dump(t), "webhook_event: ") != 1204 {
+		t.Errorf("%d events stored, want 1204", strings.Count(b.dump(t), "webhook_event: "))
 	}
 }
 
