@@ -20,7 +20,7 @@ import (
 )
 
 // probeArgs is a job unique per account while pending, like the export
-// and the write-back, whose worker runs the same loop as theirs.
+// and the write-back, whose worker runs their loop (runPasses).
 type probeArgs struct {
 	AccountID int64 `json:"account_id"`
 }
@@ -40,23 +40,17 @@ type probe struct {
 	hold   func(pass int)
 }
 
+// work runs the workers' own loop (runPasses) with a pass that counts.
 func (p *probe) work(ctx context.Context, job *river.Job[probeArgs]) error {
-	for pass := 1; ; pass++ {
-		if _, err := p.st.TakeWork(ctx, job.Args.AccountID, kindProbe); err != nil {
-			return err
-		}
+	pass := 0
+	return runPasses(ctx, p.st, job, job.Args.AccountID, []string{kindProbe}, func(context.Context, map[string]bool) error {
+		pass++
 		p.passes.Add(1)
 		if p.hold != nil {
 			p.hold(pass)
 		}
-		done, err := completeUnlessRequested(ctx, p.st, job, job.Args.AccountID, kindProbe)
-		if err != nil || done {
-			return err
-		}
-		if pass == maxPasses {
-			return river.JobSnooze(0)
-		}
-	}
+		return nil
+	})
 }
 
 type demandBundle struct {

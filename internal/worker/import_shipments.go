@@ -55,33 +55,18 @@ func (w *ImportWorker) Timeout(*river.Job[ImportShipmentsArgs]) time.Duration {
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportShipmentsArgs]) error {
 	e, acct := w.Exporter, job.Args.AccountID
 	total := ImportSummary{AccountID: acct}
-	for pass := 1; ; pass++ {
-		hooked, err := e.st.TakeWork(ctx, acct, KindImportShipments)
-		if err != nil {
-			return err
-		}
-		windows, err := e.st.TakeWork(ctx, acct, demandImportWindows)
-		if err != nil {
-			return err
-		}
+	kinds := []string{KindImportShipments, demandImportWindows}
+	return runPasses(ctx, e.st, job, acct, kinds, func(ctx context.Context, requested map[string]bool) error {
+		hooked, windows := requested[KindImportShipments], requested[demandImportWindows]
 		sum, err := e.ImportShipments(ctx, acct, ImportOptions{WebhooksOnly: hooked && !windows})
 		total.add(sum)
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
-		if err != nil {
-			if windows {
-				// Read them on the retry too.
-				_ = e.st.RequestWork(context.WithoutCancel(ctx), acct, demandImportWindows)
-			}
-			return RiverError(err)
+		if err != nil && windows {
+			// Read them on the retry too.
+			_ = e.st.RequestWork(context.WithoutCancel(ctx), acct, demandImportWindows)
 		}
-		done, err := completeUnlessRequested(ctx, e.st, job, acct, KindImportShipments, demandImportWindows)
-		if err != nil || done {
-			return err
-		}
-		if pass == maxPasses {
-			return river.JobSnooze(0)
-		}
-	}
+		return RiverError(err)
+	})
 }
 
 // SweepShipmentsArgs asks the write-back sweep to enqueue an import for

@@ -123,10 +123,7 @@ func jobTimeout(d time.Duration) time.Duration {
 func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesArgs]) error {
 	e, acct := w.Exporter, job.Args.AccountID
 	var total Summary
-	for pass := 1; ; pass++ {
-		if _, err := e.st.TakeWork(ctx, acct, KindExportInvoices); err != nil {
-			return err
-		}
+	return runPasses(ctx, e.st, job, acct, []string{KindExportInvoices}, func(ctx context.Context, _ map[string]bool) error {
 		var opts RunOptions
 		if p := e.progress; p != nil {
 			done := total
@@ -136,17 +133,8 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 		total.AccountID, total.DryRun = sum.AccountID, sum.DryRun
 		total.add(sum)
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
-		if err != nil {
-			return RiverError(err)
-		}
-		done, err := completeUnlessRequested(ctx, e.st, job, acct, KindExportInvoices)
-		if err != nil || done {
-			return err
-		}
-		if pass == maxPasses {
-			return river.JobSnooze(0)
-		}
-	}
+		return RiverError(err)
+	})
 }
 
 // RiverError maps an export error to what River should do: snooze for a

@@ -71,6 +71,36 @@ func enqueueRequested(ctx context.Context, client *river.Client[*store.Tx], tx *
 	return nil
 }
 
+// runPasses runs pass until no request of kinds is left for the account:
+// it clears the requests (pass learns which there were), runs pass, and
+// completes the job in the transaction that finds no new one
+// (completeUnlessRequested), else runs pass again. After maxPasses in a
+// row it snoozes, so that other jobs get a worker. An error from pass is
+// returned as it is: pass speaks River's vocabulary (RiverError).
+func runPasses[T river.JobArgs](ctx context.Context, st *store.Store, job *river.Job[T], accountID int64, kinds []string,
+	pass func(ctx context.Context, requested map[string]bool) error) error {
+	for n := 1; ; n++ {
+		requested := make(map[string]bool, len(kinds))
+		for _, k := range kinds {
+			took, err := st.TakeWork(ctx, accountID, k)
+			if err != nil {
+				return err
+			}
+			requested[k] = took
+		}
+		if err := pass(ctx, requested); err != nil {
+			return err
+		}
+		done, err := completeUnlessRequested(ctx, st, job, accountID, kinds...)
+		if err != nil || done {
+			return err
+		}
+		if n == maxPasses {
+			return river.JobSnooze(0)
+		}
+	}
+}
+
 // errMoreWork rolls back a completion that found a request.
 var errMoreWork = errors.New("worker: more work requested")
 
