@@ -393,27 +393,16 @@ func (e *Exporter) prepare(ctx context.Context, acct int64, opts RunOptions, sum
 	default:
 		return nil, fmt.Errorf("worker: account %d: ShipStation is %s: %w", acct, sc.Status, ErrNotConnected)
 	}
-	secret, err := e.st.ConnectionSecret(ctx, acct, store.KindShipStation)
-	if err != nil {
-		return nil, fmt.Errorf("worker: export: %w", err)
-	}
-	creds, err := ParseShipStationCredentials(secret)
+	ss, ssKey, err := e.shipStationClient(ctx, acct)
 	if err != nil {
 		return nil, err
-	}
-	ss, err := shipstation.New(shipstation.Config{
-		BaseURL: e.ssURL, APIKey: creds.APIKey, APISecret: creds.APISecret, HTTPClient: e.http,
-		Logger: e.log, Budget: e.budget(creds.APIKey),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("worker: export: %w", err)
 	}
 	st, err := e.st.Settings(ctx, acct)
 	if err != nil {
 		return nil, fmt.Errorf("worker: export: %w", err)
 	}
 	return &run{
-		acct: acct, tenant: xc.Metadata.TenantID, xc: e.xero.Client(src), ss: ss, ssKey: creds.APIKey, start: e.now(),
+		acct: acct, tenant: xc.Metadata.TenantID, xc: e.xero.Client(src), ss: ss, ssKey: ssKey, start: e.now(),
 		settings: BridgeSettings(st, xc.Metadata, sc.Metadata), opts: opts, sum: sum,
 		shipped: map[string]int64{},
 	}, nil
@@ -431,13 +420,42 @@ func BridgeSettings(s store.Settings, xeroMeta, shipMeta store.ConnectionMetadat
 		Statuses:         append([]string(nil), s.InvoiceStatuses...),
 		ShippingItemCode: s.ShippingItemCode,
 	}
-	if b.StoreID == 0 {
-		b.StoreID = shipMeta.StoreID
-	}
+	b.StoreID = storeIDOf(s, shipMeta)
 	if strings.TrimSpace(b.ShippingItemCode) == "" {
 		b.ShippingItemCode = DefaultShippingItemCode
 	}
 	return b
+}
+
+// storeIDOf is the ShipStation store an account's orders go to: the
+// settings' choice, else the connection's.
+func storeIDOf(s store.Settings, shipMeta store.ConnectionMetadata) int64 {
+	if s.ShipStationStoreID != 0 {
+		return s.ShipStationStoreID
+	}
+	return shipMeta.StoreID
+}
+
+// shipStationClient builds a client on the account's sealed key pair,
+// sharing the key's rate budget in this process, and returns the key
+// (caches are per key).
+func (e *Exporter) shipStationClient(ctx context.Context, acct int64) (*shipstation.Client, string, error) {
+	secret, err := e.st.ConnectionSecret(ctx, acct, store.KindShipStation)
+	if err != nil {
+		return nil, "", fmt.Errorf("worker: shipstation key of account %d: %w", acct, err)
+	}
+	creds, err := ParseShipStationCredentials(secret)
+	if err != nil {
+		return nil, "", err
+	}
+	ss, err := shipstation.New(shipstation.Config{
+		BaseURL: e.ssURL, APIKey: creds.APIKey, APISecret: creds.APISecret, HTTPClient: e.http,
+		Logger: e.log, Budget: e.budget(creds.APIKey),
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("worker: shipstation: %w", err)
+	}
+	return ss, creds.APIKey, nil
 }
 
 // maxRewalks bounds the re-reads of one run (see pages).

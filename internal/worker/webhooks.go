@@ -41,9 +41,9 @@ const (
 // coming; it then snoozes, so that other jobs get a turn, and runs again.
 const maxPasses = 50
 
-// webhookEventsPerPass bounds the pending ShipStation events one run reads
-// (each costs a ShipStation call); the rest wait for the next pass.
-const webhookEventsPerPass = 200
+// webhookEventsPage is how many pending ShipStation events one query
+// reads; a run reads them all, page after page.
+const webhookEventsPage = 100
 
 // EnqueueWebhookExport asks, in tx, for an export of the account because
 // Xero sent an INVOICE or CONTACT event: a job now, or another run of the
@@ -189,35 +189,49 @@ func (s *ImportSummary) add(o ImportSummary) {
 // another host fails the event (and shows on the dashboard) without a
 // request being made.
 func (e *Exporter) webhookEvents(ctx context.Context, ir *importRun) error {
-	evs, err := e.st.PendingWebhookEvents(ctx, ir.acct, store.SourceShipStation, webhookEventsPerPass)
-	if err != nil {
-		return fmt.Errorf("worker: import shipments: %w", err)
-	}
-	for _, ev := range evs {
-		ir.sum.WebhookEvents++
-		n, err := e.webhookBatch(ctx, ir, ev)
-		var state store.WebhookEventState
-		var detail string
-		var fe *shipstation.ForeignURLError
-		switch {
-		case err == nil:
-			state, detail = store.EventDone, fmt.Sprintf("%d shipment(s) read", n)
-		case errors.As(err, &fe):
-			state, detail = store.EventFailed, "resource_url is not on ShipStation's API host (got "+fe.Host+"); nothing was fetched"
-		case errors.Is(err, shipstation.ErrNotFound) || errors.Is(err, shipstation.ErrValidation) || isBadResource(err):
-			state, detail = store.EventFailed, "ShipStation did not serve the webhook's batch: "+err.Error()
-		default:
-			return err // transient or a person must act: the event stays pending
-		}
-		ctx := context.WithoutCancel(ctx)
-		if err := e.st.FinishWebhookEvent(ctx, ir.acct, ev.ID, state, detail); err != nil {
+	for {
+		evs, err := e.st.PendingWebhookEvents(ctx, ir.acct, store.SourceShipStation, webhookEventsPage)
+		if err != nil {
 			return fmt.Errorf("worker: import shipments: %w", err)
 		}
-		if state == store.EventFailed {
-			e.log.Warn("shipstation webhook event failed", "account", ir.acct, "event", ev.ID, "reason", detail)
-			if err := e.st.NoteWebhookFailure(ctx, ir.acct, store.SourceShipStation, e.now(), detail); err != nil {
-				return fmt.Errorf("worker: import shipments: %w", err)
+		for _, ev := range evs {
+			if err := e.webhookEvent(ctx, ir, ev); err != nil {
+				return err
 			}
+		}
+		if len(evs) < webhookEventsPage {
+			return nil
+		}
+	}
+}
+
+// webhookEvent reads one pending event's batch and records what became of
+// it. An error it returns (transient, or a person must act) leaves the
+// event pending.
+func (e *Exporter) webhookEvent(ctx context.Context, ir *importRun, ev store.WebhookEvent) error {
+	ir.sum.WebhookEvents++
+	n, err := e.webhookBatch(ctx, ir, ev)
+	var state store.WebhookEventState
+	var detail string
+	var fe *shipstation.ForeignURLError
+	switch {
+	case err == nil:
+		state, detail = store.EventDone, fmt.Sprintf("%d shipment(s) read", n)
+	case errors.As(err, &fe):
+		state, detail = store.EventFailed, "resource_url is not on ShipStation's API host (got "+fe.Host+"); nothing was fetched"
+	case errors.Is(err, shipstation.ErrNotFound) || errors.Is(err, shipstation.ErrValidation) || errors.Is(err, errBadResource):
+		state, detail = store.EventFailed, "ShipStation did not serve the webhook's batch: "+err.Error()
+	default:
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := e.st.FinishWebhookEvent(ctx, ir.acct, ev.ID, state, detail); err != nil {
+		return fmt.Errorf("worker: import shipments: %w", err)
+	}
+	if state == store.EventFailed {
+		e.log.Warn("shipstation webhook event failed", "account", ir.acct, "event", ev.ID, "reason", detail)
+		if err := e.st.NoteWebhookFailure(ctx, ir.acct, store.SourceShipStation, e.now(), detail); err != nil {
+			return fmt.Errorf("worker: import shipments: %w", err)
 		}
 	}
 	return nil
@@ -225,8 +239,6 @@ func (e *Exporter) webhookEvents(ctx context.Context, ir *importRun) error {
 
 // errBadResource marks a resource_url that cannot be read.
 var errBadResource = errors.New("worker: unreadable webhook resource")
-
-func isBadResource(err error) bool { return errors.Is(err, errBadResource) }
 
 // webhookBatch reads every page of one event's batch and writes its
 // shipments back, returning how many it read.
@@ -277,7 +289,7 @@ func (e *Exporter) webhookBatch(ctx context.Context, ir *importRun, ev store.Web
 // ignored: its write-back is off, so nothing will read them.
 func (e *Exporter) ignorePendingWebhookEvents(ctx context.Context, acct int64) error {
 	for {
-		evs, err := e.st.PendingWebhookEvents(ctx, acct, store.SourceShipStation, 500)
+		evs, err := e.st.PendingWebhookEvents(ctx, acct, store.SourceShipStation, webhookEventsPage)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
@@ -413,30 +425,15 @@ func (e *Exporter) shipStationOf(ctx context.Context, acct int64) (*shipstation.
 	if err != nil {
 		return nil, 0, fmt.Errorf("worker: shipstation: %w", err)
 	}
-	secret, err := e.st.ConnectionSecret(ctx, acct, store.KindShipStation)
-	if err != nil {
-		return nil, 0, fmt.Errorf("worker: shipstation: %w", err)
-	}
-	creds, err := ParseShipStationCredentials(secret)
+	ss, _, err := e.shipStationClient(ctx, acct)
 	if err != nil {
 		return nil, 0, err
-	}
-	ss, err := shipstation.New(shipstation.Config{
-		BaseURL: e.ssURL, APIKey: creds.APIKey, APISecret: creds.APISecret, HTTPClient: e.http,
-		Logger: e.log, Budget: e.budget(creds.APIKey),
-	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("worker: shipstation: %w", err)
 	}
 	settings, err := e.st.Settings(ctx, acct)
 	if err != nil {
 		return nil, 0, fmt.Errorf("worker: shipstation: %w", err)
 	}
-	storeID := settings.ShipStationStoreID
-	if storeID == 0 {
-		storeID = sc.Metadata.StoreID
-	}
-	return ss, storeID, nil
+	return ss, storeIDOf(settings, sc.Metadata), nil
 }
 
 // newHookSecret returns 32 random bytes, URL-safe.
