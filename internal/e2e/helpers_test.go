@@ -44,11 +44,12 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-type tlogWriter struct{ t *testing.T }
+// tlogWriter writes log lines to a test's or benchmark's log.
+type tlogWriter struct{ tb testing.TB }
 
 func (w tlogWriter) Write(p []byte) (int, error) {
 	defer func() { _ = recover() }() // lines after the test ended
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
@@ -210,10 +211,17 @@ func (w *world) edit(inv xeroemu.Invoice, fn func(*xeroemu.Invoice)) xeroemu.Inv
 // eventually polls cond until it holds or 20 seconds pass.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	waitFor(t, what, 20*time.Second, cond)
+}
+
+// waitFor polls cond every 20 ms until it holds or within passes:
+// eventually for benchmarks and for longer waits.
+func waitFor(tb testing.TB, what string, within time.Duration, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			tb.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

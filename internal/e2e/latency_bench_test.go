@@ -157,7 +157,7 @@ func runLatency(b *testing.B, m latencyMode, tenants, invoices int, gap time.Dur
 	}
 	a := startHookApp(b, hookAppOptions{
 		xemu: xemu, semu: semu, sweep: true, every: m.every, poll: config.DefaultJobPoll,
-		logger: slog.New(slog.NewTextHandler(tbLogWriter{b}, &slog.HandlerOptions{Level: slog.LevelError})),
+		logger: slog.New(slog.NewTextHandler(tlogWriter{b}, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 
 	ms := make([]*merchant, tenants)

@@ -77,7 +77,7 @@ func startHookApp(tb testing.TB, o hookAppOptions) *app.App {
 	cfg.SecretKey = key
 	logger := o.logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(tbLogWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		logger = slog.New(slog.NewTextHandler(tlogWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	a, err := app.New(tb.Context(), cfg, app.Options{
 		Logger: logger, Store: o.store, Migrate: true, NoSweep: !o.sweep,
@@ -110,15 +110,6 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
-}
-
-// tbLogWriter writes log lines to a test's or benchmark's log.
-type tbLogWriter struct{ tb testing.TB }
-
-func (w tbLogWriter) Write(p []byte) (int, error) {
-	defer func() { _ = recover() }() // lines after the test ended
-	w.tb.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // hookAccount is what connectHookAccount connects.
@@ -164,19 +155,6 @@ func connectHookAccount(tb testing.TB, a *app.App, xemu *xeroemu.Emulator, h hoo
 		})
 	}
 	return acct.ID
-}
-
-// waitFor polls cond every 20 ms until it holds or within passes:
-// eventually for benchmarks and for waits longer than its 20 seconds.
-func waitFor(tb testing.TB, what string, within time.Duration, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // hookSettings are the settings of a webhook test's account: sync and

@@ -146,11 +146,9 @@ func writeBackWorld(tb testing.TB, hc *http.Client) *world {
 	return w
 }
 
+// testLoggerTB writes the app's errors to a test's or benchmark's log.
 func testLoggerTB(tb testing.TB) *slog.Logger {
-	if t, ok := tb.(*testing.T); ok {
-		return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	}
-	return slog.New(slog.DiscardHandler)
+	return slog.New(slog.NewTextHandler(tlogWriter{tb}, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
 // seedShippedOrders seeds n tagged invoices, exports them and returns
