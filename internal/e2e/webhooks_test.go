@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -292,49 +291,17 @@ func (w *hookWorld) health(acct int64, source store.WebhookSource) store.Webhook
 	return h[source]
 }
 
-// hookEvent is a webhook_event row as the store keeps it.
-type hookEvent struct {
-	Account  int64  `json:"account_id"`
-	Source   string `json:"source"`
-	Kind     string `json:"kind"`
-	Resource string `json:"resource"`
-	State    string `json:"state"`
-	Detail   string `json:"detail"`
-}
-
-// events returns the recorded webhook events of every account, from the
-// store's dump (the store has no query for done and failed events).
-func (w *hookWorld) events() []hookEvent {
+// events returns the recorded webhook events of every account.
+func (w *hookWorld) events() []store.WebhookEvent {
 	w.t.Helper()
-	var buf bytes.Buffer
-	if err := w.app.Store.DumpTables(w.ctx, &buf); err != nil {
-		w.t.Fatal(err)
-	}
-	var out []hookEvent
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		row, ok := strings.CutPrefix(sc.Text(), "webhook_event: ")
-		if !ok {
-			continue
-		}
-		var ev hookEvent
-		if err := json.Unmarshal([]byte(row), &ev); err != nil {
-			w.t.Fatalf("webhook_event row %s: %v", row, err)
-		}
-		out = append(out, ev)
-	}
-	if err := sc.Err(); err != nil {
-		w.t.Fatal(err)
-	}
-	return out
+	return storetest.WebhookEvents(w.t, w.app.Store)
 }
 
 // eventsFor returns the account's recorded events from source.
-func (w *hookWorld) eventsFor(acct int64, source store.WebhookSource) []hookEvent {
-	var out []hookEvent
+func (w *hookWorld) eventsFor(acct int64, source store.WebhookSource) []store.WebhookEvent {
+	var out []store.WebhookEvent
 	for _, ev := range w.events() {
-		if ev.Account == acct && ev.Source == string(source) {
+		if ev.AccountID == acct && ev.Source == source {
 			out = append(out, ev)
 		}
 	}
@@ -464,8 +431,8 @@ func TestWebhookContactAddressChangeUpdatesShipTo(t *testing.T) {
 	if n := w.ordersFor(inv); n != 1 {
 		t.Errorf("%d orders, want 1", n)
 	}
-	if evs := w.eventsFor(w.acct, store.SourceXero); !slices.ContainsFunc(evs, func(e hookEvent) bool {
-		return e.Kind == "CONTACT" && e.Resource == c.ContactID && e.State == string(store.EventDone)
+	if evs := w.eventsFor(w.acct, store.SourceXero); !slices.ContainsFunc(evs, func(e store.WebhookEvent) bool {
+		return e.Kind == "CONTACT" && e.Resource == c.ContactID && e.State == store.EventDone
 	}) {
 		t.Errorf("no CONTACT event recorded for the contact: %+v", evs)
 	}
@@ -611,16 +578,16 @@ func TestWebhookLabelBecomesOneNote(t *testing.T) {
 		t.Errorf("notes of the second invoice %q, want one with %s", n, s2.TrackingNumber)
 	}
 	// The event is finished after its batch was written back.
-	var evs []hookEvent
+	var evs []store.WebhookEvent
 	eventually(t, "both events to be handled", func() bool {
 		evs = w.eventsFor(w.acct, store.SourceShipStation)
-		return !slices.ContainsFunc(evs, func(e hookEvent) bool { return e.State == string(store.EventPending) })
+		return !slices.ContainsFunc(evs, func(e store.WebhookEvent) bool { return e.State == store.EventPending })
 	})
 	if len(evs) != 2 {
 		t.Errorf("%d SHIP_NOTIFY events recorded, want 2: %+v", len(evs), evs)
 	}
 	for _, ev := range evs {
-		if ev.State != string(store.EventDone) {
+		if ev.State != store.EventDone {
 			t.Errorf("event %s is %s (%s), want done", ev.Resource, ev.State, ev.Detail)
 		}
 	}
@@ -782,10 +749,10 @@ func TestWebhookForeignResourceRefused(t *testing.T) {
 	}
 	eventually(t, "the event to be handled", func() bool {
 		evs := w.eventsFor(w.acct, store.SourceShipStation)
-		return len(evs) == 1 && evs[0].State != string(store.EventPending)
+		return len(evs) == 1 && evs[0].State != store.EventPending
 	})
 	ev := w.eventsFor(w.acct, store.SourceShipStation)[0]
-	if ev.State != string(store.EventFailed) || !strings.Contains(ev.Detail, "nothing was fetched") {
+	if ev.State != store.EventFailed || !strings.Contains(ev.Detail, "nothing was fetched") {
 		t.Errorf("event %s (%s), want failed with nothing fetched", ev.State, ev.Detail)
 	}
 	h := w.health(w.acct, store.SourceShipStation)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -241,51 +241,19 @@ func wantEmpty(t *testing.T, r reply, code int) {
 	}
 }
 
-// recordedEvent is a webhook_event row as the store keeps it.
-type recordedEvent struct {
-	Account  int64  `json:"account_id"`
-	Source   string `json:"source"`
-	Key      string `json:"event_key"`
-	Kind     string `json:"kind"`
-	Resource string `json:"resource"`
-	State    string `json:"state"`
-	Detail   string `json:"detail"`
-}
-
 // events returns the recorded webhook events of every account.
-func (h *hookEnv) events(t *testing.T) []recordedEvent {
+func (h *hookEnv) events(t *testing.T) []store.WebhookEvent {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := h.st.DumpTables(t.Context(), &buf); err != nil {
-		t.Fatal(err)
-	}
-	var out []recordedEvent
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		row, ok := strings.CutPrefix(sc.Text(), "webhook_event: ")
-		if !ok {
-			continue
-		}
-		var ev recordedEvent
-		if err := json.Unmarshal([]byte(row), &ev); err != nil {
-			t.Fatalf("webhook_event row %s: %v", row, err)
-		}
-		out = append(out, ev)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return storetest.WebhookEvents(t, h.st)
 }
 
 // eventsOf returns the account's recorded events as resource -> state
 // (resources repeat when Xero sent several distinct events about one).
-func eventsOf(evs []recordedEvent, acct int64) (byResource map[string][]string) {
+func eventsOf(evs []store.WebhookEvent, acct int64) (byResource map[string][]string) {
 	byResource = map[string][]string{}
 	for _, ev := range evs {
-		if ev.Account == acct {
-			byResource[ev.Resource] = append(byResource[ev.Resource], ev.State)
+		if ev.AccountID == acct {
+			byResource[ev.Resource] = append(byResource[ev.Resource], string(ev.State))
 		}
 	}
 	return byResource

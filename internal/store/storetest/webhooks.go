@@ -1,7 +1,12 @@
 package storetest
 
 import (
+	"bufio"
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,8 +139,8 @@ func testWebhookEventsBatch(t *testing.T, open Opener) {
 		}
 		return err
 	}))
-	if strings.Count(b.dump(t), "webhook_event: ") != 1204 {
-		t.Errorf("%d events stored, want 1204", strings.Count(b.dump(t), "webhook_event: "))
+	if stored := WebhookEvents(t, b.st); len(stored) != 1204 || stored[0].Key != old.Key || stored[1].Kind != "INVOICE" {
+		t.Errorf("%d events stored, want 1204, the first recorded first", len(stored))
 	}
 }
 
@@ -264,4 +269,44 @@ func testShipStationHooks(t *testing.T, open Opener) {
 	if _, err := b.st.ShipStationHookBySecret(ctx, "s3cret-b"); err != nil {
 		t.Errorf("deleting one account's hook touched another's: %v", err)
 	}
+}
+
+// WebhookEvents returns every account's recorded webhook events, oldest
+// first, read from DumpTables (ReceivedAt is left zero): what tests of
+// the receivers and the worker check across accounts.
+func WebhookEvents(tb testing.TB, st *store.Store) []store.WebhookEvent {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := st.DumpTables(tb.Context(), &buf); err != nil {
+		tb.Fatal(err)
+	}
+	var out []store.WebhookEvent
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		row, ok := strings.CutPrefix(sc.Text(), "webhook_event: ")
+		if !ok {
+			continue
+		}
+		var r struct {
+			ID       int64  `json:"id"`
+			Account  int64  `json:"account_id"`
+			Source   string `json:"source"`
+			Key      string `json:"event_key"`
+			Kind     string `json:"kind"`
+			Resource string `json:"resource"`
+			State    string `json:"state"`
+			Detail   string `json:"detail"`
+		}
+		if err := json.Unmarshal([]byte(row), &r); err != nil {
+			tb.Fatalf("webhook_event row %s: %v", row, err)
+		}
+		out = append(out, store.WebhookEvent{ID: r.ID, AccountID: r.Account, Source: store.WebhookSource(r.Source), Key: r.Key,
+			Kind: r.Kind, Resource: r.Resource, State: store.WebhookEventState(r.State), Detail: r.Detail})
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	slices.SortFunc(out, func(a, b store.WebhookEvent) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
