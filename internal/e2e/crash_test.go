@@ -1,11 +1,8 @@
 package e2e_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -51,13 +47,10 @@ const crashChildEnv = "ORDERBRIDGE_E2E_CRASH_CHILD"
 // crashChild is what a child process needs to run exports against the
 // parent's emulators and SQLite file, and where it should die.
 type crashChild struct {
-	XeroURL, XeroClientID, XeroClientSecret string
-	ShipStationURL                          string
-	DataDir, SecretKey                      string
+	childApp
 	// DatabaseURL and Schema name a PostgreSQL schema; empty means the
 	// SQLite file in DataDir.
 	DatabaseURL, Schema string
-	Account             int64
 	PageSize            int
 	// River runs the export as `serve` does (a.Run + a.Enqueue); otherwise
 	// ExportNow in a loop, as `sync` does, which exposes the OnInvoice and
@@ -102,16 +95,7 @@ const (
 // processes TestCrashSafety starts (and kills), doing nothing unless the
 // crashChildEnv variable is set.
 func TestCrashHelperProcess(t *testing.T) {
-	raw := os.Getenv(crashChildEnv)
-	if raw == "" {
-		return
-	}
-	var c crashChild
-	if err := json.Unmarshal([]byte(raw), &c); err != nil {
-		fmt.Fprintln(os.Stderr, "crash child: bad config:", err)
-		os.Exit(3)
-	}
-	runCrashChild(c)
+	childMain(crashChildEnv, "crash child", runCrashChild)
 }
 
 // crashReporter writes events to stdout and kills the process at the
@@ -190,13 +174,7 @@ func (r *crashReporter) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // crashConfig is the app configuration parent and children share.
 func crashConfig(c crashChild) config.Config {
-	cfg := config.Default()
-	cfg.DataDir = c.DataDir
-	cfg.XeroClientID, cfg.XeroClientSecret = c.XeroClientID, c.XeroClientSecret
-	cfg.XeroBaseURL = c.XeroURL
-	cfg.XeroRedirectURL = "http://127.0.0.1:1/connect/xero/callback"
-	cfg.ShipStationBaseURL = c.ShipStationURL
-	cfg.SecretKey = c.SecretKey
+	cfg := c.config()
 	// The demo dates invoices over the last 20 days: read them all.
 	cfg.Backfill = 60 * 24 * time.Hour
 	return cfg
@@ -337,8 +315,9 @@ func newCrashWorld(t *testing.T, st *store.Store, invoices, contacts, pageSize i
 		t.Fatal(err)
 	}
 	w := &crashWorld{st: st, xemu: xemu, semu: semu, child: crashChild{
-		XeroURL: xemu.URL(), XeroClientID: xemu.ClientID(), XeroClientSecret: xemu.ClientSecret(),
-		ShipStationURL: semu.URL(), DataDir: t.TempDir(), SecretKey: key, PageSize: pageSize,
+		childApp: childApp{XeroURL: xemu.URL(), XeroClientID: xemu.ClientID(), XeroClientSecret: xemu.ClientSecret(),
+			ShipStationURL: semu.URL(), DataDir: t.TempDir(), SecretKey: key},
+		PageSize: pageSize,
 	}}
 	if st != nil {
 		w.child.DatabaseURL, w.child.Schema = os.Getenv(storetest.EnvDatabaseURL), st.Schema()
@@ -475,73 +454,16 @@ type childResult struct {
 	stderr  string
 }
 
-// syncBuffer is a bytes.Buffer the child's output pipe and the test can
-// share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runChild starts a child with the plan and kills it after delay unless it
 // died or finished first.
 func (w *crashWorld) runChild(t *testing.T, river bool, kill string, delay time.Duration) childResult {
 	t.Helper()
 	c := w.child
 	c.River, c.Kill = river, kill
-	raw, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestCrashHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+string(raw))
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	res := childResult{plan: kill, river: river, events: map[string]int{}, statusN: map[string]int{}}
-	timer := time.NewTimer(delay)
-	defer timer.Stop()
-	select {
-	case err = <-done:
-	case <-timer.C:
-		res.byTimer = true
-		_ = cmd.Process.Kill()
-		err = <-done
-	}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && (!ee.Exited() || ee.ExitCode() == 137):
-		res.killed = true
-	default:
-		t.Fatalf("child (%s) failed: %v\nstderr:\n%s\nstdout tail:\n%s", kill, err, stderr.String(), tail(stdout.String(), 20))
-	}
-	if !res.killed {
-		res.byTimer = false
-	}
-	res.stderr = stderr.String()
-	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
-	for sc.Scan() {
-		line := sc.Text()
-		f := strings.Fields(line)
-		if len(f) == 0 || f[0] == "killing" || f[0] == "PASS" || f[0] == "ok" {
-			continue
-		}
+	run := runKillable(t, "TestCrashHelperProcess", crashChildEnv, c, kill, delay)
+	res := childResult{plan: kill, river: river, killed: run.killed, byTimer: run.byTimer, stderr: run.stderr,
+		events: map[string]int{}, statusN: map[string]int{}}
+	run.eventLines(func(line string, f []string) {
 		res.events[f[0]]++
 		if f[0] == evRescued && len(f) > 3 {
 			res.rescued, _ = strconv.Atoi(f[3])
@@ -550,13 +472,8 @@ func (w *crashWorld) runChild(t *testing.T, river bool, kill string, delay time.
 			res.statusN[f[3]]++
 		}
 		res.last = line
-	}
+	})
 	return res
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // crashPlan picks where the i-th child dies, cycling through the kill

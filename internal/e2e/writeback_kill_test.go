@@ -1,10 +1,8 @@
 package e2e_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +18,6 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/app"
 	"github.com/orderbridge/orderbridge/internal/bridge"
-	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/store"
@@ -46,10 +42,7 @@ const wbKillChildEnv = "ORDERBRIDGE_E2E_WRITEBACK_KILL_CHILD"
 // wbKillChild is what a child needs to run the write-back on the parent's
 // database and emulators, and where it should die.
 type wbKillChild struct {
-	XeroURL, XeroClientID, XeroClientSecret string
-	ShipStationURL                          string
-	DataDir, SecretKey                      string
-	Account                                 int64
+	childApp
 	// Kill is "<event>:<n>": die at the n-th occurrence of the event (see
 	// the wbEv constants). Empty: only the parent's timer kills it.
 	Kill string
@@ -83,29 +76,7 @@ const (
 // processes TestWriteBackKilled starts (and kills), doing nothing unless
 // the wbKillChildEnv variable is set.
 func TestWriteBackKillChild(t *testing.T) {
-	raw := os.Getenv(wbKillChildEnv)
-	if raw == "" {
-		return
-	}
-	var c wbKillChild
-	if err := json.Unmarshal([]byte(raw), &c); err != nil {
-		fmt.Fprintln(os.Stderr, "write-back kill child: bad config:", err)
-		os.Exit(3)
-	}
-	runWriteBackKillChild(c)
-}
-
-// wbKillConfig is the configuration writeBackWorld's app has, on the
-// given emulators and data directory.
-func wbKillConfig(c wbKillChild) config.Config {
-	cfg := config.Default()
-	cfg.DataDir = c.DataDir
-	cfg.XeroClientID, cfg.XeroClientSecret = c.XeroClientID, c.XeroClientSecret
-	cfg.XeroBaseURL = c.XeroURL
-	cfg.XeroRedirectURL = "http://127.0.0.1:1/connect/xero/callback"
-	cfg.ShipStationBaseURL = c.ShipStationURL
-	cfg.SecretKey = c.SecretKey
-	return cfg
+	childMain(wbKillChildEnv, "write-back kill child", runWriteBackKillChild)
 }
 
 // wbKillTransport reports Xero's acceptance of a write once its answer is
@@ -145,7 +116,7 @@ func runWriteBackKillChild(c wbKillChild) {
 	ctx := context.Background()
 	rep := newCrashReporter(c.Kill)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	a, err := app.New(ctx, wbKillConfig(c), app.Options{
+	a, err := app.New(ctx, c.config(), app.Options{
 		Logger: logger, NoSweep: true,
 		HTTPClient:           &http.Client{Transport: wbKillTransport{base: rep, rep: rep}},
 		XeroPacing:           xero.Pacing{Off: true},
@@ -201,54 +172,19 @@ type wbChildResult struct {
 // unless it died or finished first.
 func runWriteBackChild(t *testing.T, c wbKillChild, delay time.Duration) wbChildResult {
 	t.Helper()
-	raw, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestWriteBackKillChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), wbKillChildEnv+"="+string(raw))
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	res := wbChildResult{events: map[string]int{}}
-	timer := time.NewTimer(delay)
-	defer timer.Stop()
-	select {
-	case err = <-done:
-	case <-timer.C:
-		res.byTimer = true
-		_ = cmd.Process.Kill()
-		err = <-done
-	}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && (!ee.Exited() || ee.ExitCode() == 137):
-		res.killed = true
-	default:
-		t.Fatalf("child (%q) failed: %v\nstderr:\n%s\nstdout tail:\n%s", c.Kill, err, stderr.String(), tail(stdout.String(), 20))
-	}
-	res.byTimer = res.byTimer && res.killed
-	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 || f[0] == "killing" || f[0] == "PASS" || f[0] == "ok" || f[0] == "===" || f[0] == "---" {
-			continue
-		}
+	run := runKillable(t, "TestWriteBackKillChild", wbKillChildEnv, c, c.Kill, delay)
+	res := wbChildResult{killed: run.killed, byTimer: run.byTimer, events: map[string]int{}}
+	run.eventLines(func(line string, f []string) {
 		if f[0] == wbSummaryLine && len(f) == 3 {
 			hc, _ := strconv.Atoi(f[1])
 			found, _ := strconv.Atoi(f[2])
 			res.historyChecks += hc
 			res.found += found
-			continue
+			return
 		}
 		res.events[f[0]]++
-		res.last = sc.Text()
-	}
+		res.last = line
+	})
 	return res
 }
 
@@ -334,10 +270,10 @@ func TestWriteBackKilled(t *testing.T) {
 		}
 	}
 	cfg := w.app.Config
-	child := wbKillChild{
+	child := wbKillChild{childApp: childApp{
 		XeroURL: cfg.XeroBaseURL, XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
 		ShipStationURL: cfg.ShipStationBaseURL, DataDir: cfg.DataDir, SecretKey: cfg.SecretKey, Account: w.acct,
-	}
+	}}
 	// Only the children use the database from here on.
 	if err := w.app.Close(); err != nil {
 		t.Fatal(err)
@@ -406,7 +342,7 @@ func TestWriteBackKilled(t *testing.T) {
 	// A final run in the parent, without faults, finishes the job.
 	w.xemu.SetFaults(emukit.FaultConfig{})
 	w.semu.SetFaults(emukit.FaultConfig{})
-	a, err := app.New(ctx, wbKillConfig(child), app.Options{Logger: testLogger(t), NoSweep: true,
+	a, err := app.New(ctx, child.config(), app.Options{Logger: testLogger(t), NoSweep: true,
 		XeroPacing: xero.Pacing{Off: true}, FetchPollInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
