@@ -23,12 +23,8 @@ import (
 // organisation it is for. It is what the OAuth callback does once the code
 // is exchanged.
 func (a *App) ConnectXero(ctx context.Context, accountID int64, tok *oauth2.Token, tenantID, tenantName string) error {
-	b, err := worker.MarshalXeroToken(tok)
-	if err != nil {
-		return fmt.Errorf("app: connect xero: %w", err)
-	}
 	meta := store.ConnectionMetadata{TenantID: tenantID, TenantName: tenantName}
-	if err := a.Store.SaveConnection(ctx, accountID, store.KindXero, meta, b); err != nil {
+	if err := a.Store.SaveXeroConnection(ctx, accountID, meta, tok); err != nil {
 		return fmt.Errorf("app: connect xero: %w", err)
 	}
 	return nil
@@ -109,9 +105,9 @@ func (a *App) ConnectShipStation(ctx context.Context, accountID int64, apiKey, a
 		return shipstation.Store{}, fmt.Errorf("app: connect shipstation: no store %d", storeID)
 	}
 	s := stores[i]
-	creds := worker.ShipStationCredentials{APIKey: apiKey, APISecret: apiSecret}
+	creds := store.ShipStationCredentials{APIKey: apiKey, APISecret: apiSecret}
 	meta := store.ConnectionMetadata{StoreID: s.StoreID, StoreName: s.StoreName}
-	if err := a.Store.SaveConnection(ctx, accountID, store.KindShipStation, meta, creds.Marshal()); err != nil {
+	if err := a.Store.SaveShipStationConnection(ctx, accountID, meta, creds); err != nil {
 		return shipstation.Store{}, fmt.Errorf("app: connect shipstation: %w", err)
 	}
 	return s, nil

@@ -96,11 +96,7 @@ func TestConnectShipStation(t *testing.T) {
 	if err != nil || conn.Metadata.StoreID != s.StoreID || conn.Status != store.StatusConnected || !conn.HasSecret {
 		t.Fatalf("connection %+v, %v", conn, err)
 	}
-	secret, err := a.Store.ConnectionSecret(ctx, acct.ID, store.KindShipStation)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if creds, err := worker.ParseShipStationCredentials(secret); err != nil || creds.APISecret != semu.APISecret() {
+	if creds, err := a.Store.ShipStationCredentials(ctx, acct.ID); err != nil || creds.APISecret != semu.APISecret() {
 		t.Errorf("stored credentials: %v", err)
 	}
 	if _, err := a.ConnectShipStation(ctx, acct.ID, semu.APIKey(), semu.APISecret(), 999999); err == nil {

@@ -378,20 +378,12 @@ type xeroView struct {
 func readXero(t *testing.T, a *app.App, acct int64, tenant string) xeroView {
 	t.Helper()
 	ctx := t.Context()
-	raw, err := a.Store.XeroToken(ctx, acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := worker.ParseXeroToken(raw)
+	tok, err := a.Store.XeroGrant(ctx, acct)
 	if err != nil {
 		t.Fatal(err)
 	}
 	xc := a.Xero.Client(a.Xero.TokenSource(tok, func(ctx context.Context, tok *oauth2.Token) error {
-		b, err := worker.MarshalXeroToken(tok)
-		if err != nil {
-			return err
-		}
-		return a.Store.SaveXeroToken(ctx, acct, b)
+		return a.Store.SaveXeroGrant(ctx, acct, tok)
 	}))
 	v := xeroView{contacts: map[string]*xero.Contact{}}
 	for p, err := range xc.InvoicePages(ctx, tenant, xero.InvoiceQuery{PageSize: xero.MaxPageSize, Where: `Type=="ACCREC"`}) {

@@ -360,8 +360,8 @@ func TestRefusedShipStationKeyMarksReconnectNeeded(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The merchant regenerated the key pair in ShipStation.
-	stale := worker.ShipStationCredentials{APIKey: w.semu.APIKey(), APISecret: "regenerated-elsewhere"}
-	if err := w.app.Store.SaveConnection(w.ctx, w.acct, store.KindShipStation, conn.Metadata, stale.Marshal()); err != nil {
+	stale := store.ShipStationCredentials{APIKey: w.semu.APIKey(), APISecret: "regenerated-elsewhere"}
+	if err := w.app.Store.SaveShipStationConnection(w.ctx, w.acct, conn.Metadata, stale); err != nil {
 		t.Fatal(err)
 	}
 	_, err = w.app.ExportNow(w.ctx, w.acct, worker.RunOptions{})

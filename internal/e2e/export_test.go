@@ -234,11 +234,7 @@ func TestContactAddressChangeReachesTheOrder(t *testing.T) {
 	c := w.contact("Acme Outdoor Ltd")
 	inv := w.invoice(c, true)
 	w.export()
-	raw, err := w.app.Store.XeroToken(w.ctx, w.acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := worker.ParseXeroToken(raw)
+	tok, err := w.app.Store.XeroGrant(w.ctx, w.acct)
 	if err != nil {
 		t.Fatal(err)
 	}

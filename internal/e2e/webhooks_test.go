@@ -634,6 +634,7 @@ func TestDroppedWebhookWaitsForSafetySweep(t *testing.T) {
 	otherTenant := w.xemu.AddOrg("Bramble Outfitters")
 	otherAcct := connectHookAccount(t, w.app, w.xemu, hookAccount{
 		name: "Bramble Outfitters", tenant: otherTenant, ssKey: w.semu.APIKey(), ssSecret: w.semu.APISecret(),
+		storeID:  w.semu.AddStore("Bramble web store").StoreID, // one account per store
 		settings: hookSettings(time.Second, 5*time.Second), noSubscribe: true,
 	})
 	other := &world{t: t, ctx: t.Context(), xemu: w.xemu, semu: w.semu, app: w.app, acct: otherAcct, tenant: otherTenant}

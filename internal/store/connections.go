@@ -77,6 +77,8 @@ func validKind(k ConnectionKind) error {
 // SaveConnection creates or replaces an account's connection of a kind with
 // status connected, its metadata, and secret sealed (the Xero token JSON,
 // or the ShipStation key and secret as JSON). It commits before returning.
+// A Xero organisation or ShipStation store that another account holds is
+// refused with a *ConnectedElsewhereError.
 func (q *Queries) SaveConnection(ctx context.Context, accountID int64, kind ConnectionKind, meta ConnectionMetadata, secret []byte) error {
 	if err := validKind(kind); err != nil {
 		return err
@@ -92,6 +94,9 @@ func (q *Queries) SaveConnection(ctx context.Context, accountID int64, kind Conn
 	if err != nil {
 		return fmt.Errorf("store: save %s connection: %w", kind, err)
 	}
+	if err := q.checkOwner(ctx, accountID, kind, meta); err != nil {
+		return err
+	}
 	now := q.t(q.now())
 	_, err = q.w.exec(ctx, `INSERT INTO account_connection
 		(account_id, kind, status, status_reason, secret, metadata, created_at, updated_at)
@@ -100,6 +105,10 @@ func (q *Queries) SaveConnection(ctx context.Context, accountID int64, kind Conn
 		status = excluded.status, status_reason = '', secret = excluded.secret,
 		metadata = excluded.metadata, updated_at = excluded.updated_at`,
 		accountID, string(kind), string(StatusConnected), sealed, string(metaJSON), now)
+	if isUniqueViolation(err) { // another account claimed it since checkOwner looked
+		_, _, name := ownerField(kind, meta)
+		return &ConnectedElsewhereError{Kind: kind, Name: name}
+	}
 	if err != nil {
 		return fmt.Errorf("store: save %s connection: %w", kind, err)
 	}

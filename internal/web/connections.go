@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,13 +15,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
-
-// shipStationSecret is the sealed secret of a ShipStation connection. Its
-// JSON is the worker's (worker.ShipStationCredentials): keep them alike.
-type shipStationSecret struct {
-	APIKey    string `json:"api_key"`
-	APISecret string `json:"api_secret"`
-}
 
 type connectionsData struct {
 	XeroEnabled        bool
@@ -86,13 +78,9 @@ func shipStationProblem(err error) string {
 }
 
 func (s *Server) shipStationStores(ctx context.Context, accountID int64) ([]shipstation.Store, error) {
-	raw, err := s.st.ConnectionSecret(ctx, accountID, store.KindShipStation)
+	sec, err := s.st.ShipStationCredentials(ctx, accountID)
 	if err != nil {
 		return nil, err
-	}
-	var sec shipStationSecret
-	if err := json.Unmarshal(raw, &sec); err != nil {
-		return nil, errors.New("web: stored shipstation credentials are unreadable")
 	}
 	c, err := s.cfg.NewShipStation(sec.APIKey, sec.APISecret)
 	if err != nil {
@@ -143,8 +131,13 @@ func (s *Server) connectShipStation(w http.ResponseWriter, r *http.Request, ss *
 			meta.StoreID, meta.StoreName = stores[0].StoreID, stores[0].StoreName
 		}
 	}
-	b, _ := json.Marshal(shipStationSecret{APIKey: key, APISecret: secret})
-	if err := s.st.SaveConnection(ctx, ss.s.AccountID, store.KindShipStation, meta, b); err != nil {
+	err = s.st.SaveShipStationConnection(ctx, ss.s.AccountID, meta, store.ShipStationCredentials{APIKey: key, APISecret: secret})
+	if taken, ok := errors.AsType[*store.ConnectedElsewhereError](err); ok {
+		s.log.InfoContext(ctx, "web: shipstation store connected to another account", "account", ss.s.AccountID, "store", meta.StoreID)
+		s.renderConnections(w, r, ss, http.StatusConflict, map[string]string{"api_key": taken.Message()})
+		return
+	}
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -235,14 +228,19 @@ func (s *Server) chooseShipStationStore(w http.ResponseWriter, r *http.Request, 
 		s.renderConnections(w, r, ss, http.StatusUnprocessableEntity, map[string]string{"store_id": "That store is not in your ShipStation account."})
 		return
 	}
-	secret, err := s.st.ConnectionSecret(ctx, ss.s.AccountID, store.KindShipStation)
+	secret, err := s.st.ShipStationCredentials(ctx, ss.s.AccountID)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	meta := conn.Metadata
 	meta.StoreID, meta.StoreName = chosen.StoreID, chosen.StoreName
-	if err := s.st.SaveConnection(ctx, ss.s.AccountID, store.KindShipStation, meta, secret); err != nil {
+	err = s.st.SaveShipStationConnection(ctx, ss.s.AccountID, meta, secret)
+	if taken, ok := errors.AsType[*store.ConnectedElsewhereError](err); ok {
+		s.renderConnections(w, r, ss, http.StatusConflict, map[string]string{"store_id": taken.Message()})
+		return
+	}
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -344,11 +342,6 @@ func (s *Server) xeroCallback(w http.ResponseWriter, r *http.Request, ss *sessio
 			"Xero did not accept the authorization. Start again from Connections.")
 		return
 	}
-	tokJSON, err := json.Marshal(tok)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	conns, err := s.cfg.Xero.Client(xero.StaticTokens{Tok: tok}).Connections(ctx, "")
 	if err != nil {
 		s.log.WarnContext(ctx, "web: xero connections failed", "account", ss.s.AccountID, "err", err)
@@ -366,7 +359,7 @@ func (s *Server) xeroCallback(w http.ResponseWriter, r *http.Request, ss *sessio
 	if prev != nil && prev.Metadata.TenantID != "" {
 		for _, c := range conns {
 			if strings.EqualFold(c.TenantID, prev.Metadata.TenantID) {
-				s.saveXero(w, r, ss, c, tokJSON)
+				s.saveXero(w, r, ss, c, tok)
 				return
 			}
 		}
@@ -379,11 +372,11 @@ func (s *Server) xeroCallback(w http.ResponseWriter, r *http.Request, ss *sessio
 		s.errorPage(w, r, http.StatusBadRequest, "No Xero organisation",
 			"No organisation was authorised. Connect again and tick an organisation in Xero.")
 	case 1:
-		s.saveXero(w, r, ss, conns[0], tokJSON)
+		s.saveXero(w, r, ss, conns[0], tok)
 	default:
 		// Keep the token (sealed) and ask which organisation: until then
 		// the connection is not usable, and every page says so.
-		if err := s.st.SaveConnection(ctx, ss.s.AccountID, store.KindXero, store.ConnectionMetadata{}, tokJSON); err != nil {
+		if err := s.st.SaveXeroConnection(ctx, ss.s.AccountID, store.ConnectionMetadata{}, tok); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
@@ -396,9 +389,19 @@ func (s *Server) xeroCallback(w http.ResponseWriter, r *http.Request, ss *sessio
 	}
 }
 
-func (s *Server) saveXero(w http.ResponseWriter, r *http.Request, ss *sessionState, c xero.Connection, tokJSON []byte) {
+// saveXero connects the account to organisation c. One that another
+// account syncs is refused, and the grant just obtained is dropped without
+// deleting its connection at Xero: that connection is the other account's
+// too (Xero has one per app and organisation).
+func (s *Server) saveXero(w http.ResponseWriter, r *http.Request, ss *sessionState, c xero.Connection, tok *oauth2.Token) {
 	meta := store.ConnectionMetadata{TenantID: c.TenantID, TenantName: c.TenantName}
-	if err := s.st.SaveConnection(r.Context(), ss.s.AccountID, store.KindXero, meta, tokJSON); err != nil {
+	err := s.st.SaveXeroConnection(r.Context(), ss.s.AccountID, meta, tok)
+	if taken, ok := errors.AsType[*store.ConnectedElsewhereError](err); ok {
+		s.log.InfoContext(r.Context(), "web: xero organisation connected to another account", "account", ss.s.AccountID, "tenant", c.TenantID)
+		s.errorPage(w, r, http.StatusConflict, "Xero organisation already connected", taken.Message())
+		return
+	}
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -414,7 +417,7 @@ type xeroOrgData struct {
 
 // pendingXero returns the organisations a stored grant reaches when the
 // account still has to choose one.
-func (s *Server) pendingXero(ctx context.Context, accountID int64) ([]xero.Connection, []byte, error) {
+func (s *Server) pendingXero(ctx context.Context, accountID int64) ([]xero.Connection, *oauth2.Token, error) {
 	conn, err := s.connection(ctx, accountID, store.KindXero)
 	if err != nil {
 		return nil, nil, err
@@ -422,16 +425,12 @@ func (s *Server) pendingXero(ctx context.Context, accountID int64) ([]xero.Conne
 	if conn == nil || conn.Metadata.TenantID != "" || !conn.HasSecret {
 		return nil, nil, store.ErrNotFound
 	}
-	raw, err := s.st.XeroToken(ctx, accountID)
+	tok, err := s.st.XeroGrant(ctx, accountID)
 	if err != nil {
 		return nil, nil, err
 	}
-	var tok oauth2.Token
-	if err := json.Unmarshal(raw, &tok); err != nil {
-		return nil, nil, errors.New("web: stored xero token is unreadable")
-	}
-	conns, err := s.cfg.Xero.Client(xero.StaticTokens{Tok: &tok}).Connections(ctx, "")
-	return conns, raw, err
+	conns, err := s.cfg.Xero.Client(xero.StaticTokens{Tok: tok}).Connections(ctx, "")
+	return conns, tok, err
 }
 
 func (s *Server) xeroChooseForm(w http.ResponseWriter, r *http.Request, ss *sessionState) {
@@ -457,7 +456,7 @@ func (s *Server) xeroChoose(w http.ResponseWriter, r *http.Request, ss *sessionS
 		s.errorPage(w, r, http.StatusNotFound, "Xero is not configured", "This orderbridge has no Xero app registration.")
 		return
 	}
-	conns, raw, err := s.pendingXero(r.Context(), ss.s.AccountID)
+	conns, tok, err := s.pendingXero(r.Context(), ss.s.AccountID)
 	if errors.Is(err, store.ErrNotFound) {
 		http.Redirect(w, r, "/connections", http.StatusSeeOther)
 		return
@@ -470,7 +469,7 @@ func (s *Server) xeroChoose(w http.ResponseWriter, r *http.Request, ss *sessionS
 	want := r.PostFormValue("tenant_id")
 	for _, c := range conns {
 		if c.TenantID == want && want != "" {
-			s.saveXero(w, r, ss, c, raw)
+			s.saveXero(w, r, ss, c, tok)
 			return
 		}
 	}
@@ -489,16 +488,13 @@ func (s *Server) disconnectXero(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	if conn != nil && conn.HasSecret && s.cfg.Xero != nil {
-		if raw, err := s.st.XeroToken(ctx, ss.s.AccountID); err == nil {
-			var tok oauth2.Token
-			if json.Unmarshal(raw, &tok) == nil {
-				c := s.cfg.Xero.Client(xero.StaticTokens{Tok: &tok})
-				if conns, err := c.Connections(ctx, ""); err == nil {
-					for _, xc := range conns {
-						if xc.TenantID == conn.Metadata.TenantID {
-							if err := c.DeleteConnection(ctx, xc.ID); err != nil {
-								s.log.InfoContext(ctx, "web: xero delete connection", "err", err)
-							}
+		if tok, err := s.st.XeroGrant(ctx, ss.s.AccountID); err == nil {
+			c := s.cfg.Xero.Client(xero.StaticTokens{Tok: tok})
+			if conns, err := c.Connections(ctx, ""); err == nil {
+				for _, xc := range conns {
+					if xc.TenantID == conn.Metadata.TenantID {
+						if err := c.DeleteConnection(ctx, xc.ID); err != nil {
+							s.log.InfoContext(ctx, "web: xero delete connection", "err", err)
 						}
 					}
 				}

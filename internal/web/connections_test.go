@@ -456,3 +456,67 @@ func TestShipStationDisconnectUnsubscribeFails(t *testing.T) {
 		t.Errorf("the old subscription is still recorded: %v", err)
 	}
 }
+
+// TestConnectRefusesWhatAnotherAccountSyncs: a second account cannot
+// connect the Xero organisation or the ShipStation store a first account
+// syncs (their orders would overwrite each other's); the refusal names
+// what is taken and never the other account.
+func TestConnectRefusesWhatAnotherAccountSyncs(t *testing.T) {
+	t.Parallel()
+	e, _, semu := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"Demo Company (NZ)"}}, shipstationemu.Options{})
+	shop := semu.AddStore("Wholesale")
+	connectXero := func(b *browser) {
+		b.get("/connections/xero/start")
+		b.get(b.resp.Header.Get("Location"))
+		b.get(b.resp.Header.Get("Location"))
+	}
+	ann, bob := e.browser(), e.browser()
+	ann.signUp("Acme", "ann@example.com", password)
+	bob.signUp("Bramble", "bob@example.com", password)
+	annAcc, bobAcc := e.mustAccount(t, "ann@example.com"), e.mustAccount(t, "bob@example.com")
+
+	connectXero(ann)
+	ann.wantRedirect("/connections")
+	connectXero(bob)
+	bob.wantStatus(http.StatusConflict)
+	if got := bob.h1(); got != "Xero organisation already connected" {
+		t.Errorf("heading = %q", got)
+	}
+	if body := text(bob.byID("main")); !strings.Contains(body, "“Demo Company (NZ)” is already connected to another orderbridge account") ||
+		strings.Contains(body, "Acme") || strings.Contains(body, "ann@") {
+		t.Errorf("refusal = %q: want the organisation named and not the other account", body)
+	}
+	if _, err := e.st.Connection(t.Context(), bobAcc, store.KindXero); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused organisation was saved for the second account (err %v)", err)
+	}
+	if c, err := e.st.Connection(t.Context(), annAcc, store.KindXero); err != nil || c.Status != store.StatusConnected {
+		t.Errorf("the first account's connection = %+v, %v", c, err)
+	}
+
+	keys := url.Values{"api_key": {semu.APIKey()}, "api_secret": {semu.APISecret()}}
+	ann.get("/connections")
+	ann.submit("/connections/shipstation", keys)
+	ann.wantRedirect("/connections")
+	ann.get("/connections")
+	ann.submit("/connections/shipstation/store", url.Values{"store_id": {itoa64(shop.StoreID)}})
+	ann.wantRedirect("/connections")
+	// The same key pair may serve another store of the merchant's, but not Ann's.
+	bob.get("/connections")
+	bob.submit("/connections/shipstation", keys)
+	bob.wantRedirect("/connections")
+	bob.get("/connections")
+	bob.submit("/connections/shipstation/store", url.Values{"store_id": {itoa64(shop.StoreID)}})
+	bob.wantStatus(http.StatusConflict)
+	if got := bob.fieldError("Store to send orders to"); !strings.Contains(got, "The ShipStation store “Wholesale” is already connected to another orderbridge account") {
+		t.Errorf("store refusal = %q", got)
+	}
+	if set, _ := e.st.Settings(t.Context(), bobAcc); set.ShipStationStoreID == shop.StoreID {
+		t.Error("the refused store was saved in the second account's settings")
+	}
+	// Once Ann lets it go, Bob can take it.
+	ann.get("/connections")
+	ann.submit("/connections/shipstation/disconnect", nil)
+	bob.get("/connections")
+	bob.submit("/connections/shipstation/store", url.Values{"store_id": {itoa64(shop.StoreID)}})
+	bob.wantRedirect("/connections")
+}

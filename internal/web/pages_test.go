@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
@@ -175,14 +176,18 @@ func TestAccountIsolation(t *testing.T) {
 }
 
 // connectFake marks both services connected without the emulators (for
-// pages that only read the store).
+// pages that only read the store). Each account gets an organisation and a
+// store of its own (one account per organisation and store): the first
+// account's are tenant-1 and store 7.
 func connectFake(t *testing.T, e *env, acc int64) {
 	t.Helper()
 	ctx := t.Context()
-	if err := e.st.SaveConnection(ctx, acc, store.KindXero, store.ConnectionMetadata{TenantID: "tenant-1", TenantName: "Demo Org"}, []byte(`{"refresh_token":"r"}`)); err != nil {
+	xm := store.ConnectionMetadata{TenantID: "tenant-" + itoa64(acc), TenantName: "Demo Org"}
+	if err := e.st.SaveXeroConnection(ctx, acc, xm, &oauth2.Token{RefreshToken: "r"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.SaveConnection(ctx, acc, store.KindShipStation, store.ConnectionMetadata{StoreID: 7, StoreName: "Main"}, []byte(`{"api_key":"k","api_secret":"s"}`)); err != nil {
+	sm := store.ConnectionMetadata{StoreID: 6 + acc, StoreName: "Main"}
+	if err := e.st.SaveShipStationConnection(ctx, acc, sm, store.ShipStationCredentials{APIKey: "k", APISecret: "s"}); err != nil {
 		t.Fatal(err)
 	}
 }

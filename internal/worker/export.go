@@ -440,13 +440,9 @@ func storeIDOf(s store.Settings, shipMeta store.ConnectionMetadata) int64 {
 // sharing the key's rate budget in this process, and returns the key
 // (caches are per key).
 func (e *Exporter) shipStationClient(ctx context.Context, acct int64) (*shipstation.Client, string, error) {
-	secret, err := e.st.ConnectionSecret(ctx, acct, store.KindShipStation)
+	creds, err := e.st.ShipStationCredentials(ctx, acct)
 	if err != nil {
 		return nil, "", fmt.Errorf("worker: shipstation key of account %d: %w", acct, err)
-	}
-	creds, err := ParseShipStationCredentials(secret)
-	if err != nil {
-		return nil, "", err
 	}
 	ss, err := shipstation.New(shipstation.Config{
 		BaseURL: e.ssURL, APIKey: creds.APIKey, APISecret: creds.APISecret, HTTPClient: e.http,

@@ -21,13 +21,9 @@ import (
 // reconnected, or another process refreshed), never by an older copy read
 // while a refresh was under way.
 func (e *Exporter) XeroTokens(ctx context.Context, acct int64) (*xero.TokenSource, error) {
-	raw, err := e.st.XeroToken(ctx, acct)
+	stored, err := e.st.XeroGrant(ctx, acct)
 	if err != nil {
 		return nil, fmt.Errorf("worker: xero token: %w", err)
-	}
-	stored, err := ParseXeroToken(raw)
-	if err != nil {
-		return nil, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -37,13 +33,9 @@ func (e *Exporter) XeroTokens(ctx context.Context, acct int64) (*xero.TokenSourc
 		}
 	}
 	src := e.xero.TokenSource(stored, func(ctx context.Context, tok *oauth2.Token) error {
-		b, err := MarshalXeroToken(tok)
-		if err != nil {
-			return err
-		}
 		// Outside any transaction of ours: the source calls this during an
 		// API call, and on SQLite saving needs the one writer connection.
-		return e.st.SaveXeroToken(ctx, acct, b)
+		return e.st.SaveXeroGrant(ctx, acct, tok)
 	})
 	if e.tokens == nil {
 		e.tokens = make(map[int64]*xero.TokenSource)

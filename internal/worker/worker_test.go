@@ -3,13 +3,11 @@ package worker_test
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
-	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
@@ -70,51 +68,6 @@ func TestRetryLaterError(t *testing.T) {
 	}
 	if e := (&worker.RetryLaterError{Err: inner}); !strings.Contains(e.Error(), "retry later") {
 		t.Errorf("error %q", e)
-	}
-}
-
-func TestShipStationCredentials(t *testing.T) {
-	t.Parallel()
-	c := worker.ShipStationCredentials{APIKey: "key-123", APISecret: "secret-456"}
-	got, err := worker.ParseShipStationCredentials(c.Marshal())
-	if err != nil || got != c {
-		t.Fatalf("round trip: %+v, %v", got, err)
-	}
-	var logged strings.Builder
-	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", "creds", c)
-	for _, out := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), logged.String()} {
-		if strings.Contains(out, "key-123") || strings.Contains(out, "secret-456") {
-			t.Errorf("credentials shown: %s", out)
-		}
-	}
-	for _, bad := range []string{"", "{", `{"api_key":"k"}`, `{"api_secret":"secret-456"}`} {
-		_, err := worker.ParseShipStationCredentials([]byte(bad))
-		if err == nil {
-			t.Errorf("%q parsed", bad)
-		} else if strings.Contains(err.Error(), "secret-456") {
-			t.Errorf("error quotes the secret: %v", err)
-		}
-	}
-}
-
-func TestXeroToken(t *testing.T) {
-	t.Parallel()
-	tok := &oauth2.Token{AccessToken: "at", RefreshToken: "rt", TokenType: "Bearer", Expiry: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	b, err := worker.MarshalXeroToken(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := worker.ParseXeroToken(b)
-	if err != nil || got.RefreshToken != "rt" || got.AccessToken != "at" || !got.Expiry.Equal(tok.Expiry) {
-		t.Errorf("round trip: %+v, %v", got, err)
-	}
-	if _, err := worker.MarshalXeroToken(&oauth2.Token{}); err == nil {
-		t.Error("an empty token marshalled")
-	}
-	for _, bad := range []string{"", "[]", "{}", `{"refresh_token":""}`} {
-		if _, err := worker.ParseXeroToken([]byte(bad)); err == nil {
-			t.Errorf("%q parsed", bad)
-		}
 	}
 }
 

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"Migrations", testMigrations},
 		{"Accounts", testAccounts},
 		{"Connections", testConnections},
+		{"ConnectedElsewhere", testConnectedElsewhere},
 		{"SecretsNeverPlain", testSecretsNeverPlain},
 		{"KeyRotation", testKeyRotation},
 		{"XeroToken", testXeroToken},
@@ -337,4 +338,52 @@ func testKeyRotation(t *testing.T, open Opener) {
 			t.Errorf("%s secret = %q, want %q", kind, got, want)
 		}
 	}
+}
+
+// testConnectedElsewhere: one Xero organisation and one ShipStation store
+// belong to one account at a time. Two accounts syncing the same
+// organisation or store would overwrite each other's orders.
+func testConnectedElsewhere(t *testing.T, open Opener) {
+	b := setup(t, open)
+	first, second := b.account(t, "First"), b.account(t, "Second")
+	org := store.ConnectionMetadata{TenantID: "tenant-shared", TenantName: "Shared Ltd"}
+	shop := store.ConnectionMetadata{StoreID: 77, StoreName: "Web Shop"}
+	must(t, "SaveConnection xero", b.st.SaveConnection(b.ctx, first.ID, store.KindXero, org, []byte(`{"refresh_token":"r"}`)))
+	must(t, "SaveConnection shipstation", b.st.SaveConnection(b.ctx, first.ID, store.KindShipStation, shop, []byte(`{"k":1}`)))
+
+	for _, c := range []struct {
+		kind store.ConnectionKind
+		meta store.ConnectionMetadata
+		name string
+	}{{store.KindXero, org, "Shared Ltd"}, {store.KindShipStation, shop, "Web Shop"}} {
+		err := b.st.SaveConnection(b.ctx, second.ID, c.kind, c.meta, []byte(`{"x":1}`))
+		var taken *store.ConnectedElsewhereError
+		if !errors.As(err, &taken) || !errors.Is(err, store.ErrConnectedElsewhere) {
+			t.Fatalf("second account's %s connection: err = %v, want ConnectedElsewhereError", c.kind, err)
+		}
+		if taken.Kind != c.kind || !strings.Contains(taken.Message(), c.name) {
+			t.Errorf("refusal = %+v, message %q: want it to name %q", taken, taken.Message(), c.name)
+		}
+		if _, err := b.st.Connection(b.ctx, second.ID, c.kind); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the refused %s connection was saved anyway (err %v)", c.kind, err)
+		}
+		// Inside a transaction too: the refusal is the store's, whoever calls.
+		err = b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+			return tx.SaveConnection(b.ctx, second.ID, c.kind, c.meta, []byte(`{"x":1}`))
+		})
+		if !errors.Is(err, store.ErrConnectedElsewhere) {
+			t.Errorf("in a transaction: err = %v", err)
+		}
+	}
+	// The owner reconnects freely; a different store is fine for the other.
+	must(t, "owner reconnects", b.st.SaveConnection(b.ctx, first.ID, store.KindXero, org, []byte(`{"refresh_token":"r2"}`)))
+	must(t, "another store", b.st.SaveConnection(b.ctx, second.ID, store.KindShipStation,
+		store.ConnectionMetadata{StoreID: 78, StoreName: "Other"}, []byte(`{"x":1}`)))
+	// Once the owner disconnects, the organisation can move.
+	must(t, "Disconnect", b.st.Disconnect(b.ctx, first.ID, store.KindXero))
+	must(t, "moved", b.st.SaveConnection(b.ctx, second.ID, store.KindXero, org, []byte(`{"x":1}`)))
+	// An unchosen organisation or store (the chooser comes next) claims nothing.
+	must(t, "no tenant yet", b.st.SaveConnection(b.ctx, first.ID, store.KindXero, store.ConnectionMetadata{}, []byte(`{"x":1}`)))
+	third := b.account(t, "Third")
+	must(t, "no tenant yet, twice", b.st.SaveConnection(b.ctx, third.ID, store.KindXero, store.ConnectionMetadata{}, []byte(`{"x":1}`)))
 }
