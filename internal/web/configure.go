@@ -51,11 +51,51 @@ func safetySweepChoices(current string) []sweepChoice {
 	return out
 }
 
+// unitChoice is one unit the sync interval can be given in; Value is
+// what intervalParts names it.
+type unitChoice struct{ Value, Label string }
+
+// intervalUnits are the units of the sync interval, smallest first.
+func intervalUnits() []unitChoice {
+	return []unitChoice{{"second", "seconds"}, {"minute", "minutes"}, {"hour", "hours"}}
+}
+
+// maxInterval is the longest sync interval the form accepts.
+const maxInterval = 24 * time.Hour
+
+// parseInterval reads the interval fields: a whole number of a unit, from
+// one second to maxInterval.
+func parseInterval(number, unit string) (time.Duration, bool) {
+	n, err := strconv.Atoi(number)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	var u time.Duration
+	switch unit {
+	case "second":
+		u = time.Second
+	case "minute":
+		u = time.Minute
+	case "hour":
+		u = time.Hour
+	default:
+		return 0, false
+	}
+	if int64(n) > int64(maxInterval/u) {
+		return 0, false
+	}
+	return time.Duration(n) * u, true
+}
+
 // settingsForm is the configure page's form, as text so a wrong value can
 // be shown back as typed.
 type settingsForm struct {
-	SyncEnabled     bool
-	IntervalMinutes string
+	SyncEnabled bool
+	// Interval and IntervalUnit are the sync interval as a whole number of
+	// a unit (intervalParts), so any saved interval, the demo's 30 seconds
+	// too, shows and posts back unchanged.
+	Interval     string
+	IntervalUnit string
 	// SafetySweepMinutes is the sweep interval while webhooks work.
 	SafetySweepMinutes   string
 	TrackingRuleEnabled  bool
@@ -76,6 +116,7 @@ type settingsForm struct {
 
 	Choices      []statusChoice
 	SweepChoices []sweepChoice
+	Units        []unitChoice
 	Errors       map[string]string
 	// CanSync is false while Xero or ShipStation is not connected (Save and
 	// sync then explains why instead of running).
@@ -92,9 +133,11 @@ func (f *settingsForm) fail(field, msg string) {
 }
 
 func formOf(s store.Settings) *settingsForm {
+	n, unit := intervalParts(s.SyncInterval)
 	return &settingsForm{
 		SyncEnabled:          s.SyncEnabled,
-		IntervalMinutes:      strconv.Itoa(int(s.SyncInterval / time.Minute)),
+		Interval:             strconv.Itoa(n),
+		IntervalUnit:         unit,
 		SafetySweepMinutes:   strconv.Itoa(int(s.SafetySweepInterval / time.Minute)),
 		TrackingRuleEnabled:  s.TrackingRuleEnabled,
 		TrackingOptionName:   s.TrackingOptionName,
@@ -108,6 +151,7 @@ func formOf(s store.Settings) *settingsForm {
 		LineAccountCode:      s.ShippingLine.AccountCode,
 		LineTaxType:          s.ShippingLine.TaxType,
 		Choices:              invoiceStatuses(),
+		Units:                intervalUnits(),
 	}
 }
 
@@ -184,7 +228,12 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	f := formOf(set)
 	f.SyncEnabled = r.PostFormValue("sync_enabled") == "on"
-	f.IntervalMinutes = strings.TrimSpace(r.PostFormValue("interval_minutes"))
+	if _, sent := r.PostForm["interval"]; sent {
+		f.Interval = strings.TrimSpace(r.PostFormValue("interval"))
+		f.IntervalUnit = r.PostFormValue("interval_unit")
+	} else { // a form from before the unit existed gave minutes
+		f.Interval, f.IntervalUnit = strings.TrimSpace(r.PostFormValue("interval_minutes")), "minute"
+	}
 	// A form from before the field existed keeps the saved interval.
 	if _, sent := r.PostForm["safety_sweep_minutes"]; sent {
 		f.SafetySweepMinutes = strings.TrimSpace(r.PostFormValue("safety_sweep_minutes"))
@@ -196,20 +245,21 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	f.ShippingItemCode = strings.TrimSpace(r.PostFormValue("shipping_item_code"))
 	f.LogRetentionDays = strings.TrimSpace(r.PostFormValue("log_retention_days"))
 
-	minutes, err := strconv.Atoi(f.IntervalMinutes)
-	if err != nil || minutes < 1 || minutes > 1440 {
-		f.fail("interval_minutes", "Enter a whole number of minutes from 1 to 1440 (one day).")
+	interval, ok := parseInterval(f.Interval, f.IntervalUnit)
+	if !ok {
+		f.fail("interval", "Enter a whole number of seconds, minutes or hours, from 1 second to "+durationText(maxInterval)+".")
 	}
-	sweep, err := strconv.Atoi(f.SafetySweepMinutes)
+	minutes, err := strconv.Atoi(f.SafetySweepMinutes)
+	sweep := time.Duration(minutes) * time.Minute
 	switch {
-	case err != nil || sweep < 1 || sweep > 1440:
+	case err != nil || minutes < 1 || minutes > 1440:
 		f.fail("safety_sweep_minutes", "Choose one of the intervals offered.")
-	case f.Errors["interval_minutes"] == "" && sweep < minutes:
+	case ok && sweep < interval:
 		if _, sent := r.PostForm["safety_sweep_minutes"]; sent {
 			f.fail("safety_sweep_minutes", "Choose an interval no shorter than the schedule above ("+
-				durationText(time.Duration(minutes)*time.Minute)+"): this one only slows the sweep down.")
+				durationText(interval)+"): this one only slows the sweep down.")
 		} else {
-			sweep = minutes
+			sweep = interval
 		}
 	}
 	if f.TrackingRuleEnabled && f.TrackingOptionName == "" {
@@ -238,8 +288,8 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	if f.Errors == nil {
 		set.SyncEnabled = f.SyncEnabled
-		set.SyncInterval = time.Duration(minutes) * time.Minute
-		set.SafetySweepInterval = time.Duration(sweep) * time.Minute
+		set.SyncInterval = interval
+		set.SafetySweepInterval = sweep
 		set.TrackingRuleEnabled = f.TrackingRuleEnabled
 		set.TrackingOptionName = f.TrackingOptionName
 		set.TrackingCategoryName = f.TrackingCategoryName

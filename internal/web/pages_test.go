@@ -210,7 +210,7 @@ func TestConfigure(t *testing.T) {
 		"log_retention_days": {"forever"}, "action": {"save"}})
 	b.wantStatus(http.StatusUnprocessableEntity)
 	for label, want := range map[string]string{
-		"Check Xero every":             "Enter a whole number of minutes from 1 to 1440 (one day).",
+		"Check Xero every":             "Enter a whole number of seconds, minutes or hours, from 1 second to 24 hours.",
 		"Tracking option name":         "Enter the tracking option invoices must carry, such as ShipStation, or switch the rule off.",
 		"Keep the transaction log for": "Enter a whole number of days from 1 to 3650.",
 	} {
