@@ -308,13 +308,22 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		s.settingsPage(w, r, ss, "configure", http.StatusUnprocessableEntity, f)
 		return
 	}
-	save := func(tx *store.Tx) error { return tx.SaveSettings(ctx, ss.s.AccountID, set) }
+	var reread bool
+	save := func(tx *store.Tx) error {
+		var err error
+		reread, err = tx.ChangeSettings(ctx, ss.s.AccountID, set)
+		return err
+	}
 	if r.PostFormValue("action") != "sync" {
 		if err := s.st.WithTx(ctx, save); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		s.flash(r, ss, "Settings saved.")
+		msg := "Settings saved."
+		if reread {
+			msg += " The next sync decides recent invoices again with them."
+		}
+		s.flash(r, ss, msg)
 		http.Redirect(w, r, "/configure", http.StatusSeeOther)
 		return
 	}
@@ -415,7 +424,7 @@ func (s *Server) configureExport(w http.ResponseWriter, r *http.Request, ss *ses
 	set.WriteBackEnabled = f.WriteBackEnabled
 	set.ShippingLine = store.ShippingLineSettings{Enabled: f.ShippingLineEnabled, ItemCode: f.LineItemCode,
 		AccountCode: f.LineAccountCode, TaxType: f.LineTaxType}
-	if err := s.st.SaveSettings(ctx, ss.s.AccountID, set); err != nil {
+	if _, err := s.st.ChangeSettings(ctx, ss.s.AccountID, set); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -231,7 +231,8 @@ func TestConfigure(t *testing.T) {
 	b.submit("/configure", valid)
 	b.wantRedirect("/configure")
 	b.follow()
-	if b.flash() != "Settings saved." {
+	// The option and statuses changed: the flash says invoices are decided again.
+	if b.flash() != "Settings saved. The next sync decides recent invoices again with them." {
 		t.Errorf("flash = %q", b.flash())
 	}
 	set, _ := e.st.Settings(t.Context(), acc)
@@ -472,7 +473,7 @@ func TestInvoiceDetail(t *testing.T) {
 	// The tracking rule switched to another option: the preview says why it would skip.
 	set, _ := e.st.Settings(t.Context(), acc)
 	set.TrackingOptionName = "Other"
-	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
 	b.get("/invoices/inv-1")
@@ -512,7 +513,7 @@ func TestDashboard(t *testing.T) {
 	connectFake(t, e, acc)
 	set, _ := e.st.Settings(t.Context(), acc)
 	set.SyncEnabled = true
-	_ = e.st.SaveSettings(t.Context(), acc, set)
+	_, _ = e.st.ChangeSettings(t.Context(), acc, set)
 	for i, d := range []store.Decision{store.DecisionExported, store.DecisionExported, store.DecisionFailed} {
 		if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: fmt.Sprint("i", i),
 			InvoiceNumber: fmt.Sprint("INV-", i), Decision: d, Reason: "Add a street address to contact Jane."}); err != nil {
@@ -613,7 +614,7 @@ func TestDashboardWorkerStatus(t *testing.T) {
 			connectFake(t, e, acc)
 			set, _ := e.st.Settings(t.Context(), acc)
 			set.SyncEnabled = true
-			_ = e.st.SaveSettings(t.Context(), acc, set)
+			_, _ = e.st.ChangeSettings(t.Context(), acc, set)
 			b.get("/dashboard")
 			got := ""
 			if b.has("problems") {
@@ -792,7 +793,7 @@ func TestDashboardWebhooks(t *testing.T) {
 			connectFake(t, e, acc)
 			set, _ := e.st.Settings(t.Context(), acc)
 			set.SyncEnabled, set.WriteBackEnabled = true, true
-			if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+			if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 				t.Fatal(err)
 			}
 			for _, s := range tc.seeds {
@@ -845,7 +846,7 @@ func TestDashboardWebhooksSweepSettings(t *testing.T) {
 	set, _ := e.st.Settings(t.Context(), acc)
 	set.SyncEnabled, set.WriteBackEnabled = true, true
 	set.SyncInterval, set.SafetySweepInterval = 10*time.Minute, 3*time.Hour
-	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
 	b.get("/dashboard")
@@ -970,7 +971,7 @@ func TestConfigureSafetySweep(t *testing.T) {
 	b.wantRedirect("/configure")
 	set, _ := e.st.Settings(t.Context(), acc)
 	set.SafetySweepInterval = 2 * time.Hour
-	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
 	b.get("/configure")

@@ -83,7 +83,7 @@ func TestSubMinuteIntervalRoundTrips(t *testing.T) {
 	}
 	// What `orderbridge demo` saves.
 	set.SyncEnabled, set.SyncInterval, set.SafetySweepInterval = true, 30*time.Second, 5*time.Minute
-	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
 
