@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/orderbridge/orderbridge/internal/bridge"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
 )
 
 // invoiceStatuses are the Xero statuses a merchant may choose to sync, in
@@ -103,7 +103,10 @@ type settingsForm struct {
 	TrackingCategoryName string
 	Statuses             []string
 	ShippingItemCode     string
-	LogRetentionDays     string
+	// ShippingItemDefault is the code the worker uses when
+	// ShippingItemCode is blank, so the page can say what blank means.
+	ShippingItemDefault string
+	LogRetentionDays    string
 
 	WriteBackEnabled    bool
 	ShippingLineEnabled bool
@@ -144,14 +147,16 @@ func formOf(s store.Settings) *settingsForm {
 		TrackingCategoryName: s.TrackingCategoryName,
 		Statuses:             s.InvoiceStatuses,
 		ShippingItemCode:     s.ShippingItemCode,
-		LogRetentionDays:     strconv.Itoa(s.LogRetentionDays),
-		WriteBackEnabled:     s.WriteBackEnabled,
-		ShippingLineEnabled:  s.ShippingLine.Enabled,
-		LineItemCode:         s.ShippingLine.ItemCode,
-		LineAccountCode:      s.ShippingLine.AccountCode,
-		LineTaxType:          s.ShippingLine.TaxType,
-		Choices:              invoiceStatuses(),
-		Units:                intervalUnits(),
+		// Asked of the worker's own mapping, not restated here.
+		ShippingItemDefault: worker.BridgeSettings(store.Settings{}, store.ConnectionMetadata{}, store.ConnectionMetadata{}).ShippingItemCode,
+		LogRetentionDays:    strconv.Itoa(s.LogRetentionDays),
+		WriteBackEnabled:    s.WriteBackEnabled,
+		ShippingLineEnabled: s.ShippingLine.Enabled,
+		LineItemCode:        s.ShippingLine.ItemCode,
+		LineAccountCode:     s.ShippingLine.AccountCode,
+		LineTaxType:         s.ShippingLine.TaxType,
+		Choices:             invoiceStatuses(),
+		Units:               intervalUnits(),
 	}
 }
 
@@ -197,24 +202,6 @@ func (s *Server) exportForm(w http.ResponseWriter, r *http.Request, ss *sessionS
 		return
 	}
 	s.settingsPage(w, r, ss, "export", http.StatusOK, formOf(set))
-}
-
-// bridgeSettings is what the mapping sees of an account's settings.
-func bridgeSettings(set store.Settings, xeroConn, ssConn *store.Connection) bridge.Settings {
-	b := bridge.DefaultSettings()
-	b.TrackingRule = set.TrackingRuleEnabled
-	b.TrackingOption = set.TrackingOptionName
-	b.TrackingCategory = set.TrackingCategoryName
-	b.Statuses = set.InvoiceStatuses
-	b.ShippingItemCode = set.ShippingItemCode
-	b.StoreID = set.ShipStationStoreID
-	if xeroConn != nil {
-		b.TenantID = xeroConn.Metadata.TenantID
-	}
-	if b.StoreID == 0 && ssConn != nil {
-		b.StoreID = ssConn.Metadata.StoreID
-	}
-	return b
 }
 
 // configure saves the task settings and, for Save and sync, queues a run at
@@ -299,8 +286,10 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		if set.TrackingOptionName == "" { // rule off: keep the default for when it is switched on
 			set.TrackingOptionName = store.DefaultTrackingOptionName
 		}
-		// The mapping's own rules, so the page and the worker agree.
-		if err := bridgeSettings(set, &store.Connection{Metadata: store.ConnectionMetadata{TenantID: "t"}}, nil).Validate(); err != nil {
+		// The mapping's own rules on the settings the worker will use, so
+		// the page and the worker agree (the connections are not the
+		// form's to check).
+		if err := worker.BridgeSettings(set, store.ConnectionMetadata{}, store.ConnectionMetadata{}).ValidateChoices(); err != nil {
 			f.fail("form", "These settings cannot work: "+err.Error())
 		}
 	}

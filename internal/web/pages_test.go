@@ -16,6 +16,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
+	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
@@ -400,19 +401,20 @@ func TestTransactionLog(t *testing.T) {
 	}
 }
 
-// fakeInvoices serves one invoice and contact for the preview.
+// fakeInvoices previews one invoice and contact, decided as the worker's
+// dry run decides them.
 type fakeInvoices struct {
+	st      *store.Store
 	inv     xero.Invoice
 	contact *xero.Contact
 	account int64
 }
 
-func (f *fakeInvoices) Invoice(_ context.Context, accountID int64, id string) (*xero.Invoice, *xero.Contact, error) {
+func (f *fakeInvoices) Preview(ctx context.Context, accountID int64, id string) (worker.InvoiceResult, error) {
 	if accountID != f.account || id != f.inv.InvoiceID {
-		return nil, nil, &xero.NotFoundError{}
+		return worker.InvoiceResult{}, worker.ErrInvoiceNotFound
 	}
-	inv := f.inv
-	return &inv, f.contact, nil
+	return decideLikeTheWorker(ctx, f.st, accountID, f.inv, f.contact)
 }
 
 func TestInvoiceDetail(t *testing.T) {
@@ -423,7 +425,7 @@ func TestInvoiceDetail(t *testing.T) {
 	b.signUp("Acme", "ann@example.com", password)
 	acc := e.mustAccount(t, "ann@example.com")
 	connectFake(t, e, acc)
-	src.account = acc
+	src.account, src.st = acc, e.st
 	src.inv = xero.Invoice{InvoiceID: "inv-1", InvoiceNumber: "INV-0001", Type: xero.InvoiceTypeSales, Status: xero.StatusAuthorised,
 		Date: xero.NewDate(2026, 3, 10), Contact: &xero.Contact{ContactID: "c-1", Name: "Jane Buyer"},
 		LineItems: []xero.LineItem{{LineItemID: "l-1", Description: "Widget", Quantity: 2, UnitAmount: 10, ItemCode: "W1",

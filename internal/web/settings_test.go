@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +11,39 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/orderbridge/orderbridge/internal/bridge"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero"
 )
+
+// decideLikeTheWorker is the handler tests' stand-in for the worker's dry
+// run of one invoice: the worker's own settings (worker.BridgeSettings)
+// and the invoice's link as Previous.
+func decideLikeTheWorker(ctx context.Context, st *store.Store, acct int64, inv xero.Invoice, contact *xero.Contact) (worker.InvoiceResult, error) {
+	set, err := st.Settings(ctx, acct)
+	if err != nil {
+		return worker.InvoiceResult{}, err
+	}
+	var xm, sm store.ConnectionMetadata
+	if c, err := st.Connection(ctx, acct, store.KindXero); err == nil {
+		xm = c.Metadata
+	}
+	if c, err := st.Connection(ctx, acct, store.KindShipStation); err == nil {
+		sm = c.Metadata
+	}
+	var prev *bridge.Previous
+	link, err := st.InvoiceLink(ctx, acct, inv.InvoiceID)
+	switch {
+	case err == nil && link.OrderKey != "":
+		prev = &bridge.Previous{OrderID: link.OrderID, OrderStatus: link.OrderStatus, Hash: link.ContentHash}
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return worker.InvoiceResult{}, err
+	}
+	dec := bridge.Decide(inv, contact, worker.BridgeSettings(set, xm, sm), prev)
+	return worker.InvoiceResult{InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber, Decision: dec}, nil
+}
 
 // submitAsIs posts the form whose action is action exactly as a browser
 // would when the user changes nothing and presses the button named
@@ -154,5 +188,24 @@ func TestSubMinuteIntervalRoundTrips(t *testing.T) {
 		if shown != tc.shown {
 			t.Errorf("%s %s shows as %q, want %q", tc.number, tc.unit, shown, tc.shown)
 		}
+	}
+}
+
+// TestConfigureSaysWhatABlankShippingItemCodeMeans: the field's
+// placeholder and hint give the code the worker really uses when it is
+// left blank.
+func TestConfigureSaysWhatABlankShippingItemCodeMeans(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	b.get("/configure")
+	want := worker.BridgeSettings(store.Settings{}, store.ConnectionMetadata{}, store.ConnectionMetadata{}).ShippingItemCode
+	field := b.field("Shipping item code")
+	if got := attr(field, "placeholder"); got != want || want == "" {
+		t.Errorf("placeholder = %q, want the worker's default %q", got, want)
+	}
+	if got := text(b.find(func(n *html.Node) bool { return n.DataAtom == atom.Label && attr(n, "for") == "shipping_item_code" })[0]); !strings.Contains(got, "Left blank, it is "+want+".") {
+		t.Errorf("label = %q, want it to say what blank means", got)
 	}
 }
