@@ -232,14 +232,26 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	f.ShippingItemCode = strings.TrimSpace(r.PostFormValue("shipping_item_code"))
 	f.LogRetentionDays = strings.TrimSpace(r.PostFormValue("log_retention_days"))
 
+	// A field posted back as the page showed it keeps the saved value
+	// exactly, whatever it is (a demo's 7m30s shows as 450 seconds, its
+	// safety sweep as 7 minutes): an untouched form changes nothing.
+	saved := formOf(set)
 	interval, ok := parseInterval(f.Interval, f.IntervalUnit)
+	if f.Interval == saved.Interval && f.IntervalUnit == saved.IntervalUnit {
+		interval, ok = set.SyncInterval, true
+	}
 	if !ok {
 		f.fail("interval", "Enter a whole number of seconds, minutes or hours, from 1 second to "+durationText(maxInterval)+".")
 	}
-	minutes, err := strconv.Atoi(f.SafetySweepMinutes)
-	sweep := time.Duration(minutes) * time.Minute
+	var sweep time.Duration
+	sweepOK := f.SafetySweepMinutes == saved.SafetySweepMinutes
+	if sweepOK {
+		sweep = set.SafetySweepInterval
+	} else if m, err := strconv.Atoi(f.SafetySweepMinutes); err == nil && m >= 1 && m <= 1440 {
+		sweep, sweepOK = time.Duration(m)*time.Minute, true
+	}
 	switch {
-	case err != nil || minutes < 1 || minutes > 1440:
+	case !sweepOK:
 		f.fail("safety_sweep_minutes", "Choose one of the intervals offered.")
 	case ok && sweep < interval:
 		if _, sent := r.PostForm["safety_sweep_minutes"]; sent {

@@ -161,6 +161,19 @@ func TestSubMinuteIntervalRoundTrips(t *testing.T) {
 		}
 	}
 
+	// Any saved interval survives an untouched form, even one the page can
+	// only show rounded (a safety sweep of 7m30s offers "7 minutes").
+	set.SyncInterval, set.SafetySweepInterval = 7*time.Minute+30*time.Second, 7*time.Minute+30*time.Second
+	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
+		t.Fatal(err)
+	}
+	b.get("/configure")
+	b.submitAsIs("/configure", "action", "save")
+	b.wantRedirect("/configure")
+	if got, _ := e.st.Settings(t.Context(), acc); got.SyncInterval != set.SyncInterval || got.SafetySweepInterval != set.SafetySweepInterval {
+		t.Errorf("untouched form saved interval %v, sweep %v; want 7m30s both", got.SyncInterval, got.SafetySweepInterval)
+	}
+
 	// Every whole unit round-trips and reads back in its largest unit.
 	for _, tc := range []struct {
 		number, unit string
