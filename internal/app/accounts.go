@@ -127,29 +127,14 @@ func (a *App) SubscribeShipStation(ctx context.Context, accountID int64) error {
 	return nil
 }
 
-// SaveSettings saves an account's settings. When a change can make
-// invoices eligible that were skipped before (the tracking rule, its
-// option or category, the statuses that sync), the invoice cursor is
-// reset, so the next export reads the backfill window again and decides
-// those invoices anew; invoices whose order is unchanged cost no
-// ShipStation call. When sync is on, an export is enqueued in the same
-// transaction ("Save and sync").
+// SaveSettings changes an account's settings (store.Tx.ChangeSettings,
+// which resets the invoice cursor when the change needs invoices decided
+// again) and, when sync is on, enqueues an export in the same transaction
+// ("Save and sync").
 func (a *App) SaveSettings(ctx context.Context, accountID int64, s store.Settings) error {
-	old, err := a.Store.Settings(ctx, accountID)
-	if err != nil {
-		return fmt.Errorf("app: save settings: %w", err)
-	}
-	reread := old.TrackingRuleEnabled != s.TrackingRuleEnabled || old.TrackingOptionName != s.TrackingOptionName ||
-		old.TrackingCategoryName != s.TrackingCategoryName || !slices.Equal(old.InvoiceStatuses, s.InvoiceStatuses) ||
-		old.ShippingItemCode != s.ShippingItemCode || old.ShipStationStoreID != s.ShipStationStoreID
-	err = a.Store.WithTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SaveSettings(ctx, accountID, s); err != nil {
+	err := a.Store.WithTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ChangeSettings(ctx, accountID, s); err != nil {
 			return err
-		}
-		if reread {
-			if err := tx.ResetCursor(ctx, accountID, store.CursorXeroInvoices, time.Time{}); err != nil {
-				return err
-			}
 		}
 		if s.SyncEnabled {
 			_, err := worker.Enqueue(ctx, a.River, tx, accountID)

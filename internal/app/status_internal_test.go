@@ -68,7 +68,7 @@ func TestAccountStatus(t *testing.T) {
 	}
 	s := store.DefaultSettings()
 	s.SyncEnabled, s.TrackingRuleEnabled = true, false
-	if err := a.Store.SaveSettings(ctx, acct.ID, s); err != nil {
+	if _, err := a.Store.ChangeSettings(ctx, acct.ID, s); err != nil {
 		t.Fatal(err)
 	}
 	nowhere, err := xemu.SeedContact(tenant, xeroemu.Contact{Name: "No Address Ltd"})

@@ -22,7 +22,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/worker"
-	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
 // quotaWarnAt is the Xero day quota left (of 5,000 calls per organisation)
@@ -392,37 +391,17 @@ func (w webhookWork) Unsubscribe(ctx context.Context, accountID int64) error {
 	return w.a.Exporter.UnsubscribeShipStation(ctx, accountID)
 }
 
-// webInvoices fetches an invoice and its contact with the account's Xero
-// grant, for the invoice page's preview.
+// webInvoices previews an invoice for the invoice page with the worker's
+// own dry run of it: the same settings, link and decision as Re-sync, with
+// nothing sent or written.
 type webInvoices struct{ a *App }
 
-func (w webInvoices) Invoice(ctx context.Context, accountID int64, invoiceID string) (*xero.Invoice, *xero.Contact, error) {
-	a := w.a
-	xc, err := a.Store.Connection(ctx, accountID, store.KindXero)
+func (w webInvoices) Preview(ctx context.Context, accountID int64, invoiceID string) (worker.InvoiceResult, error) {
+	res, _, err := w.a.Exporter.Resync(ctx, accountID, invoiceID, worker.RunOptions{DryRun: true})
 	if err != nil {
-		return nil, nil, fmt.Errorf("app: invoice preview: %w", err)
+		return res, fmt.Errorf("app: invoice preview: %w", err)
 	}
-	if xc.Status != store.StatusConnected || xc.Metadata.TenantID == "" {
-		return nil, nil, fmt.Errorf("app: invoice preview: %w", worker.ErrNotConnected)
-	}
-	src, err := a.Exporter.XeroTokens(ctx, accountID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("app: invoice preview: %w", err)
-	}
-	c := a.Xero.Client(src)
-	inv, err := c.Invoice(ctx, xc.Metadata.TenantID, invoiceID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("app: invoice preview: %w", err)
-	}
-	if inv.Contact == nil || inv.Contact.ContactID == "" {
-		return inv, nil, nil
-	}
-	contact, err := c.Contact(ctx, xc.Metadata.TenantID, inv.Contact.ContactID)
-	if err != nil {
-		a.Logger.WarnContext(ctx, "app: invoice preview: contact", "account", accountID, "err", err)
-		return inv, nil, nil
-	}
-	return inv, contact, nil
+	return res, nil
 }
 
 // webStatus is the dashboard's view of the worker: run times from River's

@@ -65,12 +65,29 @@ func (s Settings) Validate() error {
 	return errors.Join(errs...)
 }
 
+// ValidateChoices is Validate without the tenant: what is wrong with the
+// merchant's own choices, which the configure page checks before any
+// Xero organisation is connected.
+func (s Settings) ValidateChoices() error {
+	var errs []error
+	for _, p := range s.choiceProblems() {
+		errs = append(errs, errors.New("bridge: settings: "+p))
+	}
+	return errors.Join(errs...)
+}
+
 // problems lists what is wrong with the settings, in words.
 func (s Settings) problems() []string {
 	var out []string
 	if strings.TrimSpace(s.TenantID) == "" {
 		out = append(out, "tenant id is empty")
 	}
+	return append(out, s.choiceProblems()...)
+}
+
+// choiceProblems lists what is wrong with the merchant's choices.
+func (s Settings) choiceProblems() []string {
+	var out []string
 	if s.StoreID < 0 {
 		out = append(out, fmt.Sprintf("store id %d is negative", s.StoreID))
 	}

@@ -131,7 +131,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	// the demo: buying a label in the ShipStation emulator shows its note
 	// on the Xero invoice.
 	settings.WriteBackEnabled = true
-	if err := a.Store.SaveSettings(ctx, acct.ID, settings); err != nil {
+	if _, err := a.Store.ChangeSettings(ctx, acct.ID, settings); err != nil {
 		return err
 	}
 

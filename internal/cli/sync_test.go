@@ -95,7 +95,7 @@ func syncFixture(t *testing.T) (environ map[string]string, semu *shipstationemu.
 	}
 	s := store.DefaultSettings()
 	s.SyncEnabled = true
-	if err := a.Store.SaveSettings(ctx, acct.ID, s); err != nil {
+	if _, err := a.Store.ChangeSettings(ctx, acct.ID, s); err != nil {
 		t.Fatal(err)
 	}
 	return environ, semu

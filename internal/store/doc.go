@@ -9,7 +9,7 @@
 // the data it belongs to commit together:
 //
 //	err := st.WithTx(ctx, func(tx *store.Tx) error {
-//		if err := tx.SaveSettings(ctx, accountID, settings); err != nil {
+//		if _, err := tx.ChangeSettings(ctx, accountID, settings); err != nil {
 //			return err
 //		}
 //		_, err := riverClient.InsertTx(ctx, tx, exportArgs, nil)

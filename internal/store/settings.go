@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -125,7 +126,65 @@ func (q *Queries) Settings(ctx context.Context, accountID int64) (Settings, erro
 	return s, nil
 }
 
-// SaveSettings replaces an account's settings.
+// ChangeSettings saves an account's new settings in the caller's
+// transaction, and is the one place that knows which changes need the
+// account's invoices decided again (rereadsInvoices): after such a change
+// it deletes the invoice cursor, so the next export reads the backfill
+// window again and decides every invoice anew. An invoice skipped under
+// the old settings (the tracking rule, say) then becomes an order without
+// a "Sync past invoices"; one whose order is unchanged costs no ShipStation
+// call. It reports whether the invoices will be decided again. Every change
+// of settings (the web app's pages, the demo, the app, tests) goes through
+// it; SaveSettings only writes the document.
+func (t *Tx) ChangeSettings(ctx context.Context, accountID int64, s Settings) (reread bool, err error) {
+	old, err := t.Settings(ctx, accountID)
+	if err != nil {
+		return false, fmt.Errorf("store: change settings: %w", err)
+	}
+	if err := t.SaveSettings(ctx, accountID, s); err != nil {
+		return false, fmt.Errorf("store: change settings: %w", err)
+	}
+	s.normalize() // compare what was saved
+	if !rereadsInvoices(old, s) {
+		return false, nil
+	}
+	if err := t.ResetCursor(ctx, accountID, CursorXeroInvoices, time.Time{}); err != nil {
+		return false, fmt.Errorf("store: change settings: %w", err)
+	}
+	return true, nil
+}
+
+// ChangeSettings is Tx.ChangeSettings in a transaction of its own.
+func (s *Store) ChangeSettings(ctx context.Context, accountID int64, set Settings) (reread bool, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		var err error
+		reread, err = tx.ChangeSettings(ctx, accountID, set)
+		return err
+	})
+	return reread, err
+}
+
+// rereadsInvoices reports whether going from old to new settings can
+// change the decision on an invoice already read: which invoices are
+// eligible (the tracking rule, its option and category, the statuses),
+// what their order holds (the shipping item code) or where it goes (the
+// store). Intervals, write-back and retention decide nothing about an
+// invoice.
+func rereadsInvoices(old, new Settings) bool {
+	sorted := func(xs []string) []string {
+		out := slices.Clone(xs)
+		slices.Sort(out)
+		return out
+	}
+	return old.TrackingRuleEnabled != new.TrackingRuleEnabled || old.TrackingOptionName != new.TrackingOptionName ||
+		old.TrackingCategoryName != new.TrackingCategoryName ||
+		!slices.Equal(sorted(old.InvoiceStatuses), sorted(new.InvoiceStatuses)) ||
+		old.ShippingItemCode != new.ShippingItemCode || old.ShipStationStoreID != new.ShipStationStoreID
+}
+
+// SaveSettings writes an account's settings document as given, deciding
+// nothing: a change goes through Tx.ChangeSettings, which knows what else
+// a change needs. Tests seed an account's first settings with it.
 func (q *Queries) SaveSettings(ctx context.Context, accountID int64, s Settings) error {
 	s.normalize()
 	doc, err := json.Marshal(s)

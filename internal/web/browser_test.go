@@ -18,6 +18,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/testenv/browsertest"
 	"github.com/orderbridge/orderbridge/internal/web"
+	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
@@ -104,21 +105,21 @@ func (w *emuWorker) client(ctx context.Context, accountID int64) (*xero.Client, 
 	return w.xero.Client(xero.StaticTokens{Tok: &tok}), c.Metadata.TenantID, nil
 }
 
-// Invoice implements web.InvoiceSource.
-func (w *emuWorker) Invoice(ctx context.Context, accountID int64, id string) (*xero.Invoice, *xero.Contact, error) {
+// Preview implements web.InvoiceSource.
+func (w *emuWorker) Preview(ctx context.Context, accountID int64, id string) (worker.InvoiceResult, error) {
 	c, tenant, err := w.client(ctx, accountID)
 	if err != nil {
-		return nil, nil, err
+		return worker.InvoiceResult{}, err
 	}
 	inv, err := c.Invoice(ctx, tenant, id)
 	if err != nil {
-		return nil, nil, err
+		return worker.InvoiceResult{}, err
 	}
 	contact, err := c.Contact(ctx, tenant, inv.Contact.ContactID)
 	if err != nil {
-		return inv, nil, nil
+		contact = nil
 	}
-	return inv, contact, nil
+	return decideLikeTheWorker(ctx, w.st, accountID, *inv, contact)
 }
 
 func (w *emuWorker) export(ctx context.Context, accountID int64) (int, error) {
@@ -145,9 +146,7 @@ func (w *emuWorker) export(ctx context.Context, accountID int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	bs := bridge.DefaultSettings()
-	bs.TenantID, bs.StoreID = tenant, set.ShipStationStoreID
-	bs.TrackingRule, bs.TrackingOption, bs.Statuses = set.TrackingRuleEnabled, set.TrackingOptionName, set.InvoiceStatuses
+	bs := worker.BridgeSettings(set, store.ConnectionMetadata{TenantID: tenant}, store.ConnectionMetadata{})
 	page, err := c.Invoices(ctx, tenant, xero.InvoiceQuery{PageSize: 100, Where: `Type=="ACCREC"`})
 	if err != nil {
 		return 0, err
@@ -216,11 +215,11 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	worker := &emuWorker{st: e.st, xero: app, ssURL: semu.URL()}
-	t.Cleanup(worker.wg.Wait)
+	emu := &emuWorker{st: e.st, xero: app, ssURL: semu.URL()}
+	t.Cleanup(emu.wg.Wait)
 	e.rebuild(t, func(c *web.Config) {
 		withShipStation(semu)(c)
-		c.Xero, c.Jobs, c.Invoices = app, worker, worker
+		c.Xero, c.Jobs, c.Invoices = app, emu, emu
 	})
 
 	b := browsertest.Start(t, e.srv.URL+"/signup", browsertest.Options{

@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/orderbridge/orderbridge/internal/bridge"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
 )
 
 // invoiceStatuses are the Xero statuses a merchant may choose to sync, in
@@ -51,11 +51,51 @@ func safetySweepChoices(current string) []sweepChoice {
 	return out
 }
 
+// unitChoice is one unit the sync interval can be given in; Value is
+// what intervalParts names it.
+type unitChoice struct{ Value, Label string }
+
+// intervalUnits are the units of the sync interval, smallest first.
+func intervalUnits() []unitChoice {
+	return []unitChoice{{"second", "seconds"}, {"minute", "minutes"}, {"hour", "hours"}}
+}
+
+// maxInterval is the longest sync interval the form accepts.
+const maxInterval = 24 * time.Hour
+
+// parseInterval reads the interval fields: a whole number of a unit, from
+// one second to maxInterval.
+func parseInterval(number, unit string) (time.Duration, bool) {
+	n, err := strconv.Atoi(number)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	var u time.Duration
+	switch unit {
+	case "second":
+		u = time.Second
+	case "minute":
+		u = time.Minute
+	case "hour":
+		u = time.Hour
+	default:
+		return 0, false
+	}
+	if int64(n) > int64(maxInterval/u) {
+		return 0, false
+	}
+	return time.Duration(n) * u, true
+}
+
 // settingsForm is the configure page's form, as text so a wrong value can
 // be shown back as typed.
 type settingsForm struct {
-	SyncEnabled     bool
-	IntervalMinutes string
+	SyncEnabled bool
+	// Interval and IntervalUnit are the sync interval as a whole number of
+	// a unit (intervalParts), so any saved interval, the demo's 30 seconds
+	// too, shows and posts back unchanged.
+	Interval     string
+	IntervalUnit string
 	// SafetySweepMinutes is the sweep interval while webhooks work.
 	SafetySweepMinutes   string
 	TrackingRuleEnabled  bool
@@ -63,7 +103,10 @@ type settingsForm struct {
 	TrackingCategoryName string
 	Statuses             []string
 	ShippingItemCode     string
-	LogRetentionDays     string
+	// ShippingItemDefault is the code the worker uses when
+	// ShippingItemCode is blank, so the page can say what blank means.
+	ShippingItemDefault string
+	LogRetentionDays    string
 
 	WriteBackEnabled    bool
 	ShippingLineEnabled bool
@@ -76,6 +119,7 @@ type settingsForm struct {
 
 	Choices      []statusChoice
 	SweepChoices []sweepChoice
+	Units        []unitChoice
 	Errors       map[string]string
 	// CanSync is false while Xero or ShipStation is not connected (Save and
 	// sync then explains why instead of running).
@@ -92,22 +136,27 @@ func (f *settingsForm) fail(field, msg string) {
 }
 
 func formOf(s store.Settings) *settingsForm {
+	n, unit := intervalParts(s.SyncInterval)
 	return &settingsForm{
 		SyncEnabled:          s.SyncEnabled,
-		IntervalMinutes:      strconv.Itoa(int(s.SyncInterval / time.Minute)),
+		Interval:             strconv.Itoa(n),
+		IntervalUnit:         unit,
 		SafetySweepMinutes:   strconv.Itoa(int(s.SafetySweepInterval / time.Minute)),
 		TrackingRuleEnabled:  s.TrackingRuleEnabled,
 		TrackingOptionName:   s.TrackingOptionName,
 		TrackingCategoryName: s.TrackingCategoryName,
 		Statuses:             s.InvoiceStatuses,
 		ShippingItemCode:     s.ShippingItemCode,
-		LogRetentionDays:     strconv.Itoa(s.LogRetentionDays),
-		WriteBackEnabled:     s.WriteBackEnabled,
-		ShippingLineEnabled:  s.ShippingLine.Enabled,
-		LineItemCode:         s.ShippingLine.ItemCode,
-		LineAccountCode:      s.ShippingLine.AccountCode,
-		LineTaxType:          s.ShippingLine.TaxType,
-		Choices:              invoiceStatuses(),
+		// Asked of the worker's own mapping, not restated here.
+		ShippingItemDefault: worker.BridgeSettings(store.Settings{}, store.ConnectionMetadata{}, store.ConnectionMetadata{}).ShippingItemCode,
+		LogRetentionDays:    strconv.Itoa(s.LogRetentionDays),
+		WriteBackEnabled:    s.WriteBackEnabled,
+		ShippingLineEnabled: s.ShippingLine.Enabled,
+		LineItemCode:        s.ShippingLine.ItemCode,
+		LineAccountCode:     s.ShippingLine.AccountCode,
+		LineTaxType:         s.ShippingLine.TaxType,
+		Choices:             invoiceStatuses(),
+		Units:               intervalUnits(),
 	}
 }
 
@@ -155,24 +204,6 @@ func (s *Server) exportForm(w http.ResponseWriter, r *http.Request, ss *sessionS
 	s.settingsPage(w, r, ss, "export", http.StatusOK, formOf(set))
 }
 
-// bridgeSettings is what the mapping sees of an account's settings.
-func bridgeSettings(set store.Settings, xeroConn, ssConn *store.Connection) bridge.Settings {
-	b := bridge.DefaultSettings()
-	b.TrackingRule = set.TrackingRuleEnabled
-	b.TrackingOption = set.TrackingOptionName
-	b.TrackingCategory = set.TrackingCategoryName
-	b.Statuses = set.InvoiceStatuses
-	b.ShippingItemCode = set.ShippingItemCode
-	b.StoreID = set.ShipStationStoreID
-	if xeroConn != nil {
-		b.TenantID = xeroConn.Metadata.TenantID
-	}
-	if b.StoreID == 0 && ssConn != nil {
-		b.StoreID = ssConn.Metadata.StoreID
-	}
-	return b
-}
-
 // configure saves the task settings and, for Save and sync, queues a run at
 // once and shows its progress.
 func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionState) {
@@ -184,7 +215,12 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	f := formOf(set)
 	f.SyncEnabled = r.PostFormValue("sync_enabled") == "on"
-	f.IntervalMinutes = strings.TrimSpace(r.PostFormValue("interval_minutes"))
+	if _, sent := r.PostForm["interval"]; sent {
+		f.Interval = strings.TrimSpace(r.PostFormValue("interval"))
+		f.IntervalUnit = r.PostFormValue("interval_unit")
+	} else { // a form from before the unit existed gave minutes
+		f.Interval, f.IntervalUnit = strings.TrimSpace(r.PostFormValue("interval_minutes")), "minute"
+	}
 	// A form from before the field existed keeps the saved interval.
 	if _, sent := r.PostForm["safety_sweep_minutes"]; sent {
 		f.SafetySweepMinutes = strings.TrimSpace(r.PostFormValue("safety_sweep_minutes"))
@@ -196,20 +232,33 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	f.ShippingItemCode = strings.TrimSpace(r.PostFormValue("shipping_item_code"))
 	f.LogRetentionDays = strings.TrimSpace(r.PostFormValue("log_retention_days"))
 
-	minutes, err := strconv.Atoi(f.IntervalMinutes)
-	if err != nil || minutes < 1 || minutes > 1440 {
-		f.fail("interval_minutes", "Enter a whole number of minutes from 1 to 1440 (one day).")
+	// A field posted back as the page showed it keeps the saved value
+	// exactly, whatever it is (a demo's 7m30s shows as 450 seconds, its
+	// safety sweep as 7 minutes): an untouched form changes nothing.
+	saved := formOf(set)
+	interval, ok := parseInterval(f.Interval, f.IntervalUnit)
+	if f.Interval == saved.Interval && f.IntervalUnit == saved.IntervalUnit {
+		interval, ok = set.SyncInterval, true
 	}
-	sweep, err := strconv.Atoi(f.SafetySweepMinutes)
+	if !ok {
+		f.fail("interval", "Enter a whole number of seconds, minutes or hours, from 1 second to "+durationText(maxInterval)+".")
+	}
+	var sweep time.Duration
+	sweepOK := f.SafetySweepMinutes == saved.SafetySweepMinutes
+	if sweepOK {
+		sweep = set.SafetySweepInterval
+	} else if m, err := strconv.Atoi(f.SafetySweepMinutes); err == nil && m >= 1 && m <= 1440 {
+		sweep, sweepOK = time.Duration(m)*time.Minute, true
+	}
 	switch {
-	case err != nil || sweep < 1 || sweep > 1440:
+	case !sweepOK:
 		f.fail("safety_sweep_minutes", "Choose one of the intervals offered.")
-	case f.Errors["interval_minutes"] == "" && sweep < minutes:
+	case ok && sweep < interval:
 		if _, sent := r.PostForm["safety_sweep_minutes"]; sent {
 			f.fail("safety_sweep_minutes", "Choose an interval no shorter than the schedule above ("+
-				durationText(time.Duration(minutes)*time.Minute)+"): this one only slows the sweep down.")
+				durationText(interval)+"): this one only slows the sweep down.")
 		} else {
-			sweep = minutes
+			sweep = interval
 		}
 	}
 	if f.TrackingRuleEnabled && f.TrackingOptionName == "" {
@@ -238,8 +287,8 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	if f.Errors == nil {
 		set.SyncEnabled = f.SyncEnabled
-		set.SyncInterval = time.Duration(minutes) * time.Minute
-		set.SafetySweepInterval = time.Duration(sweep) * time.Minute
+		set.SyncInterval = interval
+		set.SafetySweepInterval = sweep
 		set.TrackingRuleEnabled = f.TrackingRuleEnabled
 		set.TrackingOptionName = f.TrackingOptionName
 		set.TrackingCategoryName = f.TrackingCategoryName
@@ -249,8 +298,10 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		if set.TrackingOptionName == "" { // rule off: keep the default for when it is switched on
 			set.TrackingOptionName = store.DefaultTrackingOptionName
 		}
-		// The mapping's own rules, so the page and the worker agree.
-		if err := bridgeSettings(set, &store.Connection{Metadata: store.ConnectionMetadata{TenantID: "t"}}, nil).Validate(); err != nil {
+		// The mapping's own rules on the settings the worker will use, so
+		// the page and the worker agree (the connections are not the
+		// form's to check).
+		if err := worker.BridgeSettings(set, store.ConnectionMetadata{}, store.ConnectionMetadata{}).ValidateChoices(); err != nil {
 			f.fail("form", "These settings cannot work: "+err.Error())
 		}
 	}
@@ -258,13 +309,22 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		s.settingsPage(w, r, ss, "configure", http.StatusUnprocessableEntity, f)
 		return
 	}
-	save := func(tx *store.Tx) error { return tx.SaveSettings(ctx, ss.s.AccountID, set) }
+	var reread bool
+	save := func(tx *store.Tx) error {
+		var err error
+		reread, err = tx.ChangeSettings(ctx, ss.s.AccountID, set)
+		return err
+	}
 	if r.PostFormValue("action") != "sync" {
 		if err := s.st.WithTx(ctx, save); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		s.flash(r, ss, "Settings saved.")
+		msg := "Settings saved."
+		if reread {
+			msg += " The next sync decides recent invoices again with them."
+		}
+		s.flash(r, ss, msg)
 		http.Redirect(w, r, "/configure", http.StatusSeeOther)
 		return
 	}
@@ -365,7 +425,7 @@ func (s *Server) configureExport(w http.ResponseWriter, r *http.Request, ss *ses
 	set.WriteBackEnabled = f.WriteBackEnabled
 	set.ShippingLine = store.ShippingLineSettings{Enabled: f.ShippingLineEnabled, ItemCode: f.LineItemCode,
 		AccountCode: f.LineAccountCode, TaxType: f.LineTaxType}
-	if err := s.st.SaveSettings(ctx, ss.s.AccountID, set); err != nil {
+	if _, err := s.st.ChangeSettings(ctx, ss.s.AccountID, set); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

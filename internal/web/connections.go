@@ -182,7 +182,7 @@ func (s *Server) setStoreSetting(ctx context.Context, accountID, storeID int64) 
 			return err
 		}
 		set.ShipStationStoreID = storeID
-		if err := tx.SaveSettings(ctx, accountID, set); err != nil {
+		if _, err := tx.ChangeSettings(ctx, accountID, set); err != nil {
 			return err
 		}
 		if subscribe {

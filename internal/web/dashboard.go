@@ -50,24 +50,35 @@ type webhookRow struct {
 	Sweep string
 }
 
-// everyText says a period for people: "every 5 minutes", "every hour".
+// everyText says a period for people: "every 5 minutes", "every hour",
+// "every 30 seconds".
 func everyText(d time.Duration) string {
-	switch d {
-	case time.Minute:
-		return "every minute"
-	case time.Hour:
-		return "every hour"
+	if n, unit := intervalParts(d); n == 1 {
+		return "every " + unit
 	}
 	return "every " + durationText(d)
 }
 
-// durationText says a whole number of minutes or hours: "5 minutes",
-// "3 hours".
+// durationText says an interval for people in its largest whole unit:
+// "30 seconds", "5 minutes", "3 hours". It is the one way the web app says
+// an interval; the configure form splits one the same way (intervalParts),
+// so what the page shows is what it posts back.
 func durationText(d time.Duration) string {
-	if d >= time.Hour && d%time.Hour == 0 {
-		return plural(int(d/time.Hour), "hour")
+	n, unit := intervalParts(d)
+	return plural(n, unit)
+}
+
+// intervalParts splits an interval into a whole number of its largest
+// unit that divides it ("hour", "minute" or "second"). A fraction of a
+// second rounds up: no interval shows as zero.
+func intervalParts(d time.Duration) (int, string) {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return int(d / time.Hour), "hour"
+	case d >= time.Minute && d%time.Minute == 0:
+		return int(d / time.Minute), "minute"
 	}
-	return plural(int(d/time.Minute), "minute")
+	return int((d + time.Second - 1) / time.Second), "second"
 }
 
 // sweepText says which sweep interval is in effect for a direction.

@@ -7,8 +7,11 @@
 //
 // Pages are html/template rendered on the server from embedded templates
 // and static files; every form works without JavaScript. The package knows
-// the worker only through the small interfaces it declares (Jobs,
-// StatusSource, InvoiceSource, ShipStation), which the app implements.
+// the worker's runs only through the small interfaces it declares (Jobs,
+// StatusSource, InvoiceSource, ShipStation), which the app implements; of
+// package worker itself it uses only what decides nothing at run time: the
+// settings the mapping sees (worker.BridgeSettings), a run's result type
+// and its errors, so a page never holds a second copy of a worker rule.
 // Every handler takes the account from the session and passes it to every
 // store call, so one account never reaches another's data.
 //

@@ -8,6 +8,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/bridge"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
@@ -16,12 +17,15 @@ type invoiceData struct {
 	Link    *store.InvoiceLink
 	Log     []store.LogEntry
 	Written []store.WrittenShipment
-	// Preview is what Decide says now, from the invoice as Xero has it.
+	// Preview is the worker's dry run of the invoice as Xero has it now:
+	// what Re-sync would do.
 	Preview      *bridge.Decision
 	PreviewJSON  string
 	PreviewError string
-	Invoice      *xero.Invoice
-	CanResync    bool
+	// Number is the invoice's number from the preview, for an invoice
+	// never synced.
+	Number    string
+	CanResync bool
 }
 
 // invoicePage shows one invoice: its state, every log line and write-back
@@ -60,22 +64,11 @@ func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request, ss *session
 		}
 	}
 	if s.cfg.Invoices != nil {
-		inv, contact, err := s.cfg.Invoices.Invoice(ctx, ss.s.AccountID, id)
+		res, err := s.cfg.Invoices.Preview(ctx, ss.s.AccountID, id)
 		switch {
-		case err == nil && inv != nil:
-			xc, err1 := s.connection(ctx, ss.s.AccountID, store.KindXero)
-			sc, err2 := s.connection(ctx, ss.s.AccountID, store.KindShipStation)
-			set, err3 := s.st.Settings(ctx, ss.s.AccountID)
-			if err := errors.Join(err1, err2, err3); err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			var prev *bridge.Previous
-			if d.Link != nil && d.Link.OrderKey != "" {
-				prev = &bridge.Previous{OrderID: d.Link.OrderID, OrderStatus: d.Link.OrderStatus, Hash: d.Link.ContentHash}
-			}
-			dec := bridge.Decide(*inv, contact, bridgeSettings(set, xc, sc), prev)
-			d.Preview, d.Invoice = &dec, inv
+		case err == nil:
+			dec := res.Decision
+			d.Preview, d.Number = &dec, res.InvoiceNumber
 			if dec.Order != nil {
 				b, _ := json.MarshalIndent(dec.Order, "", "  ")
 				d.PreviewJSON = string(b)
@@ -92,17 +85,19 @@ func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request, ss *session
 	title := "Invoice " + id
 	if d.Link != nil && d.Link.InvoiceNumber != "" {
 		title = "Invoice " + d.Link.InvoiceNumber
-	} else if d.Invoice != nil && d.Invoice.InvoiceNumber != "" {
-		title = "Invoice " + d.Invoice.InvoiceNumber
+	} else if d.Number != "" {
+		title = "Invoice " + d.Number
 	}
 	s.render(w, r, http.StatusOK, "invoice", page{Title: title, Nav: "log", Data: d})
 }
 
 func previewProblem(err error) string {
 	switch {
-	case errors.Is(err, xero.ErrReconnectNeeded):
-		return "Xero needs reconnecting before the invoice can be read."
-	case err == nil:
+	case errors.Is(err, worker.ErrReconnectNeeded), errors.Is(err, xero.ErrReconnectNeeded):
+		return "A connection needs reconnecting (Connections) before the invoice can be previewed."
+	case errors.Is(err, worker.ErrNotConnected):
+		return "The preview needs both Xero and ShipStation connected (Connections)."
+	case errors.Is(err, worker.ErrInvoiceNotFound):
 		return "Xero did not return the invoice."
 	default:
 		return "Xero could not be reached to read the invoice. Try again in a minute."
@@ -118,7 +113,7 @@ func (s *Server) resync(w http.ResponseWriter, r *http.Request, ss *sessionState
 			s.notFoundOr(w, r, err)
 			return
 		}
-		if inv, _, err := s.cfg.Invoices.Invoice(ctx, ss.s.AccountID, id); err != nil || inv == nil {
+		if _, err := s.cfg.Invoices.Preview(ctx, ss.s.AccountID, id); err != nil {
 			s.notFoundOr(w, r, store.ErrNotFound)
 			return
 		}

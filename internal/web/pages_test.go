@@ -17,6 +17,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
+	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
@@ -215,7 +216,7 @@ func TestConfigure(t *testing.T) {
 		"log_retention_days": {"forever"}, "action": {"save"}})
 	b.wantStatus(http.StatusUnprocessableEntity)
 	for label, want := range map[string]string{
-		"Check Xero every":             "Enter a whole number of minutes from 1 to 1440 (one day).",
+		"Check Xero every":             "Enter a whole number of seconds, minutes or hours, from 1 second to 24 hours.",
 		"Tracking option name":         "Enter the tracking option invoices must carry, such as ShipStation, or switch the rule off.",
 		"Keep the transaction log for": "Enter a whole number of days from 1 to 3650.",
 	} {
@@ -236,7 +237,8 @@ func TestConfigure(t *testing.T) {
 	b.submit("/configure", valid)
 	b.wantRedirect("/configure")
 	b.follow()
-	if b.flash() != "Settings saved." {
+	// The option and statuses changed: the flash says invoices are decided again.
+	if b.flash() != "Settings saved. The next sync decides recent invoices again with them." {
 		t.Errorf("flash = %q", b.flash())
 	}
 	set, _ := e.st.Settings(t.Context(), acc)
@@ -404,19 +406,20 @@ func TestTransactionLog(t *testing.T) {
 	}
 }
 
-// fakeInvoices serves one invoice and contact for the preview.
+// fakeInvoices previews one invoice and contact, decided as the worker's
+// dry run decides them.
 type fakeInvoices struct {
+	st      *store.Store
 	inv     xero.Invoice
 	contact *xero.Contact
 	account int64
 }
 
-func (f *fakeInvoices) Invoice(_ context.Context, accountID int64, id string) (*xero.Invoice, *xero.Contact, error) {
+func (f *fakeInvoices) Preview(ctx context.Context, accountID int64, id string) (worker.InvoiceResult, error) {
 	if accountID != f.account || id != f.inv.InvoiceID {
-		return nil, nil, &xero.NotFoundError{}
+		return worker.InvoiceResult{}, worker.ErrInvoiceNotFound
 	}
-	inv := f.inv
-	return &inv, f.contact, nil
+	return decideLikeTheWorker(ctx, f.st, accountID, f.inv, f.contact)
 }
 
 func TestInvoiceDetail(t *testing.T) {
@@ -427,7 +430,7 @@ func TestInvoiceDetail(t *testing.T) {
 	b.signUp("Acme", "ann@example.com", password)
 	acc := e.mustAccount(t, "ann@example.com")
 	connectFake(t, e, acc)
-	src.account = acc
+	src.account, src.st = acc, e.st
 	src.inv = xero.Invoice{InvoiceID: "inv-1", InvoiceNumber: "INV-0001", Type: xero.InvoiceTypeSales, Status: xero.StatusAuthorised,
 		Date: xero.NewDate(2026, 3, 10), Contact: &xero.Contact{ContactID: "c-1", Name: "Jane Buyer"},
 		LineItems: []xero.LineItem{{LineItemID: "l-1", Description: "Widget", Quantity: 2, UnitAmount: 10, ItemCode: "W1",
@@ -477,7 +480,7 @@ func TestInvoiceDetail(t *testing.T) {
 	// The tracking rule switched to another option: the preview says why it would skip.
 	set, _ := e.st.Settings(t.Context(), acc)
 	set.TrackingOptionName = "Other"
-	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
 	b.get("/invoices/inv-1")
@@ -517,7 +520,7 @@ func TestDashboard(t *testing.T) {
 	connectFake(t, e, acc)
 	set, _ := e.st.Settings(t.Context(), acc)
 	set.SyncEnabled = true
-	_ = e.st.SaveSettings(t.Context(), acc, set)
+	_, _ = e.st.ChangeSettings(t.Context(), acc, set)
 	for i, d := range []store.Decision{store.DecisionExported, store.DecisionExported, store.DecisionFailed} {
 		if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: fmt.Sprint("i", i),
 			InvoiceNumber: fmt.Sprint("INV-", i), Decision: d, Reason: "Add a street address to contact Jane."}); err != nil {
@@ -618,7 +621,7 @@ func TestDashboardWorkerStatus(t *testing.T) {
 			connectFake(t, e, acc)
 			set, _ := e.st.Settings(t.Context(), acc)
 			set.SyncEnabled = true
-			_ = e.st.SaveSettings(t.Context(), acc, set)
+			_, _ = e.st.ChangeSettings(t.Context(), acc, set)
 			b.get("/dashboard")
 			got := ""
 			if b.has("problems") {
@@ -797,7 +800,7 @@ func TestDashboardWebhooks(t *testing.T) {
 			connectFake(t, e, acc)
 			set, _ := e.st.Settings(t.Context(), acc)
 			set.SyncEnabled, set.WriteBackEnabled = true, true
-			if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+			if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 				t.Fatal(err)
 			}
 			for _, s := range tc.seeds {
@@ -850,7 +853,7 @@ func TestDashboardWebhooksSweepSettings(t *testing.T) {
 	set, _ := e.st.Settings(t.Context(), acc)
 	set.SyncEnabled, set.WriteBackEnabled = true, true
 	set.SyncInterval, set.SafetySweepInterval = 10*time.Minute, 3*time.Hour
-	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
 	b.get("/dashboard")
@@ -975,7 +978,7 @@ func TestConfigureSafetySweep(t *testing.T) {
 	b.wantRedirect("/configure")
 	set, _ := e.st.Settings(t.Context(), acc)
 	set.SafetySweepInterval = 2 * time.Hour
-	if err := e.st.SaveSettings(t.Context(), acc, set); err != nil {
+	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
 	b.get("/configure")

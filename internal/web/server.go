@@ -15,6 +15,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
@@ -79,12 +80,17 @@ type ShipStation interface {
 	Stores(ctx context.Context, showInactive bool) ([]shipstation.Store, error)
 }
 
-// InvoiceSource fetches an invoice and its contact from Xero for the
-// invoice preview. The app implements it with the account's Xero client.
+// InvoiceSource previews an invoice for the invoice page. The app
+// implements it with the worker's own dry run of the invoice
+// (worker.Exporter.Resync with RunOptions.DryRun), so the preview is the
+// order Re-sync or the next export sends, decided with the same settings,
+// never a second opinion.
 type InvoiceSource interface {
-	// Invoice returns the account's invoice and its contact in full (nil
-	// when the contact could not be found).
-	Invoice(ctx context.Context, accountID int64, invoiceID string) (*xero.Invoice, *xero.Contact, error)
+	// Preview decides the account's invoice now, as Xero has it, sending
+	// and writing nothing. The error wraps worker.ErrInvoiceNotFound for
+	// an invoice Xero does not know, worker.ErrNotConnected or
+	// worker.ErrReconnectNeeded when a connection is missing or broken.
+	Preview(ctx context.Context, accountID int64, invoiceID string) (worker.InvoiceResult, error)
 }
 
 // StatusSource tells the dashboard what only the worker knows about an
@@ -162,7 +168,7 @@ type Config struct {
 	// resource_url has another scheme or host (port included) is refused
 	// on arrival, so the account's key is never sent where a payload says.
 	ShipStationBaseURL string
-	// Invoices fetches invoices for the preview; nil disables it.
+	// Invoices previews invoices; nil disables the preview.
 	Invoices InvoiceSource
 	// Status adds the worker's view to the dashboard; nil leaves it out.
 	Status StatusSource
