@@ -159,3 +159,49 @@ func TestVoidedLabelResyncTellsTheTruth(t *testing.T) {
 		" skipped: order already shipped in ShipStation",
 		" updated in ShipStation: ")
 }
+
+func TestWriteBackVoidOfOneOfTwoLabelsKeepsTheOrderShipped(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{})
+	w.writeBackSettings(false)
+	inv, o := w.exported("Acme Outdoor Ltd")
+	a := w.label(o, "ups_walleted", "ups_ground")
+	b := w.label(o, "fedex", "fedex_ground")
+	w.writeBack()
+	w.edit(inv, func(i *xeroemu.Invoice) { i.Reference = "PO-78" })
+	w.export()
+
+	// One package's label voided: ShipStation keeps the order shipped, and
+	// so does the link; asking costs no log line.
+	if err := w.semu.VoidLabel(a.ShipmentID); err != nil {
+		t.Fatal(err)
+	}
+	if sum := w.writeBack(); sum.Rechecks != 1 || sum.Notes != 1 {
+		t.Fatalf("write back after the first void: %s", sum)
+	}
+	if l := w.link(inv); l.OrderStatus != shipstationemu.StatusShipped {
+		t.Errorf("link status %q with a live label", l.OrderStatus)
+	}
+	if got, _ := w.order(inv); got.AdvancedOptions.CustomField1 != "PO-77" {
+		t.Errorf("a shipped order was changed: reference %q", got.AdvancedOptions.CustomField1)
+	}
+	// The void window reads it again: still shipped, asked once more at
+	// most, nothing logged.
+	w.writeBack()
+
+	// The last label voided: the order is open, and gets the edit.
+	if err := w.semu.VoidLabel(b.ShipmentID); err != nil {
+		t.Fatal(err)
+	}
+	w.writeBack()
+	if l := w.link(inv); l.OrderStatus != shipstationemu.StatusAwaitingShipment {
+		t.Errorf("link status %q after the last void", l.OrderStatus)
+	}
+	if got, _ := w.order(inv); got.AdvancedOptions.CustomField1 != "PO-78" {
+		t.Errorf("order after the last void: reference %q", got.AdvancedOptions.CustomField1)
+	}
+	checkLog(t, w.exportLog(inv),
+		" exported: ",
+		" skipped: order already shipped in ShipStation",
+		" updated in ShipStation: ")
+}

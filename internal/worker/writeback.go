@@ -370,8 +370,7 @@ func (e *Exporter) writeBack(ctx context.Context, ir *importRun, ev bridge.Shipm
 // moved) asks again. Once per invoice per run.
 func (e *Exporter) recheck(ctx context.Context, ir *importRun) error {
 	res := ir.ended
-	if res.InvoiceID == "" || ir.rechecked[res.InvoiceID] || !bridge.ReopensOrder(res.Event, ir.endedStatus) ||
-		(res.Outcome != WriteBackWritten && res.Outcome != WriteBackDone) {
+	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus) {
 		return nil
 	}
 	ir.rechecked[res.InvoiceID] = true
@@ -383,6 +382,15 @@ func (e *Exporter) recheck(ctx context.Context, ir *importRun) error {
 		return nil // gone from Xero: no edit can follow
 	}
 	return err
+}
+
+// needsRecheck reports whether the invoice of an event that ended in res
+// must be decided again (see recheck); status is the order status its
+// link had. An event that failed or was skipped (the invoice is gone, the
+// order is not ours) has not done its writes, or has no invoice to send.
+func needsRecheck(res WriteBackResult, status string) bool {
+	return res.InvoiceID != "" && (res.Outcome == WriteBackWritten || res.Outcome == WriteBackDone) &&
+		bridge.ReopensOrder(res.Event, status)
 }
 
 // writeBackEvent handles one event.
