@@ -1106,6 +1106,7 @@ func message(it *item) string {
 	return decisionMessage(it)
 }
 
+// decisionMessage is the log line of the item's decision and outcome.
 func decisionMessage(it *item) string {
 	d := it.d
 	switch it.outcome {
