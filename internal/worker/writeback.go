@@ -113,8 +113,8 @@ type ImportSummary struct {
 
 // String is the summary on one line.
 func (s ImportSummary) String() string {
-	return fmt.Sprintf("%d shipments, %d voids, %d fulfillments: %d written (%d notes, %d lines, %d lines removed), %d already done, %d skipped, %d failed; %d Xero calls, %d ShipStation calls",
-		s.Shipments, s.Voids, s.Fulfillments, s.Written, s.Notes, s.Lines, s.LinesRemoved, s.Done, s.Skipped, s.Failed, s.XeroCalls, s.ShipStationCalls)
+	return fmt.Sprintf("%d shipments, %d voids, %d fulfillments: %d written (%d notes, %d lines, %d lines removed), %d already done, %d skipped, %d failed, %d invoices decided again after a void; %d Xero calls, %d ShipStation calls",
+		s.Shipments, s.Voids, s.Fulfillments, s.Written, s.Notes, s.Lines, s.LinesRemoved, s.Done, s.Skipped, s.Failed, s.Rechecks, s.XeroCalls, s.ShipStationCalls)
 }
 
 // WriteBackSettingsOf maps an account's stored settings to bridge's.
