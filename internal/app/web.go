@@ -329,6 +329,7 @@ func (j webJobs) RunStatus(ctx context.Context, accountID, runID int64) (web.Run
 		var sum worker.Summary
 		if row.Kind == worker.KindResyncInvoice {
 			rs.Done, rs.Total = 1, 1 // one invoice, by definition
+			resyncEnded(&rs, row.Output())
 		} else if out := row.Output(); len(out) > 0 && json.Unmarshal(out, &sum) == nil {
 			rs.Done, rs.Total = sum.Invoices, sum.Invoices
 		}
@@ -342,6 +343,18 @@ func (j webJobs) RunStatus(ctx context.Context, accountID, runID int64) (web.Run
 		}
 	}
 	return rs, nil
+}
+
+// resyncEnded reports a Re-sync that did not bring ShipStation in line
+// with the invoice (the order shipped, the invoice is skipped) as not
+// succeeded, with the worker's words: a green "Finished" would say the
+// order was sent.
+func resyncEnded(rs *web.RunStatus, output []byte) {
+	var out worker.ResyncOutput
+	if len(output) == 0 || json.Unmarshal(output, &out) != nil || out.Outcome == "" || out.InSync() {
+		return
+	}
+	rs.State, rs.Error = web.RunFailed, out.String()
 }
 
 // jobAccount reads the account a run belongs to from its arguments.

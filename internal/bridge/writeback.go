@@ -392,6 +392,18 @@ func DecideWriteBack(ev ShipmentEvent, inv *xero.Invoice, link LinkInfo, carrier
 	return w
 }
 
+// ReopensOrder reports whether the worker must ask ShipStation for the
+// status of an event's order after handling the event, and decide its
+// invoice again: a voided label or fulfillment of an order last seen
+// shipped (orderStatus, the link's). ShipStation puts an order back to
+// awaiting_shipment when its last label or fulfillment is voided, and the
+// event cannot tell whether it was the last; without asking, the link
+// would stay shipped, and Decide would never send a later edit of the
+// invoice to the open order. A live event never reopens: it is what ships.
+func ReopensOrder(ev ShipmentEvent, orderStatus string) bool {
+	return ev.Voided && !ev.IsReturnLabel && orderStatus == shipstation.StatusShipped
+}
+
 // notOurs says why the event's order is not one orderbridge created, or
 // "" when it is. A label names its orderKey, which must be the link's; a
 // fulfillment names only its order id (or a split child its parent's).

@@ -720,3 +720,61 @@ func FuzzWriteBackNote(f *testing.F) {
 		}
 	})
 }
+
+func TestReopensOrder(t *testing.T) {
+	t.Parallel()
+	voided := func(s *shipstation.Shipment) { s.Voided = true }
+	tests := []struct {
+		name   string
+		ev     ShipmentEvent
+		status string
+		want   bool
+	}{
+		{"voided label of a shipped order", ShipmentEventOf(testLabel(voided)), shipstation.StatusShipped, true},
+		{"voided fulfillment of a shipped order", func() ShipmentEvent {
+			f := testFulfillment()
+			f.Voided = true
+			return FulfillmentEventOf(f)
+		}(), shipstation.StatusShipped, true},
+		{"live label", ShipmentEventOf(testLabel()), shipstation.StatusShipped, false},
+		{"voided label, order already open", ShipmentEventOf(testLabel(voided)), shipstation.StatusAwaitingShipment, false},
+		{"voided label, order cancelled", ShipmentEventOf(testLabel(voided)), shipstation.StatusCancelled, false},
+		{"voided label, status never learnt", ShipmentEventOf(testLabel(voided)), "", false},
+		{"voided return label", ShipmentEventOf(testLabel(voided, func(s *shipstation.Shipment) { s.IsReturnLabel = true })), shipstation.StatusShipped, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := ReopensOrder(tc.ev, tc.status); got != tc.want {
+				t.Errorf("ReopensOrder = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNoPingPongAfterVoid: the line a voided label's write-back removes
+// brings the invoice back to what was exported, so once the order is open
+// again the export finds it unchanged and sends nothing.
+func TestNoPingPongAfterVoid(t *testing.T) {
+	t.Parallel()
+	inv := testInvoiceOf()
+	sent := Decide(inv, testContactOf(), testSettings(), nil)
+	if sent.Kind != Export {
+		t.Fatalf("first decision %s: %s", sent.Kind, sent.Reason)
+	}
+	add := DecideWriteBack(ShipmentEventOf(testLabel()), &inv, testLink(), nil, testWBSettings(), WrittenState{})
+	if add.Edit == nil {
+		t.Fatalf("no line added: %s", add.Summary())
+	}
+	inv.LineItems = add.Edit.Lines
+	ev := ShipmentEventOf(testLabel(func(s *shipstation.Shipment) { s.Voided = true }))
+	remove := DecideWriteBack(ev, &inv, testLink(), nil, testWBSettings(), WrittenState{Note: true, Line: true})
+	if remove.Edit == nil || remove.Edit.Action != ActionLineRemoved {
+		t.Fatalf("line not removed: %s", remove.Summary())
+	}
+	inv.LineItems = remove.Edit.Lines
+	prev := &Previous{OrderID: testOrderID, OrderStatus: shipstation.StatusAwaitingShipment, Hash: sent.Hash}
+	if d := Decide(inv, testContactOf(), testSettings(), prev); d.Kind != Unchanged {
+		t.Errorf("export after the void = %s %q; want unchanged", d.Kind, d.Reason)
+	}
+}

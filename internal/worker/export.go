@@ -201,8 +201,16 @@ type RunOptions struct {
 	// Force sends an open order again even when its content hash says
 	// ShipStation has it already (the "Re-sync" button: the order may have
 	// been deleted or edited in ShipStation). Shipped and cancelled orders
-	// are still left alone.
+	// are still left alone, once ShipStation confirms them (Force implies
+	// Confirm). Its decisions are logged even when they repeat the
+	// link's: a person asked, and the log is where the answer is.
 	Force bool
+	// Confirm reads the order's status from ShipStation (one GET) before
+	// deciding an invoice whose link says the order shipped or was
+	// cancelled: voiding its labels or restoring it in ShipStation opens
+	// it again, and the link must follow. The write-back uses it after a
+	// void (bridge.ReopensOrder).
+	Confirm bool
 	// AfterPage, when set, is called after each page has committed, with
 	// the counts so far (tests use it to stop a run between pages). Not
 	// called in a dry run.
@@ -576,6 +584,9 @@ type item struct {
 	failed   bool
 	detail   string
 	transErr error // a transient failure: the invoice is not recorded
+	// seen is the order's status as ShipStation gave it during this run
+	// (RunOptions.Confirm), "" when not read. It outranks the link's.
+	seen string
 }
 
 // previous is what Decide knows of the order sent before.
@@ -587,10 +598,38 @@ func (it *item) previous(shipped map[string]int64, force bool) *bridge.Previous 
 	if force {
 		p.Hash = "" // send the order again even if it looks unchanged
 	}
+	if it.seen != "" {
+		p.OrderStatus = it.seen
+	}
 	if _, ok := shipped[strings.ToLower(it.link.OrderKey)]; ok && p.OrderStatus != shipstation.StatusCancelled {
 		p.OrderStatus = shipstation.StatusShipped
 	}
 	return p
+}
+
+// locked reports whether ShipStation refuses changes to an order in this
+// status (bridge.Decide never sends one).
+func locked(status string) bool {
+	return status == shipstation.StatusShipped || status == shipstation.StatusCancelled
+}
+
+// confirmStatus reads the order's status from ShipStation when the link
+// says it is locked: the link learns a status only from what orderbridge
+// does or sees, and a void or a restore in ShipStation says nothing.
+func (e *Exporter) confirmStatus(ctx context.Context, r *run, it *item) error {
+	if !it.hasLink || it.link.OrderID == 0 || !locked(it.link.OrderStatus) {
+		return nil
+	}
+	o, err := r.ss.GetOrder(ctx, it.link.OrderID)
+	r.sum.ShipStationCalls++
+	switch {
+	case err == nil:
+		it.seen = o.OrderStatus
+		return nil
+	case errors.Is(err, shipstation.ErrNotFound):
+		return nil // deleted there: the decision says what the link knows
+	}
+	return e.shipStationFailed(ctx, r, "get order", err)
 }
 
 // sends reports whether the decision upserts an order over one sent
@@ -614,6 +653,11 @@ func (e *Exporter) page(ctx context.Context, r *run, invs []xero.Invoice, newest
 			return fmt.Errorf("worker: export: %w", err)
 		}
 		items[i] = it
+		if r.opts.Confirm || r.opts.Force {
+			if err := e.confirmStatus(ctx, r, it); err != nil {
+				return err
+			}
+		}
 	}
 	contacts, err := e.contacts(ctx, r, invs)
 	if err != nil {
@@ -954,8 +998,10 @@ func (e *Exporter) send(ctx context.Context, r *run, items []*item) error {
 
 // refused handles ShipStation refusing one order of a bulk call. When the
 // order is locked because it shipped or was cancelled in ShipStation (our
-// link may be stale), the invoice is left alone and the link learns the
-// status; anything else is a failure a person must look at.
+// link was stale), the invoice is decided again with that status, so the
+// decision and its words are bridge's, the same a later re-read makes
+// (which then logs nothing new), and the link learns the status; anything
+// else is a failure a person must look at.
 func (e *Exporter) refused(ctx context.Context, r *run, it *item, res shipstation.OrderResult, oe *shipstation.OrderError) error {
 	id := res.OrderID
 	if id == 0 {
@@ -965,19 +1011,20 @@ func (e *Exporter) refused(ctx context.Context, r *run, it *item, res shipstatio
 		o, err := r.ss.GetOrder(ctx, id)
 		r.sum.ShipStationCalls++
 		switch {
-		case err == nil && (o.OrderStatus == shipstation.StatusShipped || o.OrderStatus == shipstation.StatusCancelled):
+		case err == nil && locked(o.OrderStatus):
 			it.orderID, it.status = o.OrderID, o.OrderStatus
 			it.hash = it.link.ContentHash
-			if o.OrderStatus == shipstation.StatusShipped {
+			// Decide settles a locked order before it looks at the
+			// contact, so none is needed.
+			it.d = bridge.Decide(it.inv, nil, r.settings, &bridge.Previous{OrderID: o.OrderID, OrderStatus: o.OrderStatus, Hash: it.hash})
+			it.reason = it.d.Reason
+			switch it.d.Kind {
+			case bridge.Alert:
+				it.outcome = OutcomeAlert
+			case bridge.Unchanged:
+				it.outcome = OutcomeUnchanged
+			default:
 				it.outcome = OutcomeSkipped
-				it.reason = "order already shipped in ShipStation; the change to the invoice was not sent and the order was left alone"
-				if it.d.Kind == bridge.Cancel {
-					it.outcome = OutcomeAlert
-					it.reason = "invoice voided after its order shipped: recall the parcel or credit the customer"
-				}
-			} else {
-				it.outcome = OutcomeSkipped
-				it.reason = "the order was cancelled in ShipStation, which locks it; restore it there, or raise a new invoice"
 			}
 			return nil
 		case err != nil && transient(err):
@@ -1046,8 +1093,17 @@ func logOutcome(it *item) store.Outcome {
 	return store.OutcomeSkipped
 }
 
-// message is the item's log line.
+// message is the item's log line, saying so when ShipStation opened an
+// order the link had as locked: the invoice's changes reach it again.
 func message(it *item) string {
+	if it.seen != "" && locked(it.link.OrderStatus) && !locked(it.seen) {
+		return decisionMessage(it) + fmt.Sprintf(" (the order was %s and is %s again in ShipStation)", it.link.OrderStatus, it.seen)
+	}
+	return decisionMessage(it)
+}
+
+// decisionMessage is the log line of the item's decision and outcome.
+func decisionMessage(it *item) string {
 	d := it.d
 	switch it.outcome {
 	case OutcomeFailed:
@@ -1066,9 +1122,17 @@ func message(it *item) string {
 
 // silent reports whether an item repeats what its link already says, so
 // that re-reading an invoice (the overlap window, a sweep) adds no log
-// line: "unchanged" is logged at most once per content change.
+// line: "unchanged" is logged at most once per content change. An order
+// status the link does not have yet is news, whatever the decision.
 func silent(it *item) bool {
 	if !it.hasLink {
+		return false
+	}
+	status := it.status
+	if status == "" {
+		status = it.seen
+	}
+	if status != "" && status != it.link.OrderStatus {
 		return false
 	}
 	switch it.outcome {
@@ -1080,8 +1144,7 @@ func silent(it *item) bool {
 			return true
 		}
 	}
-	return it.link.Decision == decisionOf(it.outcome) && it.link.Reason == it.reason &&
-		(it.status == "" || it.status == it.link.OrderStatus)
+	return it.link.Decision == decisionOf(it.outcome) && it.link.Reason == it.reason
 }
 
 // commit records the page in one transaction: links, log lines, and the
@@ -1104,7 +1167,7 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 		if r.opts.OnInvoice != nil {
 			r.opts.OnInvoice(res)
 		}
-		if silent(it) {
+		if !r.opts.Force && silent(it) {
 			r.sum.SilentRepeats++
 			r.sum.count(it.outcome)
 			continue
@@ -1118,6 +1181,9 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 		l.Decision, l.Reason = decisionOf(it.outcome), it.reason
 		if it.orderID != 0 {
 			l.OrderID = it.orderID
+		}
+		if it.seen != "" {
+			l.OrderStatus = it.seen
 		}
 		if it.status != "" {
 			l.OrderStatus = it.status

@@ -67,13 +67,63 @@ type ResyncWorker struct {
 	Exporter *Exporter
 }
 
-// Work re-syncs the invoice; an invoice Xero no longer has cancels the job.
+// Work re-syncs the invoice and keeps what it did as the job's output
+// (ResyncOutput); an invoice Xero no longer has cancels the job.
 func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArgs]) error {
-	_, _, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true})
+	res, _, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true})
 	if errors.Is(err, ErrInvoiceNotFound) {
 		return river.JobCancel(err)
 	}
+	if err == nil {
+		_ = river.RecordOutput(ctx, ResyncOutputOf(res)) // three strings: cannot fail to encode
+	}
 	return RiverError(err)
+}
+
+// ResyncOutput is what a resync_invoice job keeps as its output: the
+// invoice's outcome and why. A Re-sync that sent nothing (the order
+// shipped, the invoice is not eligible) finished its work but did not do
+// what the person asked, and a run page must say so.
+type ResyncOutput struct {
+	InvoiceNumber string  `json:"invoice_number"`
+	Outcome       Outcome `json:"outcome"`
+	Reason        string  `json:"reason,omitempty"`
+}
+
+// ResyncOutputOf is the output of a Re-sync that ended in res.
+func ResyncOutputOf(res InvoiceResult) ResyncOutput {
+	return ResyncOutput{InvoiceNumber: res.InvoiceNumber, Outcome: res.Outcome, Reason: res.Reason}
+}
+
+// InSync reports whether ShipStation has the invoice's order as the
+// invoice is now (sent, cancelled, or already so).
+func (o ResyncOutput) InSync() bool {
+	switch o.Outcome {
+	case OutcomeExported, OutcomeUpdated, OutcomeCancelled, OutcomeUnchanged:
+		return true
+	}
+	return false
+}
+
+// String says what the Re-sync did, for a person: "INV-0042 was not sent:
+// order already shipped in ShipStation; ...".
+func (o ResyncOutput) String() string {
+	n := orDash(o.InvoiceNumber)
+	switch o.Outcome {
+	case OutcomeExported:
+		return n + " was sent to ShipStation as a new order"
+	case OutcomeUpdated:
+		return n + " was sent to ShipStation again"
+	case OutcomeCancelled:
+		return n + ": its ShipStation order was cancelled"
+	case OutcomeUnchanged:
+		return n + " was not sent: " + o.Reason
+	case OutcomeAlert:
+		return n + " was not sent and needs attention: " + o.Reason
+	case OutcomeFailed:
+		return n + " failed: " + o.Reason
+	}
+	return n + " was not sent: " + o.Reason
 }
 
 // SweepArgs asks the sweep to enqueue an export for every account that is

@@ -103,14 +103,18 @@ type ImportSummary struct {
 	// written already; Found counts actions found done in Xero.
 	HistoryChecks, Found int
 	Warnings             int
-	XeroCalls            int
-	ShipStationCalls     int
+	// Rechecks counts invoices decided again after a void of their
+	// shipped order (bridge.ReopensOrder); their calls are in the two
+	// below.
+	Rechecks         int `json:",omitempty"`
+	XeroCalls        int
+	ShipStationCalls int
 }
 
 // String is the summary on one line.
 func (s ImportSummary) String() string {
-	return fmt.Sprintf("%d shipments, %d voids, %d fulfillments: %d written (%d notes, %d lines, %d lines removed), %d already done, %d skipped, %d failed; %d Xero calls, %d ShipStation calls",
-		s.Shipments, s.Voids, s.Fulfillments, s.Written, s.Notes, s.Lines, s.LinesRemoved, s.Done, s.Skipped, s.Failed, s.XeroCalls, s.ShipStationCalls)
+	return fmt.Sprintf("%d shipments, %d voids, %d fulfillments: %d written (%d notes, %d lines, %d lines removed), %d already done, %d skipped, %d failed, %d invoices decided again after a void; %d Xero calls, %d ShipStation calls",
+		s.Shipments, s.Voids, s.Fulfillments, s.Written, s.Notes, s.Lines, s.LinesRemoved, s.Done, s.Skipped, s.Failed, s.Rechecks, s.XeroCalls, s.ShipStationCalls)
 }
 
 // WriteBackSettingsOf maps an account's stored settings to bridge's.
@@ -138,6 +142,12 @@ type importRun struct {
 	sum      *ImportSummary
 	carriers map[string]string // nil until first needed
 	seen     map[string]bool   // event ids handled in this run
+	// rechecked are the invoices decided again in this run after a void.
+	rechecked map[string]bool
+	// ended is the result of the event handled last (see eventDone), and
+	// endedStatus the order status its invoice link had before.
+	ended       WriteBackResult
+	endedStatus string
 }
 
 // ImportShipments reads the account's shipments created, labels voided
@@ -164,7 +174,7 @@ func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts Im
 	if err != nil {
 		return sum, err
 	}
-	ir := &importRun{run: r, wb: wb, opts: opts, sum: &sum, seen: map[string]bool{}}
+	ir := &importRun{run: r, wb: wb, opts: opts, sum: &sum, seen: map[string]bool{}, rechecked: map[string]bool{}}
 	start := e.now()
 	windows := []struct {
 		cursor string
@@ -336,10 +346,55 @@ func settleActions(ev bridge.ShipmentEvent, done bridge.WrittenState, plan bridg
 	return nil
 }
 
-// writeBack handles one event. Only errors that stop the run (a transient
-// failure, a lost connection, the database) are returned; what Xero
-// refuses for this invoice alone is logged and the run goes on.
+// writeBack handles one event, then decides its invoice again when the
+// event may have reopened a shipped order. Only errors that stop the run
+// (a transient failure, a lost connection, the database) are returned;
+// what Xero refuses for this invoice alone is logged and the run goes on.
 func (e *Exporter) writeBack(ctx context.Context, ir *importRun, ev bridge.ShipmentEvent) error {
+	ir.ended, ir.endedStatus = WriteBackResult{}, ""
+	if err := e.writeBackEvent(ctx, ir, ev); err != nil {
+		return err
+	}
+	return e.recheck(ctx, ir)
+}
+
+// recheck decides the invoice of the event just handled again, reading
+// its order's status from ShipStation (RunOptions.Confirm), when
+// bridge.ReopensOrder says a void may have opened the order: the export's
+// page then records the status ShipStation gives with the decision, so
+// the link follows ShipStation and an edit made while the order was
+// shipped reaches it now. It runs after the event's own writes are
+// recorded: our cost line is off the invoice before the order can be seen
+// open, so it cannot bounce back to ShipStation. Until that page commits
+// the link still says shipped, and a retry (the window's cursor has not
+// moved) asks again. Once per invoice per run.
+func (e *Exporter) recheck(ctx context.Context, ir *importRun) error {
+	res := ir.ended
+	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus) {
+		return nil
+	}
+	ir.rechecked[res.InvoiceID] = true
+	ir.sum.Rechecks++
+	_, sum, err := e.Resync(ctx, ir.acct, res.InvoiceID, RunOptions{Confirm: true})
+	ir.sum.XeroCalls += sum.XeroCalls
+	ir.sum.ShipStationCalls += sum.ShipStationCalls
+	if errors.Is(err, ErrInvoiceNotFound) {
+		return nil // gone from Xero: no edit can follow
+	}
+	return err
+}
+
+// needsRecheck reports whether the invoice of an event that ended in res
+// must be decided again (see recheck); status is the order status its
+// link had. An event that failed or was skipped (the invoice is gone, the
+// order is not ours) has not done its writes, or has no invoice to send.
+func needsRecheck(res WriteBackResult, status string) bool {
+	return res.InvoiceID != "" && (res.Outcome == WriteBackWritten || res.Outcome == WriteBackDone) &&
+		bridge.ReopensOrder(res.Event, status)
+}
+
+// writeBackEvent handles one event.
+func (e *Exporter) writeBackEvent(ctx context.Context, ir *importRun, ev bridge.ShipmentEvent) error {
 	res := WriteBackResult{Event: ev}
 	if ev.IsReturnLabel {
 		ir.sum.Skipped++
@@ -356,6 +411,7 @@ func (e *Exporter) writeBack(ctx context.Context, ir *importRun, ev bridge.Shipm
 		return nil
 	}
 	res.InvoiceID, res.InvoiceNumber = link.InvoiceID, link.InvoiceNumber
+	ir.endedStatus = link.OrderStatus
 	acts, err := e.st.ShipmentActions(ctx, ir.acct, ev.ID)
 	if err != nil {
 		return fmt.Errorf("worker: write back: %w", err)
@@ -653,6 +709,7 @@ func markWritten(ctx context.Context, tx *store.Tx, acct int64, eventID, invoice
 }
 
 func (e *Exporter) eventDone(ir *importRun, res WriteBackResult) {
+	ir.ended = res
 	if ir.opts.OnEvent != nil {
 		ir.opts.OnEvent(res)
 	}

@@ -84,3 +84,35 @@ func TestSettleActions(t *testing.T) {
 		})
 	}
 }
+
+func TestNeedsRecheck(t *testing.T) {
+	t.Parallel()
+	voided := bridge.ShipmentEvent{ID: "shipment:1", Kind: bridge.EventLabel, Voided: true}
+	live := voided
+	live.Voided = false
+	tests := []struct {
+		name    string
+		ev      bridge.ShipmentEvent
+		invoice string
+		outcome WriteBackOutcome
+		status  string
+		want    bool
+	}{
+		{"void written, order shipped", voided, "inv", WriteBackWritten, "shipped", true},
+		{"void known done, order shipped", voided, "inv", WriteBackDone, "shipped", true},
+		{"void written, order already open", voided, "inv", WriteBackWritten, "awaiting_shipment", false},
+		{"void failed", voided, "inv", WriteBackFailed, "shipped", false},
+		{"void skipped (invoice gone)", voided, "inv", WriteBackSkipped, "shipped", false},
+		{"not our order", voided, "", WriteBackSkipped, "", false},
+		{"live label", live, "inv", WriteBackWritten, "shipped", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := WriteBackResult{Event: tc.ev, InvoiceID: tc.invoice, Outcome: tc.outcome}
+			if got := needsRecheck(res, tc.status); got != tc.want {
+				t.Errorf("needsRecheck = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -89,9 +89,9 @@ func TestImportJobKindsAndUniqueness(t *testing.T) {
 
 func TestImportSummaryString(t *testing.T) {
 	t.Parallel()
-	s := worker.ImportSummary{Shipments: 3, Voids: 1, Fulfillments: 2, Written: 4, Notes: 4, Lines: 1, Done: 1, Skipped: 1, XeroCalls: 9, ShipStationCalls: 4}
+	s := worker.ImportSummary{Shipments: 3, Voids: 1, Fulfillments: 2, Written: 4, Notes: 4, Lines: 1, Done: 1, Skipped: 1, Rechecks: 1, XeroCalls: 9, ShipStationCalls: 4}
 	got := s.String()
-	for _, want := range []string{"3 shipments", "1 voids", "2 fulfillments", "4 written", "4 notes", "1 lines,", "1 already done", "9 Xero calls", "4 ShipStation calls"} {
+	for _, want := range []string{"3 shipments", "1 voids", "2 fulfillments", "4 written", "4 notes", "1 lines,", "1 already done", "1 invoices decided again", "9 Xero calls", "4 ShipStation calls"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("String() = %q, lacks %q", got, want)
 		}
