@@ -300,7 +300,7 @@ func TestWebAppSaveAndSync(t *testing.T) {
 	ww.invoice(nowhere, true) // held back until the contact has an address
 
 	ann.get("/configure")
-	ann.submit("/configure", url.Values{"sync_enabled": {"on"}, "interval_minutes": {"60"}, "tracking_rule_enabled": {"on"},
+	ann.submit("/configure", url.Values{"sync_enabled": {"on"}, "interval": {"60"}, "interval_unit": {"minute"}, "tracking_rule_enabled": {"on"},
 		"tracking_option_name": {"ShipStation"}, "tracking_category_name": {"Sales Channel"},
 		"invoice_statuses": {"AUTHORISED", "PAID"}, "log_retention_days": {"30"}, "action": {"sync"}})
 	ann.want(http.StatusOK, "")
@@ -480,7 +480,7 @@ func TestRunProgressShowsCounts(t *testing.T) {
 	ann.get(attrOf(ann.byID("connect-xero"), "href"))
 	ann.want(http.StatusOK, "/connections")
 	ann.get("/configure")
-	ann.submit("/configure", url.Values{"sync_enabled": {"on"}, "interval_minutes": {"60"}, "tracking_rule_enabled": {"on"},
+	ann.submit("/configure", url.Values{"sync_enabled": {"on"}, "interval": {"60"}, "interval_unit": {"minute"}, "tracking_rule_enabled": {"on"},
 		"tracking_option_name": {"ShipStation"}, "invoice_statuses": {"AUTHORISED", "PAID"}, "log_retention_days": {"30"},
 		"action": {"sync"}})
 	run := ann.path()

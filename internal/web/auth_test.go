@@ -153,7 +153,7 @@ func TestCSRF(t *testing.T) {
 		t.Fatalf("session csrf token %q differs between pages (%q)", sessionToken, anonToken)
 	}
 	for name, tok := range map[string]string{"missing": "", "wrong": sessionToken + "x"} {
-		b.post("/configure", url.Values{"csrf_token": {tok}, "interval_minutes": {"7"}, "invoice_statuses": {"PAID"}, "log_retention_days": {"9"}})
+		b.post("/configure", url.Values{"csrf_token": {tok}, "interval": {"7"}, "interval_unit": {"minute"}, "invoice_statuses": {"PAID"}, "log_retention_days": {"9"}})
 		b.wantStatus(http.StatusForbidden)
 		set, _ := e.st.Settings(t.Context(), e.mustAccount(t, "ann@example.com"))
 		if set.SyncInterval == 7*time.Minute {

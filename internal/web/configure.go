@@ -215,12 +215,8 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	f := formOf(set)
 	f.SyncEnabled = r.PostFormValue("sync_enabled") == "on"
-	if _, sent := r.PostForm["interval"]; sent {
-		f.Interval = strings.TrimSpace(r.PostFormValue("interval"))
-		f.IntervalUnit = r.PostFormValue("interval_unit")
-	} else { // a form from before the unit existed gave minutes
-		f.Interval, f.IntervalUnit = strings.TrimSpace(r.PostFormValue("interval_minutes")), "minute"
-	}
+	f.Interval = strings.TrimSpace(r.PostFormValue("interval"))
+	f.IntervalUnit = r.PostFormValue("interval_unit")
 	// A form from before the field existed keeps the saved interval.
 	if _, sent := r.PostForm["safety_sweep_minutes"]; sent {
 		f.SafetySweepMinutes = strings.TrimSpace(r.PostFormValue("safety_sweep_minutes"))

@@ -212,7 +212,7 @@ func TestConfigure(t *testing.T) {
 	}
 
 	// Every problem is shown at once, on its field.
-	b.submit("/configure", url.Values{"interval_minutes": {"0"}, "tracking_rule_enabled": {"on"}, "tracking_option_name": {" "},
+	b.submit("/configure", url.Values{"interval": {"0"}, "interval_unit": {"minute"}, "tracking_rule_enabled": {"on"}, "tracking_option_name": {" "},
 		"log_retention_days": {"forever"}, "action": {"save"}})
 	b.wantStatus(http.StatusUnprocessableEntity)
 	for label, want := range map[string]string{
@@ -231,7 +231,7 @@ func TestConfigure(t *testing.T) {
 		t.Errorf("typed value not kept: %q", v)
 	}
 
-	valid := url.Values{"sync_enabled": {"on"}, "interval_minutes": {"10"}, "tracking_rule_enabled": {"on"},
+	valid := url.Values{"sync_enabled": {"on"}, "interval": {"10"}, "interval_unit": {"minute"}, "tracking_rule_enabled": {"on"},
 		"tracking_option_name": {"Ship me"}, "tracking_category_name": {"Channel"}, "invoice_statuses": {"PAID"},
 		"shipping_item_code": {"FREIGHT"}, "log_retention_days": {"30"}, "action": {"save"}}
 	b.submit("/configure", valid)
@@ -669,7 +669,7 @@ func TestSaveAndSyncAtomic(t *testing.T) {
 	e.jobs.fail = errors.New("queue unavailable")
 	e.jobs.mu.Unlock()
 	b.get("/configure")
-	b.submit("/configure", url.Values{"sync_enabled": {"on"}, "interval_minutes": {"15"}, "invoice_statuses": {"PAID"},
+	b.submit("/configure", url.Values{"sync_enabled": {"on"}, "interval": {"15"}, "interval_unit": {"minute"}, "invoice_statuses": {"PAID"},
 		"log_retention_days": {"90"}, "action": {"sync"}})
 	b.wantStatus(http.StatusInternalServerError)
 	if set, _ := e.st.Settings(t.Context(), acc); set.SyncEnabled || set.SyncInterval == 15*time.Minute {
@@ -936,7 +936,7 @@ func TestConfigureSafetySweep(t *testing.T) {
 		t.Errorf("selected = %q, want the default, 1 hour", selected)
 	}
 	form := func(interval, sweep string) url.Values {
-		return url.Values{"interval_minutes": {interval}, "safety_sweep_minutes": {sweep}, "invoice_statuses": {"PAID"},
+		return url.Values{"interval": {interval}, "interval_unit": {"minute"}, "safety_sweep_minutes": {sweep}, "invoice_statuses": {"PAID"},
 			"log_retention_days": {"90"}, "action": {"save"}}
 	}
 	for _, tc := range []struct{ interval, sweep, want string }{
