@@ -190,3 +190,19 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// TestRunCancelledAtStartIsACleanStop shows that a context cancelled
+// before or while Run starts (a test that skips right after starting the
+// app, a Ctrl-C during start-up) ends Run without an error: the caller
+// asked it to stop, and nothing failed.
+func TestRunCancelledAtStartIsACleanStop(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.HTTPAddr = "127.0.0.1:0"
+	a := newApp(t, cfg, app.Options{ServeWeb: true})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := a.Run(ctx); err != nil {
+		t.Errorf("Run with a cancelled context: %v, want nil", err)
+	}
+}
