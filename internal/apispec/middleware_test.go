@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // order is the createorder response example.
@@ -15,6 +17,7 @@ func order(t *testing.T, specs *Specs) string {
 
 func TestMiddleware(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	specs := Shared(t).Fork()
 	cases := shipStationCases(t, specs)
 	for i := range cases {
@@ -74,7 +77,7 @@ func TestMiddleware(t *testing.T) {
 			srv := httptest.NewServer(Middleware(rec, specs, fakeHandler(tc.reply, &got)))
 			t.Cleanup(srv.Close)
 			// Redirects are answers to check, not to follow.
-			noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			noFollow := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			resp, err := noFollow.Do(tc.call.request(t, srv.URL))
 			if err != nil {
 				t.Fatal(err)
@@ -106,6 +109,7 @@ func TestMiddleware(t *testing.T) {
 // TestMiddlewareImplicitStatus covers handlers that never call WriteHeader.
 func TestMiddlewareImplicitStatus(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	specs := Shared(t).Fork()
 	cases := []struct {
 		name    string
@@ -128,7 +132,7 @@ func TestMiddlewareImplicitStatus(t *testing.T) {
 			rec := &recTB{TB: t}
 			srv := httptest.NewServer(Middleware(rec, specs, tc.handler))
 			t.Cleanup(srv.Close)
-			resp, err := testHTTP.Do(call{method: "GET", path: "/api.xro/2.0/Invoices?page=1"}.request(t, srv.URL))
+			resp, err := hc.Do(call{method: "GET", path: "/api.xro/2.0/Invoices?page=1"}.request(t, srv.URL))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,6 +152,7 @@ func TestMiddlewareImplicitStatus(t *testing.T) {
 // is not judged at all.
 func TestMiddlewareRequestBody(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	specs := Shared(t).Fork()
 	t.Run("unread body is validated", func(t *testing.T) {
 		t.Parallel()
@@ -159,7 +164,7 @@ func TestMiddlewareRequestBody(t *testing.T) {
 		})
 		srv := httptest.NewServer(Middleware(rec, specs, h))
 		t.Cleanup(srv.Close)
-		resp, err := testHTTP.Do(call{method: "POST", path: "/orders/createorder", body: `{"orderNumber":12}`}.request(t, srv.URL))
+		resp, err := hc.Do(call{method: "POST", path: "/orders/createorder", body: `{"orderNumber":12}`}.request(t, srv.URL))
 		if err != nil {
 			t.Fatal(err)
 		}

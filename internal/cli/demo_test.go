@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -57,6 +59,7 @@ func labels(out string) map[string]string {
 // credentials, that the sweep exports what the demo data promises.
 func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	dir := filepath.Join(t.TempDir(), "demo")
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errOut syncBuffer
@@ -103,7 +106,7 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	orders := func() int {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, l["ShipStation URL"]+"/orders?pageSize=500", nil)
 		req.SetBasicAuth(l["ShipStation API key"], l["ShipStation API secret"])
-		resp, err := testHTTP.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

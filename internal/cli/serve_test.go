@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // TestServeServesTheWebApp starts `orderbridge serve` as a deployment
@@ -19,6 +20,7 @@ import (
 // with an interrupt.
 func TestServeServesTheWebApp(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	env := map[string]string{
 		config.EnvDataDir:          filepath.Join(t.TempDir(), "data"),
 		config.EnvXeroClientID:     "client",
@@ -52,7 +54,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 		path string
 		code int
 	}{{"/readyz", http.StatusOK}, {"/signup", http.StatusOK}, {"/metrics", http.StatusOK}, {"/dashboard", http.StatusOK}} {
-		resp, err := testHTTP.Get(base + tt.path)
+		resp, err := hc.Get(base + tt.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +64,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 		}
 	}
 	// The dashboard without a session led to the sign-in page.
-	resp, err := testHTTP.Get(base + "/dashboard")
+	resp, err := hc.Get(base + "/dashboard")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("serve exit code %d after interrupt: %s", code, errOut.String())
 	}
-	if _, err := testHTTP.Get(base + "/healthz"); err == nil {
+	if _, err := hc.Get(base + "/healthz"); err == nil {
 		t.Error("the web app still answers after serve returned")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
@@ -289,6 +290,7 @@ func TestPagingLosesNothingWhenInvoicesChangeMidRun(t *testing.T) {
 // River turns into a snooze; nothing is recorded and the cursor stays.
 func TestShipStationRateLimitSnoozes(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	w := newWorld(t, worldOptions{})
 	w.invoice(w.contact("Acme Outdoor Ltd"), true)
 	w.semu.SetRateLimit(emukit.RateLimit{}) // ShipStation's real 40 calls a minute
@@ -298,7 +300,7 @@ func TestShipStationRateLimitSnoozes(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.SetBasicAuth(w.semu.APIKey(), w.semu.APISecret())
-		resp, err := testHTTP.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
@@ -157,8 +158,10 @@ func setup(t *testing.T, o setupOpts) *bundle {
 // code.
 func authorize(t *testing.T, e *xeroemu.Emulator, app *xero.App) *oauth2.Token {
 	t.Helper()
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	verifier := oauth2.GenerateVerifier()
-	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(app.AuthCodeURL("state-xyz", verifier))
 	if err != nil {
 		t.Fatal(err)

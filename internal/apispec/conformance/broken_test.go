@@ -17,6 +17,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/apispec"
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
@@ -172,7 +173,9 @@ func callShipStationCreateOrders(t *testing.T, rec *recTB, specs *apispec.Specs,
 
 func decode(t *testing.T, req *http.Request, into any) {
 	t.Helper()
-	resp, err := testHTTP.Do(req)
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

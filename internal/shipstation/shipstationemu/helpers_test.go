@@ -14,6 +14,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // clock is a controllable Now.
@@ -79,6 +80,8 @@ func setup(t *testing.T, opts shipstationemu.Options) *bundle {
 // (sent as JSON).
 func (c *client) do(method, path string, body any) (int, http.Header, []byte) {
 	c.t.Helper()
+	hc := testkit.HTTPClient(c.t)
+	defer hc.CloseIdleConnections()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -105,7 +108,7 @@ func (c *client) do(method, path string, body any) (int, http.Header, []byte) {
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
@@ -148,6 +149,7 @@ func TestRateLimitOff(t *testing.T) {
 
 func TestConcurrencyLimit(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	b := setup(t, xeroemu.Options{RateLimit: emukit.RealRateLimit})
 	cid := seedCustomer(t, b, "Slow")
 	inv := seedInvoices(t, b, 1, cid, nil)[0]
@@ -168,7 +170,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("Content-Type", "application/json")
 		wg.Go(func() {
-			resp, err := testHTTP.Do(req)
+			resp, err := hc.Do(req)
 			if err != nil {
 				t.Error(err)
 				return

@@ -12,6 +12,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // recTB records Errorf calls instead of failing.
@@ -34,6 +35,7 @@ func (r *recTB) Helper() {}
 // call is not, and a refused call is judged by its refusal only.
 func TestServerValidates(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	tests := []struct {
 		name, path string
 		auth       bool
@@ -56,7 +58,7 @@ func TestServerValidates(t *testing.T) {
 			if tc.auth {
 				req.SetBasicAuth(emu.APIKey(), emu.APISecret())
 			}
-			resp, err := testHTTP.Do(req)
+			resp, err := hc.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/apispec"
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
@@ -36,6 +37,7 @@ func (r *recTB) Helper() {}
 // call is not, and a refused call is judged by its refusal only.
 func TestServerValidates(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	tests := []struct {
 		name, path string
 		token      bool
@@ -64,7 +66,7 @@ func TestServerValidates(t *testing.T) {
 			}
 			req.Header.Set("Xero-Tenant-Id", emu.DefaultTenantID())
 			req.Header.Set("Accept", "application/json")
-			resp, err := testHTTP.Do(req)
+			resp, err := hc.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,13 +93,15 @@ func TestServerValidates(t *testing.T) {
 // clientCredentials gets a custom-connection token.
 func clientCredentials(t *testing.T, emu *xeroemu.Emulator) string {
 	t.Helper()
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	req, err := http.NewRequest(http.MethodPost, emu.URL()+"/connect/token", strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(emu.ClientID(), emu.ClientSecret())
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
