@@ -18,6 +18,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
@@ -187,7 +188,7 @@ func TestServeExportsUntilInterrupted(t *testing.T) {
 	t.Parallel()
 	environ, semu := syncFixture(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errOut syncBuffer
+	var out, errOut testkit.Buffer
 	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return environ[k] },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,32 +15,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
-
-// clock is a controllable Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // client is a bare net/http caller: the tests must not share code with
 // orderbridge's ShipStation client.
@@ -54,7 +27,7 @@ type client struct {
 type bundle struct {
 	emu   *shipstationemu.Emulator
 	c     *client
-	clock *clock
+	clock *testkit.Clock
 }
 
 // setup starts an emulator with no rate limit and a controllable clock at
@@ -65,7 +38,7 @@ func setup(t *testing.T, opts shipstationemu.Options) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := newClock(time.Date(2026, 6, 15, 10, 0, 0, 0, pacific))
+	clk := testkit.NewClock(time.Date(2026, 6, 15, 10, 0, 0, 0, pacific))
 	if opts.Now == nil {
 		opts.Now = clk.Now
 	}

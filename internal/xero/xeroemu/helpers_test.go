@@ -202,28 +202,6 @@ func containsMsg(msgs []string, sub string) bool {
 	return false
 }
 
-// clock is a fake Now the tests advance.
-type clock struct {
-	ch chan time.Time
-}
-
-func newClock(start time.Time) *clock {
-	c := &clock{ch: make(chan time.Time, 1)}
-	c.ch <- start
-	return c
-}
-
-func (c *clock) Now() time.Time {
-	t := <-c.ch
-	c.ch <- t
-	return t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	t := <-c.ch
-	c.ch <- t.Add(d)
-}
-
 func invoiceBody(inv map[string]any) map[string]any {
 	return map[string]any{"Invoices": []any{inv}}
 }

@@ -188,7 +188,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 
 func TestRefreshRotationAndGrace(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: clk.Now, RefreshGrace: 30 * time.Minute})
 	code, _ := authorize(t, emu, nil)
 	_, first := tokenCall(t, emu, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)
@@ -237,7 +237,7 @@ func TestRefreshRotationAndGrace(t *testing.T) {
 
 func TestAccessTokenExpiry(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	b := setup(t, xeroemu.Options{Now: clk.Now, AccessTokenTTL: time.Minute})
 	b.do(t, "GET", "/api.xro/2.0/Organisation", nil).must(t, 200)
 	clk.Advance(61 * time.Second)
@@ -353,7 +353,7 @@ func TestConnections(t *testing.T) {
 
 func TestAuthorizationCodeExpires(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: clk.Now})
 	code, _ := authorize(t, emu, nil)
 	clk.Advance(5*time.Minute + time.Second)

@@ -30,7 +30,7 @@ func TestMinuteLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			// The fake clock keeps the window still however slow the machine.
-			clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+			clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 			b := setup(t, xeroemu.Options{Now: clk.Now, RateLimit: emukit.RateLimit{Scale: tt.scale}})
 			for i := range 60 {
 				r := b.do(t, "GET", "/api.xro/2.0/Organisation", nil).must(t, 200)
@@ -60,7 +60,7 @@ func TestMinuteLimit(t *testing.T) {
 
 func TestDayLimit(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	// The Starter tier's 1,000 a day, shrunk further so the test stays small.
 	b := setup(t, xeroemu.Options{Now: clk.Now, DayLimit: 130, RateLimit: emukit.RateLimit{Scale: 1440}}) // a day is a minute
 	for i := range 130 {
@@ -92,7 +92,7 @@ func TestDayLimit(t *testing.T) {
 
 func TestLimitsPerOrganisation(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	emu := xeroemutest.NewServer(t, xeroemu.Options{Now: clk.Now, AccessTokenTTL: time.Hour, OrgNames: []string{"A", "B"}})
 	code, _ := authorize(t, emu, nil)
 	_, tok := tokenCall(t, emu, map[string][]string{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)
