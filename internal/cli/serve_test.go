@@ -36,20 +36,12 @@ func TestServeServesTheWebApp(t *testing.T) {
 	go func() { done <- run(ctx, e, []string{"serve", "--http", "127.0.0.1:0"}) }()
 	listening := regexp.MustCompile(`msg="web app listening" url=(http://127\.0\.0\.1:\d+)`)
 	var base string
-	for deadline := time.Now().Add(20 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
+	waitWhileRunning(t, "serve to start the web app", 20*time.Second, done, &out, &errOut, func() bool {
 		if m := listening.FindStringSubmatch(errOut.String()); m != nil {
 			base = m[1]
-			break
 		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errOut.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start the web app: %s", errOut.String())
-		}
-	}
+		return base != ""
+	})
 	for _, tt := range []struct {
 		path string
 		code int

@@ -193,18 +193,7 @@ func TestServeExportsUntilInterrupted(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, env, []string{"serve", "--log-level", "warn"}) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(semu.Orders()) == 0 {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errOut.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve exported nothing: %s", errOut.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitWhileRunning(t, "serve to export an order", 30*time.Second, done, &out, &errOut, func() bool { return len(semu.Orders()) > 0 })
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("serve exit code %d after interrupt: %s", code, errOut.String())

@@ -22,6 +22,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
@@ -243,16 +244,14 @@ type runStatus struct {
 func (c *client) waitRun(run string) runStatus {
 	c.t.Helper()
 	var st runStatus
-	for deadline := time.Now().Add(30 * time.Second); !st.Finished; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("run %s did not finish: %+v", run, st)
-		}
+	testkit.WaitFor(c.t, "run "+run+" to finish", 30*time.Second, func() bool {
 		c.get(run + "/status")
 		c.want(http.StatusOK, "")
 		if err := json.Unmarshal([]byte(c.body), &st); err != nil {
 			c.t.Fatalf("status %q: %v", c.body, err)
 		}
-	}
+		return st.Finished
+	})
 	return st
 }
 

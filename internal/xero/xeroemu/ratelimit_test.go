@@ -82,11 +82,7 @@ func TestDayLimit(t *testing.T) {
 	}
 	clk.Advance(time.Minute)
 	// Slots are released just after the answers are written.
-	for deadline := time.Now().Add(10 * time.Second); b.emu.InFlight(b.tenant) > 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d calls still in flight", b.emu.InFlight(b.tenant))
-		}
-	}
+	testkit.WaitFor(t, "no call in flight", 10*time.Second, func() bool { return b.emu.InFlight(b.tenant) == 0 })
 	b.do(t, "GET", "/api.xro/2.0/Organisation", nil).must(t, 200)
 }
 
@@ -186,11 +182,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		}
 		wg.Wait()
 	})
-	for deadline := time.Now().Add(10 * time.Second); b.emu.InFlight(b.tenant) < 5; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d calls in flight", b.emu.InFlight(b.tenant))
-		}
-	}
+	testkit.WaitFor(t, "five calls in flight", 10*time.Second, func() bool { return b.emu.InFlight(b.tenant) >= 5 })
 	r := b.do(t, "GET", "/api.xro/2.0/Organisation", nil)
 	r.must(t, http.StatusTooManyRequests)
 	if r.header.Get("X-Rate-Limit-Problem") != "concurrent" || r.header.Get("Retry-After") != "1" {
@@ -207,10 +199,6 @@ func TestConcurrencyLimit(t *testing.T) {
 		}
 	}
 	// Slots are released just after the answers are written.
-	for deadline := time.Now().Add(10 * time.Second); b.emu.InFlight(b.tenant) > 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d calls still in flight", b.emu.InFlight(b.tenant))
-		}
-	}
+	testkit.WaitFor(t, "no call in flight", 10*time.Second, func() bool { return b.emu.InFlight(b.tenant) == 0 })
 	b.do(t, "GET", "/api.xro/2.0/Organisation", nil).must(t, 200)
 }
