@@ -104,6 +104,24 @@ func WaitFor(tb testing.TB, what string, within time.Duration, cond func() bool)
 	}
 }
 
+// Until is WaitFor for a condition that can say what is still wrong: it
+// calls check every PollEvery until it returns nil, and fails tb with the
+// last error if within passes first.
+func Until(tb testing.TB, within time.Duration, check func() error) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("still after %v: %v", within, err)
+		}
+		time.Sleep(PollEvery)
+	}
+}
+
 // Eventually is WaitFor with EventuallyWithin.
 func Eventually(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()

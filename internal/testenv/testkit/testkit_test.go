@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,6 +80,30 @@ func TestWaitForFailsWithWhatItWaitedFor(t *testing.T) {
 	}()
 	<-done
 	if rec.failure != "timed out after 30ms waiting for nothing" {
+		t.Errorf("failure %q", rec.failure)
+	}
+}
+
+// TestUntilFailsWithTheLastError shows that Until reports what was still
+// wrong when time ran out.
+func TestUntilFailsWithTheLastError(t *testing.T) {
+	t.Parallel()
+	n := 0
+	Until(t, time.Second, func() error {
+		if n++; n < 3 {
+			return fmt.Errorf("poll %d", n)
+		}
+		return nil
+	})
+	rec := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n := 0
+		Until(rec, 30*time.Millisecond, func() error { n++; return fmt.Errorf("poll %d", n) })
+	}()
+	<-done
+	if !strings.HasPrefix(rec.failure, "still after 30ms: poll ") {
 		t.Errorf("failure %q", rec.failure)
 	}
 }
