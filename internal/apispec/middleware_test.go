@@ -72,7 +72,7 @@ func TestMiddleware(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			var got []byte
 			srv := httptest.NewServer(Middleware(rec, specs, fakeHandler(tc.reply, &got)))
 			t.Cleanup(srv.Close)
@@ -97,7 +97,7 @@ func TestMiddleware(t *testing.T) {
 			if want := max(tc.reply.status, http.StatusOK); resp.StatusCode != want {
 				t.Errorf("status %d, handler wrote %d", resp.StatusCode, want)
 			}
-			msgs := rec.messages()
+			msgs := rec.Messages()
 			for _, m := range msgs {
 				t.Log(m)
 			}
@@ -129,7 +129,7 @@ func TestMiddlewareImplicitStatus(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			srv := httptest.NewServer(Middleware(rec, specs, tc.handler))
 			t.Cleanup(srv.Close)
 			resp, err := hc.Do(call{method: "GET", path: "/api.xro/2.0/Invoices?page=1"}.request(t, srv.URL))
@@ -138,7 +138,7 @@ func TestMiddlewareImplicitStatus(t *testing.T) {
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
-			msgs := rec.messages()
+			msgs := rec.Messages()
 			for _, m := range msgs {
 				t.Log(m)
 			}
@@ -156,7 +156,7 @@ func TestMiddlewareRequestBody(t *testing.T) {
 	specs := Shared(t).Fork()
 	t.Run("unread body is validated", func(t *testing.T) {
 		t.Parallel()
-		rec := &recTB{TB: t}
+		rec := &testkit.Recorder{TB: t}
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.ReadFull(r.Body, make([]byte, 3)) // reads a little and answers
 			w.Header().Set("Content-Type", "application/json")
@@ -170,11 +170,11 @@ func TestMiddlewareRequestBody(t *testing.T) {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body) // ends after the middleware's report
 		_ = resp.Body.Close()
-		assertMessages(t, rec.messages(), [][]string{{"shipstation:POST /orders/createorder", "request body /orderNumber", "string"}})
+		assertMessages(t, rec.Messages(), [][]string{{"shipstation:POST /orders/createorder", "request body /orderNumber", "string"}})
 	})
 	t.Run("body broken off by the client", func(t *testing.T) {
 		t.Parallel()
-		rec := &recTB{TB: t}
+		rec := &testkit.Recorder{TB: t}
 		done := make(chan struct{})
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer close(done)
@@ -192,7 +192,7 @@ func TestMiddlewareRequestBody(t *testing.T) {
 		_ = conn.Close()
 		<-done
 		srv.Close() // waits for the middleware to finish
-		if msgs := rec.messages(); len(msgs) != 0 {
+		if msgs := rec.Messages(); len(msgs) != 0 {
 			t.Errorf("a broken-off exchange was judged: %q", msgs)
 		}
 	})

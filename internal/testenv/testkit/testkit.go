@@ -1,13 +1,14 @@
 // Package testkit is the one copy of the small helpers many packages'
 // tests need: a clock the test moves by hand, a buffer one goroutine
-// writes while the test reads it, an HTTP client of the test's own, and a
-// poll that waits for a condition. Only tests import it; it imports nothing
+// writes while the test reads it, an HTTP client of the test's own, a poll
+// that waits for a condition, and a testing.TB that records errors. Only tests import it; it imports nothing
 // of orderbridge's, so any package's internal tests can use it without a
 // cycle.
 package testkit
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -126,4 +127,31 @@ func Until(tb testing.TB, within time.Duration, check func() error) {
 func Eventually(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
 	WaitFor(tb, what, EventuallyWithin, cond)
+}
+
+// Recorder is a testing.TB for testing a helper that reports through
+// Errorf (apispec's validating transport, the emulators' test servers):
+// it records the messages instead of failing the test. Everything else,
+// Fatalf included, goes to the embedded TB, the real test.
+type Recorder struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+// Errorf records the message.
+func (r *Recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// Helper does nothing: a recorded message has no line to attribute.
+func (r *Recorder) Helper() {}
+
+// Messages returns a copy of the messages recorded so far.
+func (r *Recorder) Messages() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errs...)
 }

@@ -109,7 +109,7 @@ func TestUntilFailsWithTheLastError(t *testing.T) {
 }
 
 // recorder is a testing.TB whose Fatalf records the message and stops
-// the goroutine, as a test's would.
+// the goroutine, as a test's would (Recorder leaves Fatalf to the test).
 type recorder struct {
 	testing.TB
 	failure string
@@ -120,4 +120,14 @@ func (r *recorder) Helper() {}
 func (r *recorder) Fatalf(format string, args ...any) {
 	r.failure = fmt.Sprintf(format, args...)
 	runtime.Goexit()
+}
+
+func TestRecorderKeepsErrors(t *testing.T) {
+	t.Parallel()
+	rec := &Recorder{TB: t}
+	rec.Errorf("violation %d", 1)
+	rec.Errorf("violation %d", 2)
+	if got := rec.Messages(); len(got) != 2 || got[0] != "violation 1" || got[1] != "violation 2" {
+		t.Errorf("Messages = %q", got)
+	}
 }

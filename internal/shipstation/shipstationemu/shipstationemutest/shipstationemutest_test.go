@@ -1,11 +1,9 @@
 package shipstationemutest_test
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/orderbridge/orderbridge/internal/apispec"
@@ -14,21 +12,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
-
-// recTB records Errorf calls instead of failing.
-type recTB struct {
-	testing.TB
-	mu   sync.Mutex
-	errs []string
-}
-
-func (r *recTB) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, fmt.Sprintf(format, args...))
-}
-
-func (r *recTB) Helper() {}
 
 // TestServerValidates checks that the helper's server validates: a
 // misspelt filter the emulator silently accepts is reported, a documented
@@ -49,7 +32,7 @@ func TestServerValidates(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			emu := shipstationemutest.Serve(rec, apispec.Shared(t).Fork(), shipstationemu.Options{RateLimit: emukit.NoRateLimit})
 			req, err := http.NewRequest(http.MethodGet, emu.URL()+tc.path, nil)
 			if err != nil {
@@ -70,9 +53,7 @@ func TestServerValidates(t *testing.T) {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
 			}
 			emu.Close()
-			rec.mu.Lock()
-			errs := rec.errs
-			rec.mu.Unlock()
+			errs := rec.Messages()
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Errorf("unexpected violations %q", errs)

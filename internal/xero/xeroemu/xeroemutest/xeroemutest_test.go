@@ -2,12 +2,10 @@ package xeroemutest_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/orderbridge/orderbridge/internal/apispec"
@@ -16,21 +14,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
-
-// recTB records Errorf calls instead of failing.
-type recTB struct {
-	testing.TB
-	mu   sync.Mutex
-	errs []string
-}
-
-func (r *recTB) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, fmt.Sprintf(format, args...))
-}
-
-func (r *recTB) Helper() {}
 
 // TestServerValidates checks that the helper's server validates: a
 // misspelt filter the emulator silently accepts is reported, a documented
@@ -51,7 +34,7 @@ func TestServerValidates(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			emu := xeroemutest.Serve(rec, apispec.Shared(t).Fork(), xeroemu.Options{RateLimit: emukit.NoRateLimit})
 			token := ""
 			if tc.token {
@@ -77,9 +60,7 @@ func TestServerValidates(t *testing.T) {
 			if resp.StatusCode != tc.status {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
 			}
-			rec.mu.Lock()
-			errs := rec.errs
-			rec.mu.Unlock()
+			errs := rec.Messages()
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Errorf("unexpected violations %q", errs)
