@@ -37,12 +37,12 @@ type Runner interface {
 // when there is one; with -v, in a package's own directory, or without a
 // terminal it goes to stdout.
 func Main(m Runner) {
-	os.Exit(runSummarised(m, summaryOut))
+	os.Exit(runSummarised(m))
 }
 
-// runSummarised runs m with a fresh skip log and hands the summary, if any
-// test skipped, to out.
-func runSummarised(m Runner, out func() (io.Writer, func())) int {
+// runSummarised runs m with a fresh skip log and prints the summary if
+// any test skipped.
+func runSummarised(m Runner) int {
 	log := filepath.Join(os.TempDir(), fmt.Sprintf("orderbridge-skips-%d-%d.jsonl", os.Getpid(), time.Now().UnixNano()))
 	// The log exists only once a test skips; child processes (the crash
 	// tests re-run this binary) set their own in their own Main.
@@ -60,7 +60,7 @@ func runSummarised(m Runner, out func() (io.Writer, func())) int {
 	if len(skips) == 0 {
 		return code
 	}
-	w, done := out()
+	w, done := summaryOut()
 	defer done()
 	fmt.Fprint(w, summary(packageDir(), skips))
 	return code
@@ -130,7 +130,8 @@ func readSkips(path string) ([]skip, error) {
 const maxNamed = 5
 
 // summary is the report Main prints: a headline with the package and the
-// count, then one line per missing thing with the tests it stopped.
+// count, then one line per missing thing, in order, with the tests it
+// stopped.
 func summary(pkg string, skips []skip) string {
 	type group struct {
 		what, reason string
@@ -145,6 +146,8 @@ func summary(pkg string, skips []skip) string {
 		}
 		groups[i].tests = append(groups[i].tests, s.Test)
 	}
+	// Parallel tests skip in any order; the summary must not.
+	slices.SortFunc(groups, func(a, b *group) int { return strings.Compare(a.what+"\x00"+a.reason, b.what+"\x00"+b.reason) })
 	var b strings.Builder
 	fmt.Fprintf(&b, "SKIPPED in %s: %s (CI runs them; see .ci/run)\n", pkg, plural(len(skips), "test"))
 	for _, g := range groups {

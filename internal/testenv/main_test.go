@@ -18,14 +18,20 @@ func TestMain(m *testing.M) { Main(m) }
 const helperEnv = "ORDERBRIDGE_TESTENV_HELPER"
 
 // TestHelperMissing is the child's work, not a test of its own: two
-// subtests miss the same thing, one something else.
+// parallel subtests miss the same thing, one something else.
 func TestHelperMissing(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(helperEnv) != "1" {
 		return // run by the parent process: the child does the work
 	}
-	t.Run("a", func(t *testing.T) { Missing(t, "Chromium", "not installed") })
-	t.Run("b", func(t *testing.T) { Missing(t, "Chromium", "not installed") })
-	t.Run("c", func(t *testing.T) { Missing(t, "PostgreSQL", "set THE_URL") })
+	for _, tc := range []struct{ name, what, reason string }{
+		{"c", "PostgreSQL", "set THE_URL"}, {"a", "Chromium", "not installed"}, {"b", "Chromium", "not installed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			Missing(t, tc.what, tc.reason)
+		})
+	}
 }
 
 // runHelper runs this test binary's TestHelperMissing in a child process
