@@ -473,11 +473,11 @@ func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error 
 		case "basic":
 			v, ok := strings.CutPrefix(h.Get("Authorization"), "Basic ")
 			if !ok {
-				return errors.New("Authorization: Basic <base64(key:secret)> is missing")
+				return errors.New("no Authorization: Basic <base64(key:secret)> header")
 			}
 			dec, err := base64.StdEncoding.DecodeString(v)
 			if err != nil || !bytes.Contains(dec, []byte(":")) {
-				return errors.New("Authorization: Basic credentials are not base64(user:password)")
+				return errors.New("the Authorization: Basic credentials are not base64(user:password)")
 			}
 			return nil
 		case "bearer":
@@ -495,7 +495,7 @@ func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error 
 func bearer(v string) error {
 	tok, ok := strings.CutPrefix(v, "Bearer ")
 	if !ok || strings.TrimSpace(tok) == "" {
-		return errors.New("Authorization: Bearer <access token> is missing")
+		return errors.New("no Authorization: Bearer <access token> header")
 	}
 	return nil
 }

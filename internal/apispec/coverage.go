@@ -196,3 +196,20 @@ func RunWithCoverage(m *testing.M, w io.Writer) int {
 	}
 	return code
 }
+
+// WithCoverage wraps m so that running it is RunWithCoverage(m, w): the
+// form testenv.Main takes, for packages that want both reports:
+//
+//	func TestMain(m *testing.M) { testenv.Main(apispec.WithCoverage(m, os.Stderr)) }
+func WithCoverage(m *testing.M, w io.Writer) interface{ Run() int } {
+	return coverageRun{m: m, w: w}
+}
+
+// coverageRun is WithCoverage's runner.
+type coverageRun struct {
+	m *testing.M
+	w io.Writer
+}
+
+// Run runs the tests and writes the coverage report as RunWithCoverage does.
+func (c coverageRun) Run() int { return RunWithCoverage(c.m, c.w) }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 func TestCoverage(t *testing.T) {
@@ -13,7 +15,7 @@ func TestCoverage(t *testing.T) {
 	specs := Shared(t).Fork()
 	ok := fakeServer(t, fakeReply{body: goodInvoices}, nil)
 	bad := fakeServer(t, fakeReply{body: replace(t, goodInvoices, `"AUTHORISED"`, `"APPROVED"`)}, nil)
-	rec := &recTB{TB: t}
+	rec := &testkit.Recorder{TB: t}
 	client := &http.Client{Transport: NewTransport(rec, specs, nil)}
 	send := func(base string, c call) {
 		resp, err := client.Do(c.request(t, base))

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 func TestExamples(t *testing.T) {
@@ -156,9 +158,9 @@ func TestCheckWebhook(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			CheckWebhook(rec, specs, Op{Xero, "publishInvoiceEvent"}, []byte(tc.body))
-			msgs := rec.messages()
+			msgs := rec.Messages()
 			for _, m := range msgs {
 				t.Log(m)
 			}

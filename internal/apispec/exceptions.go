@@ -237,7 +237,7 @@ func acceptJSON(r *http.Request) error {
 			return nil
 		}
 	}
-	return errors.New("Accept: application/json is missing (Xero answers in XML without it)")
+	return errors.New("no Accept: application/json header (Xero answers in XML without it)")
 }
 
 // tokenClientAuth is the token endpoint's client authentication: HTTP

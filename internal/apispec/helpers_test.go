@@ -2,36 +2,12 @@ package apispec
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// recTB is a testing.TB that records Errorf calls instead of failing, so
-// tests can assert on the violations the transport and middleware report.
-type recTB struct {
-	testing.TB
-	mu   sync.Mutex
-	errs []string
-}
-
-func (r *recTB) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, fmt.Sprintf(format, args...))
-}
-
-func (r *recTB) Helper() {}
-
-func (r *recTB) messages() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.errs...)
-}
 
 // fakeReply is what the fake vendor server answers.
 type fakeReply struct {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // order is the createorder response example.
@@ -15,6 +17,7 @@ func order(t *testing.T, specs *Specs) string {
 
 func TestMiddleware(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	specs := Shared(t).Fork()
 	cases := shipStationCases(t, specs)
 	for i := range cases {
@@ -69,12 +72,12 @@ func TestMiddleware(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			var got []byte
 			srv := httptest.NewServer(Middleware(rec, specs, fakeHandler(tc.reply, &got)))
 			t.Cleanup(srv.Close)
 			// Redirects are answers to check, not to follow.
-			noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			noFollow := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			resp, err := noFollow.Do(tc.call.request(t, srv.URL))
 			if err != nil {
 				t.Fatal(err)
@@ -94,7 +97,7 @@ func TestMiddleware(t *testing.T) {
 			if want := max(tc.reply.status, http.StatusOK); resp.StatusCode != want {
 				t.Errorf("status %d, handler wrote %d", resp.StatusCode, want)
 			}
-			msgs := rec.messages()
+			msgs := rec.Messages()
 			for _, m := range msgs {
 				t.Log(m)
 			}
@@ -106,6 +109,7 @@ func TestMiddleware(t *testing.T) {
 // TestMiddlewareImplicitStatus covers handlers that never call WriteHeader.
 func TestMiddlewareImplicitStatus(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	specs := Shared(t).Fork()
 	cases := []struct {
 		name    string
@@ -125,16 +129,16 @@ func TestMiddlewareImplicitStatus(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			srv := httptest.NewServer(Middleware(rec, specs, tc.handler))
 			t.Cleanup(srv.Close)
-			resp, err := testHTTP.Do(call{method: "GET", path: "/api.xro/2.0/Invoices?page=1"}.request(t, srv.URL))
+			resp, err := hc.Do(call{method: "GET", path: "/api.xro/2.0/Invoices?page=1"}.request(t, srv.URL))
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
-			msgs := rec.messages()
+			msgs := rec.Messages()
 			for _, m := range msgs {
 				t.Log(m)
 			}
@@ -148,10 +152,11 @@ func TestMiddlewareImplicitStatus(t *testing.T) {
 // is not judged at all.
 func TestMiddlewareRequestBody(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	specs := Shared(t).Fork()
 	t.Run("unread body is validated", func(t *testing.T) {
 		t.Parallel()
-		rec := &recTB{TB: t}
+		rec := &testkit.Recorder{TB: t}
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.ReadFull(r.Body, make([]byte, 3)) // reads a little and answers
 			w.Header().Set("Content-Type", "application/json")
@@ -159,17 +164,17 @@ func TestMiddlewareRequestBody(t *testing.T) {
 		})
 		srv := httptest.NewServer(Middleware(rec, specs, h))
 		t.Cleanup(srv.Close)
-		resp, err := testHTTP.Do(call{method: "POST", path: "/orders/createorder", body: `{"orderNumber":12}`}.request(t, srv.URL))
+		resp, err := hc.Do(call{method: "POST", path: "/orders/createorder", body: `{"orderNumber":12}`}.request(t, srv.URL))
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, _ = io.Copy(io.Discard, resp.Body) // ends after the middleware's report
 		_ = resp.Body.Close()
-		assertMessages(t, rec.messages(), [][]string{{"shipstation:POST /orders/createorder", "request body /orderNumber", "string"}})
+		assertMessages(t, rec.Messages(), [][]string{{"shipstation:POST /orders/createorder", "request body /orderNumber", "string"}})
 	})
 	t.Run("body broken off by the client", func(t *testing.T) {
 		t.Parallel()
-		rec := &recTB{TB: t}
+		rec := &testkit.Recorder{TB: t}
 		done := make(chan struct{})
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer close(done)
@@ -187,7 +192,7 @@ func TestMiddlewareRequestBody(t *testing.T) {
 		_ = conn.Close()
 		<-done
 		srv.Close() // waits for the middleware to finish
-		if msgs := rec.messages(); len(msgs) != 0 {
+		if msgs := rec.Messages(); len(msgs) != 0 {
 			t.Errorf("a broken-off exchange was judged: %q", msgs)
 		}
 	})

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // goodOrder is a createorder request shaped as shipstation-api.md §3.6.
@@ -103,7 +105,7 @@ func TestTransportShipStation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := fakeServer(t, tc.reply, nil)
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			client := &http.Client{Transport: NewTransport(rec, specs, nil)}
 			resp, err := client.Do(tc.call.request(t, srv.URL))
 			if err != nil {
@@ -111,7 +113,7 @@ func TestTransportShipStation(t *testing.T) {
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
-			msgs := rec.messages()
+			msgs := rec.Messages()
 			for _, m := range msgs {
 				t.Log(m)
 			}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // goodInvoices is a hand-written GET /Invoices?page=1 answer shaped as the
@@ -148,7 +150,7 @@ func TestTransportXero(t *testing.T) {
 			t.Parallel()
 			var got []byte
 			srv := fakeServer(t, tc.reply, &got)
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			client := &http.Client{
 				Transport: NewTransport(rec, specs, nil),
 				// Redirects stay visible: the consent page answers 302.
@@ -170,7 +172,7 @@ func TestTransportXero(t *testing.T) {
 			if string(got) != tc.call.body {
 				t.Errorf("server read %q, caller sent %q", got, tc.call.body)
 			}
-			msgs := rec.messages()
+			msgs := rec.Messages()
 			for _, m := range msgs {
 				t.Log(m)
 			}

@@ -224,12 +224,18 @@ func (a *App) build(cfg config.Config, opts Options) error {
 // Run works jobs (exports, the periodic sweep) until ctx ends, then stops
 // River, letting running jobs finish for up to 10 seconds before
 // cancelling them. A job cancelled that way is retried later: its cursor
-// only moved for pages already committed.
+// only moved for pages already committed. Cancelling ctx is a clean stop
+// at any point, during start-up too: Run then returns nil.
 func (a *App) Run(ctx context.Context) error {
 	// River cancels running jobs at once when its start context ends; a
 	// graceful stop is ours to run below, so River gets a context that the
 	// caller's cancellation does not reach.
 	if err := a.requeueOrphanedJobs(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Cancelled while starting: the caller asked for a stop
+			// before there was anything to stop, which is not a failure.
+			return nil
+		}
 		return err
 	}
 	if err := a.River.Start(context.WithoutCancel(ctx)); err != nil {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,30 +12,33 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// waitWhileRunning waits for cond while a command runs in the background
+// (its exit code arrives on done), failing the test with the command's
+// output if it exits first or cond does not hold within the time.
+func waitWhileRunning(t *testing.T, what string, within time.Duration, done <-chan int, out, errOut *testkit.Buffer, cond func() bool) {
+	t.Helper()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
+		}
+	})
+	testkit.WaitFor(t, what, within, func() bool {
+		select {
+		case code := <-done:
+			t.Fatalf("the command exited %d while waiting for %s", code, what)
+		default:
+		}
+		return cond()
+	})
 }
 
 // labels reads "label: value" lines.
@@ -57,9 +59,10 @@ func labels(out string) map[string]string {
 // credentials, that the sweep exports what the demo data promises.
 func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	dir := filepath.Join(t.TempDir(), "demo")
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errOut syncBuffer
+	var out, errOut testkit.Buffer
 	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
@@ -67,18 +70,9 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 		done <- run(ctx, env, []string{"demo", "--data-dir", dir, "--http", "0", "--xero-addr", "127.0.0.1:0",
 			"--shipstation-addr", "127.0.0.1:0", "--interval", "2s"})
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "running:") {
-		select {
-		case code := <-done:
-			t.Fatalf("demo exited %d early: %s\n%s", code, out.String(), errOut.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("demo did not start: %s\n%s", out.String(), errOut.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitWhileRunning(t, "the demo to start", 30*time.Second, done, &out, &errOut, func() bool {
+		return strings.Contains(out.String(), "running:")
+	})
 	l := labels(out.String())
 	if first, _, _ := strings.Cut(out.String(), "\n"); !strings.HasPrefix(first, "Web UI: http://") {
 		t.Errorf("first line %q, want the web UI's URL", first)
@@ -103,7 +97,7 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	orders := func() int {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, l["ShipStation URL"]+"/orders?pageSize=500", nil)
 		req.SetBasicAuth(l["ShipStation API key"], l["ShipStation API secret"])
-		resp, err := testHTTP.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +108,7 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 		}
 		return body.Total
 	}
-	deadline = time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // gently: ShipStation allows 40 calls a minute
 	got := 0
 	for got = orders(); got < want && time.Now().Before(deadline); got = orders() {
 		time.Sleep(500 * time.Millisecond)

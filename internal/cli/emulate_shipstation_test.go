@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // TestEmulateShipStation starts the emulator in-process on a free port,
@@ -16,6 +18,7 @@ import (
 // and shuts it down by cancelling the context.
 func TestEmulateShipStation(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -62,7 +65,7 @@ func TestEmulateShipStation(t *testing.T) {
 	}{{"ShipStation", "Rocks", http.StatusOK}, {"ShipStation", "wrong", http.StatusUnauthorized}} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/stores", nil)
 		req.SetBasicAuth(tc.user, tc.pass)
-		resp, err := testHTTP.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // TestEmulateXero starts the Xero emulator in-process on a free port, reads
@@ -18,6 +20,7 @@ import (
 // calls the API with it and shuts down by cancelling the context.
 func TestEmulateXero(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -76,7 +79,7 @@ func TestEmulateXero(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, one("token URL"), strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("CID", "shh")
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +94,7 @@ func TestEmulateXero(t *testing.T) {
 	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, one("API URL")+"/Organisation", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
-	resp, err = testHTTP.Do(req)
+	resp, err = hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

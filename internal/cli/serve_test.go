@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // TestServeServesTheWebApp starts `orderbridge serve` as a deployment
@@ -19,6 +20,7 @@ import (
 // with an interrupt.
 func TestServeServesTheWebApp(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	env := map[string]string{
 		config.EnvDataDir:          filepath.Join(t.TempDir(), "data"),
 		config.EnvXeroClientID:     "client",
@@ -27,32 +29,24 @@ func TestServeServesTheWebApp(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut testkit.Buffer
 	e := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, e, []string{"serve", "--http", "127.0.0.1:0"}) }()
 	listening := regexp.MustCompile(`msg="web app listening" url=(http://127\.0\.0\.1:\d+)`)
 	var base string
-	for deadline := time.Now().Add(20 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
+	waitWhileRunning(t, "serve to start the web app", 20*time.Second, done, &out, &errOut, func() bool {
 		if m := listening.FindStringSubmatch(errOut.String()); m != nil {
 			base = m[1]
-			break
 		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errOut.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start the web app: %s", errOut.String())
-		}
-	}
+		return base != ""
+	})
 	for _, tt := range []struct {
 		path string
 		code int
 	}{{"/readyz", http.StatusOK}, {"/signup", http.StatusOK}, {"/metrics", http.StatusOK}, {"/dashboard", http.StatusOK}} {
-		resp, err := testHTTP.Get(base + tt.path)
+		resp, err := hc.Get(base + tt.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +56,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 		}
 	}
 	// The dashboard without a session led to the sign-in page.
-	resp, err := testHTTP.Get(base + "/dashboard")
+	resp, err := hc.Get(base + "/dashboard")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +68,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("serve exit code %d after interrupt: %s", code, errOut.String())
 	}
-	if _, err := testHTTP.Get(base + "/healthz"); err == nil {
+	if _, err := hc.Get(base + "/healthz"); err == nil {
 		t.Error("the web app still answers after serve returned")
 	}
 }

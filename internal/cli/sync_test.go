@@ -18,6 +18,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
@@ -187,23 +188,12 @@ func TestServeExportsUntilInterrupted(t *testing.T) {
 	t.Parallel()
 	environ, semu := syncFixture(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errOut syncBuffer
+	var out, errOut testkit.Buffer
 	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return environ[k] },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, env, []string{"serve", "--log-level", "warn"}) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(semu.Orders()) == 0 {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errOut.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve exported nothing: %s", errOut.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitWhileRunning(t, "serve to export an order", 30*time.Second, done, &out, &errOut, func() bool { return len(semu.Orders()) > 0 })
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("serve exit code %d after interrupt: %s", code, errOut.String())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/demo"
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
@@ -112,7 +113,9 @@ func (o *xeroOrg) get(t testing.TB, path string, out any) {
 // send does a request and decodes a 200 answer's JSON into out.
 func send(t testing.TB, req *http.Request, out any) int {
 	t.Helper()
-	resp, err := testHTTP.Do(req)
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}

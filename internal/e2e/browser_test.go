@@ -19,6 +19,7 @@ import (
 // testdata/screenshots (ignored by git) for review.
 func TestBrowserRealApp(t *testing.T) {
 	t.Parallel()
+	browsertest.Require(t) // before the app starts: nothing to tear down on a skip
 	w := newWebWorld(t)
 	tenant := w.xemu.DefaultTenantID()
 	if _, err := w.xemu.SeedTrackingCategory(tenant, "Sales Channel", "ShipStation", "Retail"); err != nil {

@@ -2,18 +2,17 @@ package e2e_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // The crash tests re-execute the test binary as a child that runs the app
@@ -79,7 +78,7 @@ func runKillable(t *testing.T, test, env string, c any, plan string, delay time.
 	}
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
 	cmd.Env = append(os.Environ(), env+"="+string(raw))
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -120,25 +119,6 @@ func (r childRun) eventLines(fn func(line string, f []string)) {
 		}
 		fn(sc.Text(), f)
 	}
-}
-
-// syncBuffer is a bytes.Buffer the child's output pipe and the test can
-// share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func tail(s string, n int) string {

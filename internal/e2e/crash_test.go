@@ -34,6 +34,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -689,13 +690,15 @@ func raceEnabled() bool {
 // ShipStation calls get 429s.
 func spendShipStationMinute(t *testing.T, semu *shipstationemu.Emulator) {
 	t.Helper()
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	for range 40 {
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, semu.URL()+"/stores", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.SetBasicAuth(semu.APIKey(), semu.APISecret())
-		resp, err := testHTTP.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
@@ -53,20 +54,20 @@ func checkSweepRunsExports(t *testing.T, w *world) {
 			t.Errorf("Run: %v", err)
 		}
 	})
-	eventually(t, "the first invoice's order", func() bool { _, ok := w.order(first); return ok })
+	testkit.Eventually(t, "the first invoice's order", func() bool { _, ok := w.order(first); return ok })
 	// An invoice raised later is picked up by a later sweep (the account's
 	// interval is a second in this test).
 	second := w.invoice(c, true)
-	eventually(t, "the second invoice's order", func() bool { _, ok := w.order(second); return ok })
+	testkit.Eventually(t, "the second invoice's order", func() bool { _, ok := w.order(second); return ok })
 	// A trigger coalesces with any pending job and runs too.
 	third := w.invoice(c, true)
 	if _, err := w.app.Enqueue(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the third invoice's order", func() bool { _, ok := w.order(third); return ok })
+	testkit.Eventually(t, "the third invoice's order", func() bool { _, ok := w.order(third); return ok })
 	// Each run's summary is its job's output (River completes jobs in
 	// batches, so wait for the last one).
-	eventually(t, "job outputs counting three exports", func() bool {
+	testkit.Eventually(t, "job outputs counting three exports", func() bool {
 		res, err := w.app.River.JobList(w.ctx, river.NewJobListParams().Kinds(worker.KindExportInvoices).States(rivertype.JobStateCompleted))
 		if err != nil {
 			t.Fatal(err)
@@ -289,6 +290,7 @@ func TestPagingLosesNothingWhenInvoicesChangeMidRun(t *testing.T) {
 // River turns into a snooze; nothing is recorded and the cursor stays.
 func TestShipStationRateLimitSnoozes(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	w := newWorld(t, worldOptions{})
 	w.invoice(w.contact("Acme Outdoor Ltd"), true)
 	w.semu.SetRateLimit(emukit.RateLimit{}) // ShipStation's real 40 calls a minute
@@ -298,7 +300,7 @@ func TestShipStationRateLimitSnoozes(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.SetBasicAuth(w.semu.APIKey(), w.semu.APISecret())
-		resp, err := testHTTP.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
@@ -237,6 +238,7 @@ func TestShippedOrderLeftAloneWithStaleLink(t *testing.T) {
 // contact was cached and the invoice did not change.
 func TestContactAddressChangeReachesTheOrder(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	w := newWorld(t, worldOptions{})
 	c := w.contact("Acme Outdoor Ltd")
 	inv := w.invoice(c, true)
@@ -256,7 +258,7 @@ func TestContactAddressChangeReachesTheOrder(t *testing.T) {
 	req.Header.Set("xero-tenant-id", w.tenant)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,6 +285,7 @@ func TestContactAddressChangeReachesTheOrder(t *testing.T) {
 // which restores an order someone deleted in ShipStation.
 func TestResyncAndPreview(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	w := newWorld(t, worldOptions{})
 	inv := w.invoice(w.contact("Acme Outdoor Ltd"), true)
 	w.export()
@@ -292,7 +295,7 @@ func TestResyncAndPreview(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.SetBasicAuth(w.semu.APIKey(), w.semu.APISecret())
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,22 +207,3 @@ func (w *world) edit(inv xeroemu.Invoice, fn func(*xeroemu.Invoice)) xeroemu.Inv
 	}
 	return got
 }
-
-// eventually polls cond until it holds or 20 seconds pass.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	waitFor(t, what, 20*time.Second, cond)
-}
-
-// waitFor polls cond every 20 ms until it holds or within passes:
-// eventually for benchmarks and for longer waits.
-func waitFor(tb testing.TB, what string, within time.Duration, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}

@@ -23,6 +23,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
@@ -187,7 +188,7 @@ func runLatency(b *testing.B, m latencyMode, tenants, invoices int, gap time.Dur
 	}
 	// Warm up: every account's first export (the backfill, the contact
 	// sweep) is done before anyone approves; its calls are not counted.
-	waitFor(b, "every account's first export", 2*time.Minute, func() bool {
+	testkit.WaitFor(b, "every account's first export", 2*time.Minute, func() bool {
 		done := exportedAccounts(b, a)
 		return !slices.ContainsFunc(ms, func(mc *merchant) bool { return !done[mc.acct] })
 	})

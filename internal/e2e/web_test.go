@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -22,6 +23,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
@@ -243,16 +245,14 @@ type runStatus struct {
 func (c *client) waitRun(run string) runStatus {
 	c.t.Helper()
 	var st runStatus
-	for deadline := time.Now().Add(30 * time.Second); !st.Finished; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("run %s did not finish: %+v", run, st)
-		}
+	testkit.WaitFor(c.t, "run "+run+" to finish", 30*time.Second, func() bool {
 		c.get(run + "/status")
 		c.want(http.StatusOK, "")
 		if err := json.Unmarshal([]byte(c.body), &st); err != nil {
 			c.t.Fatalf("status %q: %v", c.body, err)
 		}
-	}
+		return st.Finished
+	})
 	return st
 }
 
@@ -397,22 +397,19 @@ func TestWebAppSaveAndSync(t *testing.T) {
 		`orderbridge_orders_exported_total{result="created"} 1`,
 		`orderbridge_rate_limit_remaining{service="xero",window="day"}`,
 		`orderbridge_rate_limit_remaining{service="shipstation",window="minute"}`}
-	missing := wants
-	for deadline := time.Now().Add(10 * time.Second); len(missing) > 0 && time.Now().Before(deadline); {
+	testkit.Until(t, 10*time.Second, func() error {
 		ann.get("/metrics")
-		missing = nil
+		var missing []string
 		for _, want := range wants {
 			if !strings.Contains(ann.body, want) {
 				missing = append(missing, want)
 			}
 		}
 		if len(missing) > 0 {
-			time.Sleep(100 * time.Millisecond)
+			return fmt.Errorf("/metrics lacks %s", strings.Join(missing, ", "))
 		}
-	}
-	for _, m := range missing {
-		t.Errorf("/metrics lacks %s", m)
-	}
+		return nil
+	})
 }
 
 // gate holds every order upload to one host after the first until
@@ -496,18 +493,20 @@ func TestRunProgressShowsCounts(t *testing.T) {
 	poll := func(until func(status) bool) status {
 		t.Helper()
 		var st status
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		testkit.Until(t, 30*time.Second, func() error {
 			ann.get(run + "/status")
 			if err := json.Unmarshal([]byte(ann.body), &st); err != nil {
 				t.Fatalf("status %q: %v", ann.body, err)
 			}
 			if until(st) {
-				return st
+				return nil
 			}
-			if st.Finished || time.Now().After(deadline) {
-				t.Fatalf("run status %+v", st)
+			if st.Finished {
+				t.Fatalf("run finished with status %+v", st)
 			}
-		}
+			return fmt.Errorf("run status %+v", st)
+		})
+		return st
 	}
 	// The second page's order is held: the run has committed one page.
 	st := poll(func(s status) bool { return s.State == string(web.RunRunning) && s.Done == 1 })

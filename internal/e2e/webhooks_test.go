@@ -31,6 +31,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
@@ -148,7 +149,7 @@ func connectHookAccount(tb testing.TB, a *app.App, xemu *xeroemu.Emulator, h hoo
 		if err := a.SubscribeShipStation(ctx, acct.ID); err != nil {
 			tb.Fatal(err)
 		}
-		waitFor(tb, "the ShipStation subscription of "+h.name, time.Minute, func() bool {
+		testkit.WaitFor(tb, "the ShipStation subscription of "+h.name, time.Minute, func() bool {
 			hook, err := a.Store.ShipStationHookOf(ctx, acct.ID)
 			return err == nil && hook.WebhookID != 0
 		})
@@ -330,7 +331,7 @@ func (w *hookWorld) approve(c xeroemu.Contact) xeroemu.Invoice {
 func (w *hookWorld) shipped(inv xeroemu.Invoice) (shipstationemu.Order, shipstationemu.Shipment) {
 	w.t.Helper()
 	var o shipstationemu.Order
-	eventually(w.t, "the order of "+inv.InvoiceNumber, func() (ok bool) { o, ok = w.order(inv); return ok })
+	testkit.Eventually(w.t, "the order of "+inv.InvoiceNumber, func() (ok bool) { o, ok = w.order(inv); return ok })
 	return o, w.label(o, "ups_walleted", "ups_ground")
 }
 
@@ -375,7 +376,7 @@ func TestWebhookApprovedInvoiceBecomesOneOrder(t *testing.T) {
 	w := newHookWorld(t, hookWorldOptions{})
 	inv := w.approve(w.contact("Acme Outdoor Ltd"))
 	var o shipstationemu.Order
-	eventually(t, "the order", func() (ok bool) { o, ok = w.order(inv); return ok })
+	testkit.Eventually(t, "the order", func() (ok bool) { o, ok = w.order(inv); return ok })
 	if o.OrderNumber != inv.InvoiceNumber || len(o.Items) != 1 || o.Items[0].Quantity != 2 {
 		t.Errorf("order %s with items %+v", o.OrderNumber, o.Items)
 	}
@@ -384,7 +385,7 @@ func TestWebhookApprovedInvoiceBecomesOneOrder(t *testing.T) {
 		i.LineItems[0].Quantity = 3
 		i.LineItems[0].Description = "Two-person tent, green"
 	})
-	eventually(t, "the edit in the order", func() bool {
+	testkit.Eventually(t, "the edit in the order", func() bool {
 		o, _ := w.order(inv)
 		return len(o.Items) == 1 && o.Items[0].Quantity == 3 && o.Items[0].Name == "Two-person tent, green"
 	})
@@ -408,7 +409,7 @@ func TestWebhookContactAddressChangeUpdatesShipTo(t *testing.T) {
 	c := w.contact("Acme Outdoor Ltd")
 	inv := w.invoice(c, true)
 	var o shipstationemu.Order
-	eventually(t, "the order", func() (ok bool) { o, ok = w.order(inv); return ok })
+	testkit.Eventually(t, "the order", func() (ok bool) { o, ok = w.order(inv); return ok })
 	if o.ShipTo.City != "Hamilton" {
 		t.Fatalf("ship-to %+v, want Hamilton", o.ShipTo)
 	}
@@ -420,7 +421,7 @@ func TestWebhookContactAddressChangeUpdatesShipTo(t *testing.T) {
 			{"AddressType": "STREET", "AddressLine1": "Goods Inwards", "AddressLine2": "5 Wharf Street", "City": "Tauranga", "Region": "Bay of Plenty", "PostalCode": "3110", "Country": "NZ"},
 		},
 	})
-	eventually(t, "the new ship-to address", func() bool {
+	testkit.Eventually(t, "the new ship-to address", func() bool {
 		o, _ := w.order(inv)
 		return o.ShipTo.City == "Tauranga"
 	})
@@ -466,13 +467,13 @@ func TestWebhookShipStationSubscription(t *testing.T) {
 
 	// Again through the job, as the web app's connect flow does, and
 	// directly: still the one webhook.
-	eventually(t, "the first subscription job", func() bool {
+	testkit.Eventually(t, "the first subscription job", func() bool {
 		return completedJobs(t, w.app, worker.KindSubscribeShipStation) == 1
 	})
 	if err := w.app.SubscribeShipStation(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the second subscription job", func() bool {
+	testkit.Eventually(t, "the second subscription job", func() bool {
 		return completedJobs(t, w.app, worker.KindSubscribeShipStation) == 2
 	})
 	if err := w.app.Exporter.SubscribeShipStation(w.ctx, w.acct); err != nil {
@@ -545,7 +546,7 @@ func TestWebhookLabelBecomesOneNote(t *testing.T) {
 	c := w.contact("Acme Outdoor Ltd")
 	inv := w.invoice(c, true)
 	_, s := w.shipped(inv)
-	eventually(t, "the note", func() bool { return len(w.notes(inv)) > 0 })
+	testkit.Eventually(t, "the note", func() bool { return len(w.notes(inv)) > 0 })
 	if n := w.notes(inv); len(n) != 1 || !strings.Contains(n[0], s.TrackingNumber) {
 		t.Fatalf("notes %q, want one with %s", n, s.TrackingNumber)
 	}
@@ -570,7 +571,7 @@ func TestWebhookLabelBecomesOneNote(t *testing.T) {
 	// invoice still has its one note.
 	inv2 := w.invoice(c, true)
 	_, s2 := w.shipped(inv2)
-	eventually(t, "the second note", func() bool { return len(w.notes(inv2)) > 0 })
+	testkit.Eventually(t, "the second note", func() bool { return len(w.notes(inv2)) > 0 })
 	if n := w.notes(inv); len(n) != 1 {
 		t.Errorf("notes of the first invoice %q, want one", n)
 	}
@@ -579,7 +580,7 @@ func TestWebhookLabelBecomesOneNote(t *testing.T) {
 	}
 	// The event is finished after its batch was written back.
 	var evs []store.WebhookEvent
-	eventually(t, "both events to be handled", func() bool {
+	testkit.Eventually(t, "both events to be handled", func() bool {
 		evs = w.eventsFor(w.acct, store.SourceShipStation)
 		return !slices.ContainsFunc(evs, func(e store.WebhookEvent) bool { return e.State == store.EventPending })
 	})
@@ -602,7 +603,7 @@ func TestDroppedWebhooksCaughtBySweep(t *testing.T) {
 	w.semu.SetWebhookDelivery(1, 0)
 	inv := w.invoice(w.contact("Acme Outdoor Ltd"), true)
 	_, s := w.shipped(inv)
-	eventually(t, "the note", func() bool { return len(w.notes(inv)) > 0 })
+	testkit.Eventually(t, "the note", func() bool { return len(w.notes(inv)) > 0 })
 	if n := w.notes(inv); len(n) != 1 || !strings.Contains(n[0], s.TrackingNumber) {
 		t.Errorf("notes %q, want one with %s", n, s.TrackingNumber)
 	}
@@ -625,8 +626,8 @@ func TestDroppedWebhookWaitsForSafetySweep(t *testing.T) {
 	hooked := w.world
 	// The healthy account: a delivery arrives.
 	inv := w.approve(w.contact("Acme Outdoor Ltd"))
-	eventually(t, "the first order", func() bool { _, ok := w.order(inv); return ok })
-	eventually(t, "a Xero delivery", func() bool { return !w.health(w.acct, store.SourceXero).LastDeliveryAt.IsZero() })
+	testkit.Eventually(t, "the first order", func() bool { _, ok := w.order(inv); return ok })
+	testkit.Eventually(t, "a Xero delivery", func() bool { return !w.health(w.acct, store.SourceXero).LastDeliveryAt.IsZero() })
 
 	// From now on every Xero event is lost; the other account, in its
 	// own organisation, never had one delivered.
@@ -651,12 +652,12 @@ func TestDroppedWebhookWaitsForSafetySweep(t *testing.T) {
 	// Just after the healthy account was swept (its export done), both
 	// approve an invoice; neither event is delivered.
 	last := sweptAt(t, w.app, w.acct)
-	eventually(t, "the next sweep of the healthy account", func() bool { return sweptAt(t, w.app, w.acct).After(last) })
-	eventually(t, "the healthy account's export", func() bool { return openExports(t, w.app, w.acct) == 0 })
+	testkit.Eventually(t, "the next sweep of the healthy account", func() bool { return sweptAt(t, w.app, w.acct).After(last) })
+	testkit.Eventually(t, "the healthy account's export", func() bool { return openExports(t, w.app, w.acct) == 0 })
 	hookedInv := hooked.invoice(hookedContact, true)
 	otherInv := other.invoice(otherContact, true)
 	var firstHooked, firstOther bool
-	eventually(t, "both orders", func() bool {
+	testkit.Eventually(t, "both orders", func() bool {
 		_, a := hooked.order(hookedInv)
 		_, b := other.order(otherInv)
 		if a && !b && !firstOther {
@@ -748,7 +749,7 @@ func TestWebhookForeignResourceRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the event to be handled", func() bool {
+	testkit.Eventually(t, "the event to be handled", func() bool {
 		evs := w.eventsFor(w.acct, store.SourceShipStation)
 		return len(evs) == 1 && evs[0].State != store.EventPending
 	})
@@ -791,7 +792,7 @@ func checkNoTriggerLost(t *testing.T, w *hookWorld) {
 		invs[i] = w.invoice(c, true)
 		time.Sleep(50 * time.Millisecond) // a person approving one after another, not a measurement
 	}
-	eventually(t, "all the orders", func() bool {
+	testkit.Eventually(t, "all the orders", func() bool {
 		for _, inv := range invs {
 			if _, ok := w.order(inv); !ok {
 				return false
@@ -809,7 +810,7 @@ func checkNoTriggerLost(t *testing.T, w *hookWorld) {
 	}
 	// How the triggers were absorbed, for whoever reads the log (a job's
 	// output is saved when it completes).
-	eventually(t, "the export jobs to finish", func() bool { return openExports(t, w.app, w.acct) == 0 })
+	testkit.Eventually(t, "the export jobs to finish", func() bool { return openExports(t, w.app, w.acct) == 0 })
 	res, err := w.app.River.JobList(t.Context(), river.NewJobListParams().Kinds(worker.KindExportInvoices).First(1000))
 	if err != nil {
 		t.Fatal(err)
@@ -851,7 +852,7 @@ func TestWebhookUnknownTenantIgnored(t *testing.T) {
 	// the stranger's events have long been handled (Xero delivers in
 	// order, and would retry a refused delivery before this one).
 	inv := w.invoice(w.contact("Acme Outdoor Ltd"), true)
-	eventually(t, "the account's order", func() bool { _, ok := w.order(inv); return ok })
+	testkit.Eventually(t, "the account's order", func() bool { _, ok := w.order(inv); return ok })
 	if _, ok := sw.order(strangerInv); ok {
 		t.Error("the unknown tenant's invoice became an order")
 	}

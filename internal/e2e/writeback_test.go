@@ -11,6 +11,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
@@ -389,13 +390,13 @@ func TestWriteBackThroughRiver(t *testing.T) {
 	if _, err := w.app.EnqueueImport(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the note", func() bool { return len(w.notes(inv)) == 1 })
+	testkit.Eventually(t, "the note", func() bool { return len(w.notes(inv)) == 1 })
 	// A void fires no webhook: the periodic sweep finds it.
 	s := w.semu.Shipments()[0]
 	if err := w.semu.VoidLabel(s.ShipmentID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the voided note", func() bool { return len(w.notes(inv)) == 2 })
+	testkit.Eventually(t, "the voided note", func() bool { return len(w.notes(inv)) == 2 })
 }
 
 // BenchmarkWriteBack reports the write-back's throughput against both

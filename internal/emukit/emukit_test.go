@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 func TestParseRateLimit(t *testing.T) {
@@ -55,27 +57,9 @@ func TestRateLimitWindow(t *testing.T) {
 	}
 }
 
-// fakeClock is a settable clock for window tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func TestWindowRefusesOverLimitAndResets(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{now: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC))
 	w := NewWindow(3, time.Minute, clock.Now)
 	for i := 2; i >= 0; i-- {
 		rem, _, ok := w.Take("org-a")

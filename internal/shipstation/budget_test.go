@@ -7,30 +7,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
-// fakeClock is a settable clock; the budget's timers still run in real
-// time, so tests only ever check that a Wait blocks (with a short ctx
-// deadline) or that it returns at once.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newTestBudget(limit, reserve int) (*MemoryBudget, *fakeClock) {
-	clk := &fakeClock{t: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+// newTestBudget returns a budget on a clock the test moves. The budget's
+// timers still run in real time, so tests only ever check that a Wait
+// blocks (with a short ctx deadline) or that it returns at once.
+func newTestBudget(limit, reserve int) (*MemoryBudget, *testkit.Clock) {
+	clk := testkit.NewClock(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))
 	return NewMemoryBudgetWithOptions(limit, BudgetOptions{Reserve: reserve, Period: time.Hour, Now: clk.Now}), clk
 }
 

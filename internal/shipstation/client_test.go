@@ -21,6 +21,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/apispec"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/testenv"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // Credentials used against fixture servers; tests check they never leak.
@@ -85,28 +86,9 @@ func fixture(t *testing.T, name string) []byte {
 	return data
 }
 
-// logBuffer collects the client's debug log so tests can check it for
-// secrets.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func newClient(t *testing.T, baseURL string, mod ...func(*shipstation.Config)) (*shipstation.Client, *logBuffer) {
+func newClient(t *testing.T, baseURL string, mod ...func(*shipstation.Config)) (*shipstation.Client, *testkit.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	cfg := shipstation.Config{
 		BaseURL:   baseURL,
 		APIKey:    testKey,

@@ -24,12 +24,15 @@ func InCI() bool {
 }
 
 // Missing stops the test because something it needs is absent: a failure
-// under CI, a skip with the reason everywhere else.
+// under CI, a skip with the reason everywhere else. The skip is also
+// recorded for the package's summary (Main), because `go test ./...`
+// without -v shows nothing of a passing package, not even its skips.
 func Missing(tb testing.TB, what, reason string) {
 	tb.Helper()
 	if InCI() {
 		tb.Fatalf("REQUIRED IN CI: %s is missing: %s", what, reason)
 	}
+	recordSkip(tb, skip{Test: tb.Name(), What: what, Reason: reason})
 	tb.Skipf("SKIPPED: %s is missing: %s (CI runs this test; see .ci/run)", what, reason)
 }
 

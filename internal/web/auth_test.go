@@ -189,7 +189,7 @@ func TestSignInRateLimit(t *testing.T) {
 	for i := range 3 {
 		attacker.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {"guess " + string(rune('a'+i))}})
 		attacker.wantStatus(http.StatusUnauthorized)
-		e.clock.Add(time.Minute)
+		e.clock.Advance(time.Minute)
 	}
 	// Locked: even the right password is refused until the window passes.
 	attacker.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
@@ -204,7 +204,7 @@ func TestSignInRateLimit(t *testing.T) {
 	attacker.submit("/signin", url.Values{"email": {"other@example.com"}, "password": {"x"}})
 	attacker.wantStatus(http.StatusUnauthorized)
 
-	e.clock.Add(8 * time.Minute)
+	e.clock.Advance(8 * time.Minute)
 	attacker.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
 	attacker.wantRedirect("/dashboard")
 }

@@ -189,6 +189,7 @@ func (w *emuWorker) export(ctx context.Context, accountID int64) (int, error) {
 // screenshot under testdata/screenshots for review.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
+	browsertest.Require(t) // before the app starts: nothing to tear down on a skip
 	xemu := newXeroEmu(t, xeroemu.Options{OrgNames: []string{"Kiwi Outdoor Ltd"}})
 	semu := newShipStationEmu(t)
 	tenant := xemu.DefaultTenantID()

@@ -338,7 +338,7 @@ func TestShipStationWebhookLifecycle(t *testing.T) {
 	if got, want := b.flash(), "ShipStation is connected. Instant shipment updates from ShipStation are being set up."; got != want {
 		t.Errorf("flash = %q, want %q", got, want)
 	}
-	subs, unsubs := hooks.calls()
+	subs, _ := hooks.calls()
 	if want := []hookCall{{account: acc, storeID: first}}; !slices.Equal(subs, want) {
 		t.Errorf("after connecting, subscribes = %+v, want %+v (the store saved in the same transaction)", subs, want)
 	}
@@ -370,7 +370,7 @@ func TestShipStationWebhookLifecycle(t *testing.T) {
 	if got, want := b.flash(), "ShipStation is disconnected. Its key is erased from orderbridge."; got != want {
 		t.Errorf("flash = %q, want %q", got, want)
 	}
-	_, unsubs = hooks.calls()
+	_, unsubs := hooks.calls()
 	if want := []hookCall{{account: acc, hadSecret: true}}; !slices.Equal(unsubs, want) {
 		t.Errorf("unsubscribes = %+v, want %+v (before the key was erased)", unsubs, want)
 	}

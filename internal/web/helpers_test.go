@@ -21,26 +21,9 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/web"
 )
-
-// clock is a settable clock shared by the store and the server.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // fakeJobs records what was queued; runs finish when the test says so.
 type fakeJobs struct {
@@ -174,7 +157,7 @@ type env struct {
 	st    *store.Store
 	srv   *httptest.Server
 	jobs  *fakeJobs
-	clock *clock
+	clock *testkit.Clock
 	web   *web.Server
 }
 
@@ -191,7 +174,7 @@ func newEnv(t *testing.T, tweak func(*web.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC))
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"), &store.Options{Sealer: sealer, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -645,7 +645,7 @@ func TestPurge(t *testing.T) {
 	e := newEnv(t, nil)
 	b := e.browser()
 	b.signUp("Acme", "ann@example.com", password)
-	e.clock.Add(15 * 24 * time.Hour) // past the 14-day session
+	e.clock.Advance(15 * 24 * time.Hour) // past the 14-day session
 	if err := e.web.Purge(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -85,34 +86,16 @@ func (f *fakeWork) counts() (exports, writeBacks map[int64]int) {
 	return exports, writeBacks
 }
 
-// logBuf collects the server's log lines, every level.
-type logBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // hookEnv is the web app with both webhook receivers on.
 type hookEnv struct {
 	*env
 	work *fakeWork
-	logs *logBuf
+	logs *testkit.Buffer
 }
 
 func newHookEnv(t *testing.T, tweak func(*web.Config)) *hookEnv {
 	t.Helper()
-	h := &hookEnv{work: &fakeWork{}, logs: &logBuf{}}
+	h := &hookEnv{work: &fakeWork{}, logs: &testkit.Buffer{}}
 	h.env = newEnv(t, func(c *web.Config) {
 		c.Webhooks = h.work
 		c.XeroWebhookKey = hookKey

@@ -17,6 +17,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/testenv"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // probeArgs is a job unique per account while pending, like the export
@@ -123,26 +124,20 @@ func (b *demandBundle) trigger(t *testing.T) bool {
 // whether a request is left over: a trigger nobody will ever work.
 func (b *demandBundle) settled(t *testing.T) bool {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.WaitFor(t, "no probe job open", 30*time.Second, func() bool {
 		res, err := b.client.JobList(b.ctx, river.NewJobListParams().Kinds(kindProbe).States(
 			rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateScheduled,
 			rivertype.JobStateRetryable, rivertype.JobStatePending))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Jobs) == 0 {
-			left, err := b.st.WorkRequested(b.ctx, b.acct, kindProbe)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return left
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("jobs still open after 30s: %d", len(res.Jobs))
-		}
-		time.Sleep(20 * time.Millisecond)
+		return len(res.Jobs) == 0
+	})
+	left, err := b.st.WorkRequested(b.ctx, b.acct, kindProbe)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return left
 }
 
 func demandStores(t *testing.T) map[string]func(t *testing.T) *store.Store {

@@ -146,9 +146,9 @@ func TestEmuIfModifiedSince(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{clock: true})
 	old := seedInvoices(t, b.emu, b.tenant, 3)
-	b.clock.Add(time.Hour)
+	b.clock.Advance(time.Hour)
 	cut := b.clock.Now()
-	b.clock.Add(time.Minute)
+	b.clock.Advance(time.Minute)
 	changed, err := b.emu.UpdateInvoice(b.tenant, old[1].InvoiceID, func(inv *xeroemu.Invoice) { inv.Reference = "PO changed" })
 	if err != nil {
 		t.Fatal(err)

@@ -18,32 +18,13 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
 
 const tokenEndpoint = "POST /connect/token"
-
-// clock is a settable clock shared by the emulator and the client.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Now().UTC().Truncate(time.Millisecond)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // tokenStore is the caller's durable store: the save func and what it holds.
 type tokenStore struct {
@@ -102,7 +83,7 @@ type bundle struct {
 	src    *xero.TokenSource
 	client *xero.Client
 	store  *tokenStore
-	clock  *clock
+	clock  *testkit.Clock
 	tenant string
 	status *statusCounter
 	first  *oauth2.Token
@@ -120,7 +101,7 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	t.Helper()
 	b := &bundle{store: &tokenStore{}, status: &statusCounter{}}
 	if o.clock {
-		b.clock = newClock()
+		b.clock = testkit.NewClock(time.Now().UTC().Truncate(time.Millisecond))
 		o.emu.Now = b.clock.Now
 	}
 	if o.emu.RateLimit == (emukit.RateLimit{}) {
@@ -157,8 +138,10 @@ func setup(t *testing.T, o setupOpts) *bundle {
 // code.
 func authorize(t *testing.T, e *xeroemu.Emulator, app *xero.App) *oauth2.Token {
 	t.Helper()
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	verifier := oauth2.GenerateVerifier()
-	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(app.AuthCodeURL("state-xyz", verifier))
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +225,7 @@ func TestEmuTokenRotation(t *testing.T) {
 		t.Fatalf("token calls = %d after the exchange, want 1", n)
 	}
 	// 26 minutes on, the 30-minute token is inside the 5-minute margin.
-	b.clock.Add(26 * time.Minute)
+	b.clock.Advance(26 * time.Minute)
 	if _, err := b.client.Organisation(ctx, b.tenant); err != nil {
 		t.Fatal(err)
 	}
@@ -291,19 +274,19 @@ func TestEmuRefreshTokenGracePeriod(t *testing.T) {
 	ctx := context.Background()
 	old := *b.first
 	// Rotate once: the first refresh token is now superseded.
-	b.clock.Add(26 * time.Minute)
+	b.clock.Advance(26 * time.Minute)
 	if _, err := b.src.Token(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Inside the 30-minute grace period the old refresh token still works
 	// (the case of a refresh whose answer was lost).
-	b.clock.Add(10 * time.Minute)
+	b.clock.Advance(10 * time.Minute)
 	again := b.app.TokenSource(&old, (&tokenStore{}).save)
 	if _, err := again.Token(ctx); err != nil {
 		t.Fatalf("reuse within grace: %v", err)
 	}
 	// After it, the old one is dead: reconnect needed, not retryable.
-	b.clock.Add(45 * time.Minute)
+	b.clock.Advance(45 * time.Minute)
 	late := b.app.TokenSource(&old, (&tokenStore{}).save)
 	_, err := late.Token(ctx)
 	var re *xero.ReconnectError
@@ -324,7 +307,7 @@ func TestEmuPersistBeforeUse(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{clock: true})
 	ctx := context.Background()
-	b.clock.Add(26 * time.Minute)
+	b.clock.Advance(26 * time.Minute)
 	b.store.mu.Lock()
 	b.store.fail = errors.New("disk full")
 	b.store.mu.Unlock()
@@ -354,7 +337,7 @@ func TestEmuPersistBeforeUse(t *testing.T) {
 func TestEmuConcurrentRefresh(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{clock: true})
-	b.clock.Add(29 * time.Minute) // every caller sees a token about to expire
+	b.clock.Advance(29 * time.Minute) // every caller sees a token about to expire
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	for range 20 {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
@@ -18,6 +19,8 @@ import (
 // Example connects to the emulator through the authorization-code flow,
 // saves the token pair, and pages through the sales invoices.
 func Example() {
+	hc := testkit.NewHTTPClient()
+	defer hc.CloseIdleConnections()
 	emu := xeroemu.New(xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
@@ -40,7 +43,7 @@ func Example() {
 
 	// The user consents (the emulator does so at once) and comes back with a code.
 	verifier := oauth2.GenerateVerifier()
-	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(app.AuthCodeURL("state", verifier))
 	if err != nil {
 		fmt.Println(err)

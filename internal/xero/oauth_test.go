@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/apispec"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // tokenServer fakes Xero's token endpoint: refresh tokens rotate on use,
@@ -126,25 +127,7 @@ func (ts *tokenServer) tokenCalls() int {
 	return len(ts.calls)
 }
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func oauthApp(t *testing.T, url string, clock *fakeClock, logBuf *bytes.Buffer, mod ...func(*Config)) *App {
+func oauthApp(t *testing.T, url string, clock *testkit.Clock, logBuf *bytes.Buffer, mod ...func(*Config)) *App {
 	t.Helper()
 	// Token and API exchanges with the fixture are validated (the token
 	// endpoint by the exception table's description of it).
@@ -342,7 +325,7 @@ func TestTokenSourceErrors(t *testing.T) {
 func TestTokenSourceRefreshesEarly(t *testing.T) {
 	t.Parallel()
 	ts := newTokenServer(t, "refresh-0")
-	clock := &fakeClock{now: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
 	app := oauthApp(t, ts.URL, clock, nil)
 	src := app.TokenSource(&oauth2.Token{AccessToken: "access-old", RefreshToken: "refresh-0", Expiry: clock.Now().Add(10 * time.Minute)},
 		func(context.Context, *oauth2.Token) error { return nil })
@@ -350,7 +333,7 @@ func TestTokenSourceRefreshesEarly(t *testing.T) {
 	if tok, _ := src.Token(ctx); tok.AccessToken != "access-old" {
 		t.Fatalf("token = %s with 10 minutes left, want the current one", tok.AccessToken)
 	}
-	clock.Add(6 * time.Minute) // 4 minutes left: inside the 5-minute margin
+	clock.Advance(6 * time.Minute) // 4 minutes left: inside the 5-minute margin
 	tok, err := src.Token(ctx)
 	if err != nil || tok.AccessToken != "access-1" {
 		t.Fatalf("token = %v, %v, want a refreshed one", tok, err)

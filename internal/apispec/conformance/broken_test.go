@@ -3,44 +3,21 @@ package conformance_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/apispec"
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
-
-// recTB records Errorf calls instead of failing, so a test can assert on
-// what apispec reports.
-type recTB struct {
-	testing.TB
-	mu   sync.Mutex
-	errs []string
-}
-
-func (r *recTB) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, fmt.Sprintf(format, args...))
-}
-
-func (r *recTB) Helper() {}
-
-func (r *recTB) messages() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.errs...)
-}
 
 // breaking passes the emulator's answer on after applying edit to its body
 // (the first match of re replaced by repl), the way a bug in the emulator
@@ -97,14 +74,14 @@ func TestBrokenEmulatorResponsesAreCaught(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			switch tc.vendor {
 			case apispec.Xero:
 				callXeroInvoices(t, rec, specs, tc.re, tc.repl)
 			case apispec.ShipStation:
 				callShipStationCreateOrders(t, rec, specs, tc.re, tc.repl)
 			}
-			msgs := rec.messages()
+			msgs := rec.Messages()
 			found := false
 			for _, m := range msgs {
 				t.Log(m)
@@ -123,7 +100,7 @@ func TestBrokenEmulatorResponsesAreCaught(t *testing.T) {
 
 // callXeroInvoices lists the invoices of an emulator whose answers are
 // broken by re/repl, with a client-credentials token.
-func callXeroInvoices(t *testing.T, rec *recTB, specs *apispec.Specs, re *regexp.Regexp, repl string) {
+func callXeroInvoices(t *testing.T, rec *testkit.Recorder, specs *apispec.Specs, re *regexp.Regexp, repl string) {
 	emu := xeroemu.New(xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	srv := httptest.NewServer(apispec.Middleware(rec, specs, breaking(emu, re, repl)))
 	t.Cleanup(func() { srv.Close(); emu.Close() })
@@ -154,7 +131,7 @@ func callXeroInvoices(t *testing.T, rec *recTB, specs *apispec.Specs, re *regexp
 
 // callShipStationCreateOrders posts one order to an emulator whose
 // answers are broken by re/repl.
-func callShipStationCreateOrders(t *testing.T, rec *recTB, specs *apispec.Specs, re *regexp.Regexp, repl string) {
+func callShipStationCreateOrders(t *testing.T, rec *testkit.Recorder, specs *apispec.Specs, re *regexp.Regexp, repl string) {
 	emu := shipstationemu.New(shipstationemu.Options{RateLimit: emukit.NoRateLimit})
 	srv := httptest.NewServer(apispec.Middleware(rec, specs, breaking(emu, re, repl)))
 	t.Cleanup(func() { srv.Close(); emu.Close() })
@@ -172,7 +149,9 @@ func callShipStationCreateOrders(t *testing.T, rec *recTB, specs *apispec.Specs,
 
 func decode(t *testing.T, req *http.Request, into any) {
 	t.Helper()
-	resp, err := testHTTP.Do(req)
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

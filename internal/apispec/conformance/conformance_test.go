@@ -14,6 +14,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
@@ -50,6 +51,8 @@ func TestCoverage(t *testing.T) {
 }
 
 func driveXero(t *testing.T, specs *apispec.Specs) {
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	ctx := t.Context()
 	emu := xeroemutest.Serve(t, specs, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	tenant := emu.DefaultTenantID()
@@ -81,7 +84,7 @@ func driveXero(t *testing.T, specs *apispec.Specs) {
 	// Consent (getAuthorize), as a browser would follow it, then the code
 	// exchange (postToken).
 	verifier := oauth2.GenerateVerifier()
-	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(app.AuthCodeURL("state-1", verifier))
 	if err != nil {
 		t.Fatal(err)

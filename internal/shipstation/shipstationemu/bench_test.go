@@ -9,12 +9,14 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // BenchmarkBulkUpsert sends createorders calls of 100 orders over HTTP,
 // alternating between new orders and updates of existing ones, and reports
 // orders per second.
 func BenchmarkBulkUpsert(b *testing.B) {
+	hc := testkit.HTTPClient(b)
 	// Served without apispec.Middleware: the figure is the emulator's
 	// throughput, not the validator's; the same exchanges are validated
 	// by the package's tests.
@@ -40,7 +42,7 @@ func BenchmarkBulkUpsert(b *testing.B) {
 		req, _ := http.NewRequest(http.MethodPost, emu.URL()+"/orders/createorders", bytes.NewReader(bodies[n%len(bodies)]))
 		req.SetBasicAuth(emu.APIKey(), emu.APISecret())
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := testHTTP.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,40 +7,14 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
-
-// clock is a controllable Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // client is a bare net/http caller: the tests must not share code with
 // orderbridge's ShipStation client.
@@ -53,7 +27,7 @@ type client struct {
 type bundle struct {
 	emu   *shipstationemu.Emulator
 	c     *client
-	clock *clock
+	clock *testkit.Clock
 }
 
 // setup starts an emulator with no rate limit and a controllable clock at
@@ -64,7 +38,7 @@ func setup(t *testing.T, opts shipstationemu.Options) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := newClock(time.Date(2026, 6, 15, 10, 0, 0, 0, pacific))
+	clk := testkit.NewClock(time.Date(2026, 6, 15, 10, 0, 0, 0, pacific))
 	if opts.Now == nil {
 		opts.Now = clk.Now
 	}
@@ -79,6 +53,8 @@ func setup(t *testing.T, opts shipstationemu.Options) *bundle {
 // (sent as JSON).
 func (c *client) do(method, path string, body any) (int, http.Header, []byte) {
 	c.t.Helper()
+	hc := testkit.HTTPClient(c.t)
+	defer hc.CloseIdleConnections()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -105,7 +81,7 @@ func (c *client) do(method, path string, body any) (int, http.Header, []byte) {
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 func label(orderID int64, carrier, service string) map[string]any {
@@ -199,6 +200,7 @@ func TestStoresAndCarriers(t *testing.T) {
 
 func TestBasicAuth(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	b := setup(t, shipstationemu.Options{APIKey: "ShipStation", APISecret: "Rocks"})
 	key2, secret2 := b.emu.AddKeyPair()
 	tests := []struct {
@@ -222,7 +224,7 @@ func TestBasicAuth(t *testing.T) {
 	// The header the docs spell out for ShipStation:Rocks.
 	req, _ := http.NewRequest(http.MethodGet, b.emu.URL()+"/stores", nil)
 	req.Header.Set("Authorization", "Basic U2hpcFN0YXRpb246Um9ja3M=")
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

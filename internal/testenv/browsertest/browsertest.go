@@ -41,14 +41,23 @@ type Options struct {
 	StepTimeout time.Duration
 }
 
-// Start launches Chromium with a fresh profile and opens url in its tab.
-// The browser stops when the test ends.
-func Start(t *testing.T, url string, opts Options) *Browser {
+// Require returns the path of Chromium, or stops the test (testenv.Missing)
+// when it is not installed. A test calls it first, so that it starts no
+// servers for a browser it cannot have.
+func Require(t testing.TB) string {
 	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		testenv.Missing(t, "Chromium", "install Debian's chromium package (apt-get install -y chromium)")
 	}
+	return chromium
+}
+
+// Start launches Chromium with a fresh profile and opens url in its tab.
+// The browser stops when the test ends.
+func Start(t *testing.T, url string, opts Options) *Browser {
+	t.Helper()
+	chromium := Require(t)
 	if opts.ScreenshotDir != "" {
 		if err := os.MkdirAll(opts.ScreenshotDir, 0o755); err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
@@ -50,6 +51,8 @@ func clientCredentials(t testing.TB, emu *xeroemu.Emulator) map[string]any {
 // when basic is true.
 func tokenCall(t testing.TB, emu *xeroemu.Emulator, form url.Values, basic bool) (int, map[string]any) {
 	t.Helper()
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	req, err := http.NewRequest(http.MethodPost, emu.URL()+"/connect/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +61,7 @@ func tokenCall(t testing.TB, emu *xeroemu.Emulator, form url.Values, basic bool)
 	if basic {
 		req.SetBasicAuth(emu.ClientID(), emu.ClientSecret())
 	}
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +95,8 @@ func (b *testBundle) do(t testing.TB, method, path string, body any, hdr ...stri
 
 func call(t testing.TB, method, u string, body any, hdr map[string]string) response {
 	t.Helper()
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	var rd io.Reader
 	switch v := body.(type) {
 	case nil:
@@ -116,7 +121,7 @@ func call(t testing.TB, method, u string, body any, hdr map[string]string) respo
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,28 +200,6 @@ func containsMsg(msgs []string, sub string) bool {
 		}
 	}
 	return false
-}
-
-// clock is a fake Now the tests advance.
-type clock struct {
-	ch chan time.Time
-}
-
-func newClock(start time.Time) *clock {
-	c := &clock{ch: make(chan time.Time, 1)}
-	c.ch <- start
-	return c
-}
-
-func (c *clock) Now() time.Time {
-	t := <-c.ch
-	c.ch <- t
-	return t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	t := <-c.ch
-	c.ch <- t.Add(d)
 }
 
 func invoiceBody(inv map[string]any) map[string]any {

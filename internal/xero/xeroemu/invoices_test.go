@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
@@ -90,7 +91,7 @@ func TestInvoicePagingAndLineItems(t *testing.T) {
 
 func TestInvoiceFilters(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
 	b := setup(t, xeroemu.Options{Now: clk.Now})
 	alice := seedCustomer(t, b, "Alice")
 	bob := seedCustomer(t, b, "Bob")
@@ -455,7 +456,7 @@ func TestLineItemsReplace(t *testing.T) {
 
 func TestUpdatedDateUTCBumps(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
 	b := setup(t, xeroemu.Options{Now: clk.Now})
 	cid := seedCustomer(t, b, "Bump")
 	id := newInvoice(t, b, cid, "DRAFT")["InvoiceID"].(string)
@@ -489,7 +490,7 @@ func TestUpdatedDateUTCBumps(t *testing.T) {
 
 func TestHistoryNotes(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
 	b := setup(t, xeroemu.Options{Now: clk.Now})
 	cid := seedCustomer(t, b, "Notes")
 	inv := seedInvoices(t, b, 1, cid, func(_ int, inv *xeroemu.Invoice) { inv.Status = "PAID" })[0]

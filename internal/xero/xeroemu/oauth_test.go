@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
@@ -19,13 +20,15 @@ const redirectURI = "http://localhost:8080/xero/callback"
 // authorize runs the consent step and returns the code from the redirect.
 func authorize(t *testing.T, emu *xeroemu.Emulator, params url.Values) (code string, redirect *url.URL) {
 	t.Helper()
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	q := url.Values{"response_type": {"code"}, "client_id": {emu.ClientID()}, "redirect_uri": {redirectURI},
 		"scope": {"openid profile email offline_access accounting.invoices accounting.contacts accounting.settings.read"},
 		"state": {"xyz"}}
 	for k, v := range params {
 		q[k] = v
 	}
-	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(emu.URL() + "/identity/connect/authorize?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +122,7 @@ func TestAuthorizationCodeWithPKCE(t *testing.T) {
 
 func TestAuthorizeRefusals(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	_, loc := authorize(t, emu, url.Values{"response_type": {"token"}})
 	if loc.Query().Get("error") != "unsupported_response_type" || loc.Query().Get("state") != "xyz" {
@@ -128,7 +132,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 	if loc.Query().Get("error") != "invalid_request" {
 		t.Errorf("plain PKCE redirect = %s", loc)
 	}
-	resp, err := testHTTP.Get(emu.URL() + "/identity/connect/authorize?response_type=code&client_id=nope&redirect_uri=" + url.QueryEscape(redirectURI))
+	resp, err := hc.Get(emu.URL() + "/identity/connect/authorize?response_type=code&client_id=nope&redirect_uri=" + url.QueryEscape(redirectURI))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +188,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 
 func TestRefreshRotationAndGrace(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: clk.Now, RefreshGrace: 30 * time.Minute})
 	code, _ := authorize(t, emu, nil)
 	_, first := tokenCall(t, emu, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)
@@ -233,7 +237,7 @@ func TestRefreshRotationAndGrace(t *testing.T) {
 
 func TestAccessTokenExpiry(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	b := setup(t, xeroemu.Options{Now: clk.Now, AccessTokenTTL: time.Minute})
 	b.do(t, "GET", "/api.xro/2.0/Organisation", nil).must(t, 200)
 	clk.Advance(61 * time.Second)
@@ -349,7 +353,7 @@ func TestConnections(t *testing.T) {
 
 func TestAuthorizationCodeExpires(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	emu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: clk.Now})
 	code, _ := authorize(t, emu, nil)
 	clk.Advance(5*time.Minute + time.Second)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
@@ -29,7 +30,7 @@ func TestMinuteLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			// The fake clock keeps the window still however slow the machine.
-			clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+			clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 			b := setup(t, xeroemu.Options{Now: clk.Now, RateLimit: emukit.RateLimit{Scale: tt.scale}})
 			for i := range 60 {
 				r := b.do(t, "GET", "/api.xro/2.0/Organisation", nil).must(t, 200)
@@ -59,7 +60,7 @@ func TestMinuteLimit(t *testing.T) {
 
 func TestDayLimit(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	// The Starter tier's 1,000 a day, shrunk further so the test stays small.
 	b := setup(t, xeroemu.Options{Now: clk.Now, DayLimit: 130, RateLimit: emukit.RateLimit{Scale: 1440}}) // a day is a minute
 	for i := range 130 {
@@ -81,17 +82,13 @@ func TestDayLimit(t *testing.T) {
 	}
 	clk.Advance(time.Minute)
 	// Slots are released just after the answers are written.
-	for deadline := time.Now().Add(10 * time.Second); b.emu.InFlight(b.tenant) > 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d calls still in flight", b.emu.InFlight(b.tenant))
-		}
-	}
+	testkit.WaitFor(t, "no call in flight", 10*time.Second, func() bool { return b.emu.InFlight(b.tenant) == 0 })
 	b.do(t, "GET", "/api.xro/2.0/Organisation", nil).must(t, 200)
 }
 
 func TestLimitsPerOrganisation(t *testing.T) {
 	t.Parallel()
-	clk := newClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	emu := xeroemutest.NewServer(t, xeroemu.Options{Now: clk.Now, AccessTokenTTL: time.Hour, OrgNames: []string{"A", "B"}})
 	code, _ := authorize(t, emu, nil)
 	_, tok := tokenCall(t, emu, map[string][]string{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI}}, true)
@@ -148,6 +145,7 @@ func TestRateLimitOff(t *testing.T) {
 
 func TestConcurrencyLimit(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	b := setup(t, xeroemu.Options{RateLimit: emukit.RealRateLimit})
 	cid := seedCustomer(t, b, "Slow")
 	inv := seedInvoices(t, b, 1, cid, nil)[0]
@@ -168,7 +166,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("Content-Type", "application/json")
 		wg.Go(func() {
-			resp, err := testHTTP.Do(req)
+			resp, err := hc.Do(req)
 			if err != nil {
 				t.Error(err)
 				return
@@ -184,11 +182,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		}
 		wg.Wait()
 	})
-	for deadline := time.Now().Add(10 * time.Second); b.emu.InFlight(b.tenant) < 5; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d calls in flight", b.emu.InFlight(b.tenant))
-		}
-	}
+	testkit.WaitFor(t, "five calls in flight", 10*time.Second, func() bool { return b.emu.InFlight(b.tenant) >= 5 })
 	r := b.do(t, "GET", "/api.xro/2.0/Organisation", nil)
 	r.must(t, http.StatusTooManyRequests)
 	if r.header.Get("X-Rate-Limit-Problem") != "concurrent" || r.header.Get("Retry-After") != "1" {
@@ -205,10 +199,6 @@ func TestConcurrencyLimit(t *testing.T) {
 		}
 	}
 	// Slots are released just after the answers are written.
-	for deadline := time.Now().Add(10 * time.Second); b.emu.InFlight(b.tenant) > 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d calls still in flight", b.emu.InFlight(b.tenant))
-		}
-	}
+	testkit.WaitFor(t, "no call in flight", 10*time.Second, func() bool { return b.emu.InFlight(b.tenant) == 0 })
 	b.do(t, "GET", "/api.xro/2.0/Organisation", nil).must(t, 200)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
@@ -236,11 +237,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	if _, err := emu.SeedContact(emu.DefaultTenantID(), xeroemu.Contact{Name: "Never delivered"}); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); calls.Load() == 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no delivery attempt")
-		}
-	}
+	testkit.WaitFor(t, "a delivery attempt", 10*time.Second, func() bool { return calls.Load() > 0 })
 	emu.Close() // returns promptly: the retry wait ends with the context
 	emu.Close()
 	if _, err := emu.SeedContact(emu.DefaultTenantID(), xeroemu.Contact{Name: "After close"}); err != nil {

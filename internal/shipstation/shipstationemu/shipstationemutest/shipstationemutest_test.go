@@ -1,39 +1,24 @@
 package shipstationemutest_test
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/orderbridge/orderbridge/internal/apispec"
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
-
-// recTB records Errorf calls instead of failing.
-type recTB struct {
-	testing.TB
-	mu   sync.Mutex
-	errs []string
-}
-
-func (r *recTB) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, fmt.Sprintf(format, args...))
-}
-
-func (r *recTB) Helper() {}
 
 // TestServerValidates checks that the helper's server validates: a
 // misspelt filter the emulator silently accepts is reported, a documented
 // call is not, and a refused call is judged by its refusal only.
 func TestServerValidates(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	tests := []struct {
 		name, path string
 		auth       bool
@@ -47,7 +32,7 @@ func TestServerValidates(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			emu := shipstationemutest.Serve(rec, apispec.Shared(t).Fork(), shipstationemu.Options{RateLimit: emukit.NoRateLimit})
 			req, err := http.NewRequest(http.MethodGet, emu.URL()+tc.path, nil)
 			if err != nil {
@@ -56,7 +41,7 @@ func TestServerValidates(t *testing.T) {
 			if tc.auth {
 				req.SetBasicAuth(emu.APIKey(), emu.APISecret())
 			}
-			resp, err := testHTTP.Do(req)
+			resp, err := hc.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,9 +53,7 @@ func TestServerValidates(t *testing.T) {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
 			}
 			emu.Close()
-			rec.mu.Lock()
-			errs := rec.errs
-			rec.mu.Unlock()
+			errs := rec.Messages()
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Errorf("unexpected violations %q", errs)

@@ -2,40 +2,25 @@ package xeroemutest_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/orderbridge/orderbridge/internal/apispec"
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
 )
-
-// recTB records Errorf calls instead of failing.
-type recTB struct {
-	testing.TB
-	mu   sync.Mutex
-	errs []string
-}
-
-func (r *recTB) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, fmt.Sprintf(format, args...))
-}
-
-func (r *recTB) Helper() {}
 
 // TestServerValidates checks that the helper's server validates: a
 // misspelt filter the emulator silently accepts is reported, a documented
 // call is not, and a refused call is judged by its refusal only.
 func TestServerValidates(t *testing.T) {
 	t.Parallel()
+	hc := testkit.HTTPClient(t)
 	tests := []struct {
 		name, path string
 		token      bool
@@ -49,7 +34,7 @@ func TestServerValidates(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recTB{TB: t}
+			rec := &testkit.Recorder{TB: t}
 			emu := xeroemutest.Serve(rec, apispec.Shared(t).Fork(), xeroemu.Options{RateLimit: emukit.NoRateLimit})
 			token := ""
 			if tc.token {
@@ -64,7 +49,7 @@ func TestServerValidates(t *testing.T) {
 			}
 			req.Header.Set("Xero-Tenant-Id", emu.DefaultTenantID())
 			req.Header.Set("Accept", "application/json")
-			resp, err := testHTTP.Do(req)
+			resp, err := hc.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,9 +60,7 @@ func TestServerValidates(t *testing.T) {
 			if resp.StatusCode != tc.status {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
 			}
-			rec.mu.Lock()
-			errs := rec.errs
-			rec.mu.Unlock()
+			errs := rec.Messages()
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Errorf("unexpected violations %q", errs)
@@ -91,13 +74,15 @@ func TestServerValidates(t *testing.T) {
 // clientCredentials gets a custom-connection token.
 func clientCredentials(t *testing.T, emu *xeroemu.Emulator) string {
 	t.Helper()
+	hc := testkit.HTTPClient(t)
+	defer hc.CloseIdleConnections()
 	req, err := http.NewRequest(http.MethodPost, emu.URL()+"/connect/token", strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(emu.ClientID(), emu.ClientSecret())
-	resp, err := testHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
