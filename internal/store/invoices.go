@@ -34,19 +34,23 @@ type InvoiceLink struct {
 	OrderStatus   string // as last known: awaiting_shipment, shipped, cancelled, ...
 	Decision      Decision
 	Reason        string // for a person: why skipped or failed, and what to do
-	ContentHash   string // hash of what was last sent, to skip unchanged invoices
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// ReasonCode is Reason as the mapper's stable code (bridge.Cause), for
+	// counting and listing without matching words; empty when the order
+	// was sent.
+	ReasonCode  string
+	ContentHash string // hash of what was last sent, to skip unchanged invoices
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 const linkColumns = `account_id, invoice_id, invoice_number, order_key, order_id, order_status,
-	decision, reason, content_hash, created_at, updated_at`
+	decision, reason, content_hash, created_at, updated_at, reason_code`
 
 func scanLink(r row) (InvoiceLink, error) {
 	var l InvoiceLink
 	var decision string
 	err := r.Scan(&l.AccountID, &l.InvoiceID, &l.InvoiceNumber, &l.OrderKey, &l.OrderID, &l.OrderStatus,
-		&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt})
+		&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt}, &l.ReasonCode)
 	l.Decision = Decision(decision)
 	return l, err
 }
@@ -59,14 +63,14 @@ func (q *Queries) UpsertInvoiceLink(ctx context.Context, l InvoiceLink) error {
 	}
 	now := q.t(q.now())
 	_, err := q.w.exec(ctx, `INSERT INTO invoice_link (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
 		ON CONFLICT (account_id, invoice_id) DO UPDATE SET
 		invoice_number = excluded.invoice_number, order_key = excluded.order_key,
 		order_id = excluded.order_id, order_status = excluded.order_status,
-		decision = excluded.decision, reason = excluded.reason,
+		decision = excluded.decision, reason = excluded.reason, reason_code = excluded.reason_code,
 		content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
 		l.AccountID, l.InvoiceID, l.InvoiceNumber, l.OrderKey, l.OrderID, l.OrderStatus,
-		string(l.Decision), l.Reason, l.ContentHash, now)
+		string(l.Decision), l.Reason, l.ContentHash, now, l.ReasonCode)
 	if err != nil {
 		return fmt.Errorf("store: upsert invoice link %s: %w", l.InvoiceID, err)
 	}
@@ -115,8 +119,11 @@ func (q *Queries) InvoiceLinksByNumber(ctx context.Context, accountID int64, num
 // LinkFilter narrows ListInvoiceLinks.
 type LinkFilter struct {
 	Decision Decision // empty: any
-	Limit    int      // 0: 100
-	Offset   int
+	// ReasonCodes keeps the links whose reason code is one of these
+	// (empty: any).
+	ReasonCodes []string
+	Limit       int // 0: 100
+	Offset      int
 }
 
 // ListInvoiceLinks returns an account's links, most recently updated first.
@@ -125,9 +132,14 @@ func (q *Queries) ListInvoiceLinks(ctx context.Context, accountID int64, f LinkF
 	if limit <= 0 {
 		limit = 100
 	}
+	args := []any{accountID, string(f.Decision), limit, max(f.Offset, 0)}
+	codes := ""
+	if len(f.ReasonCodes) > 0 {
+		codes = " AND reason_code IN (" + placeholders(len(args)+1, f.ReasonCodes, &args) + ")"
+	}
 	return q.listLinks(ctx, "store: list invoice links",
-		"SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND ($2 = '' OR decision = $2) ORDER BY updated_at DESC, invoice_id LIMIT $3 OFFSET $4",
-		accountID, string(f.Decision), limit, max(f.Offset, 0))
+		"SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND ($2 = '' OR decision = $2)"+codes+
+			" ORDER BY updated_at DESC, invoice_id LIMIT $3 OFFSET $4", args...)
 }
 
 func (q *Queries) listLinks(ctx context.Context, op, query string, args ...any) ([]InvoiceLink, error) {
@@ -172,3 +184,4 @@ func (q *Queries) CountInvoiceLinks(ctx context.Context, accountID int64) (map[D
 	}
 	return out, nil
 }
+

@@ -40,6 +40,14 @@ type LogEntry struct {
 	OrderNumber   string
 	Message       string // one line a person understands
 	Detail        string // JSON or text: what was sent, the error body, ...
+	// RunID is the run (River job id) that wrote the line; 0 for lines
+	// written outside a run (a connection lost, lines from before runs
+	// were recorded).
+	RunID int64
+	// ReasonCode is the mapper's stable code for why an invoice was
+	// skipped, held back or failed (bridge.Cause), next to the sentence
+	// in Message; empty for an order sent.
+	ReasonCode string
 }
 
 // AppendLog adds lines to the log in one transaction and returns their IDs.
@@ -57,10 +65,10 @@ func (q *Queries) AppendLog(ctx context.Context, entries ...LogEntry) ([]int64, 
 			}
 			var id int64
 			err := q.w.queryRow(ctx, `INSERT INTO transaction_log
-				(account_id, at, direction, outcome, invoice_id, invoice_number, order_number, message, detail)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+				(account_id, at, direction, outcome, invoice_id, invoice_number, order_number, message, detail, run_id, reason_code)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 				e.AccountID, q.t(at), string(e.Direction), string(e.Outcome), e.InvoiceID, e.InvoiceNumber,
-				e.OrderNumber, e.Message, e.Detail).Scan(&id)
+				e.OrderNumber, e.Message, e.Detail, e.RunID, e.ReasonCode).Scan(&id)
 			if err != nil {
 				return err
 			}
@@ -79,6 +87,8 @@ type LogQuery struct {
 	Direction     Direction
 	Outcome       Outcome
 	InvoiceNumber string // exact
+	RunID         int64  // the lines one run wrote
+	ReasonCode    string // exact
 	// Search matches, case-insensitively, a substring of the message,
 	// invoice number or order number.
 	Search   string
@@ -116,6 +126,12 @@ func (q *Queries) ListLog(ctx context.Context, accountID int64, lq LogQuery) (Lo
 	if lq.InvoiceNumber != "" {
 		add("invoice_number = ?", lq.InvoiceNumber)
 	}
+	if lq.RunID != 0 {
+		add("run_id = ?", lq.RunID)
+	}
+	if lq.ReasonCode != "" {
+		add("reason_code = ?", lq.ReasonCode)
+	}
 	if s := strings.TrimSpace(lq.Search); s != "" {
 		like := q.s.dialect.like()
 		add("(message "+like+" ? ESCAPE '\\' OR invoice_number "+like+" ? ESCAPE '\\' OR order_number "+like+" ? ESCAPE '\\')",
@@ -128,8 +144,8 @@ func (q *Queries) ListLog(ctx context.Context, accountID int64, lq LogQuery) (Lo
 	}
 	n := len(args)
 	args = append(args, size, (page-1)*size)
-	rs, err := q.r.query(ctx, `SELECT id, account_id, at, direction, outcome, invoice_id, invoice_number, order_number, message, detail
-		FROM transaction_log WHERE `+cond+` ORDER BY at DESC, id DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2), args...)
+	rs, err := q.r.query(ctx, `SELECT id, account_id, at, direction, outcome, invoice_id, invoice_number, order_number, message, detail,
+		run_id, reason_code FROM transaction_log WHERE `+cond+` ORDER BY at DESC, id DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2), args...)
 	if err != nil {
 		return LogPage{}, fmt.Errorf("store: list log: %w", err)
 	}
@@ -138,7 +154,7 @@ func (q *Queries) ListLog(ctx context.Context, accountID int64, lq LogQuery) (Lo
 		var e LogEntry
 		var dir, outcome string
 		if err := rs.Scan(&e.ID, &e.AccountID, timeCol{&e.At}, &dir, &outcome, &e.InvoiceID, &e.InvoiceNumber,
-			&e.OrderNumber, &e.Message, &e.Detail); err != nil {
+			&e.OrderNumber, &e.Message, &e.Detail, &e.RunID, &e.ReasonCode); err != nil {
 			return LogPage{}, fmt.Errorf("store: list log: %w", err)
 		}
 		e.Direction, e.Outcome = Direction(dir), Outcome(outcome)

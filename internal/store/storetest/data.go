@@ -135,10 +135,10 @@ func testInvoiceLinks(t *testing.T, open Opener) {
 	wantNotFound(t, "InvoiceLinkByOrderKey(empty)", err)
 
 	must(t, "UpsertInvoiceLink", b.st.UpsertInvoiceLink(b.ctx, store.InvoiceLink{AccountID: a.ID, InvoiceID: "inv-2", InvoiceNumber: "INV-0002",
-		Decision: store.DecisionSkipped, Reason: "No line carries the tracking option ShipStation"}))
+		Decision: store.DecisionSkipped, Reason: "No line carries the tracking option ShipStation", ReasonCode: "tracking_rule"}))
 	byNum, err := b.st.InvoiceLinksByNumber(b.ctx, a.ID, "INV-0002")
 	must(t, "InvoiceLinksByNumber", err)
-	if len(byNum) != 1 || byNum[0].InvoiceID != "inv-2" || byNum[0].OrderID != 0 {
+	if len(byNum) != 1 || byNum[0].InvoiceID != "inv-2" || byNum[0].OrderID != 0 || byNum[0].ReasonCode != "tracking_rule" {
 		t.Errorf("by number = %+v", byNum)
 	}
 
@@ -151,6 +151,16 @@ func testInvoiceLinks(t *testing.T, open Opener) {
 	must(t, "ListInvoiceLinks(skipped)", err)
 	if len(skipped) != 1 || skipped[0].InvoiceID != "inv-2" {
 		t.Errorf("ListInvoiceLinks(skipped) = %+v", skipped)
+	}
+	for _, tc := range []struct {
+		codes []string
+		want  int
+	}{{[]string{"tracking_rule"}, 1}, {[]string{"no_address", "tracking_rule"}, 1}, {[]string{"no_address"}, 0}} {
+		byCode, err := b.st.ListInvoiceLinks(b.ctx, a.ID, store.LinkFilter{ReasonCodes: tc.codes})
+		must(t, "ListInvoiceLinks(reason codes)", err)
+		if len(byCode) != tc.want {
+			t.Errorf("ListInvoiceLinks(reason codes %v) = %+v, want %d", tc.codes, byCode, tc.want)
+		}
 	}
 	counts, err := b.st.CountInvoiceLinks(b.ctx, a.ID)
 	must(t, "CountInvoiceLinks", err)
@@ -237,10 +247,10 @@ func testLogAppendAndFilter(t *testing.T, open Opener) {
 	a := b.account(t, "Acme")
 	entries := []store.LogEntry{
 		{AccountID: a.ID, At: ts(1 * time.Second), Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess, InvoiceID: "i1", InvoiceNumber: "INV-001", OrderNumber: "INV-001", Message: "Order created", Detail: `{"orderKey":"k1"}`},
-		{AccountID: a.ID, At: ts(2 * time.Second), Direction: store.XeroToShipStation, Outcome: store.OutcomeSkipped, InvoiceID: "i2", InvoiceNumber: "INV-002", Message: "No line carries the tracking option ShipStation"},
-		{AccountID: a.ID, At: ts(3 * time.Second), Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, InvoiceID: "i3", InvoiceNumber: "INV-003", Message: "Contact Bob has no address: add one in Xero"},
+		{AccountID: a.ID, At: ts(2 * time.Second), Direction: store.XeroToShipStation, Outcome: store.OutcomeSkipped, InvoiceID: "i2", InvoiceNumber: "INV-002", Message: "No line carries the tracking option ShipStation", RunID: 7, ReasonCode: "tracking_rule"},
+		{AccountID: a.ID, At: ts(3 * time.Second), Direction: store.XeroToShipStation, Outcome: store.OutcomeSkipped, InvoiceID: "i3", InvoiceNumber: "INV-003", Message: "Contact Bob has no address: add one in Xero", RunID: 8, ReasonCode: "no_address"},
 		{AccountID: a.ID, At: ts(4 * time.Second), Direction: store.ShipStationToXero, Outcome: store.OutcomeSuccess, InvoiceID: "i1", InvoiceNumber: "INV-001", OrderNumber: "INV-001", Message: "Tracking 1Z999 written"},
-		{AccountID: a.ID, At: ts(5 * time.Second), Direction: store.XeroToShipStation, Outcome: store.OutcomeWarning, InvoiceID: "i4", InvoiceNumber: "INV-004", Message: "Only a STREET address: used for both (100% match_)"},
+		{AccountID: a.ID, At: ts(5 * time.Second), Direction: store.XeroToShipStation, Outcome: store.OutcomeWarning, InvoiceID: "i4", InvoiceNumber: "INV-004", Message: "Only a STREET address: used for both (100% match_)", RunID: 8},
 	}
 	ids, err := b.st.AppendLog(b.ctx, entries...)
 	must(t, "AppendLog", err)
@@ -267,6 +277,9 @@ func testLogAppendAndFilter(t *testing.T, open Opener) {
 		{"outcome", store.LogQuery{Outcome: store.OutcomeSuccess}, []string{"i1", "i1"}},
 		{"direction and outcome", store.LogQuery{Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess}, []string{"i1"}},
 		{"invoice number", store.LogQuery{InvoiceNumber: "INV-003"}, []string{"i3"}},
+		{"run", store.LogQuery{RunID: 8}, []string{"i4", "i3"}},
+		{"reason code", store.LogQuery{ReasonCode: "no_address"}, []string{"i3"}},
+		{"run and outcome", store.LogQuery{RunID: 8, Outcome: store.OutcomeSkipped}, []string{"i3"}},
 		{"search message, any case", store.LogQuery{Search: "TRACKING"}, []string{"i1", "i2"}},
 		{"search invoice number", store.LogQuery{Search: "inv-00"}, []string{"i4", "i1", "i3", "i2", "i1"}},
 		{"search treats % literally", store.LogQuery{Search: "100%"}, []string{"i4"}},
