@@ -184,4 +184,3 @@ func (q *Queries) CountInvoiceLinks(ctx context.Context, accountID int64) (map[D
 	}
 	return out, nil
 }
-

@@ -191,6 +191,9 @@ type RunOptions struct {
 	// Since reads invoices changed since then instead of since the cursor
 	// minus the overlap.
 	Since time.Time
+	// RunID is the run (River job id) the log lines are recorded under, so
+	// the run's page lists what it did; 0 outside a job.
+	RunID int64
 	// DryRun decides and reports but sends nothing to ShipStation, writes
 	// no link or log line and moves no invoice cursor. (Contacts it fetches
 	// are still cached, with the contact cursor.)
@@ -574,6 +577,7 @@ type item struct {
 	// Result of sending.
 	outcome  Outcome
 	reason   string
+	cause    bridge.Cause // the code of reason when it is not the decision's
 	orderID  int64
 	status   string
 	hash     string
@@ -973,14 +977,14 @@ func (e *Exporter) refused(ctx context.Context, r *run, it *item, res shipstatio
 			it.orderID, it.status = o.OrderID, o.OrderStatus
 			it.hash = it.link.ContentHash
 			if o.OrderStatus == shipstation.StatusShipped {
-				it.outcome = OutcomeSkipped
+				it.outcome, it.cause = OutcomeSkipped, bridge.CauseShipped
 				it.reason = "order already shipped in ShipStation; the change to the invoice was not sent and the order was left alone"
 				if it.d.Kind == bridge.Cancel {
-					it.outcome = OutcomeAlert
+					it.outcome, it.cause = OutcomeAlert, bridge.CauseVoidedAfterShip
 					it.reason = "invoice voided after its order shipped: recall the parcel or credit the customer"
 				}
 			} else {
-				it.outcome = OutcomeSkipped
+				it.outcome, it.cause = OutcomeSkipped, bridge.CauseCancelled
 				it.reason = "the order was cancelled in ShipStation, which locks it; restore it there, or raise a new invoice"
 			}
 			return nil
@@ -1048,6 +1052,20 @@ func logOutcome(it *item) store.Outcome {
 		return store.OutcomeFailed
 	}
 	return store.OutcomeSkipped
+}
+
+// reasonCode is the stable code of the item's reason, stored on its link
+// and log line: none for an order sent (an alert always has one, so a
+// warning line without a code is an order sent with warnings).
+func reasonCode(it *item) string {
+	switch it.outcome {
+	case OutcomeExported, OutcomeUpdated, OutcomeCancelled:
+		return ""
+	}
+	if it.cause != bridge.CauseNone {
+		return string(it.cause)
+	}
+	return string(it.d.Cause)
 }
 
 // message is the item's log line.
@@ -1119,7 +1137,7 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 			l = store.InvoiceLink{AccountID: r.acct, InvoiceID: it.inv.InvoiceID, OrderKey: bridge.OrderKey(r.tenant, it.inv.InvoiceID)}
 		}
 		l.InvoiceNumber = it.inv.InvoiceNumber
-		l.Decision, l.Reason = decisionOf(it.outcome), it.reason
+		l.Decision, l.Reason, l.ReasonCode = decisionOf(it.outcome), it.reason, reasonCode(it)
 		if it.orderID != 0 {
 			l.OrderID = it.orderID
 		}
@@ -1144,7 +1162,7 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 		entries = append(entries, store.LogEntry{
 			AccountID: r.acct, Direction: store.XeroToShipStation, Outcome: logOutcome(it),
 			InvoiceID: it.inv.InvoiceID, InvoiceNumber: it.inv.InvoiceNumber, OrderNumber: orderNumber,
-			Message: message(it), Detail: detail,
+			Message: message(it), Detail: detail, RunID: r.opts.RunID, ReasonCode: reasonCode(it),
 		})
 	}
 	if r.opts.DryRun {

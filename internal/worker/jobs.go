@@ -67,9 +67,12 @@ type ResyncWorker struct {
 	Exporter *Exporter
 }
 
-// Work re-syncs the invoice; an invoice Xero no longer has cancels the job.
+// Work re-syncs the invoice, its log line recorded under the job's id and
+// its Summary kept as the job's output (as an export run's is); an
+// invoice Xero no longer has cancels the job.
 func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArgs]) error {
-	_, _, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true})
+	_, sum, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true, RunID: job.ID})
+	_ = river.RecordOutput(ctx, sum) // a few numbers: cannot fail to encode
 	if errors.Is(err, ErrInvoiceNotFound) {
 		return river.JobCancel(err)
 	}
@@ -124,7 +127,7 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 	e, acct := w.Exporter, job.Args.AccountID
 	var total Summary
 	return runPasses(ctx, e.st, job, acct, []string{KindExportInvoices}, func(ctx context.Context, _ map[string]bool) error {
-		var opts RunOptions
+		opts := RunOptions{RunID: job.ID}
 		if p := e.progress; p != nil {
 			done := total
 			opts.AfterPage = func(s Summary) { sofar := done; sofar.add(s); p(job.ID, sofar) }
