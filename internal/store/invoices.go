@@ -184,3 +184,78 @@ func (q *Queries) CountInvoiceLinks(ctx context.Context, accountID int64) (map[D
 	}
 	return out, nil
 }
+
+// InvoiceState is where an invoice stands now, from its link: the one
+// answer the dashboard's counts and lists give for it.
+type InvoiceState string
+
+// Invoice states. An invoice is in the first that holds: a failure or an
+// alert first (a person must act whatever its order is), then waiting for
+// the merchant, then its order's state, then not sent.
+const (
+	StateFailed        InvoiceState = "failed"         // the last try failed; Reason says what to fix
+	StateAttention     InvoiceState = "attention"      // a person must act (voided after shipping)
+	StateWaiting       InvoiceState = "waiting"        // skipped for a reason the merchant fixes in Xero
+	StateShipped       InvoiceState = "shipped"        // its order shipped
+	StateInShipStation InvoiceState = "in_shipstation" // its order is open in ShipStation
+	StateCancelled     InvoiceState = "cancelled"      // its order was cancelled
+	StateNotSent       InvoiceState = "not_sent"       // never sent, and nothing to fix (a draft, not tracked, ...)
+)
+
+// stateExpr is the SQL of an invoice link's InvoiceState, the one place
+// that decides it. waiting are the reason codes of a skip the merchant
+// fixes; their values are appended to args. The order statuses are
+// ShipStation's.
+func stateExpr(waiting []string, args *[]any) string {
+	wait := "1 = 0"
+	if len(waiting) > 0 {
+		wait = "reason_code IN (" + placeholders(len(*args)+1, waiting, args) + ")"
+	}
+	return `CASE
+		WHEN decision = 'failed' THEN 'failed'
+		WHEN decision = 'alert' THEN 'attention'
+		WHEN decision = 'skipped' AND ` + wait + ` THEN 'waiting'
+		WHEN order_status = 'shipped' THEN 'shipped'
+		WHEN order_status = 'cancelled' OR decision = 'cancelled' THEN 'cancelled'
+		WHEN order_id <> 0 THEN 'in_shipstation'
+		ELSE 'not_sent' END`
+}
+
+// CountInvoiceStates counts an account's invoices by their state now
+// (each once), for the dashboard; waiting are the reason codes of a skip
+// the merchant fixes (bridge says which). States without invoices are
+// absent.
+func (q *Queries) CountInvoiceStates(ctx context.Context, accountID int64, waiting []string) (map[InvoiceState]int, error) {
+	args := []any{accountID}
+	rs, err := q.r.query(ctx, "SELECT "+stateExpr(waiting, &args)+" AS state, count(*) FROM invoice_link WHERE account_id = $1 GROUP BY state", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: count invoice states: %w", err)
+	}
+	defer rs.Close()
+	out := map[InvoiceState]int{}
+	for rs.Next() {
+		var st string
+		var n int
+		if err := rs.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("store: count invoice states: %w", err)
+		}
+		out[InvoiceState(st)] = n
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: count invoice states: %w", err)
+	}
+	return out, nil
+}
+
+// InvoicesInState lists an account's invoices in state now, most
+// recently looked at first, at most limit (0: 100): exactly those
+// CountInvoiceStates counts in it, given the same waiting codes.
+func (q *Queries) InvoicesInState(ctx context.Context, accountID int64, state InvoiceState, waiting []string, limit int) ([]InvoiceLink, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	args := []any{accountID, string(state), limit}
+	return q.listLinks(ctx, "store: invoices in state",
+		"SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND "+stateExpr(waiting, &args)+
+			" = $2 ORDER BY updated_at DESC, invoice_id LIMIT $3", args...)
+}

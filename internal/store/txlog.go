@@ -177,20 +177,28 @@ func (q *Queries) PurgeLog(ctx context.Context, accountID int64, before time.Tim
 	return n, nil
 }
 
-// DayCount is one UTC day's log lines by outcome.
+// DayCount is one UTC day's log lines by outcome, in both directions,
+// and the day's orders sent and failed to send.
 type DayCount struct {
 	Day     time.Time // midnight UTC
 	Success int
 	Skipped int
 	Failed  int
 	Warning int
+	// Sent counts orders created, updated or cancelled in ShipStation,
+	// with warnings or not: Xero → ShipStation lines, success or warning,
+	// without a reason code (an alert, the other warning, has one).
+	Sent int
+	// SendFailed counts the Xero → ShipStation lines that failed.
+	SendFailed int
 }
 
 // LogCountsPerDay returns, for each UTC day since since that has log lines,
 // the count per outcome, oldest day first (days without lines are absent).
 func (q *Queries) LogCountsPerDay(ctx context.Context, accountID int64, since time.Time) ([]DayCount, error) {
 	day := q.s.dialect.dayExpr("at")
-	rs, err := q.r.query(ctx, "SELECT "+day+" AS day, outcome, count(*) FROM transaction_log WHERE account_id = $1 AND at >= $2 GROUP BY day, outcome ORDER BY day",
+	rs, err := q.r.query(ctx, "SELECT "+day+` AS day, direction, outcome, reason_code = '' AS uncoded, count(*) FROM transaction_log
+		WHERE account_id = $1 AND at >= $2 GROUP BY day, direction, outcome, uncoded ORDER BY day`,
 		accountID, q.t(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: log counts: %w", err)
@@ -198,9 +206,10 @@ func (q *Queries) LogCountsPerDay(ctx context.Context, accountID int64, since ti
 	defer rs.Close()
 	var out []DayCount
 	for rs.Next() {
-		var d, outcome string
+		var d, dir, outcome string
+		var uncoded bool
 		var n int
-		if err := rs.Scan(&d, &outcome, &n); err != nil {
+		if err := rs.Scan(&d, &dir, &outcome, &uncoded, &n); err != nil {
 			return nil, fmt.Errorf("store: log counts: %w", err)
 		}
 		t, err := time.Parse(time.DateOnly, d)
@@ -211,15 +220,22 @@ func (q *Queries) LogCountsPerDay(ctx context.Context, accountID int64, since ti
 			out = append(out, DayCount{Day: t})
 		}
 		c := &out[len(out)-1]
+		send := Direction(dir) == XeroToShipStation
 		switch Outcome(outcome) {
 		case OutcomeSuccess:
-			c.Success = n
+			c.Success += n
 		case OutcomeSkipped:
-			c.Skipped = n
+			c.Skipped += n
 		case OutcomeFailed:
-			c.Failed = n
+			c.Failed += n
+			if send {
+				c.SendFailed += n
+			}
 		case OutcomeWarning:
-			c.Warning = n
+			c.Warning += n
+		}
+		if send && uncoded && (Outcome(outcome) == OutcomeSuccess || Outcome(outcome) == OutcomeWarning) {
+			c.Sent += n
 		}
 	}
 	if err := rs.Err(); err != nil {

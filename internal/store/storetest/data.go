@@ -341,24 +341,34 @@ func testLogPurgeAndCounts(t *testing.T, open Opener) {
 	a := b.account(t, "Acme")
 	day := func(d int, h int) time.Time { return time.Date(2026, 3, d, h, 30, 0, 0, time.UTC) }
 	var entries []store.LogEntry
-	add := func(at time.Time, o store.Outcome, n int) {
+	add := func(at time.Time, o store.Outcome, n int, more ...func(*store.LogEntry)) {
 		for range n {
-			entries = append(entries, store.LogEntry{AccountID: a.ID, At: at, Direction: store.XeroToShipStation, Outcome: o})
+			e := store.LogEntry{AccountID: a.ID, At: at, Direction: store.XeroToShipStation, Outcome: o}
+			for _, f := range more {
+				f(&e)
+			}
+			entries = append(entries, e)
 		}
 	}
+	writeBack := func(e *store.LogEntry) { e.Direction = store.ShipStationToXero }
+	alert := func(e *store.LogEntry) { e.ReasonCode = "voided_after_ship" }
 	add(day(1, 10), store.OutcomeSuccess, 2)
 	add(day(2, 0), store.OutcomeSuccess, 3)
 	add(day(2, 23), store.OutcomeFailed, 1)
 	add(day(2, 12), store.OutcomeSkipped, 4)
 	add(day(4, 8), store.OutcomeWarning, 1)
+	add(day(4, 9), store.OutcomeWarning, 1, alert)
+	add(day(4, 10), store.OutcomeSuccess, 1, writeBack)
+	add(day(4, 11), store.OutcomeFailed, 1, writeBack)
 	_, err := b.st.AppendLog(b.ctx, entries...)
 	must(t, "AppendLog", err)
 
 	counts, err := b.st.LogCountsPerDay(b.ctx, a.ID, day(2, 0).Truncate(24*time.Hour))
 	must(t, "LogCountsPerDay", err)
 	want := []store.DayCount{
-		{Day: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), Success: 3, Skipped: 4, Failed: 1},
-		{Day: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), Warning: 1},
+		{Day: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), Success: 3, Skipped: 4, Failed: 1, Sent: 3, SendFailed: 1},
+		// An order sent with warnings is sent; an alert and a write-back are not.
+		{Day: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), Success: 1, Warning: 2, Failed: 1, Sent: 1},
 	}
 	if !reflect.DeepEqual(counts, want) {
 		t.Errorf("LogCountsPerDay = %+v\nwant %+v", counts, want)
@@ -371,8 +381,8 @@ func testLogPurgeAndCounts(t *testing.T, open Opener) {
 	}
 	p, err := b.st.ListLog(b.ctx, a.ID, store.LogQuery{})
 	must(t, "ListLog", err)
-	if p.Total != 6 {
-		t.Errorf("after purge: %d lines, want 6", p.Total)
+	if p.Total != 9 {
+		t.Errorf("after purge: %d lines, want 9", p.Total)
 	}
 }
 
