@@ -68,3 +68,74 @@ func TestRunPageShowsItsOwnRun(t *testing.T) {
 		t.Errorf("the log of run %d lists %v", first, numbers)
 	}
 }
+
+// TestDashboardCountsWhereInvoicesAreNow checks that the dashboard counts
+// each invoice once, where it stands now (an order sent and later skipped
+// is still in ShipStation), that its chart counts orders sent with
+// warnings as sent, and that "See which" leads to exactly the invoices
+// that wait for a contact to be fixed.
+func TestDashboardCountsWhereInvoicesAreNow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	connectFake(t, e, acc)
+	links := []store.InvoiceLink{
+		{InvoiceID: "a", InvoiceNumber: "INV-A", Decision: store.DecisionExported, OrderID: 1, OrderStatus: "awaiting_shipment"},
+		{InvoiceID: "b", InvoiceNumber: "INV-B", Decision: store.DecisionUnchanged, OrderID: 2, OrderStatus: "awaiting_shipment"},
+		{InvoiceID: "c", InvoiceNumber: "INV-C", Decision: store.DecisionSkipped, ReasonCode: "tracking_rule",
+			Reason: "no line carries the tracking option; the order already in ShipStation was left as it is", OrderID: 3, OrderStatus: "awaiting_shipment"},
+		{InvoiceID: "d", InvoiceNumber: "INV-D", Decision: store.DecisionSkipped, ReasonCode: "shipped", OrderID: 4, OrderStatus: "shipped"},
+		{InvoiceID: "e", InvoiceNumber: "INV-E", Decision: store.DecisionSkipped, ReasonCode: "no_address", Reason: "contact Nobody has no address"},
+		{InvoiceID: "f", InvoiceNumber: "INV-F", Decision: store.DecisionSkipped, ReasonCode: "status", Reason: "the invoice is a draft"},
+		{InvoiceID: "g", InvoiceNumber: "INV-G", Decision: store.DecisionFailed, Reason: "ShipStation refused the order: bad SKU"},
+	}
+	for _, l := range links {
+		l.AccountID = acc
+		if err := e.st.UpsertInvoiceLink(t.Context(), l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seedLog(t, e, acc, 4, func(i int) store.LogEntry {
+		return []store.LogEntry{
+			{Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess, InvoiceNumber: "INV-A", Message: "INV-A exported"},
+			{Direction: store.XeroToShipStation, Outcome: store.OutcomeWarning, InvoiceNumber: "INV-B", Message: "INV-B exported (1 warning)"},
+			{Direction: store.XeroToShipStation, Outcome: store.OutcomeWarning, InvoiceNumber: "INV-H", ReasonCode: "voided_after_ship",
+				Message: "INV-H needs attention"},
+			{Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, InvoiceNumber: "INV-G", Message: "INV-G failed"},
+		}[i]
+	})
+
+	b.get("/dashboard")
+	for id, want := range map[string]string{"count-in-shipstation": "3", "count-shipped": "1", "count-waiting": "1",
+		"count-failed": "1", "count-attention": "0", "count-cancelled": "0", "count-not-sent": "1"} {
+		if !b.has(id) {
+			t.Errorf("no #%s on the dashboard", id)
+		} else if got := text(b.byID(id)); got != want {
+			t.Errorf("#%s = %s, want %s", id, got, want)
+		}
+	}
+	rows := b.rows("chart-table")
+	if last := rows[len(rows)-1]; last[1] != "2" || last[2] != "1" {
+		t.Errorf("today's chart row = %q, want 2 sent (one with a warning) and 1 failed", last)
+	}
+
+	var seeWhich string
+	for _, a := range findIn(b.byID("problems"), func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+		if text(a) == "See which" {
+			seeWhich = attr(a, "href")
+		}
+	}
+	id, ok := strings.CutPrefix(seeWhich, "#")
+	if !ok || !b.has(id) {
+		t.Fatalf("See which links to %q, not to a list on the dashboard", seeWhich)
+	}
+	var listed []string
+	for _, a := range findIn(b.byID(id), func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+		listed = append(listed, text(a))
+	}
+	if strings.Join(listed, ",") != "INV-E" {
+		t.Errorf("See which lists %v, want only INV-E", listed)
+	}
+}
