@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -137,5 +138,44 @@ func TestDashboardCountsWhereInvoicesAreNow(t *testing.T) {
 	}
 	if strings.Join(listed, ",") != "INV-E" {
 		t.Errorf("See which lists %v, want only INV-E", listed)
+	}
+}
+
+// TestInvoicePageNamesEachWriteBack checks that the invoice page calls
+// each write-back to Xero what it is: a "label voided" note is not a
+// shipping line.
+func TestInvoicePageNamesEachWriteBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "inv-1", InvoiceNumber: "INV-1",
+		Decision: store.DecisionExported, OrderID: 1, OrderStatus: "shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	kinds := []store.WriteBackKind{store.WriteBackNote, store.WriteBackLine, store.WriteBackVoidNote,
+		store.WriteBackLineRemoved, store.WriteBackLineSettled}
+	for i, k := range kinds {
+		if _, err := e.st.MarkShipmentWritten(t.Context(), store.WrittenShipment{AccountID: acc, ShipmentID: "s-" + string(k),
+			Kind: k, InvoiceID: "inv-1", WrittenAt: e.clock.Now().Add(time.Duration(i) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.get("/invoices/inv-1")
+	var got []string
+	for _, li := range b.find(func(n *html.Node) bool { return n.DataAtom == atom.Li && strings.HasPrefix(text(n), "Shipment s-") }) {
+		what := strings.TrimPrefix(text(li), "Shipment ")
+		got = append(got, what[:strings.LastIndex(what, ",")]) // then when
+	}
+	want := []string{
+		"s-note: history note",
+		"s-line: shipping line",
+		"s-void_note: label voided note",
+		"s-line_removed: shipping line removed",
+		"s-line_settled: no shipping line written (no cost, or Xero locked the invoice)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("written back:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
