@@ -271,6 +271,10 @@ type Summary struct {
 	// Passes counts the runs a job made: more than one when webhooks asked
 	// for more while it ran.
 	Passes int `json:",omitempty"`
+	// Stopped is why the job stopped before its end, as a code
+	// (StopReconnect, StopNotConnected; empty otherwise): the job's worker
+	// sets it, so a run's page names the cause without matching error text.
+	Stopped string `json:",omitempty"`
 }
 
 // String is the summary on one line, for the log and the sync command.

@@ -72,6 +72,7 @@ type ResyncWorker struct {
 // invoice Xero no longer has cancels the job.
 func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArgs]) error {
 	_, sum, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true, RunID: job.ID})
+	sum.Stopped = stopCode(err)
 	_ = river.RecordOutput(ctx, sum) // a few numbers: cannot fail to encode
 	if errors.Is(err, ErrInvoiceNotFound) {
 		return river.JobCancel(err)
@@ -135,6 +136,7 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 		sum, err := e.Export(ctx, acct, opts)
 		total.AccountID, total.DryRun = sum.AccountID, sum.DryRun
 		total.add(sum)
+		total.Stopped = stopCode(err)
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
 		return RiverError(err)
 	})

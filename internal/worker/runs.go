@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -78,7 +77,7 @@ func RunOf(ctx context.Context, client *river.Client[*store.Tx], accountID, runI
 	case rivertype.JobStateCompleted:
 		run.State = RunSucceeded
 	case rivertype.JobStateCancelled, rivertype.JobStateDiscarded:
-		run.State, run.Error = RunFailed, runError(row)
+		run.State = RunFailed
 	case rivertype.JobStateRetryable:
 		run.State = RunRunning // it will be tried again on its own
 	default: // available, scheduled (also a snoozed run), pending
@@ -86,6 +85,9 @@ func RunOf(ctx context.Context, client *river.Client[*store.Tx], accountID, runI
 	}
 	if run.State == RunSucceeded || run.State == RunFailed {
 		readOutput(row, &run)
+	}
+	if run.State == RunFailed {
+		run.Error = runError(row, run.Export)
 	}
 	return run, nil
 }
@@ -128,16 +130,33 @@ func runAccount(row *rivertype.JobRow) (int64, bool) {
 	return args.AccountID, true
 }
 
-// runError says what stopped a run, for a person: the worker's errors
-// already say what to do (reconnect, not connected).
-func runError(row *rivertype.JobRow) string {
+// Codes of Summary.Stopped.
+const (
+	StopReconnect    = "reconnect"     // Xero or ShipStation needs reconnecting
+	StopNotConnected = "not_connected" // a service was never connected
+)
+
+// stopCode is the Summary.Stopped code of a run's error.
+func stopCode(err error) string {
 	switch {
+	case errors.Is(err, ErrReconnectNeeded):
+		return StopReconnect
+	case errors.Is(err, ErrNotConnected):
+		return StopNotConnected
+	}
+	return ""
+}
+
+// runError says what stopped a run, for a person, from the code its
+// worker recorded (sum may be nil: nothing recorded).
+func runError(row *rivertype.JobRow, sum *Summary) string {
+	switch {
+	case sum != nil && sum.Stopped == StopReconnect:
+		return "Xero or ShipStation needs reconnecting; see Connections."
+	case sum != nil && sum.Stopped == StopNotConnected:
+		return "Connect both Xero and ShipStation first; see Connections."
 	case len(row.Errors) == 0:
 		return "The run was stopped."
-	case strings.Contains(row.Errors[len(row.Errors)-1].Error, ErrReconnectNeeded.Error()):
-		return "Xero or ShipStation needs reconnecting; see Connections."
-	case strings.Contains(row.Errors[len(row.Errors)-1].Error, ErrNotConnected.Error()):
-		return "Connect both Xero and ShipStation first; see Connections."
 	}
 	return "The run failed after several tries; see the transaction log for the invoices it could not send."
 }
