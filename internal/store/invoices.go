@@ -119,11 +119,8 @@ func (q *Queries) InvoiceLinksByNumber(ctx context.Context, accountID int64, num
 // LinkFilter narrows ListInvoiceLinks.
 type LinkFilter struct {
 	Decision Decision // empty: any
-	// ReasonCodes keeps the links whose reason code is one of these
-	// (empty: any).
-	ReasonCodes []string
-	Limit       int // 0: 100
-	Offset      int
+	Limit    int      // 0: 100
+	Offset   int
 }
 
 // ListInvoiceLinks returns an account's links, most recently updated first.
@@ -132,14 +129,9 @@ func (q *Queries) ListInvoiceLinks(ctx context.Context, accountID int64, f LinkF
 	if limit <= 0 {
 		limit = 100
 	}
-	args := []any{accountID, string(f.Decision), limit, max(f.Offset, 0)}
-	codes := ""
-	if len(f.ReasonCodes) > 0 {
-		codes = " AND reason_code IN (" + placeholders(len(args)+1, f.ReasonCodes, &args) + ")"
-	}
 	return q.listLinks(ctx, "store: list invoice links",
-		"SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND ($2 = '' OR decision = $2)"+codes+
-			" ORDER BY updated_at DESC, invoice_id LIMIT $3 OFFSET $4", args...)
+		"SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND ($2 = '' OR decision = $2) ORDER BY updated_at DESC, invoice_id LIMIT $3 OFFSET $4",
+		accountID, string(f.Decision), limit, max(f.Offset, 0))
 }
 
 func (q *Queries) listLinks(ctx context.Context, op, query string, args ...any) ([]InvoiceLink, error) {
@@ -158,29 +150,6 @@ func (q *Queries) listLinks(ctx context.Context, op, query string, args ...any) 
 	}
 	if err := rs.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	return out, nil
-}
-
-// CountInvoiceLinks returns how many of an account's invoices carry each
-// decision (for the dashboard).
-func (q *Queries) CountInvoiceLinks(ctx context.Context, accountID int64) (map[Decision]int, error) {
-	rs, err := q.r.query(ctx, "SELECT decision, count(*) FROM invoice_link WHERE account_id = $1 GROUP BY decision", accountID)
-	if err != nil {
-		return nil, fmt.Errorf("store: count invoice links: %w", err)
-	}
-	defer rs.Close()
-	out := map[Decision]int{}
-	for rs.Next() {
-		var d string
-		var n int
-		if err := rs.Scan(&d, &n); err != nil {
-			return nil, fmt.Errorf("store: count invoice links: %w", err)
-		}
-		out[Decision(d)] = n
-	}
-	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("store: count invoice links: %w", err)
 	}
 	return out, nil
 }

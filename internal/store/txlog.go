@@ -88,7 +88,6 @@ type LogQuery struct {
 	Outcome       Outcome
 	InvoiceNumber string // exact
 	RunID         int64  // the lines one run wrote
-	ReasonCode    string // exact
 	// Search matches, case-insensitively, a substring of the message,
 	// invoice number or order number.
 	Search   string
@@ -128,9 +127,6 @@ func (q *Queries) ListLog(ctx context.Context, accountID int64, lq LogQuery) (Lo
 	}
 	if lq.RunID != 0 {
 		add("run_id = ?", lq.RunID)
-	}
-	if lq.ReasonCode != "" {
-		add("reason_code = ?", lq.ReasonCode)
 	}
 	if s := strings.TrimSpace(lq.Search); s != "" {
 		like := q.s.dialect.like()
