@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -148,7 +147,7 @@ func (a *App) watchJobs() (stop func()) {
 			}[ev.Kind]
 			a.Metrics.Jobs.WithLabelValues(ev.Job.Kind, outcome).Inc()
 			a.countOutput(ev.Job)
-			a.progress.forget(ev.Job.ID)
+			a.progress.Forget(ev.Job.ID)
 		}
 	}()
 	return func() { cancel(); <-done }
@@ -255,36 +254,6 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return resp, nil
 }
 
-// progressBoard keeps the counts of the export jobs this process is
-// running, page by page, for RunStatus: River keeps a job's output only
-// once it ends. A run worked by another process shows no counts until then.
-type progressBoard struct {
-	mu   sync.Mutex
-	runs map[int64]worker.Summary
-}
-
-func (b *progressBoard) record(jobID int64, sum worker.Summary) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.runs == nil {
-		b.runs = map[int64]worker.Summary{}
-	}
-	b.runs[jobID] = sum
-}
-
-func (b *progressBoard) get(jobID int64) (worker.Summary, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s, ok := b.runs[jobID]
-	return s, ok
-}
-
-func (b *progressBoard) forget(jobID int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.runs, jobID)
-}
-
 // webJobs is web.Jobs over River: the job id is the run id.
 type webJobs struct{ a *App }
 
@@ -302,7 +271,7 @@ func (j webJobs) EnqueueResync(ctx context.Context, tx *store.Tx, accountID int6
 
 // RunStatus is worker.RunOf in the web app's words.
 func (j webJobs) RunStatus(ctx context.Context, accountID, runID int64) (web.RunStatus, error) {
-	run, err := worker.RunOf(ctx, j.a.River, accountID, runID, j.a.progress.get)
+	run, err := worker.RunOf(ctx, j.a.River, accountID, runID, j.a.progress.Get)
 	if errors.Is(err, worker.ErrRunNotFound) {
 		return web.RunStatus{}, web.ErrRunNotFound
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -50,6 +51,41 @@ type Run struct {
 // Progress reports the counts so far of a run this process is working
 // (ok false when it works no such run).
 type Progress func(runID int64) (sum Summary, ok bool)
+
+// ProgressBoard keeps the counts of the export runs this process is
+// working, page by page (Options.Progress records them; Get is a
+// Progress for RunOf): River keeps a job's output only once it ends. A
+// run worked by another process shows no counts until then. The zero
+// value is ready; it is safe for concurrent use.
+type ProgressBoard struct {
+	mu   sync.Mutex
+	runs map[int64]Summary
+}
+
+// Record keeps a run's counts so far.
+func (b *ProgressBoard) Record(runID int64, sum Summary) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.runs == nil {
+		b.runs = map[int64]Summary{}
+	}
+	b.runs[runID] = sum
+}
+
+// Get returns a run's counts so far.
+func (b *ProgressBoard) Get(runID int64) (Summary, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.runs[runID]
+	return s, ok
+}
+
+// Forget drops an ended run: its job's output holds its counts now.
+func (b *ProgressBoard) Forget(runID int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.runs, runID)
+}
 
 // RunOf reads run runID of the account from River. A job of another
 // account, or not a run, is ErrRunNotFound exactly like a missing one, so
