@@ -19,9 +19,12 @@ type dashboardData struct {
 	StatusError       string
 	NextRun           string
 	// Counts is how many invoices are in each store.InvoiceState now.
-	Counts    map[string]int
-	Problems  []Problem
-	Attention []store.InvoiceLink
+	Counts   map[string]int
+	Problems []Problem
+	// Attention are the failed and alert invoices, the most recent
+	// attentionShown of each; AttentionTotal counts them all.
+	Attention      []store.InvoiceLink
+	AttentionTotal int
 	// Waiting are the invoices that wait for the merchant to fix their
 	// contact (the most recent waitingShown of Counts["waiting"]).
 	Waiting      []store.InvoiceLink
@@ -263,13 +266,14 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		d.NextRun = "about " + untilText(d.LastActivity.Add(interval).Sub(now))
 	}
 	for _, state := range []store.InvoiceState{store.StateFailed, store.StateAttention} {
-		links, err := s.st.InvoicesInState(ctx, acc, state, waiting, 10)
+		links, err := s.st.InvoicesInState(ctx, acc, state, waiting, attentionShown)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
 		d.Attention = append(d.Attention, links...)
 	}
+	d.AttentionTotal = d.Counts[string(store.StateFailed)] + d.Counts[string(store.StateAttention)]
 	d.Problems = problems(d)
 	if s.cfg.Status != nil {
 		as, err := s.cfg.Status.AccountStatus(ctx, acc)
@@ -321,6 +325,10 @@ func problems(d dashboardData) []Problem {
 	}
 	return out
 }
+
+// attentionShown is how many of the failed, and of the alert, invoices
+// the dashboard lists.
+const attentionShown = 10
 
 // waitingShown is how many of the invoices waiting for the merchant the
 // dashboard lists.

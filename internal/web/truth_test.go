@@ -179,3 +179,29 @@ func TestInvoicePageNamesEachWriteBack(t *testing.T) {
 		t.Errorf("written back:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestDashboardSaysWhenItListsSomeFailures checks that the failures the
+// dashboard lists say how many of all they are.
+func TestDashboardSaysWhenItListsSomeFailures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	for i := range 12 {
+		if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "f" + itoa64(int64(i)),
+			InvoiceNumber: "INV-F" + itoa64(int64(i)), Decision: store.DecisionFailed, Reason: "ShipStation refused the order"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.get("/dashboard")
+	if got := text(b.byID("count-failed")); got != "12" {
+		t.Errorf("#count-failed = %s", got)
+	}
+	listed := findIn(b.byID("attention"), func(n *html.Node) bool {
+		return n.DataAtom == atom.A && strings.HasPrefix(attr(n, "href"), "/invoices/")
+	})
+	if len(listed) != 10 || !strings.Contains(text(b.byID("attention")), "10 of 12") {
+		t.Errorf("attention lists %d invoices and says %q", len(listed), text(b.byID("attention")))
+	}
+}
