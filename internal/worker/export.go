@@ -1106,8 +1106,9 @@ func silent(it *item) bool {
 			return true
 		}
 	}
+	// The code too: a link written before codes were stored gets its own.
 	return it.link.Decision == decisionOf(it.outcome) && it.link.Reason == it.reason &&
-		(it.status == "" || it.status == it.link.OrderStatus)
+		it.link.ReasonCode == reasonCode(it) && (it.status == "" || it.status == it.link.OrderStatus)
 }
 
 // commit records the page in one transaction: links, log lines, and the

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/orderbridge/orderbridge/internal/bridge"
+	"github.com/orderbridge/orderbridge/internal/store"
 )
 
 // TestRunErrorFromTheStopCode checks that a stopped run's page names the
@@ -40,5 +43,23 @@ func TestRunErrorFromTheStopCode(t *testing.T) {
 		if got := runError(tc.row, tc.sum); got != tc.want {
 			t.Errorf("%s: runError = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestALinkWithoutItsReasonCodeIsRewritten checks that a decision which
+// repeats its link in words but not in code (a link written before codes
+// were stored) is recorded again, so the link gets its code.
+func TestALinkWithoutItsReasonCodeIsRewritten(t *testing.T) {
+	t.Parallel()
+	reason := "contact Nobody has no address; add one in Xero"
+	it := &item{hasLink: true, outcome: OutcomeSkipped, reason: reason,
+		d:    bridge.Decision{Kind: bridge.Skip, Cause: bridge.CauseNoAddress, Reason: reason},
+		link: store.InvoiceLink{Decision: store.DecisionSkipped, Reason: reason}}
+	if silent(it) {
+		t.Error("a link without its reason code is left as it is")
+	}
+	it.link.ReasonCode = string(bridge.CauseNoAddress)
+	if !silent(it) {
+		t.Error("a link that says it all is recorded again")
 	}
 }
