@@ -89,7 +89,7 @@ type App struct {
 	// webURL is fixed in New, so WebURL never reads listener, which Run
 	// hands over to the HTTP server concurrently.
 	webURL   string
-	progress progressBoard
+	progress worker.ProgressBoard
 
 	now       func() time.Time
 	http      *http.Client
@@ -187,7 +187,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	a.Exporter, err = worker.NewExporter(worker.Options{
 		Store: a.Store, Xero: a.Xero, ShipStationBaseURL: cfg.ShipStationBaseURL, HTTPClient: a.http,
 		Logger: a.Logger, Now: opts.Now, Overlap: cfg.Overlap, Backfill: cfg.Backfill, PageSize: opts.PageSize,
-		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.record, WebhookBaseURL: cfg.BaseURL,
+		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.Record, WebhookBaseURL: cfg.BaseURL,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)

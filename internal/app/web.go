@@ -10,8 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,10 +25,6 @@ import (
 // quotaWarnAt is the Xero day quota left (of 5,000 calls per organisation)
 // below which the dashboard warns that syncing will soon pause.
 const quotaWarnAt = 500
-
-// stuckAfter is the number of failed attempts after which a retrying export
-// is shown on the dashboard as stuck.
-const stuckAfter = 3
 
 // listenWeb opens the web app's listener before anything else is built:
 // with port 0 the address is known only then, and the base URL (and so the
@@ -152,7 +146,7 @@ func (a *App) watchJobs() (stop func()) {
 			}[ev.Kind]
 			a.Metrics.Jobs.WithLabelValues(ev.Job.Kind, outcome).Inc()
 			a.countOutput(ev.Job)
-			a.progress.forget(ev.Job.ID)
+			a.progress.Forget(ev.Job.ID)
 		}
 	}()
 	return func() { cancel(); <-done }
@@ -259,36 +253,6 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return resp, nil
 }
 
-// progressBoard keeps the counts of the export jobs this process is
-// running, page by page, for RunStatus: River keeps a job's output only
-// once it ends. A run worked by another process shows no counts until then.
-type progressBoard struct {
-	mu   sync.Mutex
-	runs map[int64]worker.Summary
-}
-
-func (b *progressBoard) record(jobID int64, sum worker.Summary) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.runs == nil {
-		b.runs = map[int64]worker.Summary{}
-	}
-	b.runs[jobID] = sum
-}
-
-func (b *progressBoard) get(jobID int64) (worker.Summary, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s, ok := b.runs[jobID]
-	return s, ok
-}
-
-func (b *progressBoard) forget(jobID int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.runs, jobID)
-}
-
 // webJobs is web.Jobs over River: the job id is the run id.
 type webJobs struct{ a *App }
 
@@ -304,85 +268,27 @@ func (j webJobs) EnqueueResync(ctx context.Context, tx *store.Tx, accountID int6
 	return worker.EnqueueResync(ctx, j.a.River, tx, accountID, invoiceID)
 }
 
-// RunStatus reads the job; a job of another kind or account is not found,
-// exactly like a missing one.
+// RunStatus is worker.RunOf in the web app's words.
 func (j webJobs) RunStatus(ctx context.Context, accountID, runID int64) (web.RunStatus, error) {
-	row, err := j.a.River.JobGet(ctx, runID)
-	if errors.Is(err, river.ErrNotFound) {
+	run, err := worker.RunOf(ctx, j.a.River, accountID, runID, j.a.progress.Get)
+	if errors.Is(err, worker.ErrRunNotFound) {
 		return web.RunStatus{}, web.ErrRunNotFound
 	}
 	if err != nil {
 		return web.RunStatus{}, fmt.Errorf("app: run status: %w", err)
 	}
-	if acct, ok := jobAccount(row); !ok || acct != accountID {
-		return web.RunStatus{}, web.ErrRunNotFound
+	rs := web.RunStatus{ID: run.ID, Done: run.Done, Total: run.Total, Error: run.Error, State: map[worker.RunState]web.RunState{
+		worker.RunPending: web.RunPending, worker.RunRunning: web.RunRunning,
+		worker.RunSucceeded: web.RunSucceeded, worker.RunFailed: web.RunFailed,
+	}[run.State]}
+	if sum := run.Export; sum != nil {
+		rs.Summary = &web.RunSummary{New: sum.Exported, Updated: sum.Updated, Cancelled: sum.Cancelled, Unchanged: sum.Unchanged,
+			Skipped: sum.Skipped, Alerts: sum.Alerts, Failed: sum.Failed}
 	}
-	rs := web.RunStatus{ID: row.ID}
-	switch row.State {
-	case rivertype.JobStateRunning:
-		rs.State = web.RunRunning
-		if sum, ok := j.a.progress.get(row.ID); ok {
-			rs.Done = sum.Invoices
-		}
-	case rivertype.JobStateCompleted:
-		rs.State = web.RunSucceeded
-		var sum worker.Summary
-		if row.Kind == worker.KindResyncInvoice {
-			rs.Done, rs.Total = 1, 1 // one invoice, by definition
-			resyncEnded(&rs, row.Output())
-		} else if out := row.Output(); len(out) > 0 && json.Unmarshal(out, &sum) == nil {
-			rs.Done, rs.Total = sum.Invoices, sum.Invoices
-		}
-	case rivertype.JobStateCancelled, rivertype.JobStateDiscarded:
-		rs.State = web.RunFailed
-		rs.Error = runError(row)
-	default: // available, scheduled (also a snoozed run), pending, retryable
-		rs.State = web.RunPending
-		if row.State == rivertype.JobStateRetryable {
-			rs.State = web.RunRunning // it will be tried again on its own
-		}
+	if sum := run.WriteBack; sum != nil {
+		rs.Summary = &web.RunSummary{Skipped: sum.Skipped, Failed: sum.Failed, WrittenBack: sum.Written}
 	}
 	return rs, nil
-}
-
-// resyncEnded reports a Re-sync that did not bring ShipStation in line
-// with the invoice (the order shipped, the invoice is skipped) as not
-// succeeded, with the worker's words: a green "Finished" would say the
-// order was sent.
-func resyncEnded(rs *web.RunStatus, output []byte) {
-	var out worker.ResyncOutput
-	if len(output) == 0 || json.Unmarshal(output, &out) != nil || out.Outcome == "" || out.InSync() {
-		return
-	}
-	rs.State, rs.Error = web.RunFailed, out.String()
-}
-
-// jobAccount reads the account a run belongs to from its arguments.
-func jobAccount(row *rivertype.JobRow) (int64, bool) {
-	if row.Kind != worker.KindExportInvoices && row.Kind != worker.KindResyncInvoice {
-		return 0, false
-	}
-	var args struct {
-		AccountID int64 `json:"account_id"`
-	}
-	if err := json.Unmarshal(row.EncodedArgs, &args); err != nil {
-		return 0, false
-	}
-	return args.AccountID, true
-}
-
-// runError says what stopped a run, for a person: the worker's errors
-// already say what to do (reconnect, not connected).
-func runError(row *rivertype.JobRow) string {
-	switch {
-	case len(row.Errors) == 0:
-		return "The run was stopped."
-	case strings.Contains(row.Errors[len(row.Errors)-1].Error, worker.ErrReconnectNeeded.Error()):
-		return "Xero or ShipStation needs reconnecting; see Connections."
-	case strings.Contains(row.Errors[len(row.Errors)-1].Error, worker.ErrNotConnected.Error()):
-		return "Connect both Xero and ShipStation first; see Connections."
-	}
-	return "The run failed after several tries; see the transaction log for the invoices it could not send."
 }
 
 // webhookWork is web.WebhookWork over River and the exporter.
@@ -418,58 +324,22 @@ func (w webInvoices) Preview(ctx context.Context, accountID int64, invoiceID str
 }
 
 // webStatus is the dashboard's view of the worker: run times from River's
-// jobs and the sweep's schedule, and the problems only the worker sees.
+// jobs and the sweep's schedule (worker.ScheduleOf), and the problems only
+// the worker sees. What the invoices wait for is the store's to count.
 type webStatus struct{ a *App }
 
 func (s webStatus) AccountStatus(ctx context.Context, accountID int64) (web.AccountStatus, error) {
 	a := s.a
-	var st web.AccountStatus
-	res, err := a.River.JobList(ctx, river.NewJobListParams().Kinds(worker.KindExportInvoices).
-		States(rivertype.JobStateCompleted).OrderBy(river.JobListOrderByFinalizedAt, river.SortOrderDesc).First(200))
+	sched, err := worker.ScheduleOf(ctx, a.River, a.Store, accountID, a.now())
 	if err != nil {
-		return st, fmt.Errorf("app: account status: %w", err)
+		return web.AccountStatus{}, fmt.Errorf("app: account status: %w", err)
 	}
-	for _, row := range res.Jobs {
-		if acct, _ := jobAccount(row); acct == accountID && row.FinalizedAt != nil {
-			st.LastRunAt = *row.FinalizedAt
-			break
-		}
-	}
-	open, err := a.River.JobList(ctx, river.NewJobListParams().Kinds(worker.KindExportInvoices).
-		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStateRunning).First(200))
-	if err != nil {
-		return st, fmt.Errorf("app: account status: %w", err)
-	}
-	for _, row := range open.Jobs {
-		if acct, _ := jobAccount(row); acct != accountID {
-			continue
-		}
-		if row.State != rivertype.JobStateRunning {
-			st.NextRunAt = row.ScheduledAt
-		}
-		if row.State == rivertype.JobStateRetryable && row.Attempt >= stuckAfter {
-			st.Problems = append(st.Problems, web.Problem{
-				Text:   fmt.Sprintf("Exports keep failing (%d tries so far); orders are waiting. It will try again on its own.", row.Attempt),
-				Action: "See the log", Link: "/log?outcome=failed",
-			})
-		}
-	}
-	settings, err := a.Store.Settings(ctx, accountID)
-	if err != nil {
-		return st, fmt.Errorf("app: account status: %w", err)
-	}
-	if st.NextRunAt.IsZero() && settings.SyncEnabled {
-		last, ok, err := a.Store.Cursor(ctx, accountID, worker.CursorSweepEnqueued)
-		if err != nil {
-			return st, fmt.Errorf("app: account status: %w", err)
-		}
-		// The sweep queues a run once the account's interval has passed
-		// since it last queued one (runs queued by hand do not move that),
-		// and at its next tick for an account it never queued.
-		st.NextRunAt = a.now()
-		if due := last.Add(settings.SyncInterval); ok && due.After(st.NextRunAt) {
-			st.NextRunAt = due
-		}
+	st := web.AccountStatus{LastRunAt: sched.LastRunAt, NextRunAt: sched.NextRunAt}
+	if sched.StuckAttempts > 0 {
+		st.Problems = append(st.Problems, web.Problem{
+			Text:   fmt.Sprintf("Exports keep failing (%d tries so far); orders are waiting. It will try again on its own.", sched.StuckAttempts),
+			Action: "See the log", Link: "/log?outcome=failed",
+		})
 	}
 	if xc, err := a.Store.Connection(ctx, accountID, store.KindXero); err == nil && xc.Metadata.TenantID != "" {
 		if b := a.Xero.Budget(xc.Metadata.TenantID); b.DayRemaining >= 0 && b.DayRemaining < quotaWarnAt {
@@ -482,36 +352,5 @@ func (s webStatus) AccountStatus(ctx context.Context, accountID int64) (web.Acco
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return st, fmt.Errorf("app: account status: %w", err)
 	}
-	noAddress, err := s.contactsToFix(ctx, accountID)
-	if err != nil {
-		return st, err
-	}
-	if noAddress > 0 {
-		st.Problems = append(st.Problems, web.Problem{
-			Text:   fmt.Sprintf("%d invoice(s) wait for a contact's address or country in Xero; fix the contact and they sync on the next run.", noAddress),
-			Action: "See which", Link: "/log?outcome=skipped",
-		})
-	}
 	return st, nil
-}
-
-// contactsToFix counts recent invoices held back by a contact's address.
-// The link keeps the bridge's reason text, not its cause code, so the
-// reason's wording is matched (bridge/address.go): an unknown wording is
-// only missed on the dashboard, never mis-exported.
-func (s webStatus) contactsToFix(ctx context.Context, accountID int64) (int, error) {
-	n := 0
-	for _, d := range []store.Decision{store.DecisionSkipped, store.DecisionFailed} {
-		links, err := s.a.Store.ListInvoiceLinks(ctx, accountID, store.LinkFilter{Decision: d, Limit: 500})
-		if err != nil {
-			return 0, fmt.Errorf("app: account status: %w", err)
-		}
-		for _, l := range links {
-			if strings.Contains(l.Reason, "has no address") || strings.Contains(l.Reason, "has no country") ||
-				strings.Contains(l.Reason, "is not one we recognise") {
-				n++
-			}
-		}
-	}
-	return n, nil
 }

@@ -60,6 +60,11 @@ const (
 	CauseAlreadyCancelled Cause = "already_cancelled" // Unchanged: the cancel already happened
 )
 
+// ContactToFix returns the causes that hold an invoice back until the
+// merchant fixes its contact's address or country in Xero (it then syncs
+// on the next run): the invoices the dashboard says wait for the merchant.
+func ContactToFix() []Cause { return []Cause{CauseNoAddress, CauseNoCountry, CauseUnknownCountry} }
+
 // Previous is what the worker knows of the order it sent for this invoice
 // before, if any.
 type Previous struct {

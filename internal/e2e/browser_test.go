@@ -99,8 +99,8 @@ func TestBrowserRealApp(t *testing.T) {
 	}
 	shot("06-invoice")
 	step("dashboard after the run", chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.CSS("#last-run")))
-	if got := read("#count-exported"); got != "1" {
-		t.Errorf("dashboard exported count %q", got)
+	if got := read("#count-in-shipstation"); got != "1" {
+		t.Errorf("dashboard in-ShipStation count %q", got)
 	}
 	shot("07-dashboard")
 

@@ -364,8 +364,8 @@ func TestWebAppSaveAndSync(t *testing.T) {
 
 	ann.get("/dashboard")
 	ann.want(http.StatusOK, "/dashboard")
-	if got := nodeText(ann.byID("count-exported")); got != "1" {
-		t.Errorf("dashboard exported count = %q", got)
+	if got := nodeText(ann.byID("count-in-shipstation")); got != "1" {
+		t.Errorf("dashboard in-ShipStation count = %q", got)
 	}
 	ann.byID("last-run")
 	var problems []string

@@ -34,19 +34,23 @@ type InvoiceLink struct {
 	OrderStatus   string // as last known: awaiting_shipment, shipped, cancelled, ...
 	Decision      Decision
 	Reason        string // for a person: why skipped or failed, and what to do
-	ContentHash   string // hash of what was last sent, to skip unchanged invoices
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// ReasonCode is Reason as the mapper's stable code (bridge.Cause), for
+	// counting and listing without matching words; empty when the order
+	// was sent.
+	ReasonCode  string
+	ContentHash string // hash of what was last sent, to skip unchanged invoices
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 const linkColumns = `account_id, invoice_id, invoice_number, order_key, order_id, order_status,
-	decision, reason, content_hash, created_at, updated_at`
+	decision, reason, content_hash, created_at, updated_at, reason_code`
 
 func scanLink(r row) (InvoiceLink, error) {
 	var l InvoiceLink
 	var decision string
 	err := r.Scan(&l.AccountID, &l.InvoiceID, &l.InvoiceNumber, &l.OrderKey, &l.OrderID, &l.OrderStatus,
-		&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt})
+		&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt}, &l.ReasonCode)
 	l.Decision = Decision(decision)
 	return l, err
 }
@@ -59,14 +63,14 @@ func (q *Queries) UpsertInvoiceLink(ctx context.Context, l InvoiceLink) error {
 	}
 	now := q.t(q.now())
 	_, err := q.w.exec(ctx, `INSERT INTO invoice_link (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
 		ON CONFLICT (account_id, invoice_id) DO UPDATE SET
 		invoice_number = excluded.invoice_number, order_key = excluded.order_key,
 		order_id = excluded.order_id, order_status = excluded.order_status,
-		decision = excluded.decision, reason = excluded.reason,
+		decision = excluded.decision, reason = excluded.reason, reason_code = excluded.reason_code,
 		content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
 		l.AccountID, l.InvoiceID, l.InvoiceNumber, l.OrderKey, l.OrderID, l.OrderStatus,
-		string(l.Decision), l.Reason, l.ContentHash, now)
+		string(l.Decision), l.Reason, l.ContentHash, now, l.ReasonCode)
 	if err != nil {
 		return fmt.Errorf("store: upsert invoice link %s: %w", l.InvoiceID, err)
 	}
@@ -150,25 +154,77 @@ func (q *Queries) listLinks(ctx context.Context, op, query string, args ...any) 
 	return out, nil
 }
 
-// CountInvoiceLinks returns how many of an account's invoices carry each
-// decision (for the dashboard).
-func (q *Queries) CountInvoiceLinks(ctx context.Context, accountID int64) (map[Decision]int, error) {
-	rs, err := q.r.query(ctx, "SELECT decision, count(*) FROM invoice_link WHERE account_id = $1 GROUP BY decision", accountID)
+// InvoiceState is where an invoice stands now, from its link: the one
+// answer the dashboard's counts and lists give for it.
+type InvoiceState string
+
+// Invoice states. An invoice is in the first that holds: a failure or an
+// alert first (a person must act whatever its order is), then waiting for
+// the merchant, then its order's state, then not sent.
+const (
+	StateFailed        InvoiceState = "failed"         // the last try failed; Reason says what to fix
+	StateAttention     InvoiceState = "attention"      // a person must act (voided after shipping)
+	StateWaiting       InvoiceState = "waiting"        // skipped for a reason the merchant fixes in Xero
+	StateShipped       InvoiceState = "shipped"        // its order shipped
+	StateInShipStation InvoiceState = "in_shipstation" // its order is open in ShipStation
+	StateCancelled     InvoiceState = "cancelled"      // its order was cancelled
+	StateNotSent       InvoiceState = "not_sent"       // never sent, and nothing to fix (a draft, not tracked, ...)
+)
+
+// stateExpr is the SQL of an invoice link's InvoiceState, the one place
+// that decides it. waiting are the reason codes of a skip the merchant
+// fixes; their values are appended to args. The order statuses are
+// ShipStation's.
+func stateExpr(waiting []string, args *[]any) string {
+	wait := "1 = 0"
+	if len(waiting) > 0 {
+		wait = "reason_code IN (" + placeholders(len(*args)+1, waiting, args) + ")"
+	}
+	return `CASE
+		WHEN decision = 'failed' THEN 'failed'
+		WHEN decision = 'alert' THEN 'attention'
+		WHEN decision = 'skipped' AND ` + wait + ` THEN 'waiting'
+		WHEN order_status = 'shipped' THEN 'shipped'
+		WHEN order_status = 'cancelled' OR decision = 'cancelled' THEN 'cancelled'
+		WHEN order_id <> 0 THEN 'in_shipstation'
+		ELSE 'not_sent' END`
+}
+
+// CountInvoiceStates counts an account's invoices by their state now
+// (each once), for the dashboard; waiting are the reason codes of a skip
+// the merchant fixes (bridge says which). States without invoices are
+// absent.
+func (q *Queries) CountInvoiceStates(ctx context.Context, accountID int64, waiting []string) (map[InvoiceState]int, error) {
+	args := []any{accountID}
+	rs, err := q.r.query(ctx, "SELECT "+stateExpr(waiting, &args)+" AS state, count(*) FROM invoice_link WHERE account_id = $1 GROUP BY state", args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: count invoice links: %w", err)
+		return nil, fmt.Errorf("store: count invoice states: %w", err)
 	}
 	defer rs.Close()
-	out := map[Decision]int{}
+	out := map[InvoiceState]int{}
 	for rs.Next() {
-		var d string
+		var st string
 		var n int
-		if err := rs.Scan(&d, &n); err != nil {
-			return nil, fmt.Errorf("store: count invoice links: %w", err)
+		if err := rs.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("store: count invoice states: %w", err)
 		}
-		out[Decision(d)] = n
+		out[InvoiceState(st)] = n
 	}
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("store: count invoice links: %w", err)
+		return nil, fmt.Errorf("store: count invoice states: %w", err)
 	}
 	return out, nil
+}
+
+// InvoicesInState lists an account's invoices in state now, most
+// recently looked at first, at most limit (0: 100): exactly those
+// CountInvoiceStates counts in it, given the same waiting codes.
+func (q *Queries) InvoicesInState(ctx context.Context, accountID int64, state InvoiceState, waiting []string, limit int) ([]InvoiceLink, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	args := []any{accountID, string(state), limit}
+	return q.listLinks(ctx, "store: invoices in state",
+		"SELECT "+linkColumns+" FROM invoice_link WHERE account_id = $1 AND "+stateExpr(waiting, &args)+
+			" = $2 ORDER BY updated_at DESC, invoice_id LIMIT $3", args...)
 }

@@ -21,6 +21,25 @@ const (
 	WriteBackLineSettled WriteBackKind = "line_settled"
 )
 
+// Label names the write-back for a merchant, as the invoice page lists
+// it: the one place a kind gets its words. A kind without words shows as
+// itself rather than as another kind.
+func (k WriteBackKind) Label() string {
+	switch k {
+	case WriteBackNote:
+		return "history note"
+	case WriteBackLine:
+		return "shipping line"
+	case WriteBackVoidNote:
+		return "label voided note"
+	case WriteBackLineRemoved:
+		return "shipping line removed"
+	case WriteBackLineSettled:
+		return "no shipping line written (no cost, or Xero locked the invoice)"
+	}
+	return string(k)
+}
+
 // valid reports whether k is a kind the schema accepts.
 func (k WriteBackKind) valid() bool {
 	switch k {

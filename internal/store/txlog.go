@@ -40,6 +40,14 @@ type LogEntry struct {
 	OrderNumber   string
 	Message       string // one line a person understands
 	Detail        string // JSON or text: what was sent, the error body, ...
+	// RunID is the run (River job id) that wrote the line; 0 for lines
+	// written outside a run (a connection lost, lines from before runs
+	// were recorded).
+	RunID int64
+	// ReasonCode is the mapper's stable code for why an invoice was
+	// skipped, held back or failed (bridge.Cause), next to the sentence
+	// in Message; empty for an order sent.
+	ReasonCode string
 }
 
 // AppendLog adds lines to the log in one transaction and returns their IDs.
@@ -57,10 +65,10 @@ func (q *Queries) AppendLog(ctx context.Context, entries ...LogEntry) ([]int64, 
 			}
 			var id int64
 			err := q.w.queryRow(ctx, `INSERT INTO transaction_log
-				(account_id, at, direction, outcome, invoice_id, invoice_number, order_number, message, detail)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+				(account_id, at, direction, outcome, invoice_id, invoice_number, order_number, message, detail, run_id, reason_code)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 				e.AccountID, q.t(at), string(e.Direction), string(e.Outcome), e.InvoiceID, e.InvoiceNumber,
-				e.OrderNumber, e.Message, e.Detail).Scan(&id)
+				e.OrderNumber, e.Message, e.Detail, e.RunID, e.ReasonCode).Scan(&id)
 			if err != nil {
 				return err
 			}
@@ -79,6 +87,7 @@ type LogQuery struct {
 	Direction     Direction
 	Outcome       Outcome
 	InvoiceNumber string // exact
+	RunID         int64  // the lines one run wrote
 	// Search matches, case-insensitively, a substring of the message,
 	// invoice number or order number.
 	Search   string
@@ -116,6 +125,9 @@ func (q *Queries) ListLog(ctx context.Context, accountID int64, lq LogQuery) (Lo
 	if lq.InvoiceNumber != "" {
 		add("invoice_number = ?", lq.InvoiceNumber)
 	}
+	if lq.RunID != 0 {
+		add("run_id = ?", lq.RunID)
+	}
 	if s := strings.TrimSpace(lq.Search); s != "" {
 		like := q.s.dialect.like()
 		add("(message "+like+" ? ESCAPE '\\' OR invoice_number "+like+" ? ESCAPE '\\' OR order_number "+like+" ? ESCAPE '\\')",
@@ -128,8 +140,8 @@ func (q *Queries) ListLog(ctx context.Context, accountID int64, lq LogQuery) (Lo
 	}
 	n := len(args)
 	args = append(args, size, (page-1)*size)
-	rs, err := q.r.query(ctx, `SELECT id, account_id, at, direction, outcome, invoice_id, invoice_number, order_number, message, detail
-		FROM transaction_log WHERE `+cond+` ORDER BY at DESC, id DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2), args...)
+	rs, err := q.r.query(ctx, `SELECT id, account_id, at, direction, outcome, invoice_id, invoice_number, order_number, message, detail,
+		run_id, reason_code FROM transaction_log WHERE `+cond+` ORDER BY at DESC, id DESC LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2), args...)
 	if err != nil {
 		return LogPage{}, fmt.Errorf("store: list log: %w", err)
 	}
@@ -138,7 +150,7 @@ func (q *Queries) ListLog(ctx context.Context, accountID int64, lq LogQuery) (Lo
 		var e LogEntry
 		var dir, outcome string
 		if err := rs.Scan(&e.ID, &e.AccountID, timeCol{&e.At}, &dir, &outcome, &e.InvoiceID, &e.InvoiceNumber,
-			&e.OrderNumber, &e.Message, &e.Detail); err != nil {
+			&e.OrderNumber, &e.Message, &e.Detail, &e.RunID, &e.ReasonCode); err != nil {
 			return LogPage{}, fmt.Errorf("store: list log: %w", err)
 		}
 		e.Direction, e.Outcome = Direction(dir), Outcome(outcome)
@@ -161,20 +173,28 @@ func (q *Queries) PurgeLog(ctx context.Context, accountID int64, before time.Tim
 	return n, nil
 }
 
-// DayCount is one UTC day's log lines by outcome.
+// DayCount is one UTC day's log lines by outcome, in both directions,
+// and the day's orders sent and failed to send.
 type DayCount struct {
 	Day     time.Time // midnight UTC
 	Success int
 	Skipped int
 	Failed  int
 	Warning int
+	// Sent counts orders created, updated or cancelled in ShipStation,
+	// with warnings or not: Xero → ShipStation lines, success or warning,
+	// without a reason code (an alert, the other warning, has one).
+	Sent int
+	// SendFailed counts the Xero → ShipStation lines that failed.
+	SendFailed int
 }
 
 // LogCountsPerDay returns, for each UTC day since since that has log lines,
 // the count per outcome, oldest day first (days without lines are absent).
 func (q *Queries) LogCountsPerDay(ctx context.Context, accountID int64, since time.Time) ([]DayCount, error) {
 	day := q.s.dialect.dayExpr("at")
-	rs, err := q.r.query(ctx, "SELECT "+day+" AS day, outcome, count(*) FROM transaction_log WHERE account_id = $1 AND at >= $2 GROUP BY day, outcome ORDER BY day",
+	rs, err := q.r.query(ctx, "SELECT "+day+` AS day, direction, outcome, reason_code = '' AS uncoded, count(*) FROM transaction_log
+		WHERE account_id = $1 AND at >= $2 GROUP BY day, direction, outcome, uncoded ORDER BY day`,
 		accountID, q.t(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: log counts: %w", err)
@@ -182,9 +202,10 @@ func (q *Queries) LogCountsPerDay(ctx context.Context, accountID int64, since ti
 	defer rs.Close()
 	var out []DayCount
 	for rs.Next() {
-		var d, outcome string
+		var d, dir, outcome string
+		var uncoded bool
 		var n int
-		if err := rs.Scan(&d, &outcome, &n); err != nil {
+		if err := rs.Scan(&d, &dir, &outcome, &uncoded, &n); err != nil {
 			return nil, fmt.Errorf("store: log counts: %w", err)
 		}
 		t, err := time.Parse(time.DateOnly, d)
@@ -195,15 +216,22 @@ func (q *Queries) LogCountsPerDay(ctx context.Context, accountID int64, since ti
 			out = append(out, DayCount{Day: t})
 		}
 		c := &out[len(out)-1]
+		send := Direction(dir) == XeroToShipStation
 		switch Outcome(outcome) {
 		case OutcomeSuccess:
-			c.Success = n
+			c.Success += n
 		case OutcomeSkipped:
-			c.Skipped = n
+			c.Skipped += n
 		case OutcomeFailed:
-			c.Failed = n
+			c.Failed += n
+			if send {
+				c.SendFailed += n
+			}
 		case OutcomeWarning:
-			c.Warning = n
+			c.Warning += n
+		}
+		if send && uncoded && (Outcome(outcome) == OutcomeSuccess || Outcome(outcome) == OutcomeWarning) {
+			c.Sent += n
 		}
 	}
 	if err := rs.Err(); err != nil {

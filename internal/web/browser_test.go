@@ -305,9 +305,9 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("07-invoice")
 
-	step("dashboard after a run", chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.CSS("#count-exported")))
-	if got := read("#count-exported"); got != "1" {
-		t.Errorf("dashboard exported count %q", got)
+	step("dashboard after a run", chromedp.Navigate(base+"/dashboard"), chromedp.WaitVisible(chromedp.CSS("#count-in-shipstation")))
+	if got := read("#count-in-shipstation"); got != "1" {
+		t.Errorf("dashboard in-ShipStation count %q", got)
 	}
 	shot("08-dashboard")
 

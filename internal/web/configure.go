@@ -430,10 +430,17 @@ func (s *Server) configureExport(w http.ResponseWriter, r *http.Request, ss *ses
 }
 
 type runData struct {
-	Run    RunStatus
-	Text   string
-	Recent []store.LogEntry
+	Run  RunStatus
+	Text string
+	// Lines are the run's own log lines, newest first (at most
+	// runLines); LinesTotal counts them all.
+	Lines      []store.LogEntry
+	LinesTotal int
 }
+
+// runLines is how many of a run's log lines its page shows; the rest are
+// a link away, in the log filtered by the run.
+const runLines = 50
 
 func (s *Server) runOf(w http.ResponseWriter, r *http.Request, ss *sessionState) (RunStatus, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -454,7 +461,9 @@ func (s *Server) runOf(w http.ResponseWriter, r *http.Request, ss *sessionState)
 	return run, true
 }
 
-// runPage shows a run's progress. With JavaScript, app.js polls the status
+// runPage shows a run's progress, what it did and the log lines it wrote
+// (not the newest lines of the account: those may be another run's). With
+// JavaScript, app.js polls the status
 // endpoint and updates it in place; without, the page refreshes itself
 // until the run is over.
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request, ss *sessionState) {
@@ -463,14 +472,12 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request, ss *sessionStat
 		return
 	}
 	d := runData{Run: run, Text: runText(run)}
-	if run.Finished() {
-		p, err := s.st.ListLog(r.Context(), ss.s.AccountID, store.LogQuery{PageSize: 10})
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		d.Recent = p.Entries
+	p, err := s.st.ListLog(r.Context(), ss.s.AccountID, store.LogQuery{RunID: run.ID, PageSize: runLines})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
 	}
+	d.Lines, d.LinesTotal = p.Entries, p.Total
 	s.render(w, r, http.StatusOK, "run", page{Title: "Sync", Nav: "configure", Data: d})
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/bridge"
 	"github.com/orderbridge/orderbridge/internal/store"
 )
 
@@ -17,12 +18,19 @@ type dashboardData struct {
 	LastRun           time.Time
 	StatusError       string
 	NextRun           string
-	Counts            map[string]int
-	Problems          []Problem
-	Attention         []store.InvoiceLink
-	Chart             chart
-	Synced, Failed    int // over the chart's days
-	Webhooks          []webhookRow
+	// Counts is how many invoices are in each store.InvoiceState now.
+	Counts   map[string]int
+	Problems []Problem
+	// Attention are the failed and alert invoices, the most recent
+	// attentionShown of each; AttentionTotal counts them all.
+	Attention      []store.InvoiceLink
+	AttentionTotal int
+	// Waiting are the invoices that wait for the merchant to fix their
+	// contact (the most recent waitingShown of Counts["waiting"]).
+	Waiting      []store.InvoiceLink
+	Chart        chart
+	Sent, Failed int // over the chart's days
+	Webhooks     []webhookRow
 }
 
 // webhookRow is what the dashboard says of one direction's webhooks. It
@@ -153,7 +161,8 @@ func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, n
 	return []webhookRow{xr, sr}, nil
 }
 
-// chart is a small bar chart of synced and failed lines per day, drawn as
+// chart is a small bar chart of orders sent (with warnings or not) and
+// failed to send per day, from the log, drawn as
 // SVG on the server (no script, no inline style: the CSP allows neither).
 type chart struct {
 	Width, Height int
@@ -186,15 +195,15 @@ func buildChart(counts []store.DayCount, today time.Time) (chart, int, int) {
 	for i := range chartDays {
 		day := start.AddDate(0, 0, i).Format("2006-01-02")
 		dc := byDay[day]
-		c.Days = append(c.Days, dayCount{Day: day, Synced: dc.Success, Failed: dc.Failed})
-		maxV = max(maxV, dc.Success, dc.Failed)
-		synced += dc.Success
-		failed += dc.Failed
+		c.Days = append(c.Days, dayCount{Day: day, Synced: dc.Sent, Failed: dc.SendFailed})
+		maxV = max(maxV, dc.Sent, dc.SendFailed)
+		synced += dc.Sent
+		failed += dc.SendFailed
 	}
 	for i, d := range c.Days {
 		hs, hf := d.Synced*(c.Height-4)/maxV, d.Failed*(c.Height-4)/maxV
 		c.Bars = append(c.Bars,
-			bar{X: i*24 + 2, Y: c.Height - hs, W: 9, H: hs, Class: "bar-ok", Label: d.Day + ": " + strconv.Itoa(d.Synced) + " synced"},
+			bar{X: i*24 + 2, Y: c.Height - hs, W: 9, H: hs, Class: "bar-ok", Label: d.Day + ": " + strconv.Itoa(d.Synced) + " sent"},
 			bar{X: i*24 + 12, Y: c.Height - hf, W: 9, H: hf, Class: "bar-bad", Label: d.Day + ": " + strconv.Itoa(d.Failed) + " failed"})
 	}
 	return c, synced, failed
@@ -218,7 +227,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		s.serverError(w, r, err)
 		return
 	}
-	counted, err := s.st.CountInvoiceLinks(ctx, acc)
+	waiting := waitingCodes()
+	counted, err := s.st.CountInvoiceStates(ctx, acc, waiting)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -227,13 +237,19 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	for k, v := range counted {
 		d.Counts[string(k)] = v
 	}
+	if d.Counts[string(store.StateWaiting)] > 0 {
+		if d.Waiting, err = s.st.InvoicesInState(ctx, acc, store.StateWaiting, waiting, waitingShown); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
 	now := s.now()
 	counts, err := s.st.LogCountsPerDay(ctx, acc, now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(chartDays-1)))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	d.Chart, d.Synced, d.Failed = buildChart(counts, now)
+	d.Chart, d.Sent, d.Failed = buildChart(counts, now)
 	latest, err := s.st.ListLog(ctx, acc, store.LogQuery{PageSize: 1})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -260,14 +276,15 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	default:
 		d.NextRun = "about " + untilText(d.LastActivity.Add(interval).Sub(now))
 	}
-	for _, dec := range []store.Decision{store.DecisionFailed, store.DecisionAlert} {
-		links, err := s.st.ListInvoiceLinks(ctx, acc, store.LinkFilter{Decision: dec, Limit: 10})
+	for _, state := range []store.InvoiceState{store.StateFailed, store.StateAttention} {
+		links, err := s.st.InvoicesInState(ctx, acc, state, waiting, attentionShown)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
 		d.Attention = append(d.Attention, links...)
 	}
+	d.AttentionTotal = d.Counts[string(store.StateFailed)] + d.Counts[string(store.StateAttention)]
 	d.Problems = problems(d)
 	if s.cfg.Status != nil {
 		as, err := s.cfg.Status.AccountStatus(ctx, acc)
@@ -307,11 +324,33 @@ func problems(d dashboardData) []Problem {
 	if !d.Settings.SyncEnabled {
 		out = append(out, Problem{"“Sync orders from Xero” is off: nothing syncs on its own.", "Configure", "/configure"})
 	}
-	if n := d.Counts[string(store.DecisionFailed)]; n > 0 {
-		out = append(out, Problem{plural(n, "invoice") + " failed to sync; each says what to fix.", "See failures", "/log?outcome=failed"})
+	if n := d.Counts[string(store.StateFailed)]; n > 0 {
+		out = append(out, Problem{plural(n, "invoice") + " failed to sync; each says what to fix.", "See failures", "#attention"})
 	}
-	if n := d.Counts[string(store.DecisionAlert)]; n > 0 {
+	if n := d.Counts[string(store.StateAttention)]; n > 0 {
 		out = append(out, Problem{plural(n, "invoice") + " need attention (for example voided after shipping).", "See below", "#attention"})
+	}
+	if n := d.Counts[string(store.StateWaiting)]; n > 0 {
+		out = append(out, Problem{strconv.Itoa(n) + " invoice(s) wait for a contact's address or country in Xero; fix the contact and they sync on the next run.",
+			"See which", "#waiting"})
+	}
+	return out
+}
+
+// attentionShown is how many of the failed, and of the alert, invoices
+// the dashboard lists.
+const attentionShown = 10
+
+// waitingShown is how many of the invoices waiting for the merchant the
+// dashboard lists.
+const waitingShown = 100
+
+// waitingCodes are the reason codes of the invoices that wait for the
+// merchant: bridge decides which causes a merchant fixes.
+func waitingCodes() []string {
+	var out []string
+	for _, c := range bridge.ContactToFix() {
+		out = append(out, string(c))
 	}
 	return out
 }

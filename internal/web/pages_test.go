@@ -523,7 +523,8 @@ func TestDashboard(t *testing.T) {
 	_, _ = e.st.ChangeSettings(t.Context(), acc, set)
 	for i, d := range []store.Decision{store.DecisionExported, store.DecisionExported, store.DecisionFailed} {
 		if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: fmt.Sprint("i", i),
-			InvoiceNumber: fmt.Sprint("INV-", i), Decision: d, Reason: "Add a street address to contact Jane."}); err != nil {
+			InvoiceNumber: fmt.Sprint("INV-", i), Decision: d, Reason: "Add a street address to contact Jane.",
+			OrderID: int64(100 + i), OrderStatus: "awaiting_shipment"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -535,8 +536,8 @@ func TestDashboard(t *testing.T) {
 		return store.LogEntry{Direction: store.XeroToShipStation, Outcome: o, Message: "x"}
 	})
 	b.get("/dashboard")
-	if got := text(b.byID("count-exported")); got != "2" {
-		t.Errorf("exported = %s", got)
+	if got := text(b.byID("count-in-shipstation")); got != "2" {
+		t.Errorf("in ShipStation = %s", got)
 	}
 	if got := text(b.byID("problems")); got != "1 invoice failed to sync; each says what to fix. See failures" {
 		t.Errorf("problems = %q", got)

@@ -69,6 +69,16 @@ type RunStatus struct {
 	Done, Total int
 	// Error is for a person: what went wrong and what to do.
 	Error string
+	// Summary is what the run did, invoice by invoice; nil while not
+	// known (a run not started, or worked by another process).
+	Summary *RunSummary
+}
+
+// RunSummary counts what one run did with the invoices it looked at, and
+// the shipments it wrote back to Xero.
+type RunSummary struct {
+	New, Updated, Cancelled, Unchanged, Skipped, Alerts, Failed int
+	WrittenBack                                                 int
 }
 
 // Finished reports whether the run is over.

@@ -14,10 +14,12 @@ const logPageSize = 50
 
 type logData struct {
 	Direction, Outcome, Invoice, Search string
-	Page                                store.LogPage
-	Pages                               int
-	PrevURL, NextURL, CSVURL            string
-	Directions, Outcomes                []option
+	// Run keeps the lines one run wrote (its page links here); 0: all.
+	Run                      int64
+	Page                     store.LogPage
+	Pages                    int
+	PrevURL, NextURL, CSVURL string
+	Directions, Outcomes     []option
 }
 
 type option struct{ Value, Label string }
@@ -50,12 +52,15 @@ func logQuery(q url.Values) (store.LogQuery, logData) {
 		Invoice:   strings.TrimSpace(q.Get("invoice")),
 		Search:    strings.TrimSpace(q.Get("q")),
 	}
+	if run, err := strconv.ParseInt(q.Get("run"), 10, 64); err == nil && run > 0 {
+		d.Run = run
+	}
 	page, _ := strconv.Atoi(q.Get("page"))
 	if page < 1 {
 		page = 1
 	}
 	return store.LogQuery{Direction: store.Direction(d.Direction), Outcome: store.Outcome(d.Outcome),
-		InvoiceNumber: d.Invoice, Search: d.Search, Page: page, PageSize: logPageSize}, d
+		InvoiceNumber: d.Invoice, Search: d.Search, RunID: d.Run, Page: page, PageSize: logPageSize}, d
 }
 
 func (d *logData) url(path string, page int) string {
@@ -64,6 +69,9 @@ func (d *logData) url(path string, page int) string {
 		if val != "" {
 			v.Set(k, val)
 		}
+	}
+	if d.Run != 0 {
+		v.Set("run", strconv.FormatInt(d.Run, 10))
 	}
 	if page > 1 {
 		v.Set("page", strconv.Itoa(page))

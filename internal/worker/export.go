@@ -191,6 +191,9 @@ type RunOptions struct {
 	// Since reads invoices changed since then instead of since the cursor
 	// minus the overlap.
 	Since time.Time
+	// RunID is the run (River job id) the log lines are recorded under, so
+	// the run's page lists what it did; 0 outside a job.
+	RunID int64
 	// DryRun decides and reports but sends nothing to ShipStation, writes
 	// no link or log line and moves no invoice cursor. (Contacts it fetches
 	// are still cached, with the contact cursor.)
@@ -276,6 +279,14 @@ type Summary struct {
 	// Passes counts the runs a job made: more than one when webhooks asked
 	// for more while it ran.
 	Passes int `json:",omitempty"`
+	// Stopped is why the job stopped before its end, as a code
+	// (StopReconnect, StopNotConnected; empty otherwise): the job's worker
+	// sets it, so a run's page names the cause without matching error text.
+	Stopped string `json:",omitempty"`
+	// Resync is what became of the invoice of a Re-sync run (nil for an
+	// export): a Re-sync that sent nothing did not do what was asked, and
+	// its run page says so (RunOf).
+	Resync *ResyncOutput `json:",omitempty"`
 }
 
 // String is the summary on one line, for the log and the sync command.
@@ -1093,6 +1104,17 @@ func logOutcome(it *item) store.Outcome {
 	return store.OutcomeSkipped
 }
 
+// reasonCode is the stable code of the item's reason, stored on its link
+// and log line: none for an order sent (an alert always has one, so a
+// warning line without a code is an order sent with warnings).
+func reasonCode(it *item) string {
+	switch it.outcome {
+	case OutcomeExported, OutcomeUpdated, OutcomeCancelled:
+		return ""
+	}
+	return string(it.d.Cause)
+}
+
 // message is the item's log line, saying so when ShipStation opened an
 // order the link had as locked: the invoice's changes reach it again.
 func message(it *item) string {
@@ -1144,7 +1166,9 @@ func silent(it *item) bool {
 			return true
 		}
 	}
-	return it.link.Decision == decisionOf(it.outcome) && it.link.Reason == it.reason
+	// The code too: a link written before codes were stored gets its own.
+	return it.link.Decision == decisionOf(it.outcome) && it.link.Reason == it.reason &&
+		it.link.ReasonCode == reasonCode(it)
 }
 
 // commit records the page in one transaction: links, log lines, and the
@@ -1178,7 +1202,7 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 			l = store.InvoiceLink{AccountID: r.acct, InvoiceID: it.inv.InvoiceID, OrderKey: bridge.OrderKey(r.tenant, it.inv.InvoiceID)}
 		}
 		l.InvoiceNumber = it.inv.InvoiceNumber
-		l.Decision, l.Reason = decisionOf(it.outcome), it.reason
+		l.Decision, l.Reason, l.ReasonCode = decisionOf(it.outcome), it.reason, reasonCode(it)
 		if it.orderID != 0 {
 			l.OrderID = it.orderID
 		}
@@ -1206,7 +1230,7 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 		entries = append(entries, store.LogEntry{
 			AccountID: r.acct, Direction: store.XeroToShipStation, Outcome: logOutcome(it),
 			InvoiceID: it.inv.InvoiceID, InvoiceNumber: it.inv.InvoiceNumber, OrderNumber: orderNumber,
-			Message: message(it), Detail: detail,
+			Message: message(it), Detail: detail, RunID: r.opts.RunID, ReasonCode: reasonCode(it),
 		})
 	}
 	if r.opts.DryRun {

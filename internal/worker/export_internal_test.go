@@ -54,7 +54,7 @@ func TestSilent(t *testing.T) {
 func TestConfirmedStatus(t *testing.T) {
 	t.Parallel()
 	link := store.InvoiceLink{OrderKey: "xero:t:i", OrderID: 7, OrderStatus: shipstation.StatusShipped,
-		Decision: store.DecisionSkipped, Reason: shippedReason, ContentHash: "h"}
+		Decision: store.DecisionSkipped, Reason: shippedReason, ReasonCode: string(bridge.CauseShipped), ContentHash: "h"}
 	open := &item{link: link, hasLink: true, seen: shipstation.StatusAwaitingShipment,
 		outcome: OutcomeUnchanged, d: bridge.Decision{Kind: bridge.Unchanged, Invoice: "INV-1", Reason: "ShipStation already has this order as it is now"}}
 	if p := open.previous(nil, false); p.OrderStatus != shipstation.StatusAwaitingShipment || p.Hash != "h" {

@@ -67,21 +67,26 @@ type ResyncWorker struct {
 	Exporter *Exporter
 }
 
-// Work re-syncs the invoice and keeps what it did as the job's output
-// (ResyncOutput); an invoice Xero no longer has cancels the job.
+// Work re-syncs the invoice, its log line recorded under the job's id and
+// its Summary kept as the job's output (as an export run's is), with what
+// became of the invoice (Summary.Resync); an invoice Xero no longer has
+// cancels the job.
 func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArgs]) error {
-	res, _, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true})
+	res, sum, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true, RunID: job.ID})
+	sum.Stopped = stopCode(err)
+	if err == nil {
+		out := ResyncOutputOf(res)
+		sum.Resync = &out
+	}
+	_ = river.RecordOutput(ctx, sum) // numbers and three strings: cannot fail to encode
 	if errors.Is(err, ErrInvoiceNotFound) {
 		return river.JobCancel(err)
-	}
-	if err == nil {
-		_ = river.RecordOutput(ctx, ResyncOutputOf(res)) // three strings: cannot fail to encode
 	}
 	return RiverError(err)
 }
 
-// ResyncOutput is what a resync_invoice job keeps as its output: the
-// invoice's outcome and why. A Re-sync that sent nothing (the order
+// ResyncOutput is what a resync_invoice job keeps in its output
+// (Summary.Resync): the invoice's outcome and why. A Re-sync that sent nothing (the order
 // shipped, the invoice is not eligible) finished its work but did not do
 // what the person asked, and a run page must say so.
 type ResyncOutput struct {
@@ -174,7 +179,7 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 	e, acct := w.Exporter, job.Args.AccountID
 	var total Summary
 	return runPasses(ctx, e.st, job, acct, []string{KindExportInvoices}, func(ctx context.Context, _ map[string]bool) error {
-		var opts RunOptions
+		opts := RunOptions{RunID: job.ID}
 		if p := e.progress; p != nil {
 			done := total
 			opts.AfterPage = func(s Summary) { sofar := done; sofar.add(s); p(job.ID, sofar) }
@@ -182,6 +187,7 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 		sum, err := e.Export(ctx, acct, opts)
 		total.AccountID, total.DryRun = sum.AccountID, sum.DryRun
 		total.add(sum)
+		total.Stopped = stopCode(err)
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
 		return RiverError(err)
 	})

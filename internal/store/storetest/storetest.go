@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"XeroToken", testXeroToken},
 		{"Settings", testSettings},
 		{"InvoiceLinks", testInvoiceLinks},
+		{"InvoiceStates", testInvoiceStates},
 		{"Contacts", testContacts},
 		{"LogAppendAndFilter", testLogAppendAndFilter},
 		{"LogPaging", testLogPaging},

@@ -189,8 +189,11 @@ func testAccountIsolation(t *testing.T, open Opener) {
 	if l, _ := b.st.ListInvoiceLinks(b.ctx, empty.ID, store.LinkFilter{}); len(l) != 0 {
 		t.Errorf("ListInvoiceLinks leaked: %+v", l)
 	}
-	if c, _ := b.st.CountInvoiceLinks(b.ctx, empty.ID); len(c) != 0 {
-		t.Errorf("CountInvoiceLinks leaked: %v", c)
+	if c, _ := b.st.CountInvoiceStates(b.ctx, empty.ID, []string{"no_address"}); len(c) != 0 {
+		t.Errorf("CountInvoiceStates leaked: %v", c)
+	}
+	if l, _ := b.st.InvoicesInState(b.ctx, empty.ID, store.StateNotSent, nil, 0); len(l) != 0 {
+		t.Errorf("InvoicesInState leaked: %+v", l)
 	}
 	if p, _ := b.st.ListLog(b.ctx, empty.ID, store.LogQuery{}); p.Total != 0 {
 		t.Errorf("ListLog leaked %d lines", p.Total)
