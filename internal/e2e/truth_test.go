@@ -57,7 +57,7 @@ func TestPagesTellTheTruth(t *testing.T) {
 	retail := ww.invoice(ww.contact("Shop Counter"), false) // not for ShipStation
 
 	ann.get("/configure")
-	ann.submit("/configure", url.Values{"sync_enabled": {"on"}, "interval_minutes": {"60"}, "tracking_rule_enabled": {"on"},
+	ann.submit("/configure", url.Values{"sync_enabled": {"on"}, "interval": {"60"}, "interval_unit": {"minute"}, "tracking_rule_enabled": {"on"},
 		"tracking_option_name": {"ShipStation"}, "tracking_category_name": {"Sales Channel"},
 		"invoice_statuses": {"AUTHORISED", "PAID"}, "log_retention_days": {"30"}, "action": {"sync"}})
 	first := ann.path()
