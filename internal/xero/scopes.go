@@ -206,6 +206,9 @@ func familyOf(path string) (scopeFamily, bool) {
 	}
 }
 
+// Scopes returns the scopes the app requests.
+func (a *App) Scopes() []string { return slices.Clone(a.cfg.Scopes) }
+
 // MissingScopes lists the scopes a new grant needs but lacks, judged by
 // the token response's "scope" field (what the person allowed). It is
 // empty when the grant covers what orderbridge calls, and also when the
@@ -256,16 +259,17 @@ func (a *App) CheckGrant(tok *oauth2.Token) error {
 	return nil
 }
 
-// ReconnectReason is a sentence for a person about why a connection needs
-// connecting again, when err says more than "expired or revoked": a grant
-// that lacks a scope. It is "" otherwise.
+// ReconnectReason tells a person why a connection needs connecting again
+// when err says more than "expired or revoked": a grant that lacks a
+// scope. It is "" otherwise. It starts in lower case, as it follows
+// "Xero needs reconnecting: " on the web pages.
 func ReconnectReason(err error) string {
 	if ae, ok := errors.AsType[*AuthError](err); ok && ae.MissingScope != "" {
-		return fmt.Sprintf("The Xero connection lacks permission to %s (scope %s): connect Xero again and allow it.",
+		return fmt.Sprintf("the Xero connection lacks permission to %s (scope %s): connect Xero again and allow it",
 			ae.Needs, ae.MissingScope)
 	}
 	if se, ok := errors.AsType[*ScopeError](err); ok {
-		return fmt.Sprintf("The Xero connection lacks scope %s: connect Xero again and allow it.", strings.Join(se.Missing, ", "))
+		return fmt.Sprintf("the Xero connection lacks scope %s: connect Xero again and allow it", strings.Join(se.Missing, ", "))
 	}
 	return ""
 }
