@@ -157,6 +157,10 @@ func (e *Emulator) SetURL(u string) {
 	e.urlMu.Unlock()
 }
 
+// GranularOnly reports whether the app may request only granular scopes
+// (it was created on or after 2 March 2026).
+func (e *Emulator) GranularOnly() bool { return granularOnly(e.appCreated) }
+
 // ClientID is the app's client id.
 func (e *Emulator) ClientID() string { return e.clientID }
 
