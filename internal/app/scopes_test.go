@@ -74,6 +74,16 @@ func (w *scopeWorld) seedOrder(t *testing.T, tenant string) {
 	}
 }
 
+// consentScope is the scope parameter of the App's consent URL.
+func consentScope(t *testing.T, a *app.App) string {
+	t.Helper()
+	u, err := url.Parse(a.Xero.AuthCodeURL("state", oauth2.GenerateVerifier()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("scope")
+}
+
 // TestNewXeroAppConnectsAndExports: with the default settings orderbridge
 // asks for the granular scopes, which an app created after 2 March 2026
 // (the emulator's default) is granted, and an export reads invoices and
@@ -81,6 +91,9 @@ func (w *scopeWorld) seedOrder(t *testing.T, tenant string) {
 func TestNewXeroAppConnectsAndExports(t *testing.T) {
 	t.Parallel()
 	w := newScopeWorld(t, time.Time{}, "")
+	if got := consentScope(t, w.a); got != "offline_access accounting.invoices accounting.contacts.read accounting.settings.read" {
+		t.Errorf("default consent asks for %q", got)
+	}
 	tenant, err := w.a.ConnectXeroAutoConsent(t.Context(), w.acct, "")
 	if err != nil {
 		t.Fatalf("connect a 2026 Xero app: %v", err)
@@ -101,6 +114,9 @@ func TestNewXeroAppConnectsAndExports(t *testing.T) {
 func TestBroadScopesNeedAnOldXeroApp(t *testing.T) {
 	t.Parallel()
 	w := newScopeWorld(t, time.Time{}, "broad")
+	if got := consentScope(t, w.a); got != "offline_access accounting.transactions accounting.contacts.read accounting.settings.read" {
+		t.Errorf("broad consent asks for %q", got)
+	}
 	_, err := w.a.ConnectXeroAutoConsent(t.Context(), w.acct, "")
 	if err == nil || !strings.Contains(err.Error(), "unauthorized_client") || !strings.Contains(err.Error(), config.EnvXeroScopes+"=granular") {
 		t.Fatalf("connect a new app with broad scopes: %v", err)
