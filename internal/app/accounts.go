@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
@@ -56,9 +59,16 @@ func (a *App) ConnectXeroAutoConsent(ctx context.Context, accountID int64, tenan
 	if err != nil {
 		return "", fmt.Errorf("app: connect xero: authorize: %w", err)
 	}
+	page, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
 	_ = resp.Body.Close()
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil || resp.StatusCode/100 != 3 {
+		if strings.Contains(string(page), "unauthorized_client") {
+			// Xero's own error page, not a redirect: typically broad scopes
+			// asked of an app created on or after 2 March 2026.
+			return "", fmt.Errorf("app: connect xero: Xero refused the requested scopes %q (unauthorized_client); an app created on or after 2 March 2026 needs %s=granular",
+				a.Xero.Scopes(), config.EnvXeroScopes)
+		}
 		return "", fmt.Errorf("app: connect xero: authorize answered %d without a redirect", resp.StatusCode)
 	}
 	q := loc.Query()
@@ -70,6 +80,11 @@ func (a *App) ConnectXeroAutoConsent(ctx context.Context, accountID int64, tenan
 	}
 	tok, err := a.Xero.Exchange(ctx, q.Get("code"), verifier)
 	if err != nil {
+		return "", fmt.Errorf("app: connect xero: %w", err)
+	}
+	// A grant without a scope the export needs would only fail at the
+	// first export: refuse it now, saying which scope is missing.
+	if err := a.Xero.CheckGrant(tok); err != nil {
 		return "", fmt.Errorf("app: connect xero: %w", err)
 	}
 	conns, err := a.Xero.Client(xero.StaticTokens{Tok: tok}).Connections(ctx, "")

@@ -24,10 +24,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
-// XeroScopes are the OAuth2 scopes orderbridge asks for: invoices and
-// contacts, and offline_access for a refresh token.
-var XeroScopes = []string{"openid", "profile", "email", "offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings.read"}
-
 // Options are what a test or a command sets beyond the Config.
 type Options struct {
 	// Logger receives everything the process logs; nil builds a text
@@ -176,9 +172,13 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	var err error
 	a.Metrics = web.NewMetrics()
 	a.http = instrument(a.http, a.Metrics, cfg)
+	scopes, err := cfg.XeroScopeList()
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
 	a.Xero, err = xero.New(xero.Config{
 		ClientID: cfg.XeroClientID, ClientSecret: cfg.XeroClientSecret, RedirectURL: cfg.XeroRedirect(),
-		Scopes: XeroScopes, BaseURL: cfg.XeroBaseURL, HTTPClient: a.http, Logger: a.Logger,
+		Scopes: scopes, BaseURL: cfg.XeroBaseURL, HTTPClient: a.http, Logger: a.Logger,
 		Pacing: opts.XeroPacing, Now: opts.Now,
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
@@ -18,6 +19,8 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	webhookURL := fs.String("webhook-url", "", "`URL` to deliver INVOICE and CONTACT webhooks to (none when empty)")
 	webhookKey := fs.String("webhook-key", "", "key that signs webhook deliveries (generated when empty)")
 	rate := fs.String("rate-limit", "real", "Xero's limits (60/min, 5000/day, 5 in flight per org): `real`, off, or a time scale such as 60")
+	appCreated := fs.String("app-created", "", "`date` (YYYY-MM-DD) the Xero app was created; before 2026-03-02 it may also request the broad\n"+
+		"accounting.transactions scope (default: a new app, granular scopes only)")
 	faults := fs.String("faults", "none", "fault injection, e.g. errors=0.1,statuses=500/503,latency=200ms,offline,seed=7")
 	orgs := names{what: "an organisation"}
 	fs.Var(&orgs, "org", "organisation `name` (repeatable; default one \"Demo Company (Global)\")")
@@ -28,9 +31,16 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var created time.Time
+	if *appCreated != "" {
+		if created, err = time.Parse(time.DateOnly, *appCreated); err != nil {
+			fmt.Fprintf(env.Stderr, "--app-created %q is not a date (YYYY-MM-DD)\n", *appCreated)
+			return errUsage
+		}
+	}
 	emu := xeroemu.New(xeroemu.Options{
 		ClientID: *clientID, ClientSecret: *clientSecret, OrgNames: orgs.list, RateLimit: rl, Faults: fc,
-		WebhookURL: *webhookURL, WebhookKey: *webhookKey, Logger: env.Logger,
+		WebhookURL: *webhookURL, WebhookKey: *webhookKey, Logger: env.Logger, AppCreated: created,
 	})
 	defer emu.Close()
 
@@ -54,6 +64,11 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(out, "webhook URL: %s\n", *webhookURL)
 	}
 	fmt.Fprintf(out, "webhook key: %s\n", emu.WebhookKey())
+	if emu.GranularOnly() {
+		fmt.Fprintf(out, "app scopes: granular only (an app created on or after 2 March 2026)\n")
+	} else {
+		fmt.Fprintf(out, "app scopes: broad and granular (an app created %s)\n", created.Format(time.DateOnly))
+	}
 	fmt.Fprintf(out, "rate limit: %s\n", rl)
 	fmt.Fprintf(out, "faults: %s\n", fc)
 

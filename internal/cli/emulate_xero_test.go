@@ -33,7 +33,8 @@ func TestEmulateXero(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, env, []string{"emulate", "xero", "--addr", "127.0.0.1:0", "--client-id", "CID",
-			"--client-secret", "shh", "--webhook-key", "wk", "--rate-limit", "off", "--org", "Acme", "--org", "Globex"})
+			"--client-secret", "shh", "--webhook-key", "wk", "--rate-limit", "off", "--org", "Acme", "--org", "Globex",
+			"--app-created", "2025-01-01"})
 		_ = pw.Close()
 	}()
 
@@ -64,7 +65,7 @@ func TestEmulateXero(t *testing.T) {
 	for label, want := range map[string]string{
 		"authorize URL": base + "/identity/connect/authorize", "token URL": base + "/connect/token",
 		"API URL": base + "/api.xro/2.0", "client id": "CID", "client secret": "shh", "webhook key": "wk",
-		"rate limit": "off", "faults": "none",
+		"rate limit": "off", "faults": "none", "app scopes": "broad and granular (an app created 2025-01-01)",
 	} {
 		if v := one(label); v != want {
 			t.Errorf("%s: %q, want %q", label, v, want)
@@ -75,8 +76,10 @@ func TestEmulateXero(t *testing.T) {
 		t.Fatalf("tenant ids printed as %q", tenants)
 	}
 
-	// A client-credentials token works against the first organisation.
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, one("token URL"), strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
+	// A client-credentials token works against the first organisation; an
+	// app created in 2025 may still ask for the broad scope.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, one("token URL"), strings.NewReader(url.Values{
+		"grant_type": {"client_credentials"}, "scope": {"accounting.transactions accounting.settings.read"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("CID", "shh")
 	resp, err := hc.Do(req)
@@ -125,6 +128,7 @@ func TestEmulateXeroBadFlags(t *testing.T) {
 		{"--rate-limit", "fast"},
 		{"--faults", "errors=2"},
 		{"--org", ""},
+		{"--app-created", "last year"},
 		{"stray"},
 	} {
 		var stdout, stderr strings.Builder

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
 // Environment variable names. Each has a flag of the same meaning (see
@@ -26,6 +29,7 @@ const (
 	EnvXeroClientSecret   = "ORDERBRIDGE_XERO_CLIENT_SECRET"
 	EnvXeroRedirectURL    = "ORDERBRIDGE_XERO_REDIRECT_URL"
 	EnvXeroBaseURL        = "ORDERBRIDGE_XERO_BASE_URL"
+	EnvXeroScopes         = "ORDERBRIDGE_XERO_SCOPES"
 	EnvShipStationBaseURL = "ORDERBRIDGE_SHIPSTATION_BASE_URL"
 	EnvSecretKey          = "ORDERBRIDGE_SECRET_KEY"
 	EnvSecretKeysPrevious = "ORDERBRIDGE_SECRET_KEYS_PREVIOUS"
@@ -77,6 +81,11 @@ type Config struct {
 	XeroClientSecret string
 	XeroRedirectURL  string
 	XeroBaseURL      string
+	// XeroScopes is what the app asks Xero for: "granular" (the default,
+	// and the only choice for an app created on or after 2 March 2026),
+	// "broad" (an older app still on accounting.transactions), or an
+	// explicit list. XeroScopeList reads it.
+	XeroScopes string
 	// XeroWebhookKey is the signing key of the Xero app's webhook (Xero's
 	// developer portal shows it); empty turns POST /webhooks/xero off.
 	XeroWebhookKey string
@@ -159,6 +168,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str(EnvXeroClientSecret, &c.XeroClientSecret)
 	str(EnvXeroRedirectURL, &c.XeroRedirectURL)
 	str(EnvXeroBaseURL, &c.XeroBaseURL)
+	str(EnvXeroScopes, &c.XeroScopes)
 	str(EnvXeroWebhookKey, &c.XeroWebhookKey)
 	str(EnvShipStationBaseURL, &c.ShipStationBaseURL)
 	str(EnvSecretKey, &c.SecretKey)
@@ -207,6 +217,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.XeroClientID, "xero-client-id", c.XeroClientID, "Xero app client `id` (env "+EnvXeroClientID+"; the secret only from "+EnvXeroClientSecret+")")
 	fs.StringVar(&c.XeroRedirectURL, "xero-redirect-url", c.XeroRedirectURL, "Xero OAuth2 redirect `URL` (env "+EnvXeroRedirectURL+")")
 	fs.StringVar(&c.XeroBaseURL, "xero-base-url", c.XeroBaseURL, "Xero `URL` serving login, identity and API (an emulator; default Xero's hosts; env "+EnvXeroBaseURL+")")
+	fs.StringVar(&c.XeroScopes, "xero-scopes", c.XeroScopes, "Xero OAuth2 `scopes`: granular (default; apps created from 2 March 2026), broad (older apps on accounting.transactions) or a list (env "+EnvXeroScopes+")")
 	fs.StringVar(&c.ShipStationBaseURL, "shipstation-base-url", c.ShipStationBaseURL, "ShipStation API `URL` (default the real one; env "+EnvShipStationBaseURL+")")
 	fs.DurationVar(&c.SweepEvery, "sweep-every", c.SweepEvery, "how often the sweep looks for accounts that are due (env "+EnvSweepEvery+")")
 	fs.DurationVar(&c.Overlap, "overlap", c.Overlap, "overlap window subtracted from the invoice cursor (env "+EnvOverlap+")")
@@ -259,6 +270,16 @@ func (c Config) Getenv(name string) string {
 	return ""
 }
 
+// XeroScopeList is the scopes the Xero app requests, read from XeroScopes
+// by the xero package, which owns the scope sets.
+func (c Config) XeroScopeList() ([]string, error) {
+	scopes, err := xero.ParseScopes(c.XeroScopes)
+	if err != nil {
+		return nil, fmt.Errorf("config: %s: %w", EnvXeroScopes, err)
+	}
+	return scopes, nil
+}
+
 // Validate reports every problem at once. needXero is false for commands
 // that never call Xero (migrate).
 func (c Config) Validate(needXero bool) error {
@@ -273,6 +294,9 @@ func (c Config) Validate(needXero bool) error {
 		}
 		if c.XeroClientSecret == "" {
 			add("the Xero client secret is missing (set %s)", EnvXeroClientSecret)
+		}
+		if _, err := c.XeroScopeList(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for _, u := range []struct{ name, v string }{
@@ -334,6 +358,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("xero_client_secret", redact(c.XeroClientSecret)),
 		slog.String("xero_redirect_url", c.XeroRedirectURL),
 		slog.String("xero_base_url", c.XeroBaseURL),
+		slog.String("xero_scopes", cmp.Or(c.XeroScopes, xero.ScopeSetGranular)),
 		slog.String("xero_webhook_key", redact(c.XeroWebhookKey)),
 		slog.String("shipstation_base_url", c.ShipStationBaseURL),
 		slog.String("secret_key", redact(c.SecretKey)),

@@ -158,3 +158,49 @@ func TestWebSettings(t *testing.T) {
 		t.Errorf("a bad boolean: err = %v", err)
 	}
 }
+
+// TestXeroScopes: the app requests the granular scopes unless told it is
+// an older app (broad) or given a list; a list orderbridge cannot work
+// with is refused before anything starts.
+func TestXeroScopes(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{config.EnvXeroClientID: "cid", config.EnvXeroClientSecret: "s"}
+	with := func(v string) config.Config {
+		m := map[string]string{config.EnvXeroScopes: v}
+		for k, x := range base {
+			m[k] = x
+		}
+		c, err := config.FromEnv(envOf(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for setting, want := range map[string]string{
+		"":      "offline_access accounting.invoices accounting.contacts.read accounting.settings.read",
+		"broad": "offline_access accounting.transactions accounting.contacts.read accounting.settings.read",
+		"offline_access accounting.invoices accounting.contacts": "offline_access accounting.invoices accounting.contacts",
+	} {
+		c := with(setting)
+		got, err := c.XeroScopeList()
+		if err != nil || strings.Join(got, " ") != want || c.Validate(true) != nil {
+			t.Errorf("%q: scopes %q, %v (validate %v); want %q", setting, got, err, c.Validate(true), want)
+		}
+	}
+	if s := with("").String(); !strings.Contains(s, "xero_scopes=granular") {
+		t.Errorf("String() = %s", s)
+	}
+	err := with("accounting.transactions").Validate(true)
+	if err == nil || !strings.Contains(err.Error(), config.EnvXeroScopes) || !strings.Contains(err.Error(), "offline_access") {
+		t.Errorf("validate a list without offline_access = %v", err)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c := with("")
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--xero-scopes", "broad"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.XeroScopeList(); !strings.Contains(strings.Join(got, " "), "accounting.transactions") {
+		t.Errorf("--xero-scopes broad: %q", got)
+	}
+}

@@ -78,7 +78,7 @@ func seedInto(t testing.TB, emu *xeroemu.Emulator, opts demo.Options) *xeroOrg {
 // grant (a custom connection), bound to the first organisation.
 func clientCredentials(t testing.TB, emu *xeroemu.Emulator) string {
 	t.Helper()
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"accounting.transactions accounting.contacts accounting.settings"}}
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"accounting.invoices accounting.payments accounting.contacts accounting.settings"}}
 	req, err := http.NewRequest(http.MethodPost, emu.URL()+"/connect/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)

@@ -243,10 +243,7 @@ func TestContactAddressChangeReachesTheOrder(t *testing.T) {
 	c := w.contact("Acme Outdoor Ltd")
 	inv := w.invoice(c, true)
 	w.export()
-	tok, err := w.app.Store.XeroGrant(w.ctx, w.acct)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := otherAppToken(w.ctx, t, w.xemu)
 	body := `{"Contacts":[{"ContactID":"` + c.ContactID + `","Addresses":[
 		{"AddressType":"POBOX","AddressLine1":"PO Box 1234","City":"Wellington","PostalCode":"6140","Country":"New Zealand"},
 		{"AddressType":"STREET","AddressLine1":"7 New Wharf","City":"Tauranga","PostalCode":"3110","Country":"New Zealand"}]}]}`
@@ -254,7 +251,7 @@ func TestContactAddressChangeReachesTheOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("xero-tenant-id", w.tenant)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")

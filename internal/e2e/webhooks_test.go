@@ -335,25 +335,18 @@ func (w *hookWorld) shipped(inv xeroemu.Invoice) (shipstationemu.Order, shipstat
 	return o, w.label(o, "ups_walleted", "ups_ground")
 }
 
-// updateContactAPI changes a contact through Xero's API with the
-// account's own grant, as another app (or Xero's UI) would: POST
-// /Contacts/{id}, which raises a CONTACT UPDATE event.
+// updateContactAPI changes a contact through Xero's API as another app
+// (or Xero's UI) would: POST /Contacts/{id}, which raises a CONTACT UPDATE
+// event.
 func (w *hookWorld) updateContactAPI(c xeroemu.Contact, contact map[string]any) {
 	w.t.Helper()
-	src, err := w.app.Exporter.XeroTokens(w.ctx, w.acct)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	tok, err := src.Token(w.ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	tok := otherAppToken(w.ctx, w.t, w.xemu)
 	body, _ := json.Marshal(map[string]any{"Contacts": []any{contact}})
 	req, err := http.NewRequestWithContext(w.ctx, http.MethodPost, w.xemu.URL()+"/api.xro/2.0/Contacts/"+c.ContactID, bytes.NewReader(body))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("xero-tenant-id", w.tenant)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")

@@ -211,7 +211,7 @@ func TestBrowser(t *testing.T) {
 
 	e := newEnv(t, withShipStation(semu))
 	app, err := xero.New(xero.Config{ClientID: xemu.ClientID(), ClientSecret: xemu.ClientSecret(),
-		RedirectURL: e.srv.URL + "/connections/xero/callback", Scopes: []string{"offline_access", "accounting.transactions"},
+		RedirectURL: e.srv.URL + "/connections/xero/callback", Scopes: xero.GranularScopes(),
 		BaseURL: xemu.URL()})
 	if err != nil {
 		t.Fatal(err)

@@ -342,6 +342,14 @@ func (s *Server) xeroCallback(w http.ResponseWriter, r *http.Request, ss *sessio
 			"Xero did not accept the authorization. Start again from Connections.")
 		return
 	}
+	// A grant without a scope the export needs would only fail at the
+	// first export; refuse it now and say what to allow.
+	if err := s.cfg.Xero.CheckGrant(tok); err != nil {
+		s.log.WarnContext(ctx, "web: xero grant lacks a scope", "account", ss.s.AccountID, "err", err)
+		s.errorPage(w, r, http.StatusForbidden, "Xero connection not completed",
+			"Xero did not grant everything orderbridge needs: "+xero.ReconnectReason(err)+".")
+		return
+	}
 	conns, err := s.cfg.Xero.Client(xero.StaticTokens{Tok: tok}).Connections(ctx, "")
 	if err != nil {
 		s.log.WarnContext(ctx, "web: xero connections failed", "account", ss.s.AccountID, "err", err)

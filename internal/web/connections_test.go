@@ -42,7 +42,7 @@ func newEmuEnv(t *testing.T, xopts xeroemu.Options, sopts shipstationemu.Options
 	// build the handler again with the Xero app pointing back at it.
 	e := newEnv(t, withShipStation(semu))
 	app, err := xero.New(xero.Config{ClientID: xemu.ClientID(), ClientSecret: xemu.ClientSecret(),
-		RedirectURL: e.srv.URL + "/connections/xero/callback", Scopes: []string{"offline_access", "accounting.transactions"},
+		RedirectURL: e.srv.URL + "/connections/xero/callback", Scopes: xero.GranularScopes(),
 		BaseURL: xemu.URL()})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1274,8 +1275,8 @@ func (e *Exporter) xeroFailed(ctx context.Context, r *run, op string, err error)
 	switch {
 	case errors.Is(err, xero.ErrReconnectNeeded):
 		if !r.opts.DryRun {
-			e.markReconnect(ctx, r.acct, store.KindXero,
-				"the Xero connection has expired or was revoked; connect Xero again on the configure page")
+			e.markReconnect(ctx, r.acct, store.KindXero, cmp.Or(xero.ReconnectReason(err),
+				"the Xero connection has expired or was revoked; connect Xero again on the configure page"))
 		}
 		return fmt.Errorf("worker: %s: %w: %w", op, ErrReconnectNeeded, err)
 	case xero.Retryable(err) || ctx.Err() == nil && !isPermanentXero(err):

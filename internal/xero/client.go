@@ -321,7 +321,19 @@ func (a *App) decode(req *request, resp *http.Response, out any) error {
 		return nil
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return errorFor(req.op, resp, raw, a.now())
+	err := errorFor(req.op, resp, raw, a.now())
+	if ae, ok := err.(*AuthError); ok && ae.scopeMissing() {
+		// Xero does not say which scope; the endpoint does.
+		if f, ok := familyOf(req.path); ok {
+			write := req.method != http.MethodGet
+			ae.MissingScope = f.scope(a.cfg.Scopes, write)
+			ae.Needs = "read " + f.what()
+			if write {
+				ae.Needs = "write " + f.what()
+			}
+		}
+	}
+	return err
 }
 
 // errorBody is every error shape Xero uses: the ValidationException

@@ -18,8 +18,12 @@
 //     finding the limits by hitting them.
 //   - Callers (River workers) must tell permanent failures from transient
 //     ones, so every failure is a typed error that errors.Is recognises:
-//     ErrReconnectNeeded, ErrValidation, ErrEditLocked, ErrRateLimited,
-//     ErrUnavailable, ErrServer and so on. See Retryable and RetryAfter.
+//     ErrReconnectNeeded, ErrMissingScope, ErrValidation, ErrEditLocked,
+//     ErrRateLimited, ErrUnavailable, ErrServer and so on. See Retryable,
+//     RetryAfter and ReconnectReason.
+//   - Apps created on or after 2 March 2026 may request only granular
+//     scopes, so the scope sets live here, once: GranularScopes (the
+//     default), BroadScopes (older apps), ParseScopes (the setting).
 //
 // Money is float64. encoding/json decodes Xero's decimal text to the
 // nearest float64 and writes back the shortest text that reads as the same

@@ -93,6 +93,10 @@ type setupOpts struct {
 	emu    xeroemu.Options
 	pacing xero.Pacing
 	clock  bool // share a settable clock between emulator and client
+	// scopes replaces the scopes requested (default: orderbridge's
+	// granular set plus accounting.payments, which tests use to lock an
+	// invoice with a payment).
+	scopes []string
 }
 
 // setup starts an emulator, connects through the authorization-code flow
@@ -109,10 +113,14 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	}
 	b.emu = xeroemutest.NewServer(t, o.emu)
 	b.tenant = b.emu.DefaultTenantID()
+	scopes := o.scopes
+	if scopes == nil {
+		scopes = append(xero.GranularScopes(), xero.ScopePayments)
+	}
 	cfg := xero.Config{
 		ClientID: b.emu.ClientID(), ClientSecret: b.emu.ClientSecret(), BaseURL: b.emu.URL(),
 		RedirectURL:          "http://localhost:8080/xero/callback",
-		Scopes:               []string{"openid", "offline_access", "accounting.invoices", "accounting.contacts", "accounting.settings.read"},
+		Scopes:               scopes,
 		HTTPClient:           &http.Client{Transport: b.status, Timeout: 30 * time.Second},
 		Pacing:               o.pacing,
 		ConcurrentRetryDelay: 5 * time.Millisecond,

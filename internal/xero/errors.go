@@ -36,6 +36,10 @@ var (
 	ErrBadResponse = errors.New("xero: bad response")
 	// ErrBadSignature: a webhook's x-xero-signature does not match.
 	ErrBadSignature = errors.New("xero: webhook signature mismatch")
+	// ErrMissingScope: the grant lacks a scope the call needs (401
+	// AuthorizationUnsuccessful, or a token response granting too little).
+	// Always also ErrReconnectNeeded: only new consent adds a scope.
+	ErrMissingScope = errors.New("xero: grant lacks a scope")
 )
 
 // ValidationError is Xero's 400: a ValidationException with the messages
@@ -76,23 +80,41 @@ func isEditLock(msg string) bool {
 }
 
 // AuthError is a 401 or 403 with Xero's Title and Detail ("TokenExpired:
-// ...", "AuthenticationUnsuccessful").
+// ...", "AuthenticationUnsuccessful", "AuthorizationUnsuccessful").
 type AuthError struct {
 	Op     string
 	Status int
 	Title  string
 	Detail string
+	// MissingScope is set on a 401 AuthorizationUnsuccessful: the scope the
+	// called endpoint needs (as the app requests it), which the grant
+	// lacks. Needs says what it allows ("read invoices").
+	MissingScope string
+	Needs        string
 }
 
 // Error describes the failure without any secret.
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("xero: %s: %d %s: %s", e.Op, e.Status, e.Title, e.Detail)
+	s := fmt.Sprintf("xero: %s: %d %s: %s", e.Op, e.Status, e.Title, e.Detail)
+	if e.MissingScope != "" {
+		s += " (the grant lacks scope " + e.MissingScope + ")"
+	}
+	return s
 }
 
-// Is matches ErrUnauthorized always, and ErrReconnectNeeded unless the
-// access token merely expired (which the client handles by refreshing).
+// Is matches ErrUnauthorized always, ErrReconnectNeeded unless the access
+// token merely expired (which the client handles by refreshing), and
+// ErrMissingScope when a scope is missing.
 func (e *AuthError) Is(target error) bool {
-	return target == ErrUnauthorized || (target == ErrReconnectNeeded && !e.TokenExpired())
+	return target == ErrUnauthorized || (target == ErrReconnectNeeded && !e.TokenExpired()) ||
+		(target == ErrMissingScope && e.MissingScope != "")
+}
+
+// scopeMissing reports whether Xero said the token may not call this
+// endpoint: "AuthorizationUnsuccessful" (permission), as opposed to
+// "AuthenticationUnsuccessful" (an unknown or revoked token).
+func (e *AuthError) scopeMissing() bool {
+	return e.Status == 401 && strings.EqualFold(strings.TrimSpace(e.Detail), "AuthorizationUnsuccessful")
 }
 
 // TokenExpired reports whether Xero said the access token expired.

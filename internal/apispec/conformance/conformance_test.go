@@ -74,8 +74,10 @@ func driveXero(t *testing.T, specs *apispec.Specs) {
 	app, err := xero.New(xero.Config{
 		ClientID: emu.ClientID(), ClientSecret: emu.ClientSecret(), BaseURL: emu.URL(),
 		RedirectURL: "http://localhost:8080/xero/callback",
-		Scopes:      []string{"openid", "offline_access", "accounting.invoices", "accounting.contacts", "accounting.settings"},
-		HTTPClient:  &http.Client{Transport: apispec.NewTransport(t, specs, nil), Timeout: 30 * time.Second},
+		// Every operation the client offers, payments included (the
+		// emulator checks each call's scope, as Xero does).
+		Scopes:     []string{"openid", "offline_access", "accounting.invoices", "accounting.payments", "accounting.contacts", "accounting.settings"},
+		HTTPClient: &http.Client{Transport: apispec.NewTransport(t, specs, nil), Timeout: 30 * time.Second},
 	})
 	if err != nil {
 		t.Fatal(err)

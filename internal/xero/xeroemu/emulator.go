@@ -38,6 +38,12 @@ type Options struct {
 	// WebhookURL receives webhook deliveries when set; WebhookKey signs
 	// them (generated when empty).
 	WebhookURL, WebhookKey string
+	// AppCreated is when the app was registered with Xero. Apps created on
+	// or after 2 March 2026 may request only granular scopes
+	// (accounting.invoices...), never the broad accounting.transactions;
+	// older apps may request both and mix them. The zero value is such a
+	// new app, so everything run against the emulator meets the new rules.
+	AppCreated time.Time
 	// Now is the clock for tokens, dates and rate windows; default time.Now.
 	Now func() time.Time
 	// Logger receives the emulator's own log lines; default discards.
@@ -51,6 +57,7 @@ type Emulator struct {
 	clientID, clientSecret string
 	accessTTL, grace       time.Duration
 	dayLimit               int
+	appCreated             time.Time
 	now                    func() time.Time
 	log                    *slog.Logger
 	mux                    *http.ServeMux
@@ -84,6 +91,7 @@ func New(opts Options) *Emulator {
 		accessTTL:    opts.AccessTokenTTL,
 		grace:        opts.RefreshGrace,
 		dayLimit:     opts.DayLimit,
+		appCreated:   opts.AppCreated,
 		now:          opts.Now,
 		log:          opts.Logger,
 		counters:     emukit.NewCounters(),
@@ -148,6 +156,10 @@ func (e *Emulator) SetURL(u string) {
 	e.url = strings.TrimRight(u, "/")
 	e.urlMu.Unlock()
 }
+
+// GranularOnly reports whether the app may request only granular scopes
+// (it was created on or after 2 March 2026).
+func (e *Emulator) GranularOnly() bool { return granularOnly(e.appCreated) }
 
 // ClientID is the app's client id.
 func (e *Emulator) ClientID() string { return e.clientID }
@@ -267,21 +279,25 @@ const (
 type apiHandler func(w http.ResponseWriter, r *http.Request, c *callInfo)
 
 func (e *Emulator) handle(pattern string, kind routeKind, h apiHandler) {
+	var guard scopeGuard
+	if kind == routeAPI {
+		guard = newScopeGuard(pattern)
+	}
 	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		e.counters.Inc(pattern)
 		if kind == routeOAuth {
 			h(w, r, nil)
 			return
 		}
-		e.serveAuthed(w, r, kind, h)
+		e.serveAuthed(w, r, kind, guard, h)
 	})
 }
 
 // serveAuthed runs the checks every API call passes, in the order Xero
-// appears to apply them: bearer token, tenant, Accept, rate limits (a
+// appears to apply them: bearer token, the token's scopes, tenant, Accept, rate limits (a
 // refused call is not counted), injected latency and faults (which count
 // against the limits, as real failures do), then the handler.
-func (e *Emulator) serveAuthed(w http.ResponseWriter, r *http.Request, kind routeKind, h apiHandler) {
+func (e *Emulator) serveAuthed(w http.ResponseWriter, r *http.Request, kind routeKind, guard scopeGuard, h apiHandler) {
 	d := e.faults.Decide()
 	tok, problem := e.checkBearer(r)
 	if problem != "" {
@@ -291,6 +307,13 @@ func (e *Emulator) serveAuthed(w http.ResponseWriter, r *http.Request, kind rout
 	}
 	c := &callInfo{tok: tok}
 	if kind == routeAPI {
+		// A token whose grant lacks the endpoint's scope gets Xero's 401
+		// AuthorizationUnsuccessful (permission), not the
+		// AuthenticationUnsuccessful of an unknown token.
+		if !guard.allows(tok.grant.scopes) {
+			writeProblem(w, http.StatusUnauthorized, "Unauthorized", "AuthorizationUnsuccessful")
+			return
+		}
 		o, ok := e.checkTenant(tok, r.Header.Get("Xero-Tenant-Id"))
 		if !ok {
 			writeProblem(w, http.StatusForbidden, "Forbidden", "AuthenticationUnsuccessful")

@@ -39,7 +39,8 @@ type grant struct {
 	authEventID string
 	userID      string
 	scope       string
-	public      bool // PKCE app without a secret
+	scopes      []string // scope split, checked on every API call
+	public      bool     // PKCE app without a secret
 	connections []*connection
 	// boundOrg is set for client-credentials grants: one org, no header.
 	boundOrg string
@@ -156,9 +157,18 @@ func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request, _ *callInfo
 		return
 	}
 	scope := q.Get("scope")
+	if bad := e.refusedScope(strings.Fields(scope)); bad != "" {
+		// Xero does not redirect this one back: its login page shows
+		// "Error: unauthorized_client : Invalid scope for client", for an
+		// unknown or restricted scope and, since 2 March 2026, for a broad
+		// scope requested by a new app.
+		e.log.Warn("authorize: scope refused", "scope", bad, "granular_only", granularOnly(e.appCreated))
+		http.Error(w, "Error: unauthorized_client : Invalid scope for client", http.StatusBadRequest)
+		return
+	}
 	e.mu.Lock()
 	now := e.now()
-	g := &grant{id: newID(), authEventID: newID(), userID: newID(), scope: scope}
+	g := &grant{id: newID(), authEventID: newID(), userID: newID(), scope: scope, scopes: strings.Fields(scope)}
 	for _, o := range e.orgOrder {
 		g.connections = append(g.connections, &connection{id: newID(), tenantID: o.id, created: now, updated: now})
 	}
@@ -259,10 +269,14 @@ func (e *Emulator) token(w http.ResponseWriter, r *http.Request, _ *callInfo) {
 		}
 		scope := f.Get("scope")
 		if scope == "" {
-			scope = "accounting.transactions accounting.contacts accounting.settings"
+			scope = e.defaultCustomScope()
+		}
+		if bad := e.refusedScope(strings.Fields(scope)); bad != "" {
+			oauthError(w, http.StatusBadRequest, "unauthorized_client", "Invalid scope for client")
+			return
 		}
 		o := e.orgOrder[0]
-		g := &grant{id: newID(), authEventID: newID(), userID: newID(), scope: scope, boundOrg: o.id,
+		g := &grant{id: newID(), authEventID: newID(), userID: newID(), scope: scope, scopes: strings.Fields(scope), boundOrg: o.id,
 			connections: []*connection{{id: newID(), tenantID: o.id, created: now, updated: now}}}
 		e.auth.grants[g.id] = g
 		e.issue(w, g, now, false)
