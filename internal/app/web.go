@@ -181,8 +181,8 @@ func (a *App) countOutput(job *rivertype.JobRow) {
 		add(a.Metrics.OrdersExported.WithLabelValues("updated"), sum.Updated)
 		add(a.Metrics.OrdersExported.WithLabelValues("cancelled"), sum.Cancelled)
 		add(a.Metrics.OrdersExported.WithLabelValues("failed"), sum.Failed)
-	case worker.KindImportShipments:
-		var sum worker.ImportSummary
+	case worker.KindWriteBack:
+		var sum worker.WriteBackSummary
 		if json.Unmarshal(out, &sum) != nil {
 			return
 		}

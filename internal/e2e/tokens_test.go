@@ -27,7 +27,7 @@ func TestConcurrentJobsRefreshTheGrantOnce(t *testing.T) {
 		errs <- err
 	})
 	wg.Go(func() {
-		_, err := w.app.ImportNow(w.ctx, w.acct, worker.ImportOptions{})
+		_, err := w.app.WriteBackNow(w.ctx, w.acct, worker.WriteBackOptions{})
 		errs <- err
 	})
 	wg.Go(func() {

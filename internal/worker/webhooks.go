@@ -31,10 +31,10 @@ import (
 // Work request kinds besides the job kinds themselves (which a webhook
 // requests).
 const (
-	// demandImportWindows asks the write-back to read its windows
+	// demandWriteBackWindows asks the write-back to read its windows
 	// (shipments by create and void date, fulfillments): the sweep's work,
 	// which a webhook-triggered run skips.
-	demandImportWindows = "import_windows"
+	demandWriteBackWindows = "write_back_windows"
 )
 
 // maxPasses bounds the runs one job makes in a row while requests keep
@@ -55,7 +55,7 @@ func EnqueueWebhookExport(ctx context.Context, client *river.Client[*store.Tx], 
 // EnqueueWebhookWriteBack asks, in tx, for the account's pending
 // ShipStation events (recorded in tx) to be written back.
 func EnqueueWebhookWriteBack(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) error {
-	return enqueueRequested(ctx, client, tx, accountID, ImportShipmentsArgs{AccountID: accountID})
+	return enqueueRequested(ctx, client, tx, accountID, WriteBackArgs{AccountID: accountID})
 }
 
 // enqueueRequested records a request for a run of args' kind and inserts
@@ -163,7 +163,7 @@ func (s *Summary) add(o Summary) {
 }
 
 // add sums another pass's counts into s.
-func (s *ImportSummary) add(o ImportSummary) {
+func (s *WriteBackSummary) add(o WriteBackSummary) {
 	s.Passes += max(o.Passes, 1)
 	s.WebhookEvents += o.WebhookEvents
 	s.Shipments += o.Shipments
@@ -188,11 +188,11 @@ func (s *ImportSummary) add(o ImportSummary) {
 // from the configured ShipStation host, with the account's key; one on
 // another host fails the event (and shows on the dashboard) without a
 // request being made.
-func (e *Exporter) webhookEvents(ctx context.Context, ir *importRun) error {
+func (e *Exporter) webhookEvents(ctx context.Context, ir *writeBackRun) error {
 	for {
 		evs, err := e.st.PendingWebhookEvents(ctx, ir.acct, store.SourceShipStation, webhookEventsPage)
 		if err != nil {
-			return fmt.Errorf("worker: import shipments: %w", err)
+			return fmt.Errorf("worker: write back: %w", err)
 		}
 		for _, ev := range evs {
 			if err := e.webhookEvent(ctx, ir, ev); err != nil {
@@ -208,7 +208,7 @@ func (e *Exporter) webhookEvents(ctx context.Context, ir *importRun) error {
 // webhookEvent reads one pending event's batch and records what became of
 // it. An error it returns (transient, or a person must act) leaves the
 // event pending.
-func (e *Exporter) webhookEvent(ctx context.Context, ir *importRun, ev store.WebhookEvent) error {
+func (e *Exporter) webhookEvent(ctx context.Context, ir *writeBackRun, ev store.WebhookEvent) error {
 	ir.sum.WebhookEvents++
 	n, err := e.webhookBatch(ctx, ir, ev)
 	var state store.WebhookEventState
@@ -226,12 +226,12 @@ func (e *Exporter) webhookEvent(ctx context.Context, ir *importRun, ev store.Web
 	}
 	ctx = context.WithoutCancel(ctx)
 	if err := e.st.FinishWebhookEvent(ctx, ir.acct, ev.ID, state, detail); err != nil {
-		return fmt.Errorf("worker: import shipments: %w", err)
+		return fmt.Errorf("worker: write back: %w", err)
 	}
 	if state == store.EventFailed {
 		e.log.Warn("shipstation webhook event failed", "account", ir.acct, "event", ev.ID, "reason", detail)
 		if err := e.st.NoteWebhookFailure(ctx, ir.acct, store.SourceShipStation, e.now(), detail); err != nil {
-			return fmt.Errorf("worker: import shipments: %w", err)
+			return fmt.Errorf("worker: write back: %w", err)
 		}
 	}
 	return nil
@@ -242,7 +242,7 @@ var errBadResource = errors.New("worker: unreadable webhook resource")
 
 // webhookBatch reads every page of one event's batch and writes its
 // shipments back, returning how many it read.
-func (e *Exporter) webhookBatch(ctx context.Context, ir *importRun, ev store.WebhookEvent) (int, error) {
+func (e *Exporter) webhookBatch(ctx context.Context, ir *writeBackRun, ev store.WebhookEvent) (int, error) {
 	switch ev.Kind {
 	case shipstation.EventShipNotify, shipstation.EventItemShipNotify:
 	default:

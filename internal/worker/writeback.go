@@ -37,16 +37,16 @@ const (
 	// CursorShipStationFulfillments is the createDate up to which
 	// fulfillments were read.
 	CursorShipStationFulfillments = "shipstation_fulfillments"
-	// CursorImportSweepEnqueued is when the periodic sweep last enqueued
-	// an import for the account.
-	CursorImportSweepEnqueued = "import_sweep_enqueued"
+	// CursorWriteBackSweepEnqueued is when the periodic sweep last enqueued
+	// a write-back for the account.
+	CursorWriteBackSweepEnqueued = "write_back_sweep_enqueued"
 )
 
 // shipmentPageSize is ShipStation's largest page of shipments.
 const shipmentPageSize = 500
 
-// ImportOptions changes one import run.
-type ImportOptions struct {
+// WriteBackOptions changes one write-back run.
+type WriteBackOptions struct {
 	// Since reads every window from then instead of from its cursor minus
 	// the overlap.
 	Since time.Time
@@ -85,8 +85,8 @@ type WriteBackResult struct {
 	Reason string
 }
 
-// ImportSummary counts what an import run did.
-type ImportSummary struct {
+// WriteBackSummary counts what a write-back run did.
+type WriteBackSummary struct {
 	AccountID int64
 	// Passes counts the runs a job made: more than one when webhooks asked
 	// for more while it ran.
@@ -108,7 +108,7 @@ type ImportSummary struct {
 }
 
 // String is the summary on one line.
-func (s ImportSummary) String() string {
+func (s WriteBackSummary) String() string {
 	return fmt.Sprintf("%d shipments, %d voids, %d fulfillments: %d written (%d notes, %d lines, %d lines removed), %d already done, %d skipped, %d failed; %d Xero calls, %d ShipStation calls",
 		s.Shipments, s.Voids, s.Fulfillments, s.Written, s.Notes, s.Lines, s.LinesRemoved, s.Done, s.Skipped, s.Failed, s.XeroCalls, s.ShipStationCalls)
 }
@@ -130,32 +130,32 @@ func WriteBackSettingsOf(s store.Settings) bridge.WriteBackSettings {
 	return w
 }
 
-// importRun is one import run's state.
-type importRun struct {
+// writeBackRun is one write-back run's state.
+type writeBackRun struct {
 	*run
 	wb       bridge.WriteBackSettings
-	opts     ImportOptions
-	sum      *ImportSummary
+	opts     WriteBackOptions
+	sum      *WriteBackSummary
 	carriers map[string]string // nil until first needed
 	seen     map[string]bool   // event ids handled in this run
 }
 
-// ImportShipments reads the account's shipments created, labels voided
+// WriteBack reads the account's shipments created, labels voided
 // and fulfillments created since each window's cursor (minus the overlap)
 // and writes each back to its invoice. It does nothing while the account's
 // write-back is off. The error is nil, a *RetryLaterError, or wraps
 // ErrNotConnected, ErrReconnectNeeded or another failure; the summary
 // counts what was done before it.
-func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts ImportOptions) (ImportSummary, error) {
-	sum := ImportSummary{AccountID: accountID}
+func (e *Exporter) WriteBack(ctx context.Context, accountID int64, opts WriteBackOptions) (WriteBackSummary, error) {
+	sum := WriteBackSummary{AccountID: accountID}
 	st, err := e.st.Settings(ctx, accountID)
 	if err != nil {
-		return sum, fmt.Errorf("worker: import shipments: %w", err)
+		return sum, fmt.Errorf("worker: write back: %w", err)
 	}
 	wb := WriteBackSettingsOf(st)
 	if !wb.Enabled {
 		if err := e.ignorePendingWebhookEvents(ctx, accountID); err != nil {
-			return sum, fmt.Errorf("worker: import shipments: %w", err)
+			return sum, fmt.Errorf("worker: write back: %w", err)
 		}
 		return sum, nil
 	}
@@ -164,7 +164,7 @@ func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts Im
 	if err != nil {
 		return sum, err
 	}
-	ir := &importRun{run: r, wb: wb, opts: opts, sum: &sum, seen: map[string]bool{}}
+	ir := &writeBackRun{run: r, wb: wb, opts: opts, sum: &sum, seen: map[string]bool{}}
 	start := e.now()
 	windows := []struct {
 		cursor string
@@ -193,18 +193,18 @@ func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts Im
 	case sum.Written+sum.Failed > 0:
 		level = slog.LevelInfo
 	}
-	e.log.Log(ctx, level, "import shipments run", "account", accountID, "summary", sum.String(), "error", err)
+	e.log.Log(ctx, level, "write-back run", "account", accountID, "summary", sum.String(), "error", err)
 	return sum, err
 }
 
 // window reads one window from its cursor and moves the cursor to start
 // when every event of it is recorded.
-func (e *Exporter) window(ctx context.Context, ir *importRun, cursor string, start time.Time, read func(time.Time) error) error {
+func (e *Exporter) window(ctx context.Context, ir *writeBackRun, cursor string, start time.Time, read func(time.Time) error) error {
 	since := ir.opts.Since
 	if since.IsZero() {
 		cur, ok, err := e.st.Cursor(ctx, ir.acct, cursor)
 		if err != nil {
-			return fmt.Errorf("worker: import shipments: %w", err)
+			return fmt.Errorf("worker: write back: %w", err)
 		}
 		if ok {
 			since = cur.Add(-e.overlap)
@@ -219,12 +219,12 @@ func (e *Exporter) window(ctx context.Context, ir *importRun, cursor string, sta
 		return tx.AdvanceCursor(ctx, ir.acct, cursor, start)
 	})
 	if err != nil {
-		return fmt.Errorf("worker: import shipments: %w", err)
+		return fmt.Errorf("worker: write back: %w", err)
 	}
 	return nil
 }
 
-func (e *Exporter) readShipments(ctx context.Context, ir *importRun, f shipstation.ShipmentFilter, n *int) error {
+func (e *Exporter) readShipments(ctx context.Context, ir *writeBackRun, f shipstation.ShipmentFilter, n *int) error {
 	for p, err := range ir.ss.ShipmentPages(ctx, f) {
 		ir.sum.ShipStationCalls++
 		if err != nil {
@@ -245,7 +245,7 @@ func (e *Exporter) readShipments(ctx context.Context, ir *importRun, f shipstati
 	return nil
 }
 
-func (e *Exporter) readFulfillments(ctx context.Context, ir *importRun, since time.Time) error {
+func (e *Exporter) readFulfillments(ctx context.Context, ir *writeBackRun, since time.Time) error {
 	for p, err := range ir.ss.FulfillmentPages(ctx, shipstation.FulfillmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}) {
 		ir.sum.ShipStationCalls++
 		if err != nil {
@@ -339,7 +339,7 @@ func settleActions(ev bridge.ShipmentEvent, done bridge.WrittenState, plan bridg
 // writeBack handles one event. Only errors that stop the run (a transient
 // failure, a lost connection, the database) are returned; what Xero
 // refuses for this invoice alone is logged and the run goes on.
-func (e *Exporter) writeBack(ctx context.Context, ir *importRun, ev bridge.ShipmentEvent) error {
+func (e *Exporter) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.ShipmentEvent) error {
 	res := WriteBackResult{Event: ev}
 	if ev.IsReturnLabel {
 		ir.sum.Skipped++
@@ -416,7 +416,7 @@ func (e *Exporter) writeBack(ctx context.Context, ir *importRun, ev bridge.Shipm
 // loadCarriers reads the account's carrier names once per run, so every
 // note of the run (and of a retry, barring a carrier renamed meanwhile)
 // names them the same way.
-func (e *Exporter) loadCarriers(ctx context.Context, ir *importRun) error {
+func (e *Exporter) loadCarriers(ctx context.Context, ir *writeBackRun) error {
 	if ir.carriers != nil {
 		return nil
 	}
@@ -455,7 +455,7 @@ type carrierNames struct {
 }
 
 // carryOut writes the plan's note and line edit, then records them.
-func (e *Exporter) carryOut(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
+func (e *Exporter) carryOut(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
 	plan := res.Plan
 	if ir.opts.BeforeWrite != nil {
 		if err := ir.opts.BeforeWrite(res); err != nil {
@@ -559,7 +559,7 @@ func (e *Exporter) carryOut(ctx context.Context, ir *importRun, res WriteBackRes
 }
 
 // record commits an event's actions and its log line in one transaction.
-func (e *Exporter) record(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, actions []bridge.Action, warnings []string, outcome store.Outcome, msg string) error {
+func (e *Exporter) record(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, actions []bridge.Action, warnings []string, outcome store.Outcome, msg string) error {
 	var detail []string
 	if res.Plan.Note != nil {
 		detail = append(detail, "note: "+res.Plan.Note.Text)
@@ -592,7 +592,7 @@ func (e *Exporter) record(ctx context.Context, ir *importRun, res WriteBackResul
 
 // recordSkip logs a skip a person should know of; the routine ones
 // (already written, not our order, write-back off) stay out of the log.
-func (e *Exporter) recordSkip(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
+func (e *Exporter) recordSkip(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
 	res.Outcome, res.Reason = WriteBackSkipped, res.Plan.Reason
 	switch res.Plan.Cause {
 	case bridge.CauseAlreadyWritten:
@@ -626,7 +626,7 @@ func (e *Exporter) recordSkip(ctx context.Context, ir *importRun, res WriteBackR
 // recordFailure logs a failure of this event alone (Xero refused what was
 // sent) with what to do, records actions already done, and lets the run
 // go on.
-func (e *Exporter) recordFailure(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, why string, done []bridge.Action) error {
+func (e *Exporter) recordFailure(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, why string, done []bridge.Action) error {
 	ir.sum.Failed++
 	res.Outcome, res.Reason = WriteBackFailed, why
 	label := res.Plan.Invoice
@@ -652,7 +652,7 @@ func markWritten(ctx context.Context, tx *store.Tx, acct int64, eventID, invoice
 	return nil
 }
 
-func (e *Exporter) eventDone(ir *importRun, res WriteBackResult) {
+func (e *Exporter) eventDone(ir *writeBackRun, res WriteBackResult) {
 	if ir.opts.OnEvent != nil {
 		ir.opts.OnEvent(res)
 	}

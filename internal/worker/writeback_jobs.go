@@ -12,30 +12,31 @@ import (
 )
 
 // Job kinds of the write-back. The strings are stored in River's job
-// table: never rename them.
+// table: renaming one needs a migration of the queued jobs (0007 renamed
+// import_shipments to write_back).
 const (
-	KindImportShipments = "import_shipments"
-	KindSweepShipments  = "sweep_shipments"
+	KindWriteBack      = "write_back"
+	KindSweepShipments = "sweep_shipments"
 )
 
-// ImportShipmentsArgs asks for one write-back run of an account: read its
+// WriteBackArgs asks for one write-back run of an account: read its
 // new shipments, voids and fulfillments and write them to Xero.
-type ImportShipmentsArgs struct {
+type WriteBackArgs struct {
 	AccountID int64 `json:"account_id"`
 }
 
 // Kind is the River job kind.
-func (ImportShipmentsArgs) Kind() string { return KindImportShipments }
+func (WriteBackArgs) Kind() string { return KindWriteBack }
 
 // InsertOpts makes the job unique per account while pending: a burst of
 // SHIP_NOTIFY webhooks is one run.
-func (ImportShipmentsArgs) InsertOpts() river.InsertOpts {
+func (WriteBackArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: uniqueWhilePending}
 }
 
-// ImportWorker works import_shipments jobs.
-type ImportWorker struct {
-	river.WorkerDefaults[ImportShipmentsArgs]
+// WriteBackWorker works write_back jobs.
+type WriteBackWorker struct {
+	river.WorkerDefaults[WriteBackArgs]
 	Exporter *Exporter
 	// JobTimeout bounds one run; the next continues from the cursors.
 	// Default 30m.
@@ -44,7 +45,7 @@ type ImportWorker struct {
 
 // Timeout overrides River's one-minute default: a first run reads a
 // month of shipments at ShipStation's 40 calls a minute.
-func (w *ImportWorker) Timeout(*river.Job[ImportShipmentsArgs]) time.Duration {
+func (w *WriteBackWorker) Timeout(*river.Job[WriteBackArgs]) time.Duration {
 	return jobTimeout(w.JobTimeout)
 }
 
@@ -52,24 +53,24 @@ func (w *ImportWorker) Timeout(*river.Job[ImportShipmentsArgs]) time.Duration {
 // run a webhook asked for reads only the webhook's batches; the windows
 // are read when the sweep asked (or nobody said: a job inserted by hand).
 // When more was asked for while a run went on, it runs again.
-func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportShipmentsArgs]) error {
+func (w *WriteBackWorker) Work(ctx context.Context, job *river.Job[WriteBackArgs]) error {
 	e, acct := w.Exporter, job.Args.AccountID
-	total := ImportSummary{AccountID: acct}
-	kinds := []string{KindImportShipments, demandImportWindows}
+	total := WriteBackSummary{AccountID: acct}
+	kinds := []string{KindWriteBack, demandWriteBackWindows}
 	return runPasses(ctx, e.st, job, acct, kinds, func(ctx context.Context, requested map[string]bool) error {
-		hooked, windows := requested[KindImportShipments], requested[demandImportWindows]
-		sum, err := e.ImportShipments(ctx, acct, ImportOptions{WebhooksOnly: hooked && !windows})
+		hooked, windows := requested[KindWriteBack], requested[demandWriteBackWindows]
+		sum, err := e.WriteBack(ctx, acct, WriteBackOptions{WebhooksOnly: hooked && !windows})
 		total.add(sum)
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
 		if err != nil && windows {
 			// Read them on the retry too.
-			_ = e.st.RequestWork(context.WithoutCancel(ctx), acct, demandImportWindows)
+			_ = e.st.RequestWork(context.WithoutCancel(ctx), acct, demandWriteBackWindows)
 		}
 		return RiverError(err)
 	})
 }
 
-// SweepShipmentsArgs asks the write-back sweep to enqueue an import for
+// SweepShipmentsArgs asks the write-back sweep to enqueue a write-back for
 // every account that is due.
 type SweepShipmentsArgs struct{}
 
@@ -83,7 +84,7 @@ func (SweepShipmentsArgs) InsertOpts() river.InsertOpts {
 
 // ShipmentSweepWorker works sweep_shipments jobs: voids fire no webhook
 // and webhooks get lost, so every account with write-back on gets an
-// import at least once per its sync interval.
+// write-back at least once per its sync interval.
 type ShipmentSweepWorker struct {
 	river.WorkerDefaults[SweepShipmentsArgs]
 	Store  *store.Store
@@ -91,20 +92,20 @@ type ShipmentSweepWorker struct {
 	Logger *slog.Logger
 }
 
-// Work enqueues the due accounts' imports in one transaction.
+// Work enqueues the due accounts' write-backs in one transaction.
 func (w *ShipmentSweepWorker) Work(ctx context.Context, job *river.Job[SweepShipmentsArgs]) error {
 	return sweepDue(ctx, sweep{
-		name: "shipment sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorImportSweepEnqueued,
-		source: store.SourceShipStation, demand: demandImportWindows,
+		name: "shipment sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorWriteBackSweepEnqueued,
+		source: store.SourceShipStation, demand: demandWriteBackWindows,
 		wanted: func(s store.Settings) bool { return s.WriteBackEnabled },
-		args:   func(acct int64) river.JobArgs { return ImportShipmentsArgs{AccountID: acct} },
+		args:   func(acct int64) river.JobArgs { return WriteBackArgs{AccountID: acct} },
 	})
 }
 
 // AddWriteBackWorkers registers the write-back's workers.
 func AddWriteBackWorkers(workers *river.Workers, exp *Exporter, st *store.Store, logger *slog.Logger, now func() time.Time) error {
-	if err := river.AddWorkerSafely(workers, &ImportWorker{Exporter: exp}); err != nil {
-		return fmt.Errorf("worker: add import worker: %w", err)
+	if err := river.AddWorkerSafely(workers, &WriteBackWorker{Exporter: exp}); err != nil {
+		return fmt.Errorf("worker: add write-back worker: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &ShipmentSweepWorker{Store: st, Now: now, Logger: logger}); err != nil {
 		return fmt.Errorf("worker: add shipment sweep worker: %w", err)
@@ -125,13 +126,13 @@ func WriteBackPeriodicJobs(every time.Duration) []*river.PeriodicJob {
 	}
 }
 
-// EnqueueImport inserts a write-back run of the account in tx (unique per
+// EnqueueWriteBack inserts a write-back run of the account in tx (unique per
 // account while one is pending) and returns the job's id: what a
 // SHIP_NOTIFY webhook does.
-func EnqueueImport(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) (int64, error) {
-	res, err := client.InsertTx(ctx, tx, ImportShipmentsArgs{AccountID: accountID}, nil)
+func EnqueueWriteBack(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) (int64, error) {
+	res, err := client.InsertTx(ctx, tx, WriteBackArgs{AccountID: accountID}, nil)
 	if err != nil {
-		return 0, fmt.Errorf("worker: enqueue import of account %d: %w", accountID, err)
+		return 0, fmt.Errorf("worker: enqueue write-back of account %d: %w", accountID, err)
 	}
 	return res.Job.ID, nil
 }
