@@ -76,7 +76,9 @@ type App struct {
 	Logger   *slog.Logger
 	Store    *store.Store
 	Xero     *xero.App
-	Exporter *worker.Exporter
+	// Engine exports, writes back and subscribes; its River workers run
+	// it, and ExportNow and WriteBackNow call it directly.
+	Engine *worker.Engine
 	// River works export_invoices and sweep_accounts jobs.
 	River *river.Client[*store.Tx]
 	// Web is the web app; Run serves it when a listener is configured.
@@ -184,7 +186,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
-	a.Exporter, err = worker.NewExporter(worker.Options{
+	a.Engine, err = worker.New(worker.Options{
 		Store: a.Store, Xero: a.Xero, ShipStationBaseURL: cfg.ShipStationBaseURL, HTTPClient: a.http,
 		Logger: a.Logger, Now: opts.Now, Overlap: cfg.Overlap, Backfill: cfg.Backfill, PageSize: opts.PageSize,
 		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.record, WebhookBaseURL: cfg.BaseURL,
@@ -193,10 +195,10 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		return fmt.Errorf("app: %w", err)
 	}
 	workers := river.NewWorkers()
-	if err := worker.AddWorkers(workers, a.Exporter, a.Store, a.Logger, opts.Now); err != nil {
+	if err := worker.AddWorkers(workers, a.Engine.Exporter, a.Store, a.Logger, opts.Now); err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
-	if err := worker.AddWriteBackWorkers(workers, a.Exporter, a.Store, a.Logger, opts.Now); err != nil {
+	if err := worker.AddWriteBackWorkers(workers, a.Engine.WriteBacker, a.Engine.Subscriber, a.Store, a.Logger, opts.Now); err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
 	poll := opts.FetchPollInterval
@@ -276,7 +278,7 @@ func (a *App) Close() error {
 // the same account; the `sync` command is meant for when no worker runs,
 // or as a one-off.
 func (a *App) ExportNow(ctx context.Context, accountID int64, opts worker.RunOptions) (worker.Summary, error) {
-	return a.Exporter.Export(ctx, accountID, opts)
+	return a.Engine.Exporter.Export(ctx, accountID, opts)
 }
 
 // Enqueue asks River for an export of the account (coalesced with one
@@ -294,7 +296,7 @@ func (a *App) Enqueue(ctx context.Context, accountID int64) (int64, error) {
 // Resync decides one invoice again now and sends its order even if it
 // looks unchanged (opts.Force); with opts.DryRun it is the preview.
 func (a *App) Resync(ctx context.Context, accountID int64, invoiceID string, opts worker.RunOptions) (worker.InvoiceResult, error) {
-	res, _, err := a.Exporter.Resync(ctx, accountID, invoiceID, opts)
+	res, _, err := a.Engine.Exporter.Resync(ctx, accountID, invoiceID, opts)
 	return res, err
 }
 

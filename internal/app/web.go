@@ -373,7 +373,7 @@ func runError(row *rivertype.JobRow) string {
 	return "The run failed after several tries; see the transaction log for the invoices it could not send."
 }
 
-// webhookWork is web.WebhookWork over River and the exporter.
+// webhookWork is web.WebhookWork over River and the engine.
 type webhookWork struct{ a *App }
 
 func (w webhookWork) EnqueueExport(ctx context.Context, tx *store.Tx, accountID int64) error {
@@ -389,7 +389,7 @@ func (w webhookWork) EnqueueSubscribe(ctx context.Context, tx *store.Tx, account
 }
 
 func (w webhookWork) Unsubscribe(ctx context.Context, accountID int64) error {
-	return w.a.Exporter.UnsubscribeShipStation(ctx, accountID)
+	return w.a.Engine.Subscriber.Unsubscribe(ctx, accountID)
 }
 
 // webInvoices fetches an invoice and its contact with the account's Xero
@@ -405,7 +405,7 @@ func (w webInvoices) Invoice(ctx context.Context, accountID int64, invoiceID str
 	if xc.Status != store.StatusConnected || xc.Metadata.TenantID == "" {
 		return nil, nil, fmt.Errorf("app: invoice preview: %w", worker.ErrNotConnected)
 	}
-	src, err := a.Exporter.XeroTokens(ctx, accountID)
+	src, err := a.Engine.Clients.XeroTokens(ctx, accountID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("app: invoice preview: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 // fulfillments are written to their Xero invoices. It must not overlap a
 // River write_back job of the same account.
 func (a *App) WriteBackNow(ctx context.Context, accountID int64, opts worker.WriteBackOptions) (worker.WriteBackSummary, error) {
-	return a.Exporter.WriteBack(ctx, accountID, opts)
+	return a.Engine.WriteBacker.Run(ctx, accountID, opts)
 }
 
 // EnqueueWriteBack asks River for a write-back run of the account (coalesced

@@ -31,7 +31,7 @@ func TestConcurrentJobsRefreshTheGrantOnce(t *testing.T) {
 		errs <- err
 	})
 	wg.Go(func() {
-		_, _, err := w.app.Exporter.Resync(w.ctx, w.acct, inv.InvoiceID, worker.RunOptions{DryRun: true})
+		_, _, err := w.app.Engine.Exporter.Resync(w.ctx, w.acct, inv.InvoiceID, worker.RunOptions{DryRun: true})
 		errs <- err
 	})
 	wg.Wait()

@@ -339,7 +339,7 @@ func (w *hookWorld) shipped(inv xeroemu.Invoice) (shipstationemu.Order, shipstat
 // /Contacts/{id}, which raises a CONTACT UPDATE event.
 func (w *hookWorld) updateContactAPI(c xeroemu.Contact, contact map[string]any) {
 	w.t.Helper()
-	src, err := w.app.Exporter.XeroTokens(w.ctx, w.acct)
+	src, err := w.app.Engine.Clients.XeroTokens(w.ctx, w.acct)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -475,7 +475,7 @@ func TestWebhookShipStationSubscription(t *testing.T) {
 	eventually(t, "the second subscription job", func() bool {
 		return completedJobs(t, w.app, worker.KindSubscribeShipStation) == 2
 	})
-	if err := w.app.Exporter.SubscribeShipStation(w.ctx, w.acct); err != nil {
+	if err := w.app.Engine.Subscriber.Subscribe(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
 	if again := check("after subscribing again"); again.WebHookID != first.WebHookID || again.URL != first.URL {
@@ -487,7 +487,7 @@ func TestWebhookShipStationSubscription(t *testing.T) {
 	if err := w.app.Store.DeleteShipStationHook(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.app.Exporter.SubscribeShipStation(w.ctx, w.acct); err != nil {
+	if err := w.app.Engine.Subscriber.Subscribe(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
 	replaced := check("after the secret was lost")
@@ -498,7 +498,7 @@ func TestWebhookShipStationSubscription(t *testing.T) {
 		t.Errorf("the replaced URL answered %d, want 404", code)
 	}
 
-	if err := w.app.Exporter.UnsubscribeShipStation(w.ctx, w.acct); err != nil {
+	if err := w.app.Engine.Subscriber.Unsubscribe(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
 	if hooks := w.shipStationHooks(); len(hooks) != 0 {

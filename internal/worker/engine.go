@@ -1,10 +1,13 @@
 package worker
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
@@ -20,7 +23,7 @@ const (
 	DefaultShippingItemCode = "SHIPPING"
 )
 
-// Options configures an Exporter. Store and Xero are required.
+// Options configures an Engine. Store and Xero are required.
 type Options struct {
 	Store *store.Store
 	// Xero is the app registration; one per process, so that its pacing
@@ -58,4 +61,75 @@ type Options struct {
 	// webhook posts to (BaseURL + HookPath + secret); empty subscribes
 	// none.
 	WebhookBaseURL string
+}
+
+// Engine is the export and write-back engine of one process: the parts
+// that run an account's work, built together so that they share one
+// Clients. The River workers (Register) and the commands call them.
+type Engine struct {
+	// Clients builds the accounts' API clients and owns the per-process
+	// caches the parts share (the web app's preview uses its XeroTokens).
+	Clients *Clients
+	// Exporter sends invoices to ShipStation as orders.
+	Exporter *Exporter
+	// WriteBacker writes ShipStation's shipments back to Xero.
+	WriteBacker *WriteBacker
+	// Subscriber keeps the accounts' ShipStation webhooks subscribed.
+	Subscriber *Subscriber
+
+	st  *store.Store
+	log *slog.Logger
+	now func() time.Time
+}
+
+// New checks opts, fills in the defaults and builds the Engine.
+func New(opts Options) (*Engine, error) {
+	if opts.Store == nil || opts.Xero == nil {
+		return nil, errors.New("worker: new engine: Store and Xero are required")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	overlap := opts.Overlap
+	if overlap <= 0 {
+		overlap = DefaultOverlap
+	}
+	backfill := opts.Backfill
+	if backfill <= 0 {
+		backfill = DefaultBackfill
+	}
+	pageSize := opts.PageSize
+	if pageSize <= 0 || pageSize > xero.MaxPageSize {
+		pageSize = DefaultPageSize
+	}
+	maxAge := opts.ContactMaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultContactMaxAge
+	}
+	ssLimit := opts.ShipStationRateLimit
+	if ssLimit <= 0 {
+		ssLimit = shipstation.DefaultRateLimit
+	}
+	c := &Clients{
+		st: opts.Store, xero: opts.Xero, ssURL: opts.ShipStationBaseURL, http: opts.HTTPClient, log: log, now: now,
+		ssLimit: ssLimit, budgets: map[string]*shipstation.MemoryBudget{}, carriers: map[string]carrierNames{},
+	}
+	return &Engine{
+		Clients: c,
+		Exporter: &Exporter{
+			c: c, st: opts.Store, log: log, now: now, overlap: overlap, backfill: backfill,
+			pageSize: pageSize, maxAge: maxAge, progress: opts.Progress,
+		},
+		WriteBacker: &WriteBacker{c: c, st: opts.Store, log: log, now: now, overlap: overlap, backfill: backfill},
+		Subscriber: &Subscriber{
+			c: c, st: opts.Store, log: log,
+			hookBase: strings.TrimRight(opts.WebhookBaseURL, "/"), ssURL: opts.ShipStationBaseURL,
+		},
+		st: opts.Store, log: log, now: now,
+	}, nil
 }

@@ -43,11 +43,11 @@ func (e *RetryLaterError) Error() string {
 func (e *RetryLaterError) Unwrap() error { return e.Err }
 
 // xeroFailed classifies a Xero error: a lost grant marks the account.
-func (e *Exporter) xeroFailed(ctx context.Context, r *run, op string, err error) error {
+func (c *Clients) xeroFailed(ctx context.Context, r *run, op string, err error) error {
 	switch {
 	case errors.Is(err, xero.ErrReconnectNeeded):
 		if !r.opts.DryRun {
-			e.markReconnect(ctx, r.acct, store.KindXero,
+			c.markReconnect(ctx, r.acct, store.KindXero,
 				"the Xero connection has expired or was revoked; connect Xero again on the configure page")
 		}
 		return fmt.Errorf("worker: %s: %w: %w", op, ErrReconnectNeeded, err)
@@ -65,10 +65,10 @@ func isPermanentXero(err error) bool {
 }
 
 // shipStationFailed classifies a ShipStation error of a whole call.
-func (e *Exporter) shipStationFailed(ctx context.Context, r *run, op string, err error) error {
+func (c *Clients) shipStationFailed(ctx context.Context, r *run, op string, err error) error {
 	if errors.Is(err, shipstation.ErrAuth) {
 		if !r.opts.DryRun {
-			e.markReconnect(ctx, r.acct, store.KindShipStation,
+			c.markReconnect(ctx, r.acct, store.KindShipStation,
 				"ShipStation refused the API key; enter a valid key pair on the configure page")
 		}
 		return fmt.Errorf("worker: %s: %w: %w", op, ErrReconnectNeeded, err)
@@ -100,16 +100,16 @@ func transient(err error) bool {
 
 // markReconnect flags a connection and says so in the log. It runs outside
 // any transaction.
-func (e *Exporter) markReconnect(ctx context.Context, acct int64, kind store.ConnectionKind, reason string) {
+func (c *Clients) markReconnect(ctx context.Context, acct int64, kind store.ConnectionKind, reason string) {
 	ctx = context.WithoutCancel(ctx)
-	if err := e.st.SetConnectionStatus(ctx, acct, kind, store.StatusReconnectNeeded, reason); err != nil {
-		e.log.Error("mark reconnect needed", "account", acct, "kind", kind, "error", err)
+	if err := c.st.SetConnectionStatus(ctx, acct, kind, store.StatusReconnectNeeded, reason); err != nil {
+		c.log.Error("mark reconnect needed", "account", acct, "kind", kind, "error", err)
 	}
-	_, err := e.st.AppendLog(ctx, store.LogEntry{
+	_, err := c.st.AppendLog(ctx, store.LogEntry{
 		AccountID: acct, Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed,
 		Message: "export stopped: " + reason,
 	})
 	if err != nil {
-		e.log.Error("log reconnect needed", "account", acct, "error", err)
+		c.log.Error("log reconnect needed", "account", acct, "error", err)
 	}
 }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/bridge"
@@ -29,65 +27,20 @@ const (
 	CursorSweepEnqueued = "export_sweep_enqueued"
 )
 
-// Exporter runs exports. It is safe for concurrent use; runs of one account
-// must not overlap (River's unique jobs ensure it for the workers).
+// Exporter runs exports: one account's invoices changed since its cursor
+// (Export), or one invoice (Resync), decided by bridge and sent to
+// ShipStation. It is safe for concurrent use; runs of one account must not
+// overlap (River's unique jobs ensure it for the workers). New builds it.
 type Exporter struct {
+	c        *Clients
 	st       *store.Store
-	xero     *xero.App
-	ssURL    string
-	http     *http.Client
 	log      *slog.Logger
 	now      func() time.Time
 	overlap  time.Duration
 	backfill time.Duration
 	pageSize int
 	maxAge   time.Duration
-	ssLimit  int
 	progress func(jobID int64, sum Summary)
-	hookBase string
-
-	mu      sync.Mutex
-	budgets map[string]*shipstation.MemoryBudget
-	tokens  map[int64]*xero.TokenSource // one per account: see XeroTokens
-	// carriers caches each ShipStation key's carrier names (a note names
-	// the carrier), keyed by API key.
-	carriers map[string]carrierNames
-}
-
-// NewExporter checks opts and returns an Exporter.
-func NewExporter(opts Options) (*Exporter, error) {
-	if opts.Store == nil || opts.Xero == nil {
-		return nil, errors.New("worker: new exporter: Store and Xero are required")
-	}
-	e := &Exporter{
-		st: opts.Store, xero: opts.Xero, ssURL: opts.ShipStationBaseURL, http: opts.HTTPClient,
-		log: opts.Logger, now: opts.Now, overlap: opts.Overlap, backfill: opts.Backfill,
-		pageSize: opts.PageSize, maxAge: opts.ContactMaxAge, ssLimit: opts.ShipStationRateLimit,
-		progress: opts.Progress, hookBase: strings.TrimRight(opts.WebhookBaseURL, "/"), budgets: map[string]*shipstation.MemoryBudget{},
-		carriers: map[string]carrierNames{},
-	}
-	if e.log == nil {
-		e.log = slog.New(slog.DiscardHandler)
-	}
-	if e.now == nil {
-		e.now = time.Now
-	}
-	if e.overlap <= 0 {
-		e.overlap = DefaultOverlap
-	}
-	if e.backfill <= 0 {
-		e.backfill = DefaultBackfill
-	}
-	if e.pageSize <= 0 || e.pageSize > xero.MaxPageSize {
-		e.pageSize = DefaultPageSize
-	}
-	if e.maxAge <= 0 {
-		e.maxAge = DefaultContactMaxAge
-	}
-	if e.ssLimit <= 0 {
-		e.ssLimit = shipstation.DefaultRateLimit
-	}
-	return e, nil
 }
 
 // RunOptions changes one run.
@@ -223,7 +176,7 @@ type run struct {
 // another failure; the Summary counts what was done before it.
 func (e *Exporter) Export(ctx context.Context, accountID int64, opts RunOptions) (Summary, error) {
 	sum := Summary{AccountID: accountID, DryRun: opts.DryRun}
-	r, err := e.prepare(ctx, accountID, opts, &sum)
+	r, err := e.c.prepare(ctx, accountID, opts, &sum)
 	if err != nil {
 		return sum, err
 	}
@@ -306,7 +259,7 @@ func (e *Exporter) Resync(ctx context.Context, accountID int64, invoiceID string
 			inner(r)
 		}
 	}
-	r, err := e.prepare(ctx, accountID, opts, &sum)
+	r, err := e.c.prepare(ctx, accountID, opts, &sum)
 	if err != nil {
 		return res, sum, err
 	}
@@ -316,7 +269,7 @@ func (e *Exporter) Resync(ctx context.Context, accountID int64, invoiceID string
 		return res, sum, fmt.Errorf("worker: resync %s: %w", invoiceID, ErrInvoiceNotFound)
 	}
 	if err != nil {
-		return res, sum, e.xeroFailed(ctx, r, "get invoice", err)
+		return res, sum, e.c.xeroFailed(ctx, r, "get invoice", err)
 	}
 	if inv.Type != xero.InvoiceTypeSales {
 		return res, sum, fmt.Errorf("worker: resync %s: not a sales invoice: %w", invoiceID, ErrInvoiceNotFound)

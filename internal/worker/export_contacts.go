@@ -44,7 +44,7 @@ func (e *Exporter) contacts(ctx context.Context, r *run, invs []xero.Invoice) (m
 		got, err := r.xc.ContactsByIDs(ctx, r.tenant, stale)
 		r.sum.XeroCalls += (len(stale) + xero.MaxIDsPerCall - 1) / xero.MaxIDsPerCall
 		if err != nil {
-			return nil, e.xeroFailed(ctx, r, "fetch contacts", err)
+			return nil, e.c.xeroFailed(ctx, r, "fetch contacts", err)
 		}
 		if err := e.cache(ctx, r, got); err != nil {
 			return nil, err
@@ -83,7 +83,7 @@ func (e *Exporter) sweepContacts(ctx context.Context, r *run, since time.Time) (
 	for p, err := range r.xc.ContactPages(ctx, r.tenant, xero.ContactQuery{PageSize: xero.MaxPageSize, ModifiedSince: since}) {
 		r.sum.XeroCalls++
 		if err != nil {
-			return nil, e.xeroFailed(ctx, r, "fetch changed contacts", err)
+			return nil, e.c.xeroFailed(ctx, r, "fetch changed contacts", err)
 		}
 		ids := make([]string, 0, len(p.Contacts))
 		for _, c := range p.Contacts {
@@ -145,7 +145,7 @@ func (e *Exporter) contactChanges(ctx context.Context, r *run) error {
 		for p, err := range r.xc.InvoicePages(ctx, r.tenant, q) {
 			r.sum.XeroCalls++
 			if err != nil {
-				return e.xeroFailed(ctx, r, "list invoices of changed contacts", err)
+				return e.c.xeroFailed(ctx, r, "list invoices of changed contacts", err)
 			}
 			r.sum.Pages++
 			if len(p.Invoices) == 0 {

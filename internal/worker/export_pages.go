@@ -46,7 +46,7 @@ func (e *Exporter) pages(ctx context.Context, r *run, since time.Time) error {
 		p, err := r.xc.Invoices(ctx, r.tenant, q)
 		r.sum.XeroCalls++
 		if err != nil {
-			return e.xeroFailed(ctx, r, "list invoices", err)
+			return e.c.xeroFailed(ctx, r, "list invoices", err)
 		}
 		r.sum.Pages++
 		sec := cur.Truncate(time.Second)
@@ -234,7 +234,7 @@ func (e *Exporter) fetchForCancel(ctx context.Context, r *run, it *item) error {
 		it.d.Kind, it.d.Reason = bridge.Skip, it.d.Reason+"; but the order is no longer in ShipStation (deleted there), so there is nothing to cancel"
 		return nil
 	}
-	return e.shipStationFailed(ctx, r, "get order", err)
+	return e.c.shipStationFailed(ctx, r, "get order", err)
 }
 
 // checkShipped records which orders ShipStation shipped since the last
@@ -255,7 +255,7 @@ func (e *Exporter) checkShipped(ctx context.Context, r *run) error {
 	for p, err := range r.ss.OrderPages(ctx, f) {
 		r.sum.ShipStationCalls++
 		if err != nil {
-			return e.shipStationFailed(ctx, r, "list shipped orders", err)
+			return e.c.shipStationFailed(ctx, r, "list shipped orders", err)
 		}
 		for _, o := range p.Items {
 			if o.OrderKey != "" {

@@ -66,7 +66,7 @@ func (e *Exporter) send(ctx context.Context, r *run, items []*item) error {
 		case transient(res.Err):
 			it.transErr = res.Err
 		case errors.Is(res.Err, shipstation.ErrAuth):
-			return e.shipStationFailed(ctx, r, "create orders", res.Err)
+			return e.c.shipStationFailed(ctx, r, "create orders", res.Err)
 		default:
 			// The call was refused as written (a 400 for the whole body):
 			// retrying it cannot help.
@@ -282,7 +282,7 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 		return fmt.Errorf("worker: export: commit page: %w", err)
 	}
 	if retry != nil {
-		return e.shipStationFailed(ctx, r, "create orders", retry)
+		return e.c.shipStationFailed(ctx, r, "create orders", retry)
 	}
 	if r.opts.AfterPage != nil {
 		r.opts.AfterPage(*r.sum)

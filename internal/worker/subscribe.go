@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/riverqueue/river"
@@ -22,32 +23,47 @@ const HookPath = "/webhooks/shipstation/"
 // webhooks to: none, or (with the real ShipStation) one that is not https.
 var ErrNoWebhookURL = errors.New("worker: no base URL for webhooks is configured")
 
-// SubscribeShipStation makes the account's ShipStation webhook match its
+// Subscriber keeps each account's ShipStation SHIP_NOTIFY webhook
+// subscription in step with its connection (Subscribe, Unsubscribe), so
+// that a label reaches the write-back in seconds. New builds it.
+type Subscriber struct {
+	c   *Clients
+	st  *store.Store
+	log *slog.Logger
+	// hookBase is the app's public base URL without its trailing slash;
+	// empty subscribes none.
+	hookBase string
+	// ssURL is the ShipStation API root the clients use (empty: the real
+	// one), which decides whether the hook URL must be https.
+	ssURL string
+}
+
+// Subscribe makes the account's ShipStation webhook match its
 // connection: one SHIP_NOTIFY subscription for the chosen store, at a URL
 // whose secret only ShipStation knows. It lists the key's webhooks first,
 // so it can be repeated, and after a crash it replaces the subscription
 // whose secret was lost and deletes any of ours no account owns.
-func (e *Exporter) SubscribeShipStation(ctx context.Context, acct int64) error {
-	if e.hookBase == "" {
+func (s *Subscriber) Subscribe(ctx context.Context, acct int64) error {
+	if s.hookBase == "" {
 		return ErrNoWebhookURL
 	}
-	if (e.ssURL == "" || strings.TrimRight(e.ssURL, "/") == shipstation.DefaultBaseURL) && !strings.HasPrefix(e.hookBase, "https://") {
+	if (s.ssURL == "" || strings.TrimRight(s.ssURL, "/") == shipstation.DefaultBaseURL) && !strings.HasPrefix(s.hookBase, "https://") {
 		// The real ShipStation must reach the URL over the internet; a
 		// base URL such as http://127.0.0.1:8080 (serve's default) would
 		// only collect failed deliveries there.
-		return fmt.Errorf("%w: ShipStation needs an https ORDERBRIDGE_BASE_URL reachable from the internet, not %s", ErrNoWebhookURL, e.hookBase)
+		return fmt.Errorf("%w: ShipStation needs an https ORDERBRIDGE_BASE_URL reachable from the internet, not %s", ErrNoWebhookURL, s.hookBase)
 	}
-	ss, storeID, err := e.shipStationOf(ctx, acct)
+	ss, storeID, err := s.c.shipStationOf(ctx, acct)
 	if err != nil {
 		return err
 	}
 	r := &run{acct: acct}
 	hooks, err := ss.Webhooks(ctx)
 	if err != nil {
-		return e.shipStationFailed(ctx, r, "list webhooks", err)
+		return s.c.shipStationFailed(ctx, r, "list webhooks", err)
 	}
-	prefix := e.hookBase + HookPath
-	cur, err := e.st.ShipStationHookOf(ctx, acct)
+	prefix := s.hookBase + HookPath
+	cur, err := s.st.ShipStationHookOf(ctx, acct)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("worker: subscribe: %w", err)
 	}
@@ -67,20 +83,20 @@ func (e *Exporter) SubscribeShipStation(ctx context.Context, acct int64) error {
 		}
 		h := store.ShipStationHook{AccountID: acct, SecretHash: store.HashHookSecret(secret), StoreID: storeID}
 		// Recorded before subscribing: a delivery may come at once.
-		if err := e.st.SaveShipStationHook(ctx, h); err != nil {
+		if err := s.st.SaveShipStationHook(ctx, h); err != nil {
 			return fmt.Errorf("worker: subscribe: %w", err)
 		}
 		id, err := ss.SubscribeWebhook(ctx, shipstation.Subscription{
 			TargetURL: prefix + secret, Event: shipstation.EventShipNotify, StoreID: storeID, FriendlyName: "orderbridge",
 		})
 		if err != nil {
-			return e.shipStationFailed(ctx, r, "subscribe webhook", err)
+			return s.c.shipStationFailed(ctx, r, "subscribe webhook", err)
 		}
 		h.WebhookID, keep = id, id
-		if err := e.st.SaveShipStationHook(context.WithoutCancel(ctx), h); err != nil {
+		if err := s.st.SaveShipStationHook(context.WithoutCancel(ctx), h); err != nil {
 			return fmt.Errorf("worker: subscribe: %w", err)
 		}
-		e.log.Info("shipstation webhook subscribed", "account", acct, "store", storeID, "webhook", id)
+		s.log.Info("shipstation webhook subscribed", "account", acct, "store", storeID, "webhook", id)
 	}
 	// Ours (our URL) but owned by no account, or an older one of this
 	// account: delete.
@@ -88,7 +104,7 @@ func (e *Exporter) SubscribeShipStation(ctx context.Context, acct int64) error {
 		if h.WebHookID == keep || !strings.HasPrefix(h.URL, prefix) {
 			continue
 		}
-		owner, err := e.st.ShipStationHookBySecret(ctx, strings.TrimPrefix(h.URL, prefix))
+		owner, err := s.st.ShipStationHookBySecret(ctx, strings.TrimPrefix(h.URL, prefix))
 		if err == nil && owner.AccountID != acct {
 			continue // another account on the same ShipStation key
 		}
@@ -96,17 +112,17 @@ func (e *Exporter) SubscribeShipStation(ctx context.Context, acct int64) error {
 			return fmt.Errorf("worker: subscribe: %w", err)
 		}
 		if err := ss.DeleteWebhook(ctx, h.WebHookID); err != nil && !errors.Is(err, shipstation.ErrNotFound) {
-			return e.shipStationFailed(ctx, r, "delete stale webhook", err)
+			return s.c.shipStationFailed(ctx, r, "delete stale webhook", err)
 		}
 	}
 	return nil
 }
 
-// UnsubscribeShipStation deletes the account's webhook at ShipStation and
+// Unsubscribe deletes the account's webhook at ShipStation and
 // forgets it. Call it before the key is erased; without a key only the
 // record goes.
-func (e *Exporter) UnsubscribeShipStation(ctx context.Context, acct int64) error {
-	cur, err := e.st.ShipStationHookOf(ctx, acct)
+func (s *Subscriber) Unsubscribe(ctx context.Context, acct int64) error {
+	cur, err := s.st.ShipStationHookOf(ctx, acct)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -114,7 +130,7 @@ func (e *Exporter) UnsubscribeShipStation(ctx context.Context, acct int64) error
 		return fmt.Errorf("worker: unsubscribe: %w", err)
 	}
 	if cur.WebhookID != 0 {
-		ss, _, err := e.shipStationOf(ctx, acct)
+		ss, _, err := s.c.shipStationOf(ctx, acct)
 		switch {
 		case errors.Is(err, ErrNotConnected):
 		case err != nil:
@@ -125,7 +141,7 @@ func (e *Exporter) UnsubscribeShipStation(ctx context.Context, acct int64) error
 			}
 		}
 	}
-	return e.st.DeleteShipStationHook(ctx, acct)
+	return s.st.DeleteShipStationHook(ctx, acct)
 }
 
 // newHookSecret returns 32 random bytes, URL-safe.
@@ -158,13 +174,13 @@ func (SubscribeArgs) InsertOpts() river.InsertOpts {
 // SubscribeWorker works shipstation_subscribe jobs.
 type SubscribeWorker struct {
 	river.WorkerDefaults[SubscribeArgs]
-	Exporter *Exporter
+	Subscriber *Subscriber
 }
 
 // Work subscribes; without a base URL, or once ShipStation is
 // disconnected, there is nothing to do.
 func (w *SubscribeWorker) Work(ctx context.Context, job *river.Job[SubscribeArgs]) error {
-	err := w.Exporter.SubscribeShipStation(ctx, job.Args.AccountID)
+	err := w.Subscriber.Subscribe(ctx, job.Args.AccountID)
 	if errors.Is(err, ErrNoWebhookURL) || errors.Is(err, ErrNotConnected) {
 		return river.JobCancel(err)
 	}

@@ -100,10 +100,10 @@ func TestSummaryString(t *testing.T) {
 	}
 }
 
-func TestNewExporterNeedsStoreAndXero(t *testing.T) {
+func TestNewNeedsStoreAndXero(t *testing.T) {
 	t.Parallel()
-	if _, err := worker.NewExporter(worker.Options{}); err == nil {
-		t.Error("NewExporter without a store or Xero app succeeded")
+	if _, err := worker.New(worker.Options{}); err == nil {
+		t.Error("New without a store or Xero app succeeded")
 	}
 }
 

@@ -130,6 +130,20 @@ func WriteBackSettingsOf(s store.Settings) bridge.WriteBackSettings {
 	return w
 }
 
+// WriteBacker writes ShipStation's shipments back to their Xero invoices
+// (Run): a note per label or fulfillment, a shipping cost line, and their
+// reversal when a label is voided. It is safe for concurrent use; runs of
+// one account must not overlap (River's unique jobs ensure it for the
+// workers). New builds it.
+type WriteBacker struct {
+	c        *Clients
+	st       *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	overlap  time.Duration
+	backfill time.Duration
+}
+
 // writeBackRun is one write-back run's state.
 type writeBackRun struct {
 	*run
@@ -140,51 +154,52 @@ type writeBackRun struct {
 	seen     map[string]bool   // event ids handled in this run
 }
 
-// WriteBack reads the account's shipments created, labels voided
-// and fulfillments created since each window's cursor (minus the overlap)
-// and writes each back to its invoice. It does nothing while the account's
+// Run writes an account's shipments back: it reads the pending
+// SHIP_NOTIFY batches and the shipments created, labels voided and
+// fulfillments created since each window's cursor (minus the overlap), and
+// writes each back to its invoice. It does nothing while the account's
 // write-back is off. The error is nil, a *RetryLaterError, or wraps
 // ErrNotConnected, ErrReconnectNeeded or another failure; the summary
 // counts what was done before it.
-func (e *Exporter) WriteBack(ctx context.Context, accountID int64, opts WriteBackOptions) (WriteBackSummary, error) {
+func (wb *WriteBacker) Run(ctx context.Context, accountID int64, opts WriteBackOptions) (WriteBackSummary, error) {
 	sum := WriteBackSummary{AccountID: accountID}
-	st, err := e.st.Settings(ctx, accountID)
+	st, err := wb.st.Settings(ctx, accountID)
 	if err != nil {
 		return sum, fmt.Errorf("worker: write back: %w", err)
 	}
-	wb := WriteBackSettingsOf(st)
-	if !wb.Enabled {
-		if err := e.ignorePendingWebhookEvents(ctx, accountID); err != nil {
+	settings := WriteBackSettingsOf(st)
+	if !settings.Enabled {
+		if err := wb.ignorePendingWebhookEvents(ctx, accountID); err != nil {
 			return sum, fmt.Errorf("worker: write back: %w", err)
 		}
 		return sum, nil
 	}
 	var exportSum Summary
-	r, err := e.prepare(ctx, accountID, RunOptions{}, &exportSum)
+	r, err := wb.c.prepare(ctx, accountID, RunOptions{}, &exportSum)
 	if err != nil {
 		return sum, err
 	}
-	ir := &writeBackRun{run: r, wb: wb, opts: opts, sum: &sum, seen: map[string]bool{}}
-	start := e.now()
+	ir := &writeBackRun{run: r, wb: settings, opts: opts, sum: &sum, seen: map[string]bool{}}
+	start := wb.now()
 	windows := []struct {
 		cursor string
 		read   func(since time.Time) error
 	}{
 		{store.CursorShipStationShipments, func(since time.Time) error {
-			return e.readShipments(ctx, ir, shipstation.ShipmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}, &sum.Shipments)
+			return wb.readShipments(ctx, ir, shipstation.ShipmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}, &sum.Shipments)
 		}},
 		{CursorShipStationVoids, func(since time.Time) error {
-			return e.readShipments(ctx, ir, shipstation.ShipmentFilter{VoidDateStart: since, PageSize: shipmentPageSize}, &sum.Voids)
+			return wb.readShipments(ctx, ir, shipstation.ShipmentFilter{VoidDateStart: since, PageSize: shipmentPageSize}, &sum.Voids)
 		}},
-		{CursorShipStationFulfillments, func(since time.Time) error { return e.readFulfillments(ctx, ir, since) }},
+		{CursorShipStationFulfillments, func(since time.Time) error { return wb.readFulfillments(ctx, ir, since) }},
 	}
 	// Webhook batches first: they are what a person just did.
-	err = e.webhookEvents(ctx, ir)
+	err = wb.webhookEvents(ctx, ir)
 	for _, w := range windows {
 		if err != nil || opts.WebhooksOnly {
 			break
 		}
-		err = e.window(ctx, ir, w.cursor, start, w.read)
+		err = wb.window(ctx, ir, w.cursor, start, w.read)
 	}
 	level := slog.LevelDebug
 	switch {
@@ -193,29 +208,29 @@ func (e *Exporter) WriteBack(ctx context.Context, accountID int64, opts WriteBac
 	case sum.Written+sum.Failed > 0:
 		level = slog.LevelInfo
 	}
-	e.log.Log(ctx, level, "write-back run", "account", accountID, "summary", sum.String(), "error", err)
+	wb.log.Log(ctx, level, "write-back run", "account", accountID, "summary", sum.String(), "error", err)
 	return sum, err
 }
 
 // window reads one window from its cursor and moves the cursor to start
 // when every event of it is recorded.
-func (e *Exporter) window(ctx context.Context, ir *writeBackRun, cursor string, start time.Time, read func(time.Time) error) error {
+func (wb *WriteBacker) window(ctx context.Context, ir *writeBackRun, cursor string, start time.Time, read func(time.Time) error) error {
 	since := ir.opts.Since
 	if since.IsZero() {
-		cur, ok, err := e.st.Cursor(ctx, ir.acct, cursor)
+		cur, ok, err := wb.st.Cursor(ctx, ir.acct, cursor)
 		if err != nil {
 			return fmt.Errorf("worker: write back: %w", err)
 		}
 		if ok {
-			since = cur.Add(-e.overlap)
+			since = cur.Add(-wb.overlap)
 		} else {
-			since = start.Add(-e.backfill)
+			since = start.Add(-wb.backfill)
 		}
 	}
 	if err := read(since); err != nil {
 		return err
 	}
-	err := e.st.WithTx(ctx, func(tx *store.Tx) error {
+	err := wb.st.WithTx(ctx, func(tx *store.Tx) error {
 		return tx.AdvanceCursor(ctx, ir.acct, cursor, start)
 	})
 	if err != nil {
@@ -224,11 +239,11 @@ func (e *Exporter) window(ctx context.Context, ir *writeBackRun, cursor string, 
 	return nil
 }
 
-func (e *Exporter) readShipments(ctx context.Context, ir *writeBackRun, f shipstation.ShipmentFilter, n *int) error {
+func (wb *WriteBacker) readShipments(ctx context.Context, ir *writeBackRun, f shipstation.ShipmentFilter, n *int) error {
 	for p, err := range ir.ss.ShipmentPages(ctx, f) {
 		ir.sum.ShipStationCalls++
 		if err != nil {
-			return e.shipStationFailed(ctx, ir.run, "list shipments", err)
+			return wb.c.shipStationFailed(ctx, ir.run, "list shipments", err)
 		}
 		for _, s := range p.Items {
 			ev := bridge.ShipmentEventOf(s)
@@ -237,7 +252,7 @@ func (e *Exporter) readShipments(ctx context.Context, ir *writeBackRun, f shipst
 			}
 			ir.seen[ev.ID] = true
 			*n++
-			if err := e.writeBack(ctx, ir, ev); err != nil {
+			if err := wb.writeBack(ctx, ir, ev); err != nil {
 				return err
 			}
 		}
@@ -245,11 +260,11 @@ func (e *Exporter) readShipments(ctx context.Context, ir *writeBackRun, f shipst
 	return nil
 }
 
-func (e *Exporter) readFulfillments(ctx context.Context, ir *writeBackRun, since time.Time) error {
+func (wb *WriteBacker) readFulfillments(ctx context.Context, ir *writeBackRun, since time.Time) error {
 	for p, err := range ir.ss.FulfillmentPages(ctx, shipstation.FulfillmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}) {
 		ir.sum.ShipStationCalls++
 		if err != nil {
-			return e.shipStationFailed(ctx, ir.run, "list fulfillments", err)
+			return wb.c.shipStationFailed(ctx, ir.run, "list fulfillments", err)
 		}
 		for _, f := range p.Items {
 			ev := bridge.FulfillmentEventOf(f)
@@ -258,7 +273,7 @@ func (e *Exporter) readFulfillments(ctx context.Context, ir *writeBackRun, since
 			}
 			ir.seen[ev.ID] = true
 			ir.sum.Fulfillments++
-			if err := e.writeBack(ctx, ir, ev); err != nil {
+			if err := wb.writeBack(ctx, ir, ev); err != nil {
 				return err
 			}
 		}
@@ -269,7 +284,7 @@ func (e *Exporter) readFulfillments(ctx context.Context, ir *writeBackRun, since
 // findLink finds the invoice link of an event's order: a label by its
 // orderKey, then (a fulfillment, or a split-off order) by order id and
 // parent order id.
-func (e *Exporter) findLink(ctx context.Context, acct int64, ev bridge.ShipmentEvent) (store.InvoiceLink, bool, error) {
+func (wb *WriteBacker) findLink(ctx context.Context, acct int64, ev bridge.ShipmentEvent) (store.InvoiceLink, bool, error) {
 	try := func(l store.InvoiceLink, err error) (store.InvoiceLink, bool, error) {
 		if errors.Is(err, store.ErrNotFound) {
 			return store.InvoiceLink{}, false, nil
@@ -280,7 +295,7 @@ func (e *Exporter) findLink(ctx context.Context, acct int64, ev bridge.ShipmentE
 		return l, true, nil
 	}
 	if ev.OrderKey != "" {
-		if l, ok, err := try(e.st.InvoiceLinkByOrderKey(ctx, acct, ev.OrderKey)); ok || err != nil {
+		if l, ok, err := try(wb.st.InvoiceLinkByOrderKey(ctx, acct, ev.OrderKey)); ok || err != nil {
 			return l, ok, err
 		}
 	}
@@ -288,7 +303,7 @@ func (e *Exporter) findLink(ctx context.Context, acct int64, ev bridge.ShipmentE
 		if id == 0 {
 			continue
 		}
-		if l, ok, err := try(e.st.InvoiceLinkByOrderID(ctx, acct, id)); ok || err != nil {
+		if l, ok, err := try(wb.st.InvoiceLinkByOrderID(ctx, acct, id)); ok || err != nil {
 			return l, ok, err
 		}
 	}
@@ -339,13 +354,13 @@ func settleActions(ev bridge.ShipmentEvent, done bridge.WrittenState, plan bridg
 // writeBack handles one event. Only errors that stop the run (a transient
 // failure, a lost connection, the database) are returned; what Xero
 // refuses for this invoice alone is logged and the run goes on.
-func (e *Exporter) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.ShipmentEvent) error {
+func (wb *WriteBacker) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.ShipmentEvent) error {
 	res := WriteBackResult{Event: ev}
 	if ev.IsReturnLabel {
 		ir.sum.Skipped++
 		return nil
 	}
-	link, ok, err := e.findLink(ctx, ir.acct, ev)
+	link, ok, err := wb.findLink(ctx, ir.acct, ev)
 	if err != nil {
 		return err
 	}
@@ -356,7 +371,7 @@ func (e *Exporter) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.Sh
 		return nil
 	}
 	res.InvoiceID, res.InvoiceNumber = link.InvoiceID, link.InvoiceNumber
-	acts, err := e.st.ShipmentActions(ctx, ir.acct, ev.ID)
+	acts, err := wb.st.ShipmentActions(ctx, ir.acct, ev.ID)
 	if err != nil {
 		return fmt.Errorf("worker: write back: %w", err)
 	}
@@ -367,16 +382,16 @@ func (e *Exporter) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.Sh
 	}
 	if nothingLeft(ev, done, settled, ir.wb) {
 		if !ev.Voided && link.OrderStatus != store.OrderStatusShipped {
-			if _, err := e.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
+			if _, err := wb.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
 				return fmt.Errorf("worker: write back: %w", err)
 			}
 		}
 		ir.sum.Done++
 		res.Outcome = WriteBackDone
-		e.eventDone(ir, res)
+		wb.eventDone(ir, res)
 		return nil
 	}
-	if err := e.loadCarriers(ctx, ir); err != nil {
+	if err := wb.loadCarriers(ctx, ir); err != nil {
 		return err
 	}
 	inv, err := ir.xc.Invoice(ctx, ir.tenant, link.InvoiceID)
@@ -389,9 +404,9 @@ func (e *Exporter) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.Sh
 			return fmt.Errorf("worker: write back: get invoice: %w", ctx.Err())
 		}
 		if !isPermanentXero(err) || errors.Is(err, xero.ErrReconnectNeeded) {
-			return e.xeroFailed(ctx, ir.run, "get invoice", err)
+			return wb.c.xeroFailed(ctx, ir.run, "get invoice", err)
 		}
-		return e.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
+		return wb.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
 	}
 	plan := bridge.DecideWriteBack(ev, inv, bridge.LinkInfo{InvoiceID: link.InvoiceID, OrderKey: link.OrderKey, OrderID: link.OrderID},
 		ir.carriers, ir.wb, done)
@@ -402,45 +417,45 @@ func (e *Exporter) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.Sh
 	// Recorded before the invoice is edited: the export never re-sends a
 	// shipped order, so our edit cannot bounce back to ShipStation.
 	if plan.MarkShipped && link.OrderStatus != store.OrderStatusShipped {
-		if _, err := e.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
+		if _, err := wb.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
 			return fmt.Errorf("worker: write back: %w", err)
 		}
 	}
 	settle := settleActions(ev, done, plan, ir.wb)
 	if plan.Skip {
-		return e.recordSkip(ctx, ir, res, link, settle)
+		return wb.recordSkip(ctx, ir, res, link, settle)
 	}
-	return e.carryOut(ctx, ir, res, link, settle)
+	return wb.carryOut(ctx, ir, res, link, settle)
 }
 
 // loadCarriers reads the account's carrier names once per run, so every
 // note of the run (and of a retry, barring a carrier renamed meanwhile)
 // names them the same way.
-func (e *Exporter) loadCarriers(ctx context.Context, ir *writeBackRun) error {
+func (wb *WriteBacker) loadCarriers(ctx context.Context, ir *writeBackRun) error {
 	if ir.carriers != nil {
 		return nil
 	}
 	// A webhook run writes one label: reading the carriers every time
 	// would double its ShipStation calls. They change rarely.
-	e.mu.Lock()
-	c, ok := e.carriers[ir.ssKey]
-	e.mu.Unlock()
-	if ok && e.now().Sub(c.at) < carrierCacheAge {
+	wb.c.mu.Lock()
+	c, ok := wb.c.carriers[ir.ssKey]
+	wb.c.mu.Unlock()
+	if ok && wb.now().Sub(c.at) < carrierCacheAge {
 		ir.carriers = c.names
 		return nil
 	}
 	names, err := ir.ss.CarrierNames(ctx)
 	ir.sum.ShipStationCalls++
 	if err != nil {
-		return e.shipStationFailed(ctx, ir.run, "list carriers", err)
+		return wb.c.shipStationFailed(ctx, ir.run, "list carriers", err)
 	}
 	if names == nil {
 		names = map[string]string{}
 	}
 	ir.carriers = names
-	e.mu.Lock()
-	e.carriers[ir.ssKey] = carrierNames{names: names, at: e.now()}
-	e.mu.Unlock()
+	wb.c.mu.Lock()
+	wb.c.carriers[ir.ssKey] = carrierNames{names: names, at: wb.now()}
+	wb.c.mu.Unlock()
 	return nil
 }
 

@@ -37,7 +37,7 @@ func (WriteBackArgs) InsertOpts() river.InsertOpts {
 // WriteBackWorker works write_back jobs.
 type WriteBackWorker struct {
 	river.WorkerDefaults[WriteBackArgs]
-	Exporter *Exporter
+	WriteBacker *WriteBacker
 	// JobTimeout bounds one run; the next continues from the cursors.
 	// Default 30m.
 	JobTimeout time.Duration
@@ -54,17 +54,17 @@ func (w *WriteBackWorker) Timeout(*river.Job[WriteBackArgs]) time.Duration {
 // are read when the sweep asked (or nobody said: a job inserted by hand).
 // When more was asked for while a run went on, it runs again.
 func (w *WriteBackWorker) Work(ctx context.Context, job *river.Job[WriteBackArgs]) error {
-	e, acct := w.Exporter, job.Args.AccountID
+	wb, acct := w.WriteBacker, job.Args.AccountID
 	total := WriteBackSummary{AccountID: acct}
 	kinds := []string{KindWriteBack, demandWriteBackWindows}
-	return runPasses(ctx, e.st, job, acct, kinds, func(ctx context.Context, requested map[string]bool) error {
+	return runPasses(ctx, wb.st, job, acct, kinds, func(ctx context.Context, requested map[string]bool) error {
 		hooked, windows := requested[KindWriteBack], requested[demandWriteBackWindows]
-		sum, err := e.WriteBack(ctx, acct, WriteBackOptions{WebhooksOnly: hooked && !windows})
+		sum, err := wb.Run(ctx, acct, WriteBackOptions{WebhooksOnly: hooked && !windows})
 		total.add(sum)
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
 		if err != nil && windows {
 			// Read them on the retry too.
-			_ = e.st.RequestWork(context.WithoutCancel(ctx), acct, demandWriteBackWindows)
+			_ = wb.st.RequestWork(context.WithoutCancel(ctx), acct, demandWriteBackWindows)
 		}
 		return RiverError(err)
 	})
@@ -103,14 +103,14 @@ func (w *ShipmentSweepWorker) Work(ctx context.Context, job *river.Job[SweepShip
 }
 
 // AddWriteBackWorkers registers the write-back's workers.
-func AddWriteBackWorkers(workers *river.Workers, exp *Exporter, st *store.Store, logger *slog.Logger, now func() time.Time) error {
-	if err := river.AddWorkerSafely(workers, &WriteBackWorker{Exporter: exp}); err != nil {
+func AddWriteBackWorkers(workers *river.Workers, wb *WriteBacker, sub *Subscriber, st *store.Store, logger *slog.Logger, now func() time.Time) error {
+	if err := river.AddWorkerSafely(workers, &WriteBackWorker{WriteBacker: wb}); err != nil {
 		return fmt.Errorf("worker: add write-back worker: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &ShipmentSweepWorker{Store: st, Now: now, Logger: logger}); err != nil {
 		return fmt.Errorf("worker: add shipment sweep worker: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &SubscribeWorker{Exporter: exp}); err != nil {
+	if err := river.AddWorkerSafely(workers, &SubscribeWorker{Subscriber: sub}); err != nil {
 		return fmt.Errorf("worker: add subscribe worker: %w", err)
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 )
 
 // carryOut writes the plan's note and line edit, then records them.
-func (e *Exporter) carryOut(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
+func (wb *WriteBacker) carryOut(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
 	plan := res.Plan
 	if ir.opts.BeforeWrite != nil {
 		if err := ir.opts.BeforeWrite(res); err != nil {
@@ -24,12 +24,12 @@ func (e *Exporter) carryOut(ctx context.Context, ir *writeBackRun, res WriteBack
 	records = append(records, settle...)
 	ir.sum.Found += len(plan.Record)
 	warnings := append([]string(nil), plan.Warnings...)
-	attempted, err := e.st.ShipmentAttempted(ctx, ir.acct, res.Event.ID)
+	attempted, err := wb.st.ShipmentAttempted(ctx, ir.acct, res.Event.ID)
 	if err != nil {
 		return fmt.Errorf("worker: write back: %w", err)
 	}
 	if !attempted && (plan.Note != nil || plan.Edit != nil) {
-		if err := e.st.MarkShipmentAttempted(ctx, ir.acct, res.Event.ID); err != nil {
+		if err := wb.st.MarkShipmentAttempted(ctx, ir.acct, res.Event.ID); err != nil {
 			return fmt.Errorf("worker: write back: %w", err)
 		}
 	}
@@ -43,7 +43,7 @@ func (e *Exporter) carryOut(ctx context.Context, ir *writeBackRun, res WriteBack
 			ir.sum.XeroCalls++
 			ir.sum.HistoryChecks++
 			if err != nil {
-				return e.xeroFailed(ctx, ir.run, "read invoice history", err)
+				return wb.c.xeroFailed(ctx, ir.run, "read invoice history", err)
 			}
 			found = bridge.HasNote(hist, plan.Note.Text)
 		}
@@ -54,9 +54,9 @@ func (e *Exporter) carryOut(ctx context.Context, ir *writeBackRun, res WriteBack
 			ir.sum.XeroCalls++
 			if err != nil {
 				if !errors.Is(err, xero.ErrValidation) {
-					return e.xeroFailed(ctx, ir.run, "add note", err)
+					return wb.c.xeroFailed(ctx, ir.run, "add note", err)
 				}
-				return e.recordFailure(ctx, ir, res, link, "Xero refused the note: "+err.Error()+"; nothing was written to the invoice. Check the invoice in Xero, then re-sync the shipment", records)
+				return wb.recordFailure(ctx, ir, res, link, "Xero refused the note: "+err.Error()+"; nothing was written to the invoice. Check the invoice in Xero, then re-sync the shipment", records)
 			}
 			ir.sum.Notes++
 		}
@@ -83,12 +83,12 @@ func (e *Exporter) carryOut(ctx context.Context, ir *writeBackRun, res WriteBack
 		default:
 			if noteDone {
 				// Keep the note's record; the line is retried.
-				if cerr := e.record(ctx, ir, res, link, records, nil, store.OutcomeWarning,
+				if cerr := wb.record(ctx, ir, res, link, records, nil, store.OutcomeWarning,
 					res.Plan.Invoice+": "+strings.Replace(res.Event.ID, ":", " ", 1)+" note written; the shipping line will be retried"); cerr != nil {
 					return cerr
 				}
 			}
-			return e.xeroFailed(ctx, ir.run, "update invoice lines", err)
+			return wb.c.xeroFailed(ctx, ir.run, "update invoice lines", err)
 		}
 	}
 	outcome, msg := store.OutcomeSuccess, plan.Summary()
@@ -108,15 +108,15 @@ func (e *Exporter) carryOut(ctx context.Context, ir *writeBackRun, res WriteBack
 		res.Outcome = WriteBackWritten
 	}
 	ir.sum.Warnings += len(warnings)
-	if err := e.record(ctx, ir, res, link, records, warnings, outcome, msg); err != nil {
+	if err := wb.record(ctx, ir, res, link, records, warnings, outcome, msg); err != nil {
 		return err
 	}
-	e.eventDone(ir, res)
+	wb.eventDone(ir, res)
 	return nil
 }
 
 // record commits an event's actions and its log line in one transaction.
-func (e *Exporter) record(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, actions []bridge.Action, warnings []string, outcome store.Outcome, msg string) error {
+func (wb *WriteBacker) record(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, actions []bridge.Action, warnings []string, outcome store.Outcome, msg string) error {
 	var detail []string
 	if res.Plan.Note != nil {
 		detail = append(detail, "note: "+res.Plan.Note.Text)
@@ -129,7 +129,7 @@ func (e *Exporter) record(ctx context.Context, ir *writeBackRun, res WriteBackRe
 		InvoiceID: link.InvoiceID, InvoiceNumber: res.InvoiceNumber, OrderNumber: res.Event.OrderNumber,
 		Message: msg, Detail: strings.Join(detail, "\n"),
 	}
-	err := e.st.WithTx(ctx, func(tx *store.Tx) error {
+	err := wb.st.WithTx(ctx, func(tx *store.Tx) error {
 		if err := markWritten(ctx, tx, ir.acct, res.Event.ID, link.InvoiceID, actions); err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func (e *Exporter) record(ctx context.Context, ir *writeBackRun, res WriteBackRe
 
 // recordSkip logs a skip a person should know of; the routine ones
 // (already written, not our order, write-back off) stay out of the log.
-func (e *Exporter) recordSkip(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
+func (wb *WriteBacker) recordSkip(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
 	res.Outcome, res.Reason = WriteBackSkipped, res.Plan.Reason
 	switch res.Plan.Cause {
 	case bridge.CauseAlreadyWritten:
@@ -158,32 +158,32 @@ func (e *Exporter) recordSkip(ctx context.Context, ir *writeBackRun, res WriteBa
 		if len(settle) > 0 {
 			// Nothing to say in the log: the warning was logged with the
 			// note.
-			err := e.st.WithTx(ctx, func(tx *store.Tx) error {
+			err := wb.st.WithTx(ctx, func(tx *store.Tx) error {
 				return markWritten(ctx, tx, ir.acct, res.Event.ID, link.InvoiceID, settle)
 			})
 			if err != nil {
 				return fmt.Errorf("worker: write back: record %s: %w", res.Event.ID, err)
 			}
 		}
-		e.eventDone(ir, res)
+		wb.eventDone(ir, res)
 		return nil
 	case bridge.CauseNotOurOrder, bridge.CauseReturnLabel, bridge.CauseWriteBackOff, bridge.CauseInvalidEvent:
 		ir.sum.Skipped++
-		e.eventDone(ir, res)
+		wb.eventDone(ir, res)
 		return nil
 	}
 	ir.sum.Skipped++
-	if err := e.record(ctx, ir, res, link, nil, nil, store.OutcomeSkipped, res.Plan.Summary()); err != nil {
+	if err := wb.record(ctx, ir, res, link, nil, nil, store.OutcomeSkipped, res.Plan.Summary()); err != nil {
 		return err
 	}
-	e.eventDone(ir, res)
+	wb.eventDone(ir, res)
 	return nil
 }
 
 // recordFailure logs a failure of this event alone (Xero refused what was
 // sent) with what to do, records actions already done, and lets the run
 // go on.
-func (e *Exporter) recordFailure(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, why string, done []bridge.Action) error {
+func (wb *WriteBacker) recordFailure(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink, why string, done []bridge.Action) error {
 	ir.sum.Failed++
 	res.Outcome, res.Reason = WriteBackFailed, why
 	label := res.Plan.Invoice
@@ -191,10 +191,10 @@ func (e *Exporter) recordFailure(ctx context.Context, ir *writeBackRun, res Writ
 		label = orDash(res.InvoiceNumber)
 	}
 	msg := label + ": " + strings.Replace(res.Event.ID, ":", " ", 1) + " not written back: " + why
-	if err := e.record(ctx, ir, res, link, done, nil, store.OutcomeFailed, msg); err != nil {
+	if err := wb.record(ctx, ir, res, link, done, nil, store.OutcomeFailed, msg); err != nil {
 		return err
 	}
-	e.eventDone(ir, res)
+	wb.eventDone(ir, res)
 	return nil
 }
 
@@ -209,7 +209,7 @@ func markWritten(ctx context.Context, tx *store.Tx, acct int64, eventID, invoice
 	return nil
 }
 
-func (e *Exporter) eventDone(ir *writeBackRun, res WriteBackResult) {
+func (wb *WriteBacker) eventDone(ir *writeBackRun, res WriteBackResult) {
 	if ir.opts.OnEvent != nil {
 		ir.opts.OnEvent(res)
 	}

@@ -21,14 +21,14 @@ const webhookEventsPage = 100
 // from the configured ShipStation host, with the account's key; one on
 // another host fails the event (and shows on the dashboard) without a
 // request being made.
-func (e *Exporter) webhookEvents(ctx context.Context, ir *writeBackRun) error {
+func (wb *WriteBacker) webhookEvents(ctx context.Context, ir *writeBackRun) error {
 	for {
-		evs, err := e.st.PendingWebhookEvents(ctx, ir.acct, store.SourceShipStation, webhookEventsPage)
+		evs, err := wb.st.PendingWebhookEvents(ctx, ir.acct, store.SourceShipStation, webhookEventsPage)
 		if err != nil {
 			return fmt.Errorf("worker: write back: %w", err)
 		}
 		for _, ev := range evs {
-			if err := e.webhookEvent(ctx, ir, ev); err != nil {
+			if err := wb.webhookEvent(ctx, ir, ev); err != nil {
 				return err
 			}
 		}
@@ -41,9 +41,9 @@ func (e *Exporter) webhookEvents(ctx context.Context, ir *writeBackRun) error {
 // webhookEvent reads one pending event's batch and records what became of
 // it. An error it returns (transient, or a person must act) leaves the
 // event pending.
-func (e *Exporter) webhookEvent(ctx context.Context, ir *writeBackRun, ev store.WebhookEvent) error {
+func (wb *WriteBacker) webhookEvent(ctx context.Context, ir *writeBackRun, ev store.WebhookEvent) error {
 	ir.sum.WebhookEvents++
-	n, err := e.webhookBatch(ctx, ir, ev)
+	n, err := wb.webhookBatch(ctx, ir, ev)
 	var state store.WebhookEventState
 	var detail string
 	var fe *shipstation.ForeignURLError
@@ -58,12 +58,12 @@ func (e *Exporter) webhookEvent(ctx context.Context, ir *writeBackRun, ev store.
 		return err
 	}
 	ctx = context.WithoutCancel(ctx)
-	if err := e.st.FinishWebhookEvent(ctx, ir.acct, ev.ID, state, detail); err != nil {
+	if err := wb.st.FinishWebhookEvent(ctx, ir.acct, ev.ID, state, detail); err != nil {
 		return fmt.Errorf("worker: write back: %w", err)
 	}
 	if state == store.EventFailed {
-		e.log.Warn("shipstation webhook event failed", "account", ir.acct, "event", ev.ID, "reason", detail)
-		if err := e.st.NoteWebhookFailure(ctx, ir.acct, store.SourceShipStation, e.now(), detail); err != nil {
+		wb.log.Warn("shipstation webhook event failed", "account", ir.acct, "event", ev.ID, "reason", detail)
+		if err := wb.st.NoteWebhookFailure(ctx, ir.acct, store.SourceShipStation, wb.now(), detail); err != nil {
 			return fmt.Errorf("worker: write back: %w", err)
 		}
 	}
@@ -75,7 +75,7 @@ var errBadResource = errors.New("worker: unreadable webhook resource")
 
 // webhookBatch reads every page of one event's batch and writes its
 // shipments back, returning how many it read.
-func (e *Exporter) webhookBatch(ctx context.Context, ir *writeBackRun, ev store.WebhookEvent) (int, error) {
+func (wb *WriteBacker) webhookBatch(ctx context.Context, ir *writeBackRun, ev store.WebhookEvent) (int, error) {
 	switch ev.Kind {
 	case shipstation.EventShipNotify, shipstation.EventItemShipNotify:
 	default:
@@ -98,7 +98,7 @@ func (e *Exporter) webhookBatch(ctx context.Context, ir *writeBackRun, ev store.
 		}
 		ir.sum.ShipStationCalls++
 		if err != nil {
-			return n, e.shipStationFailed(ctx, ir.run, "fetch webhook batch", err)
+			return n, wb.c.shipStationFailed(ctx, ir.run, "fetch webhook batch", err)
 		}
 		for _, s := range b.Shipments {
 			sev := bridge.ShipmentEventOf(s)
@@ -108,7 +108,7 @@ func (e *Exporter) webhookBatch(ctx context.Context, ir *writeBackRun, ev store.
 			}
 			ir.seen[sev.ID] = true
 			ir.sum.Shipments++
-			if err := e.writeBack(ctx, ir, sev); err != nil {
+			if err := wb.writeBack(ctx, ir, sev); err != nil {
 				return n, err
 			}
 		}
@@ -120,14 +120,14 @@ func (e *Exporter) webhookBatch(ctx context.Context, ir *writeBackRun, ev store.
 
 // ignorePendingWebhookEvents marks the account's pending ShipStation events
 // ignored: its write-back is off, so nothing will read them.
-func (e *Exporter) ignorePendingWebhookEvents(ctx context.Context, acct int64) error {
+func (wb *WriteBacker) ignorePendingWebhookEvents(ctx context.Context, acct int64) error {
 	for {
-		evs, err := e.st.PendingWebhookEvents(ctx, acct, store.SourceShipStation, webhookEventsPage)
+		evs, err := wb.st.PendingWebhookEvents(ctx, acct, store.SourceShipStation, webhookEventsPage)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
 		for _, ev := range evs {
-			if err := e.st.FinishWebhookEvent(ctx, acct, ev.ID, store.EventIgnored, "write-back is off"); err != nil {
+			if err := wb.st.FinishWebhookEvent(ctx, acct, ev.ID, store.EventIgnored, "write-back is off"); err != nil {
 				return err
 			}
 		}
