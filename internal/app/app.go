@@ -72,10 +72,10 @@ type Options struct {
 
 // App is a built process: everything wired, nothing started.
 type App struct {
-	Config   config.Config
-	Logger   *slog.Logger
-	Store    *store.Store
-	Xero     *xero.App
+	Config config.Config
+	Logger *slog.Logger
+	Store  *store.Store
+	Xero   *xero.App
 	// Engine exports, writes back and subscribes; its River workers run
 	// it, and ExportNow and WriteBackNow call it directly.
 	Engine *worker.Engine
@@ -195,10 +195,8 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		return fmt.Errorf("app: %w", err)
 	}
 	workers := river.NewWorkers()
-	if err := worker.AddWorkers(workers, a.Engine.Exporter, a.Store, a.Logger, opts.Now); err != nil {
-		return fmt.Errorf("app: %w", err)
-	}
-	if err := worker.AddWriteBackWorkers(workers, a.Engine.WriteBacker, a.Engine.Subscriber, a.Store, a.Logger, opts.Now); err != nil {
+	periodic, err := a.Engine.Register(workers, cfg.SweepEvery)
+	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
 	poll := opts.FetchPollInterval
@@ -213,8 +211,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		RescueStuckJobsAfter: rescueStuckJobsAfter,
 	}
 	if !opts.NoSweep {
-		rc.PeriodicJobs = worker.PeriodicJobs(cfg.SweepEvery)
-		rc.PeriodicJobs = append(rc.PeriodicJobs, worker.WriteBackPeriodicJobs(cfg.SweepEvery)...)
+		rc.PeriodicJobs = periodic
 	}
 	a.River, err = a.Store.NewRiverClient(rc)
 	if err != nil {

@@ -116,7 +116,5 @@ func TestJobKindsAndUniqueness(t *testing.T) {
 	if !opts.UniqueOpts.ByArgs || len(opts.UniqueOpts.ByState) == 0 {
 		t.Errorf("export jobs are not unique per account: %+v", opts.UniqueOpts)
 	}
-	if len(worker.PeriodicJobs(time.Minute)) != 1 {
-		t.Error("want one periodic job (the sweep)")
-	}
+
 }

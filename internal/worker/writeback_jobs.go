@@ -102,30 +102,6 @@ func (w *ShipmentSweepWorker) Work(ctx context.Context, job *river.Job[SweepShip
 	})
 }
 
-// AddWriteBackWorkers registers the write-back's workers.
-func AddWriteBackWorkers(workers *river.Workers, wb *WriteBacker, sub *Subscriber, st *store.Store, logger *slog.Logger, now func() time.Time) error {
-	if err := river.AddWorkerSafely(workers, &WriteBackWorker{WriteBacker: wb}); err != nil {
-		return fmt.Errorf("worker: add write-back worker: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &ShipmentSweepWorker{Store: st, Now: now, Logger: logger}); err != nil {
-		return fmt.Errorf("worker: add shipment sweep worker: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &SubscribeWorker{Subscriber: sub}); err != nil {
-		return fmt.Errorf("worker: add subscribe worker: %w", err)
-	}
-	return nil
-}
-
-// WriteBackPeriodicJobs returns the write-back sweep, run every `every`
-// (and once at start).
-func WriteBackPeriodicJobs(every time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(every),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepShipmentsArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-	}
-}
-
 // EnqueueWriteBack inserts a write-back run of the account in tx (unique per
 // account while one is pending) and returns the job's id: what a
 // SHIP_NOTIFY webhook does.

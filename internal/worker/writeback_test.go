@@ -3,7 +3,6 @@ package worker_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/riverqueue/river/rivertype"
 
@@ -81,9 +80,6 @@ func TestWriteBackJobKindsAndUniqueness(t *testing.T) {
 				t.Errorf("%s: a new job is not refused while one is %s", name, s)
 			}
 		}
-	}
-	if n := len(worker.WriteBackPeriodicJobs(time.Minute)); n != 1 {
-		t.Errorf("%d periodic jobs, want the sweep", n)
 	}
 }
 
