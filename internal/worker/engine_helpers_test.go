@@ -41,6 +41,10 @@ type engineOptions struct {
 	pageSize int // Xero invoices per page (0: 1000)
 	// semuRate is the ShipStation emulator's rate limit (zero: off).
 	semuRate emukit.RateLimit
+	// xeroTransport, when set, carries the engine's Xero calls.
+	xeroTransport http.RoundTripper
+	// hookBase is the base URL ShipStation's webhooks post to.
+	hookBase string
 }
 
 // testScopes are the scopes the app asks for (app.XeroScopes).
@@ -69,9 +73,13 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	}
 	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: rate})
 	st := storetest.Migrated(t, storetest.OpenSQLite)
+	xhttp := testHTTP
+	if o.xeroTransport != nil {
+		xhttp = &http.Client{Transport: o.xeroTransport}
+	}
 	xapp, err := xero.New(xero.Config{
 		ClientID: xemu.ClientID(), ClientSecret: xemu.ClientSecret(), RedirectURL: "http://127.0.0.1:1/connect/xero/callback",
-		Scopes: testScopes, BaseURL: xemu.URL(), HTTPClient: testHTTP, Pacing: xero.Pacing{Off: true},
+		Scopes: testScopes, BaseURL: xemu.URL(), HTTPClient: xhttp, Pacing: xero.Pacing{Off: true},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +111,7 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	}
 	eng, err := worker.New(worker.Options{
 		Store: st, Xero: xapp, ShipStationBaseURL: semu.URL(), HTTPClient: testHTTP, Logger: testLogger(t),
-		PageSize: o.pageSize,
+		PageSize: o.pageSize, WebhookBaseURL: o.hookBase,
 	})
 	if err != nil {
 		t.Fatal(err)
