@@ -79,7 +79,7 @@ type App struct {
 	// Engine exports, writes back and subscribes; its River workers run
 	// it, and ExportNow and WriteBackNow call it directly.
 	Engine *worker.Engine
-	// River works export_invoices and sweep_accounts jobs.
+	// River works the engine's jobs (Engine.Register) and its sweeps.
 	River *river.Client[*store.Tx]
 	// Web is the web app; Run serves it when a listener is configured.
 	Web *web.Server
