@@ -68,12 +68,14 @@ type Options struct {
 
 // App is a built process: everything wired, nothing started.
 type App struct {
-	Config   config.Config
-	Logger   *slog.Logger
-	Store    *store.Store
-	Xero     *xero.App
-	Exporter *worker.Exporter
-	// River works export_invoices and sweep_accounts jobs.
+	Config config.Config
+	Logger *slog.Logger
+	Store  *store.Store
+	Xero   *xero.App
+	// Engine exports, writes back and subscribes; its River workers run
+	// it, and ExportNow and WriteBackNow call it directly.
+	Engine *worker.Engine
+	// River works the engine's jobs (Engine.Register) and its sweeps.
 	River *river.Client[*store.Tx]
 	// Web is the web app; Run serves it when a listener is configured.
 	Web *web.Server
@@ -184,7 +186,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
-	a.Exporter, err = worker.NewExporter(worker.Options{
+	a.Engine, err = worker.New(worker.Options{
 		Store: a.Store, Xero: a.Xero, ShipStationBaseURL: cfg.ShipStationBaseURL, HTTPClient: a.http,
 		Logger: a.Logger, Now: opts.Now, Overlap: cfg.Overlap, Backfill: cfg.Backfill, PageSize: opts.PageSize,
 		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.Record, WebhookBaseURL: cfg.BaseURL,
@@ -193,10 +195,8 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		return fmt.Errorf("app: %w", err)
 	}
 	workers := river.NewWorkers()
-	if err := worker.AddWorkers(workers, a.Exporter, a.Store, a.Logger, opts.Now); err != nil {
-		return fmt.Errorf("app: %w", err)
-	}
-	if err := worker.AddWriteBackWorkers(workers, a.Exporter, a.Store, a.Logger, opts.Now); err != nil {
+	periodic, err := a.Engine.Register(workers, cfg.SweepEvery)
+	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
 	poll := opts.FetchPollInterval
@@ -211,8 +211,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		RescueStuckJobsAfter: rescueStuckJobsAfter,
 	}
 	if !opts.NoSweep {
-		rc.PeriodicJobs = worker.PeriodicJobs(cfg.SweepEvery)
-		rc.PeriodicJobs = append(rc.PeriodicJobs, worker.WriteBackPeriodicJobs(cfg.SweepEvery)...)
+		rc.PeriodicJobs = periodic
 	}
 	a.River, err = a.Store.NewRiverClient(rc)
 	if err != nil {
@@ -282,7 +281,7 @@ func (a *App) Close() error {
 // the same account; the `sync` command is meant for when no worker runs,
 // or as a one-off.
 func (a *App) ExportNow(ctx context.Context, accountID int64, opts worker.RunOptions) (worker.Summary, error) {
-	return a.Exporter.Export(ctx, accountID, opts)
+	return a.Engine.Exporter.Export(ctx, accountID, opts)
 }
 
 // Enqueue asks River for an export of the account (coalesced with one
@@ -300,7 +299,7 @@ func (a *App) Enqueue(ctx context.Context, accountID int64) (int64, error) {
 // Resync decides one invoice again now and sends its order even if it
 // looks unchanged (opts.Force); with opts.DryRun it is the preview.
 func (a *App) Resync(ctx context.Context, accountID int64, invoiceID string, opts worker.RunOptions) (worker.InvoiceResult, error) {
-	res, _, err := a.Exporter.Resync(ctx, accountID, invoiceID, opts)
+	res, _, err := a.Engine.Exporter.Resync(ctx, accountID, invoiceID, opts)
 	return res, err
 }
 

@@ -174,8 +174,8 @@ func (a *App) countOutput(job *rivertype.JobRow) {
 		add(a.Metrics.OrdersExported.WithLabelValues("updated"), sum.Updated)
 		add(a.Metrics.OrdersExported.WithLabelValues("cancelled"), sum.Cancelled)
 		add(a.Metrics.OrdersExported.WithLabelValues("failed"), sum.Failed)
-	case worker.KindImportShipments:
-		var sum worker.ImportSummary
+	case worker.KindWriteBack:
+		var sum worker.WriteBackSummary
 		if json.Unmarshal(out, &sum) != nil {
 			return
 		}
@@ -291,7 +291,7 @@ func (j webJobs) RunStatus(ctx context.Context, accountID, runID int64) (web.Run
 	return rs, nil
 }
 
-// webhookWork is web.WebhookWork over River and the exporter.
+// webhookWork is web.WebhookWork over River and the engine.
 type webhookWork struct{ a *App }
 
 func (w webhookWork) EnqueueExport(ctx context.Context, tx *store.Tx, accountID int64) error {
@@ -307,7 +307,7 @@ func (w webhookWork) EnqueueSubscribe(ctx context.Context, tx *store.Tx, account
 }
 
 func (w webhookWork) Unsubscribe(ctx context.Context, accountID int64) error {
-	return w.a.Exporter.UnsubscribeShipStation(ctx, accountID)
+	return w.a.Engine.Subscriber.Unsubscribe(ctx, accountID)
 }
 
 // webInvoices previews an invoice for the invoice page with the worker's
@@ -316,7 +316,7 @@ func (w webhookWork) Unsubscribe(ctx context.Context, accountID int64) error {
 type webInvoices struct{ a *App }
 
 func (w webInvoices) Preview(ctx context.Context, accountID int64, invoiceID string) (worker.InvoiceResult, error) {
-	res, _, err := w.a.Exporter.Resync(ctx, accountID, invoiceID, worker.RunOptions{DryRun: true})
+	res, _, err := w.a.Engine.Exporter.Resync(ctx, accountID, invoiceID, worker.RunOptions{DryRun: true})
 	if err != nil {
 		return res, fmt.Errorf("app: invoice preview: %w", err)
 	}

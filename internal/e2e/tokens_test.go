@@ -27,11 +27,11 @@ func TestConcurrentJobsRefreshTheGrantOnce(t *testing.T) {
 		errs <- err
 	})
 	wg.Go(func() {
-		_, err := w.app.ImportNow(w.ctx, w.acct, worker.ImportOptions{})
+		_, err := w.app.WriteBackNow(w.ctx, w.acct, worker.WriteBackOptions{})
 		errs <- err
 	})
 	wg.Go(func() {
-		_, _, err := w.app.Exporter.Resync(w.ctx, w.acct, inv.InvoiceID, worker.RunOptions{DryRun: true})
+		_, _, err := w.app.Engine.Exporter.Resync(w.ctx, w.acct, inv.InvoiceID, worker.RunOptions{DryRun: true})
 		errs <- err
 	})
 	wg.Wait()

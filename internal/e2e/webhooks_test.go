@@ -469,7 +469,7 @@ func TestWebhookShipStationSubscription(t *testing.T) {
 	testkit.Eventually(t, "the second subscription job", func() bool {
 		return completedJobs(t, w.app, worker.KindSubscribeShipStation) == 2
 	})
-	if err := w.app.Exporter.SubscribeShipStation(w.ctx, w.acct); err != nil {
+	if err := w.app.Engine.Subscriber.Subscribe(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
 	if again := check("after subscribing again"); again.WebHookID != first.WebHookID || again.URL != first.URL {
@@ -481,7 +481,7 @@ func TestWebhookShipStationSubscription(t *testing.T) {
 	if err := w.app.Store.DeleteShipStationHook(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.app.Exporter.SubscribeShipStation(w.ctx, w.acct); err != nil {
+	if err := w.app.Engine.Subscriber.Subscribe(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
 	replaced := check("after the secret was lost")
@@ -492,7 +492,7 @@ func TestWebhookShipStationSubscription(t *testing.T) {
 		t.Errorf("the replaced URL answered %d, want 404", code)
 	}
 
-	if err := w.app.Exporter.UnsubscribeShipStation(w.ctx, w.acct); err != nil {
+	if err := w.app.Engine.Subscriber.Unsubscribe(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
 	if hooks := w.shipStationHooks(); len(hooks) != 0 {

@@ -213,13 +213,13 @@ func tokens(s string) map[string]int {
 
 // retryUntilClean runs the write-back until a run completes, crashing
 // runs at random points; it returns how many runs it took.
-func retryUntilClean(t *testing.T, w *world, lossy *lossyTransport, rng *rand.Rand) (runs int, sum worker.ImportSummary) {
+func retryUntilClean(t *testing.T, w *world, lossy *lossyTransport, rng *rand.Rand) (runs int, sum worker.WriteBackSummary) {
 	t.Helper()
 	errCrash := errors.New("crash before the write")
 	for runs = 1; runs <= 500; runs++ {
 		ctx, cancel := context.WithCancel(w.ctx)
 		lossy.setCancel(cancel)
-		s, err := w.app.ImportNow(ctx, w.acct, worker.ImportOptions{BeforeWrite: func(worker.WriteBackResult) error {
+		s, err := w.app.WriteBackNow(ctx, w.acct, worker.WriteBackOptions{BeforeWrite: func(worker.WriteBackResult) error {
 			if rng.Float64() < 0.01 {
 				return errCrash
 			}

@@ -28,7 +28,7 @@ import (
 
 // The write-back under real process deaths. TestWriteBackCrashSafety
 // interrupts runs in process; here a child process (this test binary,
-// re-executed) runs app.ImportNow against the parent's emulators and
+// re-executed) runs app.WriteBackNow against the parent's emulators and
 // SQLite file and dies of SIGKILL: at a planned point (before a Xero
 // write, right after Xero accepted a note or a line edit and before the
 // database heard of it, right after an event's record committed) or at a
@@ -127,7 +127,7 @@ func runWriteBackKillChild(c wbKillChild) {
 		fmt.Fprintln(os.Stderr, "write-back kill child: app:", err)
 		os.Exit(3)
 	}
-	opts := worker.ImportOptions{
+	opts := worker.WriteBackOptions{
 		BeforeWrite: func(r worker.WriteBackResult) error {
 			rep.hit(wbEvBeforeWrite, r.Event.ID)
 			return nil
@@ -139,7 +139,7 @@ func runWriteBackKillChild(c wbKillChild) {
 		},
 	}
 	for {
-		sum, err := a.ImportNow(ctx, c.Account, opts)
+		sum, err := a.WriteBackNow(ctx, c.Account, opts)
 		// Not an event (no kill here): how often the run found an
 		// attempt a death left unrecorded and read the History for it.
 		fmt.Fprintln(os.Stdout, wbSummaryLine, sum.HistoryChecks, sum.Found)
@@ -153,7 +153,7 @@ func runWriteBackKillChild(c wbKillChild) {
 			// What River's snooze does, without waiting it out.
 			time.Sleep(min(max(rl.After, 20*time.Millisecond), 300*time.Millisecond))
 		default:
-			fmt.Fprintln(os.Stderr, "write-back kill child: import failed for good:", err)
+			fmt.Fprintln(os.Stderr, "write-back kill child: write-back failed for good:", err)
 			os.Exit(4)
 		}
 	}
@@ -164,7 +164,7 @@ type wbChildResult struct {
 	killed, byTimer bool
 	last            string // the last event it reported
 	events          map[string]int
-	// historyChecks and found add up the runs' ImportSummary fields.
+	// historyChecks and found add up the runs' WriteBackSummary fields.
 	historyChecks, found int
 }
 
@@ -349,9 +349,9 @@ func TestWriteBackKilled(t *testing.T) {
 	}
 	defer a.Close()
 	w.app = a
-	var final worker.ImportSummary
+	var final worker.WriteBackSummary
 	for attempt := 1; ; attempt++ {
-		sum, err := a.ImportNow(ctx, w.acct, worker.ImportOptions{})
+		sum, err := a.WriteBackNow(ctx, w.acct, worker.WriteBackOptions{})
 		if err == nil {
 			final = sum
 			break

@@ -18,7 +18,7 @@ import (
 
 // The write-back scenarios of issue 5, through both emulators: labels
 // bought, voided and orders marked shipped in ShipStation, written back to
-// the Xero invoices by app.ImportNow.
+// the Xero invoices by app.WriteBackNow.
 
 // writeBackSettings turns write-back on, and the cost line when asked.
 func (w *world) writeBackSettings(costLine bool) {
@@ -61,9 +61,9 @@ func (w *world) label(o shipstationemu.Order, carrier, service string) shipstati
 }
 
 // writeBack runs one write-back now and fails the test on an error.
-func (w *world) writeBack() worker.ImportSummary {
+func (w *world) writeBack() worker.WriteBackSummary {
 	w.t.Helper()
-	sum, err := w.app.ImportNow(w.ctx, w.acct, worker.ImportOptions{})
+	sum, err := w.app.WriteBackNow(w.ctx, w.acct, worker.WriteBackOptions{})
 	if err != nil {
 		w.t.Fatalf("write back: %v (summary %s)", err, sum)
 	}
@@ -387,7 +387,7 @@ func TestWriteBackThroughRiver(t *testing.T) {
 			t.Errorf("run: %v", err)
 		}
 	}()
-	if _, err := w.app.EnqueueImport(w.ctx, w.acct); err != nil {
+	if _, err := w.app.EnqueueWriteBack(w.ctx, w.acct); err != nil {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, "the note", func() bool { return len(w.notes(inv)) == 1 })
@@ -417,7 +417,7 @@ func BenchmarkWriteBack(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		sum, err := w.app.ImportNow(w.ctx, w.acct, worker.ImportOptions{Since: since})
+		sum, err := w.app.WriteBackNow(w.ctx, w.acct, worker.WriteBackOptions{Since: since})
 		elapsed += time.Since(start)
 		if err != nil {
 			b.Fatalf("write back: %v", err)

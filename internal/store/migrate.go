@@ -61,11 +61,13 @@ func migrations(d Dialect) ([]migration, error) {
 // across processes ("orderbridge" in ASCII, truncated).
 const migrationLockID = 0x6f72646572627264
 
-// Migrate brings the schema up to date: orderbridge's embedded migrations
-// for the dialect, all in one transaction (a failure leaves the schema as
-// it was), then River's through rivermigrate, which applies each of its
-// versions in its own transaction (some of River's PostgreSQL migrations
-// cannot share one). It is idempotent. On PostgreSQL a session advisory
+// Migrate brings the schema up to date: River's migrations through
+// rivermigrate, which applies each of its versions in its own transaction
+// (some of River's PostgreSQL migrations cannot share one), then
+// orderbridge's embedded migrations for the dialect, all in one
+// transaction (a failure leaves orderbridge's schema as it was). River's
+// go first so that ours may update River's tables (0007 renames a job
+// kind) on a new database too. It is idempotent. On PostgreSQL a session advisory
 // lock serialises concurrent Migrate calls from several processes; on
 // SQLite the writer lock does.
 func (s *Store) Migrate(ctx context.Context) error {
@@ -91,12 +93,24 @@ func (s *Store) Migrate(ctx context.Context) error {
 			_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLockID))
 		}()
 	}
-	err = s.WithTx(ctx, func(tx *Tx) error {
-		if s.dialect == Postgres && s.schema != "" {
-			if _, err := tx.w.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(s.schema)); err != nil {
-				return fmt.Errorf("store: migrate: create schema: %w", err)
-			}
+	if s.dialect == Postgres && s.schema != "" {
+		// River's migrations need the schema.
+		err := s.WithTx(ctx, func(tx *Tx) error {
+			_, err := tx.w.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(s.schema))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: migrate: create schema: %w", err)
 		}
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("store: migrate river: %w", err)
+	}
+	for _, v := range res.Versions {
+		s.logger.InfoContext(ctx, "store: river migration applied", slog.Int("version", v.Version))
+	}
+	return s.WithTx(ctx, func(tx *Tx) error {
 		createTable := `CREATE TABLE IF NOT EXISTS orderbridge_migration (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,
@@ -123,17 +137,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return fmt.Errorf("store: migrate river: %w", err)
-	}
-	for _, v := range res.Versions {
-		s.logger.InfoContext(ctx, "store: river migration applied", slog.Int("version", v.Version))
-	}
-	return nil
 }
 
 func (q *Queries) appliedVersions(ctx context.Context) (map[int]bool, error) {

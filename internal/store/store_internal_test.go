@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 )
 
 func TestSQLiteDSN(t *testing.T) {
@@ -146,5 +148,74 @@ func TestSettingsForwardCompatible(t *testing.T) {
 		got.TrackingOptionName != want.TrackingOptionName || got.LogRetentionDays != want.LogRetentionDays ||
 		!got.SyncEnabled || got.TrackingRuleEnabled {
 		t.Errorf("Settings = %+v\nwant %+v", got, want)
+	}
+}
+
+// legacyWriteBackArgs is a job queued under the write-back's old kind.
+type legacyWriteBackArgs struct {
+	AccountID int64 `json:"account_id"`
+}
+
+func (legacyWriteBackArgs) Kind() string { return "import_shipments" }
+
+// Migration 0007 renames what a database upgraded from an older release
+// holds under the write-back's old names: queued jobs (which would
+// otherwise find no worker), work requests and the sweep's cursor.
+func TestMigrationRenamesWriteBack(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "m.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.CreateAccount(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := st.NewRiverClient(&river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 8, 10, 0, 0, 0, time.UTC)
+	err = st.WithTx(ctx, func(tx *Tx) error {
+		if _, err := client.InsertTx(ctx, tx, legacyWriteBackArgs{AccountID: a.ID}, nil); err != nil {
+			return err
+		}
+		if err := tx.RequestWork(ctx, a.ID, "import_shipments"); err != nil {
+			return err
+		}
+		if err := tx.RequestWork(ctx, a.ID, "import_windows"); err != nil {
+			return err
+		}
+		return tx.AdvanceCursor(ctx, a.ID, "import_sweep_enqueued", at)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As if the database came from a release before 0007.
+	if _, err := st.w.exec(ctx, "DELETE FROM orderbridge_migration WHERE version = 7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var kind string
+	if err := st.r.queryRow(ctx, "SELECT kind FROM river_job").Scan(&kind); err != nil {
+		t.Fatal(err)
+	}
+	if kind != "write_back" {
+		t.Errorf("queued job's kind = %q, want write_back", kind)
+	}
+	for _, k := range []string{"write_back", "write_back_windows"} {
+		if took, err := st.TakeWork(ctx, a.ID, k); err != nil || !took {
+			t.Errorf("TakeWork(%s) = %v, %v; want the renamed request", k, took, err)
+		}
+	}
+	if got, ok, err := st.Cursor(ctx, a.ID, "write_back_sweep_enqueued"); err != nil || !ok || !got.Equal(at) {
+		t.Errorf("renamed cursor = %v, %v, %v; want %v", got, ok, err, at)
 	}
 }

@@ -248,8 +248,8 @@ func TestSubscribeNeedsAPublicBaseURL(t *testing.T) {
 		{"http://127.0.0.1:8080", ""},
 		{"http://orderbridge.example.com", "https://ssapi.shipstation.com/"},
 	} {
-		e := &Exporter{hookBase: tc.hookBase, ssURL: tc.ssURL} // no store: nothing may be read
-		if err := e.SubscribeShipStation(t.Context(), 1); !errors.Is(err, ErrNoWebhookURL) {
+		s := &Subscriber{hookBase: tc.hookBase, ssURL: tc.ssURL} // no store: nothing may be read
+		if err := s.Subscribe(t.Context(), 1); !errors.Is(err, ErrNoWebhookURL) {
 			t.Errorf("base %q with ShipStation %q: err = %v, want ErrNoWebhookURL", tc.hookBase, tc.ssURL, err)
 		}
 	}

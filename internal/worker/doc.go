@@ -1,7 +1,14 @@
-// Package worker is orderbridge's export engine: the River job kinds and
-// their workers (export_invoices per account, and the periodic sweep that
-// enqueues it for every account that is due), and the Exporter they share
-// with the `sync` command.
+// Package worker is orderbridge's engine: the export of Xero invoices to
+// ShipStation, the write-back of ShipStation's shipments to Xero, the
+// ShipStation webhook subscription, and the River job kinds and workers
+// that run them.
+//
+// New builds an Engine of four parts, each with one job: Clients (an
+// account's API clients and the per-process caches they share: a Xero
+// token source per account, a ShipStation rate budget and carrier names
+// per key), Exporter, WriteBacker and Subscriber. Engine.Register adds
+// every job kind's worker to River and returns the periodic sweeps; the
+// `sync` command calls the Exporter without River.
 //
 // One export run reads the invoices Xero changed since the account's cursor
 // (minus an overlap window), page by page, fetches only the contacts it has

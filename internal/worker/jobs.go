@@ -358,32 +358,6 @@ func connected(ctx context.Context, st *store.Store, accountID int64) (bool, err
 	return true, nil
 }
 
-// AddWorkers registers this package's workers.
-func AddWorkers(workers *river.Workers, exp *Exporter, st *store.Store, logger *slog.Logger, now func() time.Time) error {
-	if err := river.AddWorkerSafely(workers, &ExportWorker{Exporter: exp}); err != nil {
-		return fmt.Errorf("worker: add export worker: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &ResyncWorker{Exporter: exp}); err != nil {
-		return fmt.Errorf("worker: add resync worker: %w", err)
-	}
-	if err := river.AddWorkerSafely(workers, &SweepWorker{Store: st, Now: now, Logger: logger}); err != nil {
-		return fmt.Errorf("worker: add sweep worker: %w", err)
-	}
-	return nil
-}
-
-// PeriodicJobs returns the sweep, run every `every` (and once at start).
-// Each account has its own interval in its settings; the sweep only
-// enqueues those that are due, so every should be at most the shortest
-// interval an account may choose (a minute by default).
-func PeriodicJobs(every time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(every),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-	}
-}
-
 // Enqueue inserts an export for the account in tx (unique per account
 // while one is pending), so the trigger and the job commit together. It
 // returns the job's id (the pending job's, when one was already there).

@@ -43,7 +43,7 @@ type Run struct {
 	// from progress while this process works it. Nil when not known.
 	Export *Summary
 	// WriteBack is what a write-back run did, once it ended.
-	WriteBack *ImportSummary
+	WriteBack *WriteBackSummary
 	// Error says, for a person, what stopped a failed run.
 	Error string
 }
@@ -148,8 +148,8 @@ func readOutput(row *rivertype.JobRow, run *Run) {
 	if len(out) == 0 {
 		return
 	}
-	if row.Kind == KindImportShipments {
-		var sum ImportSummary
+	if row.Kind == KindWriteBack {
+		var sum WriteBackSummary
 		if json.Unmarshal(out, &sum) == nil {
 			run.WriteBack = &sum
 		}
@@ -166,7 +166,7 @@ func readOutput(row *rivertype.JobRow, run *Run) {
 // is false for a job that is not a run.
 func runAccount(row *rivertype.JobRow) (int64, bool) {
 	switch row.Kind {
-	case KindExportInvoices, KindResyncInvoice, KindImportShipments:
+	case KindExportInvoices, KindResyncInvoice, KindWriteBack:
 	default:
 		return 0, false
 	}

@@ -20,26 +20,26 @@ import (
 // is replaced only when the store holds a newer pair than it (the merchant
 // reconnected, or another process refreshed), never by an older copy read
 // while a refresh was under way.
-func (e *Exporter) XeroTokens(ctx context.Context, acct int64) (*xero.TokenSource, error) {
-	stored, err := e.st.XeroGrant(ctx, acct)
+func (c *Clients) XeroTokens(ctx context.Context, acct int64) (*xero.TokenSource, error) {
+	stored, err := c.st.XeroGrant(ctx, acct)
 	if err != nil {
 		return nil, fmt.Errorf("worker: xero token: %w", err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if src := e.tokens[acct]; src != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if src := c.tokens[acct]; src != nil {
 		if cur := src.Current(); cur != nil && !stored.Expiry.After(cur.Expiry) {
 			return src, nil
 		}
 	}
-	src := e.xero.TokenSource(stored, func(ctx context.Context, tok *oauth2.Token) error {
+	src := c.xero.TokenSource(stored, func(ctx context.Context, tok *oauth2.Token) error {
 		// Outside any transaction of ours: the source calls this during an
 		// API call, and on SQLite saving needs the one writer connection.
-		return e.st.SaveXeroGrant(ctx, acct, tok)
+		return c.st.SaveXeroGrant(ctx, acct, tok)
 	})
-	if e.tokens == nil {
-		e.tokens = make(map[int64]*xero.TokenSource)
+	if c.tokens == nil {
+		c.tokens = make(map[int64]*xero.TokenSource)
 	}
-	e.tokens[acct] = src
+	c.tokens[acct] = src
 	return src, nil
 }

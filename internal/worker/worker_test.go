@@ -100,10 +100,10 @@ func TestSummaryString(t *testing.T) {
 	}
 }
 
-func TestNewExporterNeedsStoreAndXero(t *testing.T) {
+func TestNewNeedsStoreAndXero(t *testing.T) {
 	t.Parallel()
-	if _, err := worker.NewExporter(worker.Options{}); err == nil {
-		t.Error("NewExporter without a store or Xero app succeeded")
+	if _, err := worker.New(worker.Options{}); err == nil {
+		t.Error("New without a store or Xero app succeeded")
 	}
 }
 
@@ -116,7 +116,5 @@ func TestJobKindsAndUniqueness(t *testing.T) {
 	if !opts.UniqueOpts.ByArgs || len(opts.UniqueOpts.ByState) == 0 {
 		t.Errorf("export jobs are not unique per account: %+v", opts.UniqueOpts)
 	}
-	if len(worker.PeriodicJobs(time.Minute)) != 1 {
-		t.Error("want one periodic job (the sweep)")
-	}
+
 }

@@ -37,16 +37,16 @@ const (
 	// CursorShipStationFulfillments is the createDate up to which
 	// fulfillments were read.
 	CursorShipStationFulfillments = "shipstation_fulfillments"
-	// CursorImportSweepEnqueued is when the periodic sweep last enqueued
-	// an import for the account.
-	CursorImportSweepEnqueued = "import_sweep_enqueued"
+	// CursorWriteBackSweepEnqueued is when the periodic sweep last enqueued
+	// a write-back for the account.
+	CursorWriteBackSweepEnqueued = "write_back_sweep_enqueued"
 )
 
 // shipmentPageSize is ShipStation's largest page of shipments.
 const shipmentPageSize = 500
 
-// ImportOptions changes one import run.
-type ImportOptions struct {
+// WriteBackOptions changes one write-back run.
+type WriteBackOptions struct {
 	// Since reads every window from then instead of from its cursor minus
 	// the overlap.
 	Since time.Time
@@ -85,8 +85,8 @@ type WriteBackResult struct {
 	Reason string
 }
 
-// ImportSummary counts what an import run did.
-type ImportSummary struct {
+// WriteBackSummary counts what an import run did.
+type WriteBackSummary struct {
 	AccountID int64
 	// Passes counts the runs a job made: more than one when webhooks asked
 	// for more while it ran.
@@ -112,7 +112,7 @@ type ImportSummary struct {
 }
 
 // String is the summary on one line.
-func (s ImportSummary) String() string {
+func (s WriteBackSummary) String() string {
 	return fmt.Sprintf("%d shipments, %d voids, %d fulfillments: %d written (%d notes, %d lines, %d lines removed), %d already done, %d skipped, %d failed, %d invoices decided again after a void; %d Xero calls, %d ShipStation calls",
 		s.Shipments, s.Voids, s.Fulfillments, s.Written, s.Notes, s.Lines, s.LinesRemoved, s.Done, s.Skipped, s.Failed, s.Rechecks, s.XeroCalls, s.ShipStationCalls)
 }
@@ -134,12 +134,27 @@ func WriteBackSettingsOf(s store.Settings) bridge.WriteBackSettings {
 	return w
 }
 
-// importRun is one import run's state.
-type importRun struct {
+// WriteBacker writes ShipStation's shipments back to their Xero invoices
+// (Run): a note per label or fulfillment, a shipping cost line, and their
+// reversal when a label is voided. It is safe for concurrent use; runs of
+// one account must not overlap (River's unique jobs ensure it for the
+// workers). New builds it.
+type WriteBacker struct {
+	c        *Clients
+	exp      *Exporter // decides an invoice again after a void (recheck)
+	st       *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	overlap  time.Duration
+	backfill time.Duration
+}
+
+// writeBackRun is one import run's state.
+type writeBackRun struct {
 	*run
 	wb       bridge.WriteBackSettings
-	opts     ImportOptions
-	sum      *ImportSummary
+	opts     WriteBackOptions
+	sum      *WriteBackSummary
 	carriers map[string]string // nil until first needed
 	seen     map[string]bool   // event ids handled in this run
 	// rechecked are the invoices decided again in this run after a void.
@@ -150,51 +165,52 @@ type importRun struct {
 	endedStatus string
 }
 
-// ImportShipments reads the account's shipments created, labels voided
-// and fulfillments created since each window's cursor (minus the overlap)
-// and writes each back to its invoice. It does nothing while the account's
+// Run writes an account's shipments back: it reads the pending
+// SHIP_NOTIFY batches and the shipments created, labels voided and
+// fulfillments created since each window's cursor (minus the overlap), and
+// writes each back to its invoice. It does nothing while the account's
 // write-back is off. The error is nil, a *RetryLaterError, or wraps
 // ErrNotConnected, ErrReconnectNeeded or another failure; the summary
 // counts what was done before it.
-func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts ImportOptions) (ImportSummary, error) {
-	sum := ImportSummary{AccountID: accountID}
-	st, err := e.st.Settings(ctx, accountID)
+func (wb *WriteBacker) Run(ctx context.Context, accountID int64, opts WriteBackOptions) (WriteBackSummary, error) {
+	sum := WriteBackSummary{AccountID: accountID}
+	st, err := wb.st.Settings(ctx, accountID)
 	if err != nil {
-		return sum, fmt.Errorf("worker: import shipments: %w", err)
+		return sum, fmt.Errorf("worker: write back: %w", err)
 	}
-	wb := WriteBackSettingsOf(st)
-	if !wb.Enabled {
-		if err := e.ignorePendingWebhookEvents(ctx, accountID); err != nil {
-			return sum, fmt.Errorf("worker: import shipments: %w", err)
+	settings := WriteBackSettingsOf(st)
+	if !settings.Enabled {
+		if err := wb.ignorePendingWebhookEvents(ctx, accountID); err != nil {
+			return sum, fmt.Errorf("worker: write back: %w", err)
 		}
 		return sum, nil
 	}
 	var exportSum Summary
-	r, err := e.prepare(ctx, accountID, RunOptions{}, &exportSum)
+	r, err := wb.c.prepare(ctx, accountID, RunOptions{}, &exportSum)
 	if err != nil {
 		return sum, err
 	}
-	ir := &importRun{run: r, wb: wb, opts: opts, sum: &sum, seen: map[string]bool{}, rechecked: map[string]bool{}}
-	start := e.now()
+	ir := &writeBackRun{run: r, wb: settings, opts: opts, sum: &sum, seen: map[string]bool{}, rechecked: map[string]bool{}}
+	start := wb.now()
 	windows := []struct {
 		cursor string
 		read   func(since time.Time) error
 	}{
 		{store.CursorShipStationShipments, func(since time.Time) error {
-			return e.readShipments(ctx, ir, shipstation.ShipmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}, &sum.Shipments)
+			return wb.readShipments(ctx, ir, shipstation.ShipmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}, &sum.Shipments)
 		}},
 		{CursorShipStationVoids, func(since time.Time) error {
-			return e.readShipments(ctx, ir, shipstation.ShipmentFilter{VoidDateStart: since, PageSize: shipmentPageSize}, &sum.Voids)
+			return wb.readShipments(ctx, ir, shipstation.ShipmentFilter{VoidDateStart: since, PageSize: shipmentPageSize}, &sum.Voids)
 		}},
-		{CursorShipStationFulfillments, func(since time.Time) error { return e.readFulfillments(ctx, ir, since) }},
+		{CursorShipStationFulfillments, func(since time.Time) error { return wb.readFulfillments(ctx, ir, since) }},
 	}
 	// Webhook batches first: they are what a person just did.
-	err = e.webhookEvents(ctx, ir)
+	err = wb.webhookEvents(ctx, ir)
 	for _, w := range windows {
 		if err != nil || opts.WebhooksOnly {
 			break
 		}
-		err = e.window(ctx, ir, w.cursor, start, w.read)
+		err = wb.window(ctx, ir, w.cursor, start, w.read)
 	}
 	level := slog.LevelDebug
 	switch {
@@ -203,42 +219,42 @@ func (e *Exporter) ImportShipments(ctx context.Context, accountID int64, opts Im
 	case sum.Written+sum.Failed > 0:
 		level = slog.LevelInfo
 	}
-	e.log.Log(ctx, level, "import shipments run", "account", accountID, "summary", sum.String(), "error", err)
+	wb.log.Log(ctx, level, "write-back run", "account", accountID, "summary", sum.String(), "error", err)
 	return sum, err
 }
 
 // window reads one window from its cursor and moves the cursor to start
 // when every event of it is recorded.
-func (e *Exporter) window(ctx context.Context, ir *importRun, cursor string, start time.Time, read func(time.Time) error) error {
+func (wb *WriteBacker) window(ctx context.Context, ir *writeBackRun, cursor string, start time.Time, read func(time.Time) error) error {
 	since := ir.opts.Since
 	if since.IsZero() {
-		cur, ok, err := e.st.Cursor(ctx, ir.acct, cursor)
+		cur, ok, err := wb.st.Cursor(ctx, ir.acct, cursor)
 		if err != nil {
-			return fmt.Errorf("worker: import shipments: %w", err)
+			return fmt.Errorf("worker: write back: %w", err)
 		}
 		if ok {
-			since = cur.Add(-e.overlap)
+			since = cur.Add(-wb.overlap)
 		} else {
-			since = start.Add(-e.backfill)
+			since = start.Add(-wb.backfill)
 		}
 	}
 	if err := read(since); err != nil {
 		return err
 	}
-	err := e.st.WithTx(ctx, func(tx *store.Tx) error {
+	err := wb.st.WithTx(ctx, func(tx *store.Tx) error {
 		return tx.AdvanceCursor(ctx, ir.acct, cursor, start)
 	})
 	if err != nil {
-		return fmt.Errorf("worker: import shipments: %w", err)
+		return fmt.Errorf("worker: write back: %w", err)
 	}
 	return nil
 }
 
-func (e *Exporter) readShipments(ctx context.Context, ir *importRun, f shipstation.ShipmentFilter, n *int) error {
+func (wb *WriteBacker) readShipments(ctx context.Context, ir *writeBackRun, f shipstation.ShipmentFilter, n *int) error {
 	for p, err := range ir.ss.ShipmentPages(ctx, f) {
 		ir.sum.ShipStationCalls++
 		if err != nil {
-			return e.shipStationFailed(ctx, ir.run, "list shipments", err)
+			return wb.c.shipStationFailed(ctx, ir.run, "list shipments", err)
 		}
 		for _, s := range p.Items {
 			ev := bridge.ShipmentEventOf(s)
@@ -247,7 +263,7 @@ func (e *Exporter) readShipments(ctx context.Context, ir *importRun, f shipstati
 			}
 			ir.seen[ev.ID] = true
 			*n++
-			if err := e.writeBack(ctx, ir, ev); err != nil {
+			if err := wb.writeBack(ctx, ir, ev); err != nil {
 				return err
 			}
 		}
@@ -255,11 +271,11 @@ func (e *Exporter) readShipments(ctx context.Context, ir *importRun, f shipstati
 	return nil
 }
 
-func (e *Exporter) readFulfillments(ctx context.Context, ir *importRun, since time.Time) error {
+func (wb *WriteBacker) readFulfillments(ctx context.Context, ir *writeBackRun, since time.Time) error {
 	for p, err := range ir.ss.FulfillmentPages(ctx, shipstation.FulfillmentFilter{CreateDateStart: since, PageSize: shipmentPageSize}) {
 		ir.sum.ShipStationCalls++
 		if err != nil {
-			return e.shipStationFailed(ctx, ir.run, "list fulfillments", err)
+			return wb.c.shipStationFailed(ctx, ir.run, "list fulfillments", err)
 		}
 		for _, f := range p.Items {
 			ev := bridge.FulfillmentEventOf(f)
@@ -268,7 +284,7 @@ func (e *Exporter) readFulfillments(ctx context.Context, ir *importRun, since ti
 			}
 			ir.seen[ev.ID] = true
 			ir.sum.Fulfillments++
-			if err := e.writeBack(ctx, ir, ev); err != nil {
+			if err := wb.writeBack(ctx, ir, ev); err != nil {
 				return err
 			}
 		}
@@ -279,7 +295,7 @@ func (e *Exporter) readFulfillments(ctx context.Context, ir *importRun, since ti
 // findLink finds the invoice link of an event's order: a label by its
 // orderKey, then (a fulfillment, or a split-off order) by order id and
 // parent order id.
-func (e *Exporter) findLink(ctx context.Context, acct int64, ev bridge.ShipmentEvent) (store.InvoiceLink, bool, error) {
+func (wb *WriteBacker) findLink(ctx context.Context, acct int64, ev bridge.ShipmentEvent) (store.InvoiceLink, bool, error) {
 	try := func(l store.InvoiceLink, err error) (store.InvoiceLink, bool, error) {
 		if errors.Is(err, store.ErrNotFound) {
 			return store.InvoiceLink{}, false, nil
@@ -290,7 +306,7 @@ func (e *Exporter) findLink(ctx context.Context, acct int64, ev bridge.ShipmentE
 		return l, true, nil
 	}
 	if ev.OrderKey != "" {
-		if l, ok, err := try(e.st.InvoiceLinkByOrderKey(ctx, acct, ev.OrderKey)); ok || err != nil {
+		if l, ok, err := try(wb.st.InvoiceLinkByOrderKey(ctx, acct, ev.OrderKey)); ok || err != nil {
 			return l, ok, err
 		}
 	}
@@ -298,7 +314,7 @@ func (e *Exporter) findLink(ctx context.Context, acct int64, ev bridge.ShipmentE
 		if id == 0 {
 			continue
 		}
-		if l, ok, err := try(e.st.InvoiceLinkByOrderID(ctx, acct, id)); ok || err != nil {
+		if l, ok, err := try(wb.st.InvoiceLinkByOrderID(ctx, acct, id)); ok || err != nil {
 			return l, ok, err
 		}
 	}
@@ -350,12 +366,53 @@ func settleActions(ev bridge.ShipmentEvent, done bridge.WrittenState, plan bridg
 // event may have reopened a shipped order. Only errors that stop the run
 // (a transient failure, a lost connection, the database) are returned;
 // what Xero refuses for this invoice alone is logged and the run goes on.
-func (e *Exporter) writeBack(ctx context.Context, ir *importRun, ev bridge.ShipmentEvent) error {
+func (wb *WriteBacker) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.ShipmentEvent) error {
 	ir.ended, ir.endedStatus = WriteBackResult{}, ""
-	if err := e.writeBackEvent(ctx, ir, ev); err != nil {
+	if err := wb.writeBackEvent(ctx, ir, ev); err != nil {
 		return err
 	}
-	return e.recheck(ctx, ir)
+	return wb.recheck(ctx, ir)
+}
+
+// loadCarriers reads the account's carrier names once per run, so every
+// note of the run (and of a retry, barring a carrier renamed meanwhile)
+// names them the same way.
+func (wb *WriteBacker) loadCarriers(ctx context.Context, ir *writeBackRun) error {
+	if ir.carriers != nil {
+		return nil
+	}
+	// A webhook run writes one label: reading the carriers every time
+	// would double its ShipStation calls. They change rarely.
+	wb.c.mu.Lock()
+	c, ok := wb.c.carriers[ir.ssKey]
+	wb.c.mu.Unlock()
+	if ok && wb.now().Sub(c.at) < carrierCacheAge {
+		ir.carriers = c.names
+		return nil
+	}
+	names, err := ir.ss.CarrierNames(ctx)
+	ir.sum.ShipStationCalls++
+	if err != nil {
+		return wb.c.shipStationFailed(ctx, ir.run, "list carriers", err)
+	}
+	if names == nil {
+		names = map[string]string{}
+	}
+	ir.carriers = names
+	wb.c.mu.Lock()
+	wb.c.carriers[ir.ssKey] = carrierNames{names: names, at: wb.now()}
+	wb.c.mu.Unlock()
+	return nil
+}
+
+// carrierCacheAge is how long a key's carrier names are reused across
+// runs.
+const carrierCacheAge = time.Hour
+
+// carrierNames are one ShipStation key's carrier display names, read at.
+type carrierNames struct {
+	names map[string]string
+	at    time.Time
 }
 
 // recheck decides the invoice of the event just handled again, reading
@@ -368,14 +425,14 @@ func (e *Exporter) writeBack(ctx context.Context, ir *importRun, ev bridge.Shipm
 // open, so it cannot bounce back to ShipStation. Until that page commits
 // the link still says shipped, and a retry (the window's cursor has not
 // moved) asks again. Once per invoice per run.
-func (e *Exporter) recheck(ctx context.Context, ir *importRun) error {
+func (wb *WriteBacker) recheck(ctx context.Context, ir *writeBackRun) error {
 	res := ir.ended
 	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus) {
 		return nil
 	}
 	ir.rechecked[res.InvoiceID] = true
 	ir.sum.Rechecks++
-	_, sum, err := e.Resync(ctx, ir.acct, res.InvoiceID, RunOptions{Confirm: true})
+	_, sum, err := wb.exp.Resync(ctx, ir.acct, res.InvoiceID, RunOptions{Confirm: true})
 	ir.sum.XeroCalls += sum.XeroCalls
 	ir.sum.ShipStationCalls += sum.ShipStationCalls
 	if errors.Is(err, ErrInvoiceNotFound) {
@@ -394,13 +451,13 @@ func needsRecheck(res WriteBackResult, status string) bool {
 }
 
 // writeBackEvent handles one event.
-func (e *Exporter) writeBackEvent(ctx context.Context, ir *importRun, ev bridge.ShipmentEvent) error {
+func (wb *WriteBacker) writeBackEvent(ctx context.Context, ir *writeBackRun, ev bridge.ShipmentEvent) error {
 	res := WriteBackResult{Event: ev}
 	if ev.IsReturnLabel {
 		ir.sum.Skipped++
 		return nil
 	}
-	link, ok, err := e.findLink(ctx, ir.acct, ev)
+	link, ok, err := wb.findLink(ctx, ir.acct, ev)
 	if err != nil {
 		return err
 	}
@@ -412,7 +469,7 @@ func (e *Exporter) writeBackEvent(ctx context.Context, ir *importRun, ev bridge.
 	}
 	res.InvoiceID, res.InvoiceNumber = link.InvoiceID, link.InvoiceNumber
 	ir.endedStatus = link.OrderStatus
-	acts, err := e.st.ShipmentActions(ctx, ir.acct, ev.ID)
+	acts, err := wb.st.ShipmentActions(ctx, ir.acct, ev.ID)
 	if err != nil {
 		return fmt.Errorf("worker: write back: %w", err)
 	}
@@ -423,16 +480,16 @@ func (e *Exporter) writeBackEvent(ctx context.Context, ir *importRun, ev bridge.
 	}
 	if nothingLeft(ev, done, settled, ir.wb) {
 		if !ev.Voided && link.OrderStatus != store.OrderStatusShipped {
-			if _, err := e.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
+			if _, err := wb.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
 				return fmt.Errorf("worker: write back: %w", err)
 			}
 		}
 		ir.sum.Done++
 		res.Outcome = WriteBackDone
-		e.eventDone(ir, res)
+		wb.eventDone(ir, res)
 		return nil
 	}
-	if err := e.loadCarriers(ctx, ir); err != nil {
+	if err := wb.loadCarriers(ctx, ir); err != nil {
 		return err
 	}
 	inv, err := ir.xc.Invoice(ctx, ir.tenant, link.InvoiceID)
@@ -445,9 +502,9 @@ func (e *Exporter) writeBackEvent(ctx context.Context, ir *importRun, ev bridge.
 			return fmt.Errorf("worker: write back: get invoice: %w", ctx.Err())
 		}
 		if !isPermanentXero(err) || errors.Is(err, xero.ErrReconnectNeeded) {
-			return e.xeroFailed(ctx, ir.run, "get invoice", err)
+			return wb.c.xeroFailed(ctx, ir.run, "get invoice", err)
 		}
-		return e.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
+		return wb.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
 	}
 	plan := bridge.DecideWriteBack(ev, inv, bridge.LinkInfo{InvoiceID: link.InvoiceID, OrderKey: link.OrderKey, OrderID: link.OrderID},
 		ir.carriers, ir.wb, done)
@@ -458,274 +515,13 @@ func (e *Exporter) writeBackEvent(ctx context.Context, ir *importRun, ev bridge.
 	// Recorded before the invoice is edited: the export never re-sends a
 	// shipped order, so our edit cannot bounce back to ShipStation.
 	if plan.MarkShipped && link.OrderStatus != store.OrderStatusShipped {
-		if _, err := e.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
+		if _, err := wb.st.MarkInvoiceShipped(ctx, ir.acct, link.InvoiceID); err != nil {
 			return fmt.Errorf("worker: write back: %w", err)
 		}
 	}
 	settle := settleActions(ev, done, plan, ir.wb)
 	if plan.Skip {
-		return e.recordSkip(ctx, ir, res, link, settle)
+		return wb.recordSkip(ctx, ir, res, link, settle)
 	}
-	return e.carryOut(ctx, ir, res, link, settle)
-}
-
-// loadCarriers reads the account's carrier names once per run, so every
-// note of the run (and of a retry, barring a carrier renamed meanwhile)
-// names them the same way.
-func (e *Exporter) loadCarriers(ctx context.Context, ir *importRun) error {
-	if ir.carriers != nil {
-		return nil
-	}
-	// A webhook run writes one label: reading the carriers every time
-	// would double its ShipStation calls. They change rarely.
-	e.mu.Lock()
-	c, ok := e.carriers[ir.ssKey]
-	e.mu.Unlock()
-	if ok && e.now().Sub(c.at) < carrierCacheAge {
-		ir.carriers = c.names
-		return nil
-	}
-	names, err := ir.ss.CarrierNames(ctx)
-	ir.sum.ShipStationCalls++
-	if err != nil {
-		return e.shipStationFailed(ctx, ir.run, "list carriers", err)
-	}
-	if names == nil {
-		names = map[string]string{}
-	}
-	ir.carriers = names
-	e.mu.Lock()
-	e.carriers[ir.ssKey] = carrierNames{names: names, at: e.now()}
-	e.mu.Unlock()
-	return nil
-}
-
-// carrierCacheAge is how long a key's carrier names are reused across
-// runs.
-const carrierCacheAge = time.Hour
-
-// carrierNames are one ShipStation key's carrier display names, read at.
-type carrierNames struct {
-	names map[string]string
-	at    time.Time
-}
-
-// carryOut writes the plan's note and line edit, then records them.
-func (e *Exporter) carryOut(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
-	plan := res.Plan
-	if ir.opts.BeforeWrite != nil {
-		if err := ir.opts.BeforeWrite(res); err != nil {
-			return err
-		}
-	}
-	var records []bridge.Action
-	records = append(records, plan.Record...)
-	records = append(records, settle...)
-	ir.sum.Found += len(plan.Record)
-	warnings := append([]string(nil), plan.Warnings...)
-	attempted, err := e.st.ShipmentAttempted(ctx, ir.acct, res.Event.ID)
-	if err != nil {
-		return fmt.Errorf("worker: write back: %w", err)
-	}
-	if !attempted && (plan.Note != nil || plan.Edit != nil) {
-		if err := e.st.MarkShipmentAttempted(ctx, ir.acct, res.Event.ID); err != nil {
-			return fmt.Errorf("worker: write back: %w", err)
-		}
-	}
-	noteDone := false
-	if plan.Note != nil {
-		found := false
-		if attempted {
-			// An earlier attempt may have written the note and crashed
-			// before recording it: Xero's History tells.
-			hist, err := ir.xc.History(ctx, ir.tenant, link.InvoiceID)
-			ir.sum.XeroCalls++
-			ir.sum.HistoryChecks++
-			if err != nil {
-				return e.xeroFailed(ctx, ir.run, "read invoice history", err)
-			}
-			found = bridge.HasNote(hist, plan.Note.Text)
-		}
-		if found {
-			ir.sum.Found++
-		} else {
-			_, err := ir.xc.AddNote(ctx, ir.tenant, link.InvoiceID, plan.Note.Text, plan.Note.Key)
-			ir.sum.XeroCalls++
-			if err != nil {
-				if !errors.Is(err, xero.ErrValidation) {
-					return e.xeroFailed(ctx, ir.run, "add note", err)
-				}
-				return e.recordFailure(ctx, ir, res, link, "Xero refused the note: "+err.Error()+"; nothing was written to the invoice. Check the invoice in Xero, then re-sync the shipment", records)
-			}
-			ir.sum.Notes++
-		}
-		noteDone = true
-		records = append(records, plan.Note.Records...)
-	}
-	editFailed := ""
-	if plan.Edit != nil {
-		_, err := ir.xc.UpdateInvoice(ctx, ir.tenant, xero.Invoice{InvoiceID: link.InvoiceID, LineItems: plan.Edit.Lines}, plan.Edit.Key)
-		ir.sum.XeroCalls++
-		switch {
-		case err == nil:
-			records = append(records, plan.Edit.Action)
-			if plan.Edit.Action == bridge.ActionLine {
-				ir.sum.Lines++
-			} else {
-				ir.sum.LinesRemoved++
-			}
-		case errors.Is(err, xero.ErrEditLocked):
-			records = append(records, actionLineSettled)
-			warnings = append(warnings, "the shipping line was not changed: Xero locked the invoice for edits meanwhile (a payment or credit was allocated); the shipment is recorded in a note only")
-		case errors.Is(err, xero.ErrValidation):
-			editFailed = "Xero refused the shipping line: " + err.Error() + "; check the item code, account code and tax type under \"Add shipping cost to the invoice\""
-		default:
-			if noteDone {
-				// Keep the note's record; the line is retried.
-				if cerr := e.record(ctx, ir, res, link, records, nil, store.OutcomeWarning,
-					res.Plan.Invoice+": "+strings.Replace(res.Event.ID, ":", " ", 1)+" note written; the shipping line will be retried"); cerr != nil {
-					return cerr
-				}
-			}
-			return e.xeroFailed(ctx, ir.run, "update invoice lines", err)
-		}
-	}
-	outcome, msg := store.OutcomeSuccess, plan.Summary()
-	if len(warnings) > 0 {
-		outcome = store.OutcomeWarning
-	}
-	if editFailed != "" {
-		outcome = store.OutcomeFailed
-		msg = plan.Invoice + ": " + strings.Replace(res.Event.ID, ":", " ", 1) + " shipping line not written: " + editFailed
-		if noteDone {
-			msg += " (the note was written)"
-		}
-		ir.sum.Failed++
-		res.Outcome, res.Reason = WriteBackFailed, editFailed
-	} else {
-		ir.sum.Written++
-		res.Outcome = WriteBackWritten
-	}
-	ir.sum.Warnings += len(warnings)
-	if err := e.record(ctx, ir, res, link, records, warnings, outcome, msg); err != nil {
-		return err
-	}
-	e.eventDone(ir, res)
-	return nil
-}
-
-// record commits an event's actions and its log line in one transaction.
-func (e *Exporter) record(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, actions []bridge.Action, warnings []string, outcome store.Outcome, msg string) error {
-	var detail []string
-	if res.Plan.Note != nil {
-		detail = append(detail, "note: "+res.Plan.Note.Text)
-	}
-	if len(warnings) > 0 {
-		detail = append(detail, "warnings: "+strings.Join(warnings, "; "))
-	}
-	entry := store.LogEntry{
-		AccountID: ir.acct, Direction: store.ShipStationToXero, Outcome: outcome,
-		InvoiceID: link.InvoiceID, InvoiceNumber: res.InvoiceNumber, OrderNumber: res.Event.OrderNumber,
-		Message: msg, Detail: strings.Join(detail, "\n"),
-	}
-	err := e.st.WithTx(ctx, func(tx *store.Tx) error {
-		if err := markWritten(ctx, tx, ir.acct, res.Event.ID, link.InvoiceID, actions); err != nil {
-			return err
-		}
-		if len(actions) > 0 {
-			if err := tx.ClearShipmentAttempt(ctx, ir.acct, res.Event.ID); err != nil {
-				return err
-			}
-		}
-		_, err := tx.AppendLog(ctx, entry)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("worker: write back: record %s: %w", res.Event.ID, err)
-	}
-	return nil
-}
-
-// recordSkip logs a skip a person should know of; the routine ones
-// (already written, not our order, write-back off) stay out of the log.
-func (e *Exporter) recordSkip(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, settle []bridge.Action) error {
-	res.Outcome, res.Reason = WriteBackSkipped, res.Plan.Reason
-	switch res.Plan.Cause {
-	case bridge.CauseAlreadyWritten:
-		ir.sum.Done++
-		res.Outcome = WriteBackDone
-		if len(settle) > 0 {
-			// Nothing to say in the log: the warning was logged with the
-			// note.
-			err := e.st.WithTx(ctx, func(tx *store.Tx) error {
-				return markWritten(ctx, tx, ir.acct, res.Event.ID, link.InvoiceID, settle)
-			})
-			if err != nil {
-				return fmt.Errorf("worker: write back: record %s: %w", res.Event.ID, err)
-			}
-		}
-		e.eventDone(ir, res)
-		return nil
-	case bridge.CauseNotOurOrder, bridge.CauseReturnLabel, bridge.CauseWriteBackOff, bridge.CauseInvalidEvent:
-		ir.sum.Skipped++
-		e.eventDone(ir, res)
-		return nil
-	}
-	ir.sum.Skipped++
-	if err := e.record(ctx, ir, res, link, nil, nil, store.OutcomeSkipped, res.Plan.Summary()); err != nil {
-		return err
-	}
-	e.eventDone(ir, res)
-	return nil
-}
-
-// recordFailure logs a failure of this event alone (Xero refused what was
-// sent) with what to do, records actions already done, and lets the run
-// go on.
-func (e *Exporter) recordFailure(ctx context.Context, ir *importRun, res WriteBackResult, link store.InvoiceLink, why string, done []bridge.Action) error {
-	ir.sum.Failed++
-	res.Outcome, res.Reason = WriteBackFailed, why
-	label := res.Plan.Invoice
-	if label == "" {
-		label = orDash(res.InvoiceNumber)
-	}
-	msg := label + ": " + strings.Replace(res.Event.ID, ":", " ", 1) + " not written back: " + why
-	if err := e.record(ctx, ir, res, link, done, nil, store.OutcomeFailed, msg); err != nil {
-		return err
-	}
-	e.eventDone(ir, res)
-	return nil
-}
-
-// markWritten records actions of an event in tx.
-func markWritten(ctx context.Context, tx *store.Tx, acct int64, eventID, invoiceID string, actions []bridge.Action) error {
-	for _, a := range actions {
-		if _, err := tx.MarkShipmentWritten(ctx, store.WrittenShipment{AccountID: acct, ShipmentID: eventID,
-			Kind: store.WriteBackKind(a), InvoiceID: invoiceID}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (e *Exporter) eventDone(ir *importRun, res WriteBackResult) {
-	ir.ended = res
-	if ir.opts.OnEvent != nil {
-		ir.opts.OnEvent(res)
-	}
-}
-
-func actionsOf(kinds []store.WriteBackKind) []bridge.Action {
-	out := make([]bridge.Action, len(kinds))
-	for i, k := range kinds {
-		out[i] = bridge.Action(k)
-	}
-	return out
-}
-
-func orDash(s string) string {
-	if strings.TrimSpace(s) == "" {
-		return "-"
-	}
-	return s
+	return wb.carryOut(ctx, ir, res, link, settle)
 }

@@ -3,7 +3,6 @@ package worker_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/riverqueue/river/rivertype"
 
@@ -54,10 +53,10 @@ func TestWriteBackSettingsOf(t *testing.T) {
 	}
 }
 
-func TestImportJobKindsAndUniqueness(t *testing.T) {
+func TestWriteBackJobKindsAndUniqueness(t *testing.T) {
 	t.Parallel()
-	if got := (worker.ImportShipmentsArgs{}).Kind(); got != "import_shipments" {
-		t.Errorf("import kind = %q", got)
+	if got := (worker.WriteBackArgs{}).Kind(); got != "write_back" {
+		t.Errorf("write-back kind = %q", got)
 	}
 	if got := (worker.SweepShipmentsArgs{}).Kind(); got != "sweep_shipments" {
 		t.Errorf("sweep kind = %q", got)
@@ -66,8 +65,8 @@ func TestImportJobKindsAndUniqueness(t *testing.T) {
 		byArgs bool
 		states []rivertype.JobState
 	}{
-		"import": {worker.ImportShipmentsArgs{}.InsertOpts().UniqueOpts.ByArgs, worker.ImportShipmentsArgs{}.InsertOpts().UniqueOpts.ByState},
-		"sweep":  {worker.SweepShipmentsArgs{}.InsertOpts().UniqueOpts.ByArgs, worker.SweepShipmentsArgs{}.InsertOpts().UniqueOpts.ByState},
+		"write-back": {worker.WriteBackArgs{}.InsertOpts().UniqueOpts.ByArgs, worker.WriteBackArgs{}.InsertOpts().UniqueOpts.ByState},
+		"sweep":      {worker.SweepShipmentsArgs{}.InsertOpts().UniqueOpts.ByArgs, worker.SweepShipmentsArgs{}.InsertOpts().UniqueOpts.ByState},
 	} {
 		if !opts.byArgs {
 			t.Errorf("%s: not unique by args", name)
@@ -82,14 +81,11 @@ func TestImportJobKindsAndUniqueness(t *testing.T) {
 			}
 		}
 	}
-	if n := len(worker.WriteBackPeriodicJobs(time.Minute)); n != 1 {
-		t.Errorf("%d periodic jobs, want the sweep", n)
-	}
 }
 
-func TestImportSummaryString(t *testing.T) {
+func TestWriteBackSummaryString(t *testing.T) {
 	t.Parallel()
-	s := worker.ImportSummary{Shipments: 3, Voids: 1, Fulfillments: 2, Written: 4, Notes: 4, Lines: 1, Done: 1, Skipped: 1, Rechecks: 1, XeroCalls: 9, ShipStationCalls: 4}
+	s := worker.WriteBackSummary{Shipments: 3, Voids: 1, Fulfillments: 2, Written: 4, Notes: 4, Lines: 1, Done: 1, Skipped: 1, Rechecks: 1, XeroCalls: 9, ShipStationCalls: 4}
 	got := s.String()
 	for _, want := range []string{"3 shipments", "1 voids", "2 fulfillments", "4 written", "4 notes", "1 lines,", "1 already done", "1 invoices decided again", "9 Xero calls", "4 ShipStation calls"} {
 		if !strings.Contains(got, want) {

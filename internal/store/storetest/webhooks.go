@@ -159,7 +159,7 @@ func testWorkDemand(t *testing.T, open Opener) {
 	}
 	must(t, "RequestWork", b.st.RequestWork(ctx, a.ID, "export_invoices"))
 	must(t, "RequestWork again", b.st.RequestWork(ctx, a.ID, "export_invoices"))
-	if !wanted(a.ID, "export_invoices") || wanted(a.ID, "import_shipments") || wanted(other.ID, "export_invoices") {
+	if !wanted(a.ID, "export_invoices") || wanted(a.ID, "write_back") || wanted(other.ID, "export_invoices") {
 		t.Fatal("a request shows for the wrong account or kind")
 	}
 	took, err := b.st.TakeWork(ctx, a.ID, "export_invoices")

@@ -1,0 +1,143 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/shipstation"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/xero"
+)
+
+// Clients builds an account's Xero and ShipStation clients and owns what
+// must be one per process for them: a Xero token source per account (see
+// XeroTokens), a ShipStation rate budget per API key, and each key's
+// carrier names. The export, the write-back and the subscription share
+// one, so that their calls for one account or key are counted together.
+// It also classifies their API errors, marking a connection that needs a
+// person to reconnect it (errors.go). New builds it.
+type Clients struct {
+	st      *store.Store
+	xero    *xero.App
+	ssURL   string
+	http    *http.Client
+	log     *slog.Logger
+	now     func() time.Time
+	ssLimit int
+
+	mu      sync.Mutex
+	budgets map[string]*shipstation.MemoryBudget
+	tokens  map[int64]*xero.TokenSource // one per account: see XeroTokens
+	// carriers caches each ShipStation key's carrier names (a note names
+	// the carrier), keyed by API key.
+	carriers map[string]carrierNames
+}
+
+// budget returns the one Budget of a ShipStation key pair in this process.
+func (c *Clients) budget(apiKey string) *shipstation.MemoryBudget {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.budgets[apiKey]
+	if b == nil {
+		b = shipstation.NewMemoryBudget(c.ssLimit)
+		c.budgets[apiKey] = b
+	}
+	return b
+}
+
+// prepare loads the account's connections and settings and builds its
+// clients.
+func (c *Clients) prepare(ctx context.Context, acct int64, opts RunOptions, sum *Summary) (*run, error) {
+	xc, err := c.st.Connection(ctx, acct, store.KindXero)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("worker: account %d has no Xero connection: %w", acct, ErrNotConnected)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("worker: export: %w", err)
+	}
+	switch xc.Status {
+	case store.StatusConnected:
+	case store.StatusReconnectNeeded:
+		return nil, fmt.Errorf("worker: account %d: Xero %s: %w", acct, xc.StatusReason, ErrReconnectNeeded)
+	default:
+		return nil, fmt.Errorf("worker: account %d: Xero is %s: %w", acct, xc.Status, ErrNotConnected)
+	}
+	if xc.Metadata.TenantID == "" {
+		return nil, fmt.Errorf("worker: account %d: Xero connection has no tenant: %w", acct, ErrNotConnected)
+	}
+	src, err := c.XeroTokens(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := c.st.Connection(ctx, acct, store.KindShipStation)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("worker: account %d has no ShipStation connection: %w", acct, ErrNotConnected)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("worker: export: %w", err)
+	}
+	switch sc.Status {
+	case store.StatusConnected:
+	case store.StatusReconnectNeeded:
+		return nil, fmt.Errorf("worker: account %d: ShipStation %s: %w", acct, sc.StatusReason, ErrReconnectNeeded)
+	default:
+		return nil, fmt.Errorf("worker: account %d: ShipStation is %s: %w", acct, sc.Status, ErrNotConnected)
+	}
+	ss, ssKey, err := c.shipStationClient(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	st, err := c.st.Settings(ctx, acct)
+	if err != nil {
+		return nil, fmt.Errorf("worker: export: %w", err)
+	}
+	return &run{
+		acct: acct, tenant: xc.Metadata.TenantID, xc: c.xero.Client(src), ss: ss, ssKey: ssKey, start: c.now(),
+		settings: BridgeSettings(st, xc.Metadata, sc.Metadata), opts: opts, sum: sum,
+		shipped: map[string]int64{},
+	}, nil
+}
+
+// shipStationClient builds a client on the account's sealed key pair,
+// sharing the key's rate budget in this process, and returns the key
+// (caches are per key).
+func (c *Clients) shipStationClient(ctx context.Context, acct int64) (*shipstation.Client, string, error) {
+	creds, err := c.st.ShipStationCredentials(ctx, acct)
+	if err != nil {
+		return nil, "", fmt.Errorf("worker: shipstation key of account %d: %w", acct, err)
+	}
+	ss, err := shipstation.New(shipstation.Config{
+		BaseURL: c.ssURL, APIKey: creds.APIKey, APISecret: creds.APISecret, HTTPClient: c.http,
+		Logger: c.log, Budget: c.budget(creds.APIKey),
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("worker: shipstation: %w", err)
+	}
+	return ss, creds.APIKey, nil
+}
+
+// shipStationOf builds the account's ShipStation client and says which
+// store its orders go to.
+func (c *Clients) shipStationOf(ctx context.Context, acct int64) (*shipstation.Client, int64, error) {
+	sc, err := c.st.Connection(ctx, acct, store.KindShipStation)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !sc.HasSecret) {
+		return nil, 0, fmt.Errorf("worker: account %d has no ShipStation key: %w", acct, ErrNotConnected)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("worker: shipstation: %w", err)
+	}
+	ss, _, err := c.shipStationClient(ctx, acct)
+	if err != nil {
+		return nil, 0, err
+	}
+	settings, err := c.st.Settings(ctx, acct)
+	if err != nil {
+		return nil, 0, fmt.Errorf("worker: shipstation: %w", err)
+	}
+	return ss, storeIDOf(settings, sc.Metadata), nil
+}

@@ -1,0 +1,250 @@
+package worker_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/orderbridge/orderbridge/internal/bridge"
+	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
+)
+
+// engineBundle is the engine against both emulators over HTTP and a real
+// SQLite store, with one connected account, and no River: the tests call
+// the Exporter and the WriteBacker as the workers do.
+type engineBundle struct {
+	t      *testing.T
+	ctx    context.Context
+	xemu   *xeroemu.Emulator
+	semu   *shipstationemu.Emulator
+	st     *store.Store
+	eng    *worker.Engine
+	acct   int64
+	tenant string
+}
+
+type engineOptions struct {
+	pageSize int // Xero invoices per page (0: 1000)
+	// semuRate is the ShipStation emulator's rate limit (zero: off).
+	semuRate emukit.RateLimit
+	// xeroTransport, when set, carries the engine's Xero calls.
+	xeroTransport http.RoundTripper
+	// hookBase is the base URL ShipStation's webhooks post to.
+	hookBase string
+}
+
+// testScopes are the scopes the app asks for (app.XeroScopes).
+var testScopes = []string{"openid", "profile", "email", "offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings.read"}
+
+// testLogger writes the engine's warnings to the test log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tlogWriter struct{ tb testing.TB }
+
+func (w tlogWriter) Write(p []byte) (int, error) {
+	defer func() { _ = recover() }() // lines after the test ended
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func setupEngine(t *testing.T, o engineOptions) *engineBundle {
+	t.Helper()
+	ctx := t.Context()
+	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
+	rate := o.semuRate
+	if rate == (emukit.RateLimit{}) {
+		rate = emukit.NoRateLimit
+	}
+	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: rate})
+	st := storetest.Migrated(t, storetest.OpenSQLite)
+	xhttp := testHTTP
+	if o.xeroTransport != nil {
+		xhttp = &http.Client{Transport: o.xeroTransport}
+	}
+	xapp, err := xero.New(xero.Config{
+		ClientID: xemu.ClientID(), ClientSecret: xemu.ClientSecret(), RedirectURL: "http://127.0.0.1:1/connect/xero/callback",
+		Scopes: testScopes, BaseURL: xemu.URL(), HTTPClient: xhttp, Pacing: xero.Pacing{Off: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := authorize(t, xapp)
+	conns, err := xapp.Client(xero.StaticTokens{Tok: tok}).Connections(ctx, "")
+	if err != nil || len(conns) == 0 {
+		t.Fatalf("connections: %v, %v", conns, err)
+	}
+	tenant := conns[0].TenantID
+	acct, err := st.CreateAccount(ctx, "Acme Outdoor Ltd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveXeroConnection(ctx, acct.ID, store.ConnectionMetadata{TenantID: tenant, TenantName: conns[0].TenantName}, tok); err != nil {
+		t.Fatal(err)
+	}
+	creds := store.ShipStationCredentials{APIKey: semu.APIKey(), APISecret: semu.APISecret()}
+	if err := st.SaveShipStationConnection(ctx, acct.ID, store.ConnectionMetadata{StoreID: semu.DefaultStoreID()}, creds); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := xemu.SeedTrackingCategory(tenant, "Sales Channel", "ShipStation", "Retail"); err != nil {
+		t.Fatal(err)
+	}
+	s := store.DefaultSettings()
+	s.SyncEnabled = true
+	if err := st.SaveSettings(ctx, acct.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := worker.New(worker.Options{
+		Store: st, Xero: xapp, ShipStationBaseURL: semu.URL(), HTTPClient: testHTTP, Logger: testLogger(t),
+		PageSize: o.pageSize, WebhookBaseURL: o.hookBase,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &engineBundle{t: t, ctx: ctx, xemu: xemu, semu: semu, st: st, eng: eng, acct: acct.ID, tenant: tenant}
+}
+
+// authorize runs the authorization-code flow against the emulator, which
+// consents at once, and returns the tokens.
+func authorize(t *testing.T, app *xero.App) *oauth2.Token {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	noFollow := &http.Client{Transport: testHTTP.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(app.AuthCodeURL("state-xyz", verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Query().Get("code") == "" {
+		t.Fatalf("authorize: status %d, location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	tok, err := app.Exchange(t.Context(), loc.Query().Get("code"), verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// contact seeds a customer with a street (ship-to) address.
+func (b *engineBundle) contact(name string) xeroemu.Contact {
+	b.t.Helper()
+	c, err := b.xemu.SeedContact(b.tenant, xeroemu.Contact{
+		Name: name, FirstName: "Jane", LastName: "Receiver", EmailAddress: "jane@example.com",
+		Addresses: []xeroemu.Address{
+			{AddressType: "STREET", AddressLine1: "12 Dock Road", City: "Hamilton", Region: "Waikato", PostalCode: "3204", Country: "NZ"},
+		},
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return c
+}
+
+// invoice seeds a sales invoice for c in status; tagged puts the
+// "ShipStation" tracking option on its first line.
+func (b *engineBundle) invoice(c xeroemu.Contact, status string, tagged bool) xeroemu.Invoice {
+	b.t.Helper()
+	option := "Retail"
+	if tagged {
+		option = "ShipStation"
+	}
+	inv, err := b.xemu.SeedInvoice(b.tenant, xeroemu.Invoice{
+		Status: status, Contact: xeroemu.Contact{ContactID: c.ContactID}, Date: time.Now().UTC(),
+		Reference: "PO-77", CurrencyCode: "NZD",
+		LineItems: []xeroemu.LineItem{
+			{ItemCode: "TENT-2P", Description: "Two-person tent", Quantity: 2, UnitAmount: 150, AccountCode: "200", TaxType: "OUTPUT2",
+				Tracking: []xeroemu.LineItemTracking{{Name: "Sales Channel", Option: option}}},
+		},
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return inv
+}
+
+// export runs one export and fails the test on an error.
+func (b *engineBundle) export() worker.Summary {
+	b.t.Helper()
+	sum, err := b.eng.Exporter.Export(b.ctx, b.acct, worker.RunOptions{})
+	if err != nil {
+		b.t.Fatalf("export: %v (%s)", err, sum)
+	}
+	return sum
+}
+
+func (b *engineBundle) key(inv xeroemu.Invoice) string {
+	return bridge.OrderKey(b.tenant, inv.InvoiceID)
+}
+
+// orders counts ShipStation's orders (deleted ones included) with the
+// invoice's key: more than one means an order was doubled.
+func (b *engineBundle) orders(inv xeroemu.Invoice) int {
+	n := 0
+	for _, o := range b.semu.Orders() {
+		if strings.EqualFold(o.OrderKey, b.key(inv)) {
+			n++
+		}
+	}
+	return n
+}
+
+func (b *engineBundle) order(inv xeroemu.Invoice) shipstationemu.Order {
+	b.t.Helper()
+	o, ok := b.semu.OrderByKey(b.key(inv))
+	if !ok {
+		b.t.Fatalf("no order for %s", inv.InvoiceNumber)
+	}
+	return o
+}
+
+// link returns the invoice's link, and whether there is one.
+func (b *engineBundle) link(inv xeroemu.Invoice) (store.InvoiceLink, bool) {
+	b.t.Helper()
+	l, err := b.st.InvoiceLink(b.ctx, b.acct, inv.InvoiceID)
+	if err != nil {
+		return l, false
+	}
+	return l, true
+}
+
+// logFor returns the invoice's log lines of one direction, newest first.
+func (b *engineBundle) logFor(inv xeroemu.Invoice, dir store.Direction) []store.LogEntry {
+	b.t.Helper()
+	p, err := b.st.ListLog(b.ctx, b.acct, store.LogQuery{InvoiceNumber: inv.InvoiceNumber, PageSize: 100})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	var out []store.LogEntry
+	for _, e := range p.Entries {
+		if e.Direction == dir {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// cursor returns the account's cursor name (zero when none).
+func (b *engineBundle) cursor(name string) time.Time {
+	b.t.Helper()
+	c, _, err := b.st.Cursor(b.ctx, b.acct, name)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return c
+}
