@@ -47,8 +47,6 @@ type engineOptions struct {
 	hookBase string
 }
 
-// testScopes are the scopes the app asks for (app.XeroScopes).
-var testScopes = []string{"openid", "profile", "email", "offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings.read"}
 
 // testLogger writes the engine's warnings to the test log.
 func testLogger(t *testing.T) *slog.Logger {
@@ -79,7 +77,7 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	}
 	xapp, err := xero.New(xero.Config{
 		ClientID: xemu.ClientID(), ClientSecret: xemu.ClientSecret(), RedirectURL: "http://127.0.0.1:1/connect/xero/callback",
-		Scopes: testScopes, BaseURL: xemu.URL(), HTTPClient: xhttp, Pacing: xero.Pacing{Off: true},
+		Scopes: xero.GranularScopes(), BaseURL: xemu.URL(), HTTPClient: xhttp, Pacing: xero.Pacing{Off: true},
 	})
 	if err != nil {
 		t.Fatal(err)
