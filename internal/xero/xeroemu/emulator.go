@@ -30,8 +30,11 @@ type Options struct {
 	// RateLimit is the zero value for real-time limits; emukit.NoRateLimit
 	// disables them; a Scale shrinks the windows (and webhook retry delays).
 	RateLimit emukit.RateLimit
-	// DayLimit is each organisation's daily call cap: 5,000 by default,
-	// 1,000 on Xero's free Starter developer tier.
+	// Tier is the app's developer tier (default TierCore): it sets the day
+	// limit per organisation and the cap on connected organisations.
+	Tier Tier
+	// DayLimit overrides the tier's daily call cap per organisation when
+	// positive (benchmarks lift it out of the way).
 	DayLimit int
 	// Faults injects errors, latency or an offline organisation.
 	Faults emukit.FaultConfig
@@ -57,6 +60,7 @@ type Emulator struct {
 	clientID, clientSecret string
 	accessTTL, grace       time.Duration
 	dayLimit               int
+	tier                   Tier
 	appCreated             time.Time
 	now                    func() time.Time
 	log                    *slog.Logger
@@ -91,6 +95,7 @@ func New(opts Options) *Emulator {
 		accessTTL:    opts.AccessTokenTTL,
 		grace:        opts.RefreshGrace,
 		dayLimit:     opts.DayLimit,
+		tier:         opts.Tier,
 		appCreated:   opts.AppCreated,
 		now:          opts.Now,
 		log:          opts.Logger,
@@ -111,8 +116,11 @@ func New(opts Options) *Emulator {
 	if e.grace <= 0 {
 		e.grace = 30 * time.Minute
 	}
+	if e.tier == "" {
+		e.tier = TierCore
+	}
 	if e.dayLimit <= 0 {
-		e.dayLimit = 5000
+		e.dayLimit = e.tier.DayLimit()
 	}
 	if e.now == nil {
 		e.now = time.Now
