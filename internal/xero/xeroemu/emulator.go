@@ -66,6 +66,7 @@ type Emulator struct {
 	log                    *slog.Logger
 	mux                    *http.ServeMux
 	counters               *emukit.Counters
+	egress                 *emukit.Counters
 	faults                 *emukit.Faults
 
 	urlMu sync.RWMutex
@@ -100,6 +101,7 @@ func New(opts Options) *Emulator {
 		now:          opts.Now,
 		log:          opts.Logger,
 		counters:     emukit.NewCounters(),
+		egress:       emukit.NewCounters(),
 		faults:       emukit.NewFaults(opts.Faults),
 		orgs:         make(map[string]*org),
 		inFlight:     make(map[string]int),
@@ -293,11 +295,13 @@ func (e *Emulator) handle(pattern string, kind routeKind, h apiHandler) {
 	}
 	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		e.counters.Inc(pattern)
+		ew := &egressWriter{ResponseWriter: w}
+		defer e.countEgress(ew)
 		if kind == routeOAuth {
-			h(w, r, nil)
+			h(ew, r, nil)
 			return
 		}
-		e.serveAuthed(w, r, kind, guard, h)
+		e.serveAuthed(ew, r, kind, guard, ew.attribute(h))
 	})
 }
 
