@@ -18,7 +18,7 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	clientSecret := fs.String("client-secret", "", "OAuth2 client secret to accept (generated when empty)")
 	webhookURL := fs.String("webhook-url", "", "`URL` to deliver INVOICE and CONTACT webhooks to (none when empty)")
 	webhookKey := fs.String("webhook-key", "", "key that signs webhook deliveries (generated when empty)")
-	rate := fs.String("rate-limit", "real", "Xero's limits (60/min, 5000/day, 5 in flight per org): `real`, off, or a time scale such as 60")
+	rate := fs.String("rate-limit", "real", "Xero's limits (60/min, the --tier day limit, 5 in flight per org): `real`, off, or a time scale such as 60")
 	appCreated := fs.String("app-created", "", "`date` (YYYY-MM-DD) the Xero app was created; before 2026-03-02 it may also request the broad\n"+
 		"accounting.transactions scope (default: a new app, granular scopes only)")
 	tierName := fs.String("tier", "core", "the app's Xero developer `tier`: starter (1,000 calls/day per org, 5 connected orgs), core (5,000, 50),\n"+
