@@ -30,8 +30,11 @@ type Options struct {
 	// RateLimit is the zero value for real-time limits; emukit.NoRateLimit
 	// disables them; a Scale shrinks the windows (and webhook retry delays).
 	RateLimit emukit.RateLimit
-	// DayLimit is each organisation's daily call cap: 5,000 by default,
-	// 1,000 on Xero's free Starter developer tier.
+	// Tier is the app's developer tier (default TierCore): it sets the day
+	// limit per organisation and the cap on connected organisations.
+	Tier Tier
+	// DayLimit overrides the tier's daily call cap per organisation when
+	// positive (benchmarks lift it out of the way).
 	DayLimit int
 	// Faults injects errors, latency or an offline organisation.
 	Faults emukit.FaultConfig
@@ -57,11 +60,13 @@ type Emulator struct {
 	clientID, clientSecret string
 	accessTTL, grace       time.Duration
 	dayLimit               int
+	tier                   Tier
 	appCreated             time.Time
 	now                    func() time.Time
 	log                    *slog.Logger
 	mux                    *http.ServeMux
 	counters               *emukit.Counters
+	egress                 *emukit.Counters
 	faults                 *emukit.Faults
 
 	urlMu sync.RWMutex
@@ -91,10 +96,12 @@ func New(opts Options) *Emulator {
 		accessTTL:    opts.AccessTokenTTL,
 		grace:        opts.RefreshGrace,
 		dayLimit:     opts.DayLimit,
+		tier:         opts.Tier,
 		appCreated:   opts.AppCreated,
 		now:          opts.Now,
 		log:          opts.Logger,
 		counters:     emukit.NewCounters(),
+		egress:       emukit.NewCounters(),
 		faults:       emukit.NewFaults(opts.Faults),
 		orgs:         make(map[string]*org),
 		inFlight:     make(map[string]int),
@@ -111,8 +118,11 @@ func New(opts Options) *Emulator {
 	if e.grace <= 0 {
 		e.grace = 30 * time.Minute
 	}
+	if e.tier == "" {
+		e.tier = TierCore
+	}
 	if e.dayLimit <= 0 {
-		e.dayLimit = 5000
+		e.dayLimit = e.tier.DayLimit()
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -285,11 +295,13 @@ func (e *Emulator) handle(pattern string, kind routeKind, h apiHandler) {
 	}
 	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		e.counters.Inc(pattern)
+		ew := &egressWriter{ResponseWriter: w}
+		defer e.countEgress(ew)
 		if kind == routeOAuth {
-			h(w, r, nil)
+			h(ew, r, nil)
 			return
 		}
-		e.serveAuthed(w, r, kind, guard, h)
+		e.serveAuthed(ew, r, kind, guard, ew.attribute(h))
 	})
 }
 

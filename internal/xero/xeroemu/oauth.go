@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -171,6 +172,16 @@ func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request, _ *callInfo
 	g := &grant{id: newID(), authEventID: newID(), userID: newID(), scope: scope, scopes: strings.Fields(scope)}
 	for _, o := range e.orgOrder {
 		g.connections = append(g.connections, &connection{id: newID(), tenantID: o.id, created: now, updated: now})
+	}
+	if e.overConnectionCapLocked(g) {
+		e.mu.Unlock()
+		// Xero documents the caps but not how a consent past one fails; we
+		// send the user back with OAuth's access_denied, the error a
+		// client already handles for a refused consent.
+		e.log.Warn("authorize: connection cap reached", "tier", e.tier.String(), "max_connections", e.tier.MaxConnections())
+		back(url.Values{"error": {"access_denied"}, "error_description": {fmt.Sprintf(
+			"connection limit reached: the %s tier allows %d connected organisations", e.tier, e.tier.MaxConnections())}})
+		return
 	}
 	e.auth.grants[g.id] = g
 	code := randomHex(24)
