@@ -279,7 +279,12 @@ func (c *Client) once(ctx context.Context, req *request, body []byte, out any) e
 	// at the end of the JSON value, and Xero may still count the call as in
 	// flight until the response is complete.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-	tk.done(resp, req.op)
+	wait := tk.done(resp, req.op)
+	if rl := (*RateLimitError)(nil); errors.As(err, &rl) && rl.RetryAfter <= 0 {
+		// No Retry-After: hand the caller the pacer's bounded wait, so a
+		// worker snoozes rather than retrying at once.
+		rl.RetryAfter = wait
+	}
 	c.app.log.LogAttrs(ctx, slog.LevelDebug, "xero call",
 		slog.String("op", req.op), slog.String("method", req.method), slog.String("path", req.path),
 		slog.String("tenant_id", req.tenantID), slog.Int("status", resp.StatusCode),
