@@ -365,6 +365,13 @@ func (e *Emulator) serveAuthed(w http.ResponseWriter, r *http.Request, kind rout
 		return
 	}
 	if d.Status != 0 {
+		if d.Status == http.StatusTooManyRequests {
+			// Xero's 429 always says why and for how long (xero-api.md
+			// §8.3); an injected one must too, or it teaches clients
+			// nothing a real limit would.
+			tooMany(w, "minute", e.minuteReset(orgKey))
+			return
+		}
 		if d.Status == http.StatusServiceUnavailable {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(d.Status)
