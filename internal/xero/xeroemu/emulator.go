@@ -289,12 +289,18 @@ const (
 type apiHandler func(w http.ResponseWriter, r *http.Request, c *callInfo)
 
 func (e *Emulator) handle(pattern string, kind routeKind, h apiHandler) {
+	e.handleAs(pattern, pattern, kind, h)
+}
+
+// handleAs serves pattern, counting its calls under counter (another
+// spelling of the same route).
+func (e *Emulator) handleAs(pattern, counter string, kind routeKind, h apiHandler) {
 	var guard scopeGuard
 	if kind == routeAPI {
 		guard = newScopeGuard(pattern)
 	}
 	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		e.counters.Inc(pattern)
+		e.counters.Inc(counter)
 		ew := &egressWriter{ResponseWriter: w}
 		defer e.countEgress(ew)
 		if kind == routeOAuth {

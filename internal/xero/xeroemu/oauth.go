@@ -98,6 +98,11 @@ func (e *Emulator) routes() {
 	e.handle("POST /connect/revocation", routeOAuth, e.revoke)
 	e.handle("GET /connections", routeTenantless, e.listConnections)
 	e.handle("DELETE /connections/{id}", routeTenantless, e.deleteConnection)
+	// The identity description (and the SDKs generated from it) write
+	// /Connections; Xero routes paths case-insensitively. Counted as the
+	// lower-case route.
+	e.handleAs("GET /Connections", "GET /connections", routeTenantless, e.listConnections)
+	e.handleAs("DELETE /Connections/{id}", "DELETE /connections/{id}", routeTenantless, e.deleteConnection)
 
 	const api = "/api.xro/2.0"
 	e.handle("GET "+api+"/Organisation", routeAPI, e.getOrganisation)
@@ -114,7 +119,9 @@ func (e *Emulator) routes() {
 	e.handle("GET "+api+"/Invoices/{id}/History", routeAPI, e.getHistory)
 	e.handle("PUT "+api+"/Invoices/{id}/History", routeAPI, e.addHistory)
 	e.handle("POST "+api+"/Invoices/{id}/History", routeAPI, e.addHistory)
+	e.handle("GET "+api+"/Payments", routeAPI, e.listPayments)
 	e.handle("PUT "+api+"/Payments", routeAPI, e.putPayments)
+	e.handle("POST "+api+"/Payments", routeAPI, e.putPayments)
 	e.handle("GET "+api+"/TrackingCategories", routeAPI, e.listTracking)
 	e.handle("GET "+api+"/TrackingCategories/{id}", routeAPI, e.getTracking)
 	e.handle("PUT "+api+"/TrackingCategories", routeAPI, e.putTracking)
