@@ -280,7 +280,7 @@ func (c *Client) once(ctx context.Context, req *request, body []byte, out any) e
 	// flight until the response is complete.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	wait := tk.done(resp, req.op)
-	if rl := (*RateLimitError)(nil); errors.As(err, &rl) && rl.RetryAfter <= 0 {
+	if rl := (*RateLimitError)(nil); errors.As(err, &rl) && resp.Header.Get("Retry-After") == "" {
 		// No Retry-After: hand the caller the pacer's bounded wait, so a
 		// worker snoozes rather than retrying at once.
 		rl.RetryAfter = wait

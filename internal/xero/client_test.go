@@ -635,17 +635,21 @@ func TestRateLimitWithoutRetryAfterWaits(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name      string
-		problem   string
-		opened    bool // a response 20s earlier opened the minute window
-		want      time.Duration
-		wantLocal bool // the next call is refused without calling Xero
+		name       string
+		problem    string
+		retryAfter string // sent as Retry-After when set
+		opened     bool   // a response 20s earlier opened the minute window
+		want       time.Duration
+		wantLocal  bool // the next call is refused without calling Xero
 	}{
 		{name: "minute, window known", problem: "minute", opened: true, want: 40 * time.Second, wantLocal: true},
 		{name: "minute, window unknown", problem: "Minute", want: time.Minute, wantLocal: true},
 		{name: "no problem header", want: time.Minute, wantLocal: true},
 		{name: "day", problem: "day", opened: true, want: 40 * time.Second, wantLocal: true},
 		{name: "concurrent", problem: "concurrent", want: time.Second},
+		// An explicit zero is an answer, not a missing header: no wait
+		// (the e2e harness's synthetic 429s rely on it).
+		{name: "explicit zero", problem: "minute", retryAfter: "0", opened: true, want: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -666,6 +670,9 @@ func TestRateLimitWithoutRetryAfterWaits(t *testing.T) {
 				}
 				if tt.problem != "" {
 					w.Header().Set("X-Rate-Limit-Problem", tt.problem)
+				}
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
 				}
 				w.Header().Set("X-MinLimit-Remaining", "0")
 				w.WriteHeader(http.StatusTooManyRequests)

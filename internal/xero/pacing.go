@@ -262,10 +262,11 @@ func (t *ticket) done(resp *http.Response, op string) (wait time.Duration) {
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 		problem := rateProblem(h)
 		wait = retryAfter(h, now)
-		if wait <= 0 {
+		if h.Get("Retry-After") == "" {
+			// Absent, not "0": an explicit zero asks for no wait.
 			wait = p.noRetryAfterWait(t.t, problem, now)
 		}
-		if t.t != nil && problem != "concurrent" {
+		if t.t != nil && problem != "concurrent" && wait > 0 {
 			t.t.blockedUntil = now.Add(wait)
 			t.t.blockProblem = problem
 		}
