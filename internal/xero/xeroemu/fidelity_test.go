@@ -128,9 +128,9 @@ func TestInvoicesSummaryOnly(t *testing.T) {
 	}
 }
 
-// TestConnectionsPathCase: the identity description writes /Connections
-// and the SDKs generated from it call that path; Xero's service routes
-// paths without regard to case, so both spellings work.
+// TestConnectionsPathCase: the identity description writes /Connections,
+// the reference /connections (xero-api.md §1.1); a client built from
+// either must reach the emulator, so both spellings work.
 func TestConnectionsPathCase(t *testing.T) {
 	t.Parallel()
 	b := setup(t, xeroemu.Options{})

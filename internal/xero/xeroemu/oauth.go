@@ -98,9 +98,10 @@ func (e *Emulator) routes() {
 	e.handle("POST /connect/revocation", routeOAuth, e.revoke)
 	e.handle("GET /connections", routeTenantless, e.listConnections)
 	e.handle("DELETE /connections/{id}", routeTenantless, e.deleteConnection)
-	// The identity description (and the SDKs generated from it) write
-	// /Connections; Xero routes paths case-insensitively. Counted as the
-	// lower-case route.
+	// The identity description writes /Connections, so a client built
+	// from it sends that; the reference and Xero's SDK use /connections.
+	// Serving both keeps a documented path from being a 404 (the validator
+	// accepts either, exceptions.go). Counted as the lower-case route.
 	e.handleAs("GET /Connections", "GET /connections", routeTenantless, e.listConnections)
 	e.handleAs("DELETE /Connections/{id}", "DELETE /connections/{id}", routeTenantless, e.deleteConnection)
 
