@@ -159,10 +159,12 @@ type writeBackRun struct {
 	seen     map[string]bool   // event ids handled in this run
 	// rechecked are the invoices decided again in this run after a void.
 	rechecked map[string]bool
-	// ended is the result of the event handled last (see eventDone), and
-	// endedStatus the order status its invoice link had before.
+	// ended is the result of the event handled last (see eventDone),
+	// endedStatus the order status its invoice link had before, and
+	// endedAsked whether a recheck after it is already recorded.
 	ended       WriteBackResult
 	endedStatus string
+	endedAsked  bool
 }
 
 // Run writes an account's shipments back: it reads the pending
@@ -367,7 +369,7 @@ func settleActions(ev bridge.ShipmentEvent, done bridge.WrittenState, plan bridg
 // (a transient failure, a lost connection, the database) are returned;
 // what Xero refuses for this invoice alone is logged and the run goes on.
 func (wb *WriteBacker) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.ShipmentEvent) error {
-	ir.ended, ir.endedStatus = WriteBackResult{}, ""
+	ir.ended, ir.endedStatus, ir.endedAsked = WriteBackResult{}, "", false
 	if err := wb.writeBackEvent(ctx, ir, ev); err != nil {
 		return err
 	}
@@ -424,10 +426,13 @@ type carrierNames struct {
 // recorded: our cost line is off the invoice before the order can be seen
 // open, so it cannot bounce back to ShipStation. Until that page commits
 // the link still says shipped, and a retry (the window's cursor has not
-// moved) asks again. Once per invoice per run.
+// moved) asks again. Once done it is recorded for the event
+// (store.WriteBackRechecked): an order that stays shipped (another label
+// lives) is not asked after on every re-read of the void. Once per invoice
+// per run.
 func (wb *WriteBacker) recheck(ctx context.Context, ir *writeBackRun) error {
 	res := ir.ended
-	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus) {
+	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus, ir.endedAsked) {
 		return nil
 	}
 	ir.rechecked[res.InvoiceID] = true
@@ -435,18 +440,23 @@ func (wb *WriteBacker) recheck(ctx context.Context, ir *writeBackRun) error {
 	_, sum, err := wb.exp.Resync(ctx, ir.acct, res.InvoiceID, RunOptions{Confirm: true})
 	ir.sum.XeroCalls += sum.XeroCalls
 	ir.sum.ShipStationCalls += sum.ShipStationCalls
-	if errors.Is(err, ErrInvoiceNotFound) {
-		return nil // gone from Xero: no edit can follow
+	if err != nil && !errors.Is(err, ErrInvoiceNotFound) { // gone from Xero: no edit can follow
+		return err
 	}
-	return err
+	if _, err := wb.st.MarkShipmentWritten(ctx, store.WrittenShipment{AccountID: ir.acct, ShipmentID: res.Event.ID,
+		Kind: store.WriteBackRechecked, InvoiceID: res.InvoiceID}); err != nil {
+		return fmt.Errorf("worker: write back: %w", err)
+	}
+	return nil
 }
 
 // needsRecheck reports whether the invoice of an event that ended in res
 // must be decided again (see recheck); status is the order status its
-// link had. An event that failed or was skipped (the invoice is gone, the
-// order is not ours) has not done its writes, or has no invoice to send.
-func needsRecheck(res WriteBackResult, status string) bool {
-	return res.InvoiceID != "" && (res.Outcome == WriteBackWritten || res.Outcome == WriteBackDone) &&
+// link had, asked whether a recheck after the event is recorded. An event
+// that failed or was skipped (the invoice is gone, the order is not ours)
+// has not done its writes, or has no invoice to send.
+func needsRecheck(res WriteBackResult, status string, asked bool) bool {
+	return !asked && res.InvoiceID != "" && (res.Outcome == WriteBackWritten || res.Outcome == WriteBackDone) &&
 		bridge.ReopensOrder(res.Event, status)
 }
 
@@ -477,6 +487,7 @@ func (wb *WriteBacker) writeBackEvent(ctx context.Context, ir *writeBackRun, ev 
 	settled := false
 	for _, k := range acts {
 		settled = settled || k == store.WriteBackLineSettled
+		ir.endedAsked = ir.endedAsked || k == store.WriteBackRechecked
 	}
 	if nothingLeft(ev, done, settled, ir.wb) {
 		if !ev.Voided && link.OrderStatus != store.OrderStatusShipped {
