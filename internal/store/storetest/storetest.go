@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"WebhookHealth", testWebhookHealth},
 		{"TenantRouting", testTenantRouting},
 		{"ShipStationHooks", testShipStationHooks},
+		{"XeroQuota", testXeroQuota},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
