@@ -46,6 +46,9 @@ type Budget struct {
 	MinuteRemaining    int // -1 when unknown
 	DayRemaining       int // -1 when unknown
 	AppMinuteRemaining int // -1 when unknown
+	// DaySeenAt is when DayRemaining was read from an answer, so that a
+	// caller keeping it knows how old it is.
+	DaySeenAt time.Time
 	// BlockedUntil is set after a 429: calls before it fail locally.
 	BlockedUntil time.Time
 }
@@ -65,6 +68,7 @@ type tenantPace struct {
 	sem          chan struct{}
 	minute       window
 	day          int
+	dayAt        time.Time // when day was read
 	blockedUntil time.Time
 	blockProblem string
 }
@@ -256,7 +260,7 @@ func (t *ticket) done(resp *http.Response, op string) (wait time.Duration) {
 	if t.t != nil {
 		t.t.minute.observe(now, t.tgen, headerInt(h, "X-MinLimit-Remaining"), p.cfg)
 		if d := headerInt(h, "X-DayLimit-Remaining"); d >= 0 {
-			t.t.day = d
+			t.t.day, t.t.dayAt = d, now
 		}
 	}
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
@@ -308,7 +312,7 @@ func (p *pacer) budget(key string) Budget {
 	b := Budget{MinuteRemaining: -1, DayRemaining: -1, AppMinuteRemaining: p.app.reported}
 	if t := p.tenants[key]; t != nil {
 		b.MinuteRemaining = t.minute.reported
-		b.DayRemaining = t.day
+		b.DayRemaining, b.DaySeenAt = t.day, t.dayAt
 		if p.now().Before(t.blockedUntil) {
 			b.BlockedUntil = t.blockedUntil
 		}
