@@ -330,7 +330,7 @@ type webStatus struct{ a *App }
 
 func (s webStatus) AccountStatus(ctx context.Context, accountID int64) (web.AccountStatus, error) {
 	a := s.a
-	sched, err := worker.ScheduleOf(ctx, a.River, a.Store, accountID, a.now())
+	sched, err := worker.ScheduleOf(ctx, a.River, a.Store, a.quota, accountID, a.now())
 	if err != nil {
 		return web.AccountStatus{}, fmt.Errorf("app: account status: %w", err)
 	}

@@ -70,6 +70,11 @@ func (c *Clients) prepare(ctx context.Context, acct int64, opts RunOptions, sum 
 	if xc.Metadata.TenantID == "" {
 		return nil, fmt.Errorf("worker: account %d: Xero connection has no tenant: %w", acct, ErrNotConnected)
 	}
+	// Xero refuses the organisation's calls for the rest of its day: wait
+	// without spending a call, whichever process saw the 429.
+	if err := c.xeroBlocked(ctx, acct); err != nil {
+		return nil, err
+	}
 	src, err := c.XeroTokens(ctx, acct)
 	if err != nil {
 		return nil, err

@@ -199,6 +199,7 @@ func (e *Exporter) Export(ctx context.Context, accountID int64, opts RunOptions)
 	if err != nil {
 		return sum, err
 	}
+	defer e.c.afterRun(ctx, r)
 	since := opts.Since
 	if since.IsZero() {
 		cur, ok, err := e.st.Cursor(ctx, accountID, store.CursorXeroInvoices)
@@ -282,6 +283,7 @@ func (e *Exporter) Resync(ctx context.Context, accountID int64, invoiceID string
 	if err != nil {
 		return res, sum, err
 	}
+	defer e.c.afterRun(ctx, r)
 	inv, err := r.xc.Invoice(ctx, r.tenant, invoiceID)
 	sum.XeroCalls++
 	if errors.Is(err, xero.ErrNotFound) {

@@ -192,6 +192,7 @@ func (wb *WriteBacker) Run(ctx context.Context, accountID int64, opts WriteBackO
 	if err != nil {
 		return sum, err
 	}
+	defer wb.c.afterRun(ctx, r)
 	ir := &writeBackRun{run: r, wb: settings, opts: opts, sum: &sum, seen: map[string]bool{}, rechecked: map[string]bool{}}
 	start := wb.now()
 	windows := []struct {
