@@ -22,10 +22,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/worker"
 )
 
-// quotaWarnAt is the Xero day quota left (of 5,000 calls per organisation)
-// below which the dashboard warns that syncing will soon pause.
-const quotaWarnAt = 500
-
 // listenWeb opens the web app's listener before anything else is built:
 // with port 0 the address is known only then, and the base URL (and so the
 // Xero redirect URL) is made from it when the configuration has none.
@@ -65,6 +61,7 @@ func (a *App) buildWeb(opts Options) error {
 		ShipStationBaseURL: a.Config.ShipStationBaseURL,
 		Invoices:           webInvoices{a},
 		Status:             webStatus{a},
+		XeroQuota:          a.quota,
 		BaseURL:            a.Config.BaseURL,
 		SecureCookies:      a.Config.SecureCookies,
 		Now:                opts.Now,
@@ -325,7 +322,8 @@ func (w webInvoices) Preview(ctx context.Context, accountID int64, invoiceID str
 
 // webStatus is the dashboard's view of the worker: run times from River's
 // jobs and the sweep's schedule (worker.ScheduleOf), and the problems only
-// the worker sees. What the invoices wait for is the store's to count.
+// the worker sees. What the invoices wait for is the store's to count, and
+// the Xero day quota the store's to tell (the dashboard reads it).
 type webStatus struct{ a *App }
 
 func (s webStatus) AccountStatus(ctx context.Context, accountID int64) (web.AccountStatus, error) {
@@ -340,17 +338,6 @@ func (s webStatus) AccountStatus(ctx context.Context, accountID int64) (web.Acco
 			Text:   fmt.Sprintf("Exports keep failing (%d tries so far); orders are waiting. It will try again on its own.", sched.StuckAttempts),
 			Action: "See the log", Link: "/log?outcome=failed",
 		})
-	}
-	if xc, err := a.Store.Connection(ctx, accountID, store.KindXero); err == nil && xc.Metadata.TenantID != "" {
-		if b := a.Xero.Budget(xc.Metadata.TenantID); b.DayRemaining >= 0 && b.DayRemaining < quotaWarnAt {
-			st.Problems = append(st.Problems, web.Problem{
-				Text: fmt.Sprintf("Xero's daily API quota is nearly spent (%d calls left today); syncing pauses when it runs out, until the quota resets.",
-					b.DayRemaining),
-				Action: "Sync less often", Link: "/configure",
-			})
-		}
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return st, fmt.Errorf("app: account status: %w", err)
 	}
 	return st, nil
 }
