@@ -36,6 +36,9 @@ type Clients struct {
 	// carriers caches each ShipStation key's carrier names (a note names
 	// the carrier), keyed by API key.
 	carriers map[string]carrierNames
+	// grantRetry is when the keep-alive may try an account's idle grant
+	// again after a failure (KeepXeroGrantsAlive).
+	grantRetry map[int64]time.Time
 }
 
 // budget returns the one Budget of a ShipStation key pair in this process.

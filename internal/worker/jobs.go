@@ -221,10 +221,14 @@ type SweepWorker struct {
 	// Quota is how each account's Xero day quota is spent: the sweep
 	// slows, then stops, as it runs low (PlanExportSweep).
 	Quota QuotaPolicy
+	// Clients, when set, keeps idle Xero grants alive on every tick
+	// (KeepXeroGrantsAlive), whether the account syncs or not.
+	Clients *Clients
 }
 
 // Work enqueues the due accounts' exports in one transaction, with the
-// time each was enqueued, and drops webhook events too old to be repeated.
+// time each was enqueued, drops webhook events too old to be repeated,
+// and refreshes Xero grants idle for a month.
 func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	now := time.Now
 	if w.Now != nil {
@@ -232,6 +236,9 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	}
 	if _, err := w.Store.PruneWebhookEvents(ctx, now().Add(-webhookRetention)); err != nil {
 		return fmt.Errorf("worker: sweep: %w", err)
+	}
+	if w.Clients != nil {
+		w.Clients.KeepXeroGrantsAlive(ctx)
 	}
 	return sweepDue(ctx, sweep{
 		name: "sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorSweepEnqueued,
