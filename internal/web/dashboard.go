@@ -303,6 +303,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	d.AttentionTotal = d.Counts[string(store.StateFailed)] + d.Counts[string(store.StateAttention)]
 	d.Problems = problems(d)
+	if d.Xero != nil && d.Xero.Status == store.StatusConnected {
+		if text, ok := s.grantLapseText(ctx, acc); ok {
+			d.Problems = append(d.Problems, Problem{text, "Reconnect Xero", "/connections"})
+		}
+	}
 	if s.cfg.Status != nil {
 		as, err := s.cfg.Status.AccountStatus(ctx, acc)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
@@ -88,6 +90,52 @@ func TestDashboardXeroQuota(t *testing.T) {
 			got := strings.Join(problems, "\n")
 			if tc.problem == "" && strings.Contains(got, "Xero's day") || tc.problem != "" && !strings.Contains(got, tc.problem) {
 				t.Errorf("problems = %q, want %q", got, tc.problem)
+			}
+		})
+	}
+}
+
+// A Xero grant the worker could not keep alive is announced on every page
+// and on the dashboard two weeks before Xero drops it; one renewed on time
+// says nothing.
+func TestXeroGrantLapseWarning(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC) // newEnv's clock
+	for _, tc := range []struct {
+		name      string
+		refreshed time.Duration // ago
+		warn      bool
+	}{
+		{"renewed 20 days ago", 20 * 24 * time.Hour, false},
+		{"renewal failing for 20 days", 50 * 24 * time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, nil)
+			b := e.browser()
+			b.signUp("Acme", "ann@example.com", password)
+			acc := e.mustAccount(t, "ann@example.com")
+			connectFake(t, e, acc)
+			issued := now.Add(-tc.refreshed)
+			tok := &oauth2.Token{AccessToken: "a", RefreshToken: "r", Expiry: issued.Add(30 * time.Minute), ExpiresIn: 1800}
+			if err := e.st.SaveXeroGrant(t.Context(), acc, tok); err != nil {
+				t.Fatal(err)
+			}
+			const want = "Xero's permission lapses on 24 Mar 2026 12:00 UTC unless it is renewed, and renewing it has failed so far: reconnect Xero before then."
+			for _, path := range []string{"/dashboard", "/log"} {
+				b.get(path)
+				alerts := strings.Join(b.alerts(), "\n")
+				if strings.Contains(alerts, want) != tc.warn {
+					t.Errorf("%s: alerts %q; warning shown: %v, want %v", path, alerts, !tc.warn, tc.warn)
+				}
+			}
+			b.get("/dashboard")
+			problems := ""
+			if b.has("problems") {
+				problems = text(b.byID("problems"))
+			}
+			if strings.Contains(problems, want+" Reconnect Xero") != tc.warn {
+				t.Errorf("dashboard problems %q; want the warning: %v", problems, tc.warn)
 			}
 		})
 	}
