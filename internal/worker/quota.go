@@ -23,7 +23,7 @@ const DefaultReservePercent = 20
 const QuotaValidFor = 24 * time.Hour
 
 // dayBlockFloor is how long a 429 for the day limit blocks an account's
-// Xero work when Xero's Retry-After said less than a minute (or nothing,
+// Xero work when Xero's Retry-After said a minute or less (or nothing,
 // and the client guessed the rest of its minute window): the day window
 // does not reset within a minute, and retrying every minute for hours
 // spends calls and log lines on nothing.
@@ -258,7 +258,7 @@ func (c *Clients) xeroBlocked(ctx context.Context, acct int64) error {
 }
 
 // dayLimited records a 429 for the day limit: the account's Xero work
-// waits for Retry-After, or an hour when that was under a minute (see
+// waits for Retry-After, or an hour when that was a minute or less (see
 // dayBlockFloor), and says how long.
 func (c *Clients) dayLimited(ctx context.Context, acct int64, err error) (time.Duration, bool) {
 	var rl *xero.RateLimitError
@@ -266,7 +266,7 @@ func (c *Clients) dayLimited(ctx context.Context, acct int64, err error) (time.D
 		return 0, false
 	}
 	wait := rl.RetryAfter
-	if wait < time.Minute {
+	if wait <= time.Minute {
 		wait = dayBlockFloor
 	}
 	now := c.now()

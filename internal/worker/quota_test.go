@@ -3,7 +3,10 @@ package worker_test
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +209,37 @@ func TestSweepSparesTheReserve(t *testing.T) {
 				t.Errorf("sweep enqueued an export: %v, want %v", enqueued, tc.want)
 			}
 		})
+	}
+}
+
+// dayLimited answers every tenanted Xero API call with a 429 for the day
+// limit and no Retry-After, as a proxy might.
+type dayLimited struct{}
+
+func (dayLimited) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Xero-Tenant-Id") == "" {
+		return testHTTP.Transport.RoundTrip(r)
+	}
+	h := http.Header{"X-Rate-Limit-Problem": {"Day"}, "X-Daylimit-Remaining": {"0"}, "Content-Type": {"application/json"}}
+	return &http.Response{StatusCode: http.StatusTooManyRequests, Header: h, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+}
+
+// A 429 for the day limit without Retry-After (the client would guess
+// the rest of its minute) still waits for an hour: the day window does
+// not reopen within a minute.
+func TestDayLimitWithoutRetryAfterWaitsAnHour(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{xeroTransport: dayLimited{}})
+	_, err := b.eng.Exporter.Export(b.ctx, b.acct, worker.RunOptions{})
+	var rl *worker.RetryLaterError
+	if !errors.As(err, &rl) || rl.After != time.Hour {
+		t.Fatalf("export: %v, want a retry after an hour", err)
+	}
+	q, err := b.st.XeroQuotaOf(b.ctx, b.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(q.BlockedUntil); d < 59*time.Minute || d > time.Hour || q.DayRemaining != 0 {
+		t.Errorf("stored quota %+v, want none left, blocked for an hour", q)
 	}
 }
