@@ -277,7 +277,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		s.serverError(w, r, err)
 		return
 	}
-	d.Quota = quotaText(d.plan)
+	if d.Xero != nil && d.Xero.Status != store.StatusDisconnected {
+		d.Quota = quotaText(d.plan)
+	}
 	if d.Webhooks, err = s.webhookRows(ctx, acc, &d, now); err != nil {
 		s.serverError(w, r, err)
 		return

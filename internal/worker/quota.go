@@ -83,7 +83,10 @@ func (p QuotaPolicy) QuotaOf(x store.XeroQuota, now time.Time) Quota {
 	}
 	if x.DayRemaining > limit {
 		// More left than the configured tier allows: a paid tier.
-		q.Tier, q.Limit = xero.TierCore, max(xero.TierCore.DayLimit(), x.DayRemaining)
+		if tier == xero.TierStarter {
+			q.Tier = xero.TierCore
+		}
+		q.Limit = max(xero.TierCore.DayLimit(), x.DayRemaining)
 	}
 	q.Known, q.SeenAt, q.ResetBy = true, x.SeenAt, resetBy
 	q.Remaining = min(x.DayRemaining, q.Limit)
@@ -264,6 +267,11 @@ func (c *Clients) dayLimited(ctx context.Context, acct int64, err error) (time.D
 	var rl *xero.RateLimitError
 	if !errors.As(err, &rl) || rl.Problem != "day" && rl.Problem != "daily" {
 		return 0, false
+	}
+	if rl.Local {
+		// This process's pacer refused the call on an earlier 429, whose
+		// block is stored already: wait for what is left of it.
+		return rl.RetryAfter, true
 	}
 	wait := rl.RetryAfter
 	if wait <= time.Minute {
