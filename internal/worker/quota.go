@@ -110,9 +110,9 @@ func (p QuotaPolicy) reserve(limit int) int {
 // the one decision the sweep makes (sweepDue) and the dashboard shows.
 type SweepPlan struct {
 	// Base is the account's sync interval, or its safety-sweep interval
-	// while Xero's webhooks are healthy.
+	// while the webhooks of the sweep's direction are healthy.
 	Base time.Duration
-	// Healthy reports the Xero webhooks healthy.
+	// Healthy reports those webhooks healthy.
 	Healthy bool
 	// Interval is Base, stretched while the quota left above the reserve
 	// is less than half of what it was.
@@ -131,7 +131,9 @@ type SweepPlan struct {
 const maxStretch = QuotaValidFor
 
 // PlanExportSweep decides the export sweep's interval for an account with
-// settings s, its Xero webhooks healthy or not, and quota q. The interval
+// settings s, its Xero webhooks healthy or not, and quota q (the
+// write-back sweep, which spends no Xero call when idle, plans with an
+// unknown Quota and gets the base interval). The interval
 // is the base one while at least half the quota above the reserve is
 // left, then grows as the inverse of what is left (a quarter left: twice
 // the base; a tenth: five times), so the sweep slows smoothly instead of
