@@ -164,6 +164,7 @@ type Tokens interface {
 type Client struct {
 	app    *App
 	tokens Tokens
+	meter  Meter // nil: bytes are not reported (see Metered)
 }
 
 // Client returns a Client that authenticates with tokens.
@@ -274,6 +275,8 @@ func (c *Client) once(ctx context.Context, req *request, body []byte, out any) e
 		return fmt.Errorf("xero: %s: %w", req.op, err)
 	}
 	defer resp.Body.Close()
+	counted := &countingBody{ReadCloser: resp.Body}
+	resp.Body = counted
 	err = c.app.decode(req, resp, out)
 	// Read to the end before freeing the in-flight slot: the decoder stops
 	// at the end of the JSON value, and Xero may still count the call as in
@@ -284,6 +287,9 @@ func (c *Client) once(ctx context.Context, req *request, body []byte, out any) e
 		// No Retry-After: hand the caller the pacer's bounded wait, so a
 		// worker snoozes rather than retrying at once.
 		rl.RetryAfter = wait
+	}
+	if c.meter != nil {
+		c.meter(ctx, req.tenantID, Endpoint(req.path), counted.n)
 	}
 	c.app.log.LogAttrs(ctx, slog.LevelDebug, "xero call",
 		slog.String("op", req.op), slog.String("method", req.method), slog.String("path", req.path),
