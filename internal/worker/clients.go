@@ -105,10 +105,24 @@ func (c *Clients) prepare(ctx context.Context, acct int64, opts RunOptions, sum 
 		return nil, fmt.Errorf("worker: export: %w", err)
 	}
 	return &run{
-		acct: acct, tenant: xc.Metadata.TenantID, xc: c.xero.Client(src), ss: ss, ssKey: ssKey, start: c.now(),
+		acct: acct, tenant: xc.Metadata.TenantID, xc: c.xero.Client(src).Metered(c.egressMeter(acct)), ss: ss, ssKey: ssKey, start: c.now(),
 		settings: BridgeSettings(st, xc.Metadata, sc.Metadata), opts: opts, sum: sum,
 		shipped: map[string]int64{},
 	}, nil
+}
+
+// egressMeter records the bytes of every Xero response of the account's
+// calls in the store, where every process adds to the same daily rows: Xero
+// bills an app for what it pulls. A failure to record is logged, never the
+// call's failure; it runs outside any transaction of ours, like saving a
+// refreshed token, and outlives a cancelled call so a response read is
+// counted.
+func (c *Clients) egressMeter(acct int64) xero.Meter {
+	return func(ctx context.Context, _, endpoint string, n int64) {
+		if err := c.st.AddXeroEgress(context.WithoutCancel(ctx), acct, c.now(), endpoint, n); err != nil {
+			c.log.Warn("xero egress not recorded", "account", acct, "endpoint", endpoint, "bytes", n, "error", err)
+		}
+	}
 }
 
 // shipStationClient builds a client on the account's sealed key pair,
