@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,5 +98,38 @@ func TestXeroEgressCountedPerAccount(t *testing.T) {
 	}
 	if calls1 == 0 || calls2 == 0 {
 		t.Errorf("calls counted: %d and %d", calls1, calls2)
+	}
+}
+
+// idleEgressLimit is what one export of a merchant with no changes may
+// download from Xero: an empty invoice list and an empty contact list,
+// whatever the organisation holds.
+const idleEgressLimit = 1024
+
+// An export that finds nothing new downloads next to nothing: the overlap
+// window is not read again in full while nothing changes (here 200
+// invoices and their contact, all changed within it).
+func TestIdleExportDownloadsAlmostNothing(t *testing.T) {
+	t.Parallel()
+	var later atomic.Int64 // how far the clock has moved on
+	b := setupEngine(t, engineOptions{now: func() time.Time { return time.Now().Add(time.Duration(later.Load())) }})
+	c := b.contact("Acme Outdoor Ltd")
+	for range 200 {
+		b.invoice(c, "AUTHORISED", true)
+	}
+	b.export()
+	later.Store(int64(10 * time.Minute)) // the merchant made no change since
+	b.export()                           // the first idle run may still read the window once
+
+	before := b.xemu.EgressBytes(b.tenant)
+	sum := b.export()
+	got := b.xemu.EgressBytes(b.tenant) - before
+	if got > idleEgressLimit {
+		t.Errorf("an idle export downloaded %d bytes (%d Xero calls), want at most %d", got, sum.XeroCalls, idleEgressLimit)
+	}
+	// Nothing was lost by reading less: a change made now is read.
+	inv := b.invoice(c, "AUTHORISED", true)
+	if sum := b.export(); sum.Exported != 1 || b.orders(inv) != 1 {
+		t.Errorf("after a new invoice: %s", sum)
 	}
 }
