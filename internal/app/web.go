@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
 // listenWeb opens the web app's listener before anything else is built:
@@ -184,9 +187,10 @@ func (a *App) countOutput(job *rivertype.JobRow) {
 }
 
 // instrument wraps the HTTP client every Xero and ShipStation call goes
-// through, so that /metrics counts calls by service and status and shows
-// the rate-limit headers' remaining calls. Nothing is labelled by account
-// or URL, to keep the series few.
+// through, so that /metrics counts calls by service and status, Xero's
+// response bytes by endpoint family, and shows the rate-limit headers'
+// remaining calls. Nothing is labelled by account or URL, to keep the
+// series few.
 func instrument(hc *http.Client, m *web.Metrics, cfg config.Config) *http.Client {
 	out := &http.Client{Timeout: 60 * time.Second}
 	if hc != nil {
@@ -236,6 +240,9 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		return resp, err
 	}
 	t.m.APICalls.WithLabelValues(service, strconv.Itoa(resp.StatusCode)).Inc()
+	if service == "xero" && resp.Body != nil {
+		resp.Body = &byteCounter{ReadCloser: resp.Body, c: t.m.XeroBytes.WithLabelValues(xero.Endpoint(req.URL.Path))}
+	}
 	gauge := func(header, window string) {
 		if n, err := strconv.Atoi(resp.Header.Get(header)); err == nil {
 			t.m.RateLimitRemaining.WithLabelValues(service, window).Set(float64(n))
@@ -248,6 +255,20 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		gauge("X-Rate-Limit-Remaining", "minute")
 	}
 	return resp, nil
+}
+
+// byteCounter adds what is read of a response body to a counter.
+type byteCounter struct {
+	io.ReadCloser
+	c prometheus.Counter
+}
+
+func (b *byteCounter) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.c.Add(float64(n))
+	}
+	return n, err
 }
 
 // webJobs is web.Jobs over River: the job id is the run id.
