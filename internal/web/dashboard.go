@@ -108,6 +108,18 @@ func sweepText(set store.Settings, off, healthy bool) string {
 	}
 }
 
+// switchedOffText is the Xero webhook's state when changes came only
+// through the sweep (store.WebhookHealth.MissedChanges): Xero disables a
+// webhook after a day of failed deliveries and says nothing to the app, so
+// the dashboard must, or it would go on reporting webhooks that work.
+func switchedOffText(missed int) string {
+	changes := strconv.Itoa(missed) + " changes"
+	if missed == 1 {
+		changes = "1 change"
+	}
+	return "Xero webhooks seem switched off: " + changes + " in the last day arrived only through the sweep — re-enable the webhook in Xero's developer portal."
+}
+
 // webhookRows builds the dashboard's Webhooks section for the account.
 func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, now time.Time) ([]webhookRow, error) {
 	health, err := s.st.WebhookHealthOf(ctx, acc)
@@ -123,6 +135,10 @@ func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, n
 	case xr.Health.LastDeliveryAt.IsZero():
 		xr.State = "No event received yet."
 		xr.Hint = "For the operator: in Xero's developer portal, the app's webhook must point at this address (and its signing key must be this orderbridge's):"
+		xr.URL = s.cfg.BaseURL + "/webhooks/xero"
+	case xr.Health.MissedChanges(now) > 0:
+		xr.State, xr.ShowCounts = switchedOffText(xr.Health.MissedChanges(now)), true
+		xr.Hint = "For the operator: in Xero's developer portal, open the app's Webhooks and re-enable the webhook (Xero disables one whose deliveries failed for a day); it must point at:"
 		xr.URL = s.cfg.BaseURL + "/webhooks/xero"
 	default:
 		xr.State, xr.ShowCounts = "On: orders sync within seconds of a change in Xero.", true

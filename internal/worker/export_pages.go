@@ -77,6 +77,9 @@ func (e *Exporter) pages(ctx context.Context, r *run, since time.Time) error {
 			if err := e.page(ctx, r, fresh, newest); err != nil {
 				return err
 			}
+			if !r.opts.DryRun {
+				e.noteSwept(ctx, r, fresh)
+			}
 			for _, inv := range fresh {
 				seen[inv.InvoiceID] = inv.UpdatedDateUTC.Time
 				if page > 1 || !pass.IsZero() {
