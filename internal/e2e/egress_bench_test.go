@@ -22,7 +22,9 @@ import (
 // emulator's clock moved between runs instead of waited for, starting an
 // hour after the backfill: 24 runs (the
 // safety sweep's hour, with healthy webhooks) and 288 (the five-minute
-// sync interval, without). Bytes are the emulator's count for the
+// sync interval, without); and the bytes per 1,000 orders when a merchant
+// approves one invoice a minute and each starts a run (as its webhook
+// does). Bytes are the emulator's count for the
 // organisation (response bodies); the store's own count is checked
 // against it. It reports, never asserts. Run it with
 //
@@ -91,6 +93,34 @@ func BenchmarkXeroEgress(b *testing.B) {
 		b.ReportMetric(float64(sync), "bytes/idle_day_5min")
 		b.Logf("idle merchant-day: %d bytes in %d Xero calls (24 runs, hourly); %d bytes in %d calls (288 runs, every 5 minutes)",
 			safety, safetyCalls, sync, syncCalls)
+
+		// Steady work: a new tagged invoice a minute, a run after each (as
+		// a webhook would start), so each run also reads again the
+		// invoices of the overlap before it.
+		c, err := xemu.SeedContact(tenant, xeroemu.Contact{Name: "Steady Customer", Addresses: []xeroemu.Address{
+			{AddressType: "STREET", AddressLine1: "12 Dock Road", City: "Hamilton", PostalCode: "3204", Country: "NZ"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		const steady = 100
+		start, exported := xemu.EgressBytes(tenant), 0
+		for range steady {
+			ahead.Add(int64(time.Minute))
+			if _, err := xemu.SeedInvoice(tenant, xeroemu.Invoice{Status: "AUTHORISED", Contact: xeroemu.Contact{ContactID: c.ContactID},
+				LineItems: []xeroemu.LineItem{{ItemCode: "TENT-2P", Description: "Two-person tent", Quantity: 1, UnitAmount: 150, AccountCode: "200",
+					Tracking: []xeroemu.LineItemTracking{{Name: demo.ChannelCategory, Option: demo.OptionShipStation}}}},
+			}); err != nil {
+				b.Fatal(err)
+			}
+			s, err := a.ExportNow(ctx, acct, worker.RunOptions{})
+			if err != nil {
+				b.Fatalf("steady run: %v (%s)", err, s)
+			}
+			exported += s.Exported
+		}
+		steadyBytes := xemu.EgressBytes(tenant) - start
+		b.ReportMetric(float64(steadyBytes)*1000/float64(max(exported, 1)), "bytes/1k_orders_one_a_minute")
+		b.Logf("one invoice a minute: %d orders, %d bytes from Xero", exported, steadyBytes)
 
 		days, err := a.Store.XeroEgress(ctx, acct, time.Now().AddDate(0, 0, -1))
 		if err != nil {
