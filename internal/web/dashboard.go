@@ -149,6 +149,9 @@ func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, n
 	default:
 		xr.Healthy = !xr.Off && xr.Health.Healthy(now)
 		xr.Sweep = sweepText(set, xr.Off, xr.Healthy)
+		if !xr.Off && xr.Health.MissedChanges(now) > 0 {
+			xr.Sweep = "Sweep " + everyText(set.SyncInterval) + ", as Xero's webhooks seem switched off."
+		}
 		switch {
 		case d.plan.Deferred:
 			xr.Sweep += " Paused now, to spare Xero's day quota (see Runs)."
