@@ -56,9 +56,12 @@ func TestXeroWebhookSwitchedOffIsNoticed(t *testing.T) {
 	if h.Healthy(appNow()) {
 		t.Errorf("webhook health is healthy with %d changes only the sweep brought: %+v", len(h.SweptChanges), h)
 	}
-	// Each approval is a change (the draft's creation was one too).
-	if n := h.MissedChanges(appNow()); n < 2 {
-		t.Errorf("%d missed changes counted (%v), want at least 2 (invoices %v)", n, h.SweptChanges, later)
+	// The approvals are changes no webhook announced. How many a run saw
+	// apart depends on timing (a draft and its approval may land in one
+	// read, and a delivery of the first invoice's events still in flight
+	// when they stopped moves the last delivery), so at least one counts.
+	if n := h.MissedChanges(appNow()); n < 1 {
+		t.Errorf("%d missed changes counted (%v), want at least 1 (invoices %v)", n, h.SweptChanges, later)
 	}
 
 	page := dashboardOf(t, w)
