@@ -30,7 +30,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var out, errOut testkit.Buffer
-	e := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] },
+	e := &Env{Stdout: &out, Stderr: &errOut, LookupEnv: lookupIn(env),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, e, []string{"serve", "--http", "127.0.0.1:0"}) }()
