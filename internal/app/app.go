@@ -85,6 +85,10 @@ type App struct {
 	Metrics *web.Metrics
 
 	listener net.Listener
+	// metricsListener serves /metrics, /healthz and /readyz on their own
+	// (Config.MetricsAddr); metricsURL is fixed in New like webURL.
+	metricsListener net.Listener
+	metricsURL      string
 	// webURL is fixed in New, so WebURL never reads listener, which Run
 	// hands over to the HTTP server concurrently.
 	webURL   string
@@ -127,9 +131,23 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		_ = unlock()
 		return nil, err
 	}
+	mln, err := listenMetrics(ctx, cfg, opts)
+	if err != nil {
+		if ln != nil {
+			_ = ln.Close()
+		}
+		if owns {
+			_ = st.Close()
+		}
+		_ = unlock()
+		return nil, err
+	}
 	a := &App{Config: cfg, Logger: logger, Store: st, now: now, http: opts.HTTPClient, ownsStore: owns, listener: ln, unlock: unlock}
 	if ln != nil {
 		a.webURL = cfg.BaseURL
+	}
+	if mln != nil {
+		a.metricsListener, a.metricsURL = mln, "http://"+mln.Addr().String()
 	}
 	if err := a.build(cfg, opts); err != nil {
 		_ = a.Close()
@@ -295,6 +313,10 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopWatch := a.watchJobs()
 	defer stopWatch()
+	// The metrics listener answers from before the web app until after
+	// River has drained: health checks and metrics cover the whole run.
+	stopMetrics := a.serveMetrics(ctx)
+	defer stopMetrics()
 	stopWeb := a.serveWeb(ctx)
 	a.Logger.Info("orderbridge running", "config", a.Config)
 	<-ctx.Done()
@@ -320,6 +342,9 @@ func (a *App) stop() error {
 func (a *App) Close() error {
 	if a.listener != nil { // never served
 		_ = a.listener.Close()
+	}
+	if a.metricsListener != nil {
+		_ = a.metricsListener.Close()
 	}
 	var errs []error
 	if a.ownsStore && a.Store != nil {

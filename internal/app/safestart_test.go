@@ -1,9 +1,12 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 func generatedKey(t *testing.T) string {
@@ -128,5 +132,51 @@ func TestOneProcessPerSQLiteFile(t *testing.T) {
 	}
 	if err := tryNew(t, cfg, app.Options{NoSweep: true}); err != nil {
 		t.Fatalf("after the first closed: %v", err)
+	}
+}
+
+// TestWorkerOnlyProcessServesMetrics shows a process without the web app
+// (HTTPAddr empty) serving /metrics, /healthz and /readyz on the metrics
+// listener, and nothing else there.
+func TestWorkerOnlyProcessServesMetrics(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.HTTPAddr = ""
+	cfg.MetricsAddr = "127.0.0.1:0"
+	a := newApp(t, cfg, app.Options{ServeWeb: true, NoSweep: true})
+	if a.WebURL() != "" {
+		t.Errorf("WebURL = %q with no web app", a.WebURL())
+	}
+	if a.MetricsURL() == "" {
+		t.Fatal("no metrics listener")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	hc := testkit.HTTPClient(t)
+	for _, tt := range []struct {
+		path, body string
+		code       int
+	}{
+		{"/metrics", "orderbridge_webhook_deliveries_total", http.StatusOK},
+		{"/healthz", "ok", http.StatusOK},
+		{"/readyz", "ready", http.StatusOK},
+		{"/signin", "", http.StatusNotFound},
+	} {
+		resp, err := hc.Get(a.MetricsURL() + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.code || !strings.Contains(string(body), tt.body) {
+			t.Errorf("GET %s: %d %.80q, want %d with %q", tt.path, resp.StatusCode, body, tt.code, tt.body)
+		}
 	}
 }
