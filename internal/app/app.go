@@ -56,9 +56,10 @@ type Options struct {
 	// FetchPollInterval is how often River looks for new jobs when it gets
 	// no notification (SQLite has none). Zero means Config.JobPoll.
 	FetchPollInterval time.Duration
-	// ServeWeb makes Run serve the web app on Config.HTTPAddr (serve, the
-	// end-to-end tests); without it only HTTPListener is served, so that a
-	// one-off command (sync) never takes the web app's port.
+	// ServeWeb makes Run serve the web app on Config.HTTPAddr and the
+	// metrics listener on Config.MetricsAddr (serve, the end-to-end tests);
+	// without it only HTTPListener is served, so that a one-off command
+	// (sync) never takes the web app's port or the metrics one.
 	ServeWeb bool
 	// HTTPListener, when set, serves the web app instead of listening on
 	// Config.HTTPAddr (the demo opens it first to know its port).
