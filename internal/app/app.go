@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -55,9 +56,10 @@ type Options struct {
 	// FetchPollInterval is how often River looks for new jobs when it gets
 	// no notification (SQLite has none). Zero means Config.JobPoll.
 	FetchPollInterval time.Duration
-	// ServeWeb makes Run serve the web app on Config.HTTPAddr (serve, the
-	// end-to-end tests); without it only HTTPListener is served, so that a
-	// one-off command (sync) never takes the web app's port.
+	// ServeWeb makes Run serve the web app on Config.HTTPAddr and the
+	// metrics listener on Config.MetricsAddr (serve, the end-to-end tests);
+	// without it only HTTPListener is served, so that a one-off command
+	// (sync) never takes the web app's port or the metrics one.
 	ServeWeb bool
 	// HTTPListener, when set, serves the web app instead of listening on
 	// Config.HTTPAddr (the demo opens it first to know its port).
@@ -84,6 +86,10 @@ type App struct {
 	Metrics *web.Metrics
 
 	listener net.Listener
+	// metricsListener serves /metrics, /healthz and /readyz on their own
+	// (Config.MetricsAddr); metricsURL is fixed in New like webURL.
+	metricsListener net.Listener
+	metricsURL      string
 	// webURL is fixed in New, so WebURL never reads listener, which Run
 	// hands over to the HTTP server concurrently.
 	webURL   string
@@ -95,6 +101,9 @@ type App struct {
 	now       func() time.Time
 	http      *http.Client
 	ownsStore bool
+	// unlock releases the SQLite database's lock (lockDatabase); a no-op
+	// on PostgreSQL and for a Store given in Options.
+	unlock func() error
 }
 
 // New builds the App: it checks cfg, opens (and migrates) the database,
@@ -111,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if now == nil {
 		now = time.Now
 	}
-	st, owns, err := openStore(ctx, cfg, opts, logger)
+	st, owns, unlock, err := openStore(ctx, cfg, opts, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +129,26 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		if owns {
 			_ = st.Close()
 		}
+		_ = unlock()
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: logger, Store: st, now: now, http: opts.HTTPClient, ownsStore: owns, listener: ln}
+	mln, err := listenMetrics(ctx, cfg, opts)
+	if err != nil {
+		if ln != nil {
+			_ = ln.Close()
+		}
+		if owns {
+			_ = st.Close()
+		}
+		_ = unlock()
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: logger, Store: st, now: now, http: opts.HTTPClient, ownsStore: owns, listener: ln, unlock: unlock}
 	if ln != nil {
 		a.webURL = cfg.BaseURL
+	}
+	if mln != nil {
+		a.metricsListener, a.metricsURL = mln, "http://"+mln.Addr().String()
 	}
 	if err := a.build(cfg, opts); err != nil {
 		_ = a.Close()
@@ -133,26 +157,54 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	return a, nil
 }
 
-// openStore opens the database with the installation's sealer and brings
-// its schema up to date (or checks it).
-func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slog.Logger) (*store.Store, bool, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, false, fmt.Errorf("app: data dir: %w", err)
+// openStore opens the database with the installation's sealer, brings its
+// schema up to date (or checks it) and proves the sealer's keys open what
+// the database holds. On a SQLite file it opens itself, it first takes the
+// file's lock (lockDatabase); unlock releases it.
+func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slog.Logger) (st *store.Store, owns bool, unlock func() error, err error) {
+	unlock = func() error { return nil }
+	postgres := cfg.IsPostgres()
+	if opts.Store != nil {
+		postgres = opts.Store.Dialect() == store.Postgres
 	}
+	if postgres && strings.TrimSpace(cfg.SecretKey) == "" {
+		// Checked before seal.FromEnv, which would generate a key file
+		// that only this process knows.
+		return nil, false, unlock, errNoSharedKey
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, false, unlock, fmt.Errorf("app: data dir: %w", err)
+	}
+	if opts.Store == nil && !postgres {
+		// Before anything else touches the file: a second process must
+		// stop here, not after it has requeued the first one's jobs.
+		if unlock, err = lockDatabase(cfg.Database()); err != nil {
+			return nil, false, func() error { return nil }, err
+		}
+	}
+	defer func() {
+		if err != nil {
+			if owns {
+				_ = st.Close()
+			}
+			_ = unlock() // after the store: the next owner finds the file closed
+			st, owns = nil, false
+		}
+	}()
 	sealer, created, err := seal.FromEnv(cfg.Getenv, cfg.DataDir)
 	if err != nil {
-		return nil, false, fmt.Errorf("app: secret key: %w", err)
+		return nil, false, unlock, fmt.Errorf("app: secret key: %w", err)
 	}
 	if created {
 		logger.Warn("generated a new secret key; back it up with the database", "dir", cfg.DataDir)
 	}
-	st, owns := opts.Store, false
+	st = opts.Store
 	if st != nil {
 		st = st.WithSealer(sealer)
 	} else {
 		st, err = store.Open(ctx, cfg.Database(), &store.Options{Logger: logger, Sealer: sealer, Now: opts.Now})
 		if err != nil {
-			return nil, false, fmt.Errorf("app: %w", err)
+			return nil, false, unlock, fmt.Errorf("app: %w", err)
 		}
 		owns = true
 	}
@@ -161,17 +213,28 @@ func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slo
 	} else {
 		err = st.CheckSchema(ctx)
 	}
-	if err != nil {
-		if owns {
-			_ = st.Close()
-		}
-		if errors.Is(err, store.ErrSchemaOutOfDate) {
-			return nil, false, fmt.Errorf("app: %w (run `orderbridge migrate` first)", err)
-		}
-		return nil, false, fmt.Errorf("app: %w", err)
+	if errors.Is(err, store.ErrSchemaOutOfDate) {
+		return st, owns, unlock, fmt.Errorf("app: %w (run `orderbridge migrate` first)", err)
 	}
-	return st, owns, nil
+	if err != nil {
+		return st, owns, unlock, fmt.Errorf("app: %w", err)
+	}
+	if err = st.CheckSealer(ctx); errors.Is(err, store.ErrWrongSecretKey) {
+		return st, owns, unlock, fmt.Errorf("app: %w: the key that sealed this database is missing: set %s to it, "+
+			"or, during a key rotation, the new key there and the old one in %s (the same in every process)",
+			err, config.EnvSecretKey, config.EnvSecretKeysPrevious)
+	}
+	if err != nil {
+		return st, owns, unlock, fmt.Errorf("app: %w", err)
+	}
+	return st, owns, unlock, nil
 }
+
+// errNoSharedKey refuses a process on PostgreSQL without an environment
+// key: a key file it generated would seal secrets no other process opens.
+var errNoSharedKey = errors.New("app: on PostgreSQL " + config.EnvSecretKey + " must be set, to the same key in every " +
+	"orderbridge process: generate one with `head -c 32 /dev/urandom | base64` and give it to each of them " +
+	"(a key generated by one process could not open what another saves)")
 
 func (a *App) build(cfg config.Config, opts Options) error {
 	var err error
@@ -251,6 +314,10 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopWatch := a.watchJobs()
 	defer stopWatch()
+	// The metrics listener answers from before the web app until after
+	// River has drained: health checks and metrics cover the whole run.
+	stopMetrics := a.serveMetrics(ctx)
+	defer stopMetrics()
 	stopWeb := a.serveWeb(ctx)
 	a.Logger.Info("orderbridge running", "config", a.Config)
 	<-ctx.Done()
@@ -271,18 +338,28 @@ func (a *App) stop() error {
 	return nil
 }
 
-// Close releases the database (when the App opened it). Call it after Run
-// returns.
+// Close releases the database (when the App opened it) and its lock. Call
+// it after Run returns; calling it again does nothing.
 func (a *App) Close() error {
 	if a.listener != nil { // never served
 		_ = a.listener.Close()
 	}
+	if a.metricsListener != nil {
+		_ = a.metricsListener.Close()
+	}
+	var errs []error
 	if a.ownsStore && a.Store != nil {
 		if err := a.Store.Close(); err != nil {
-			return fmt.Errorf("app: close: %w", err)
+			errs = append(errs, fmt.Errorf("app: close: %w", err))
 		}
+		a.ownsStore = false // Close may be called again
 	}
-	return nil
+	if a.unlock != nil {
+		// After the store: the next owner must find the file closed.
+		errs = append(errs, a.unlock())
+		a.unlock = nil
+	}
+	return errors.Join(errs...)
 }
 
 // ExportNow runs one export of the account in this goroutine, outside
@@ -322,6 +399,12 @@ func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error 
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return fmt.Errorf("app: data dir: %w", err)
 		}
+		// Not under a running serve: its schema would change beneath it.
+		unlock, err := lockDatabase(cfg.Database())
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	st, err := store.Open(ctx, cfg.Database(), &store.Options{Logger: logger})
 	if err != nil {

@@ -63,6 +63,7 @@ func TestPostgresRefusesAnOldSchemaUnlessToldToMigrate(t *testing.T) {
 	t.Parallel()
 	st := storetest.OpenPostgres(t)
 	cfg := testConfig(t)
+	cfg.SecretKey = generatedKey(t) // PostgreSQL needs one (TestPostgresNeedsTheSecretKey)
 	_, err := app.New(t.Context(), cfg, app.Options{Logger: slog.New(slog.DiscardHandler), Store: st})
 	if !errors.Is(err, store.ErrSchemaOutOfDate) || !strings.Contains(err.Error(), "orderbridge migrate") {
 		t.Fatalf("app.New on an empty schema: %v", err)

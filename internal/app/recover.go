@@ -18,8 +18,8 @@ const rescueStuckJobsAfter = worker.DefaultJobTimeout + 5*time.Minute
 
 // requeueOrphanedJobs returns to the queue every job a previous process left
 // "running" when it died (a kill, a power cut). It is done only on SQLite:
-// the embedded database belongs to one serving process, so at start no job
-// can be running anywhere else. Without it, a crashed export would hold its
+// the embedded database belongs to one process at a time (New holds its
+// lock, lockDatabase), so at start no job can be running anywhere else. Without it, a crashed export would hold its
 // account's unique slot until River's rescuer runs. On PostgreSQL several
 // processes may work jobs at once, so the rescuer alone decides, after
 // rescueStuckJobsAfter.

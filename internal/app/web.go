@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -46,6 +47,21 @@ func listenWeb(ctx context.Context, cfg *config.Config, opts Options) (net.Liste
 	return ln, nil
 }
 
+// listenMetrics opens the metrics listener (Config.MetricsAddr) of a
+// process that serves (Options.ServeWeb): /metrics, /healthz and /readyz,
+// with or without the web app.
+func listenMetrics(ctx context.Context, cfg config.Config, opts Options) (net.Listener, error) {
+	if !opts.ServeWeb || cfg.MetricsAddr == "" {
+		return nil, nil
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("app: metrics: listen on %s: %w", cfg.MetricsAddr, err)
+	}
+	return ln, nil
+}
+
 // buildWeb makes the web app on top of the store, the Xero app, River and
 // the metrics the instrumented HTTP client and River's events update.
 func (a *App) buildWeb(opts Options) error {
@@ -82,25 +98,54 @@ func (a *App) buildWeb(opts Options) error {
 // WebURL is where the web app is served ("" without a listener).
 func (a *App) WebURL() string { return a.webURL }
 
+// MetricsURL is where /metrics, /healthz and /readyz are served on their
+// own listener (Config.MetricsAddr; "" without one).
+func (a *App) MetricsURL() string { return a.metricsURL }
+
+// serveMetrics serves the metrics listener until stop is called.
+func (a *App) serveMetrics(ctx context.Context) (stop func()) {
+	if a.metricsListener == nil {
+		return func() {}
+	}
+	ln := a.metricsListener
+	a.metricsListener = nil // served: Close leaves it to Shutdown
+	a.Logger.Info("metrics listening", "url", a.metricsURL, "addr", ln.Addr().String())
+	return serveHTTP(ctx, a.Logger, "metrics", ln, a.Web.OpsHandler())
+}
+
+// serveHTTP serves h on ln until stop is called, which shuts the server
+// down gracefully (10 seconds, then closes it).
+func serveHTTP(ctx context.Context, logger *slog.Logger, name string, ln net.Listener, h http.Handler) (stop func()) {
+	srv := &http.Server{
+		Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error(name+": serve", "err", err)
+		}
+	}()
+	return func() {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			_ = srv.Close()
+		}
+		<-done
+	}
+}
+
 // serveWeb serves the web app on the listener until stop is called, and
 // purges expired sessions hourly. stop shuts the server down gracefully.
 func (a *App) serveWeb(ctx context.Context) (stop func()) {
 	if a.listener == nil {
 		return func() {}
 	}
-	srv := &http.Server{
-		Handler: a.Web.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
 	ln := a.listener
 	a.listener = nil // served: Close leaves it to Shutdown
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.Logger.Error("web: serve", "err", err)
-		}
-	}()
+	stopServer := serveHTTP(ctx, a.Logger, "web", ln, a.Web.Handler())
 	purgeCtx, cancelPurge := context.WithCancel(ctx)
 	go func() {
 		t := time.NewTicker(time.Hour)
@@ -119,12 +164,7 @@ func (a *App) serveWeb(ctx context.Context) (stop func()) {
 	a.Logger.Info("web app listening", "url", a.Config.BaseURL, "addr", ln.Addr().String())
 	return func() {
 		cancelPurge()
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			_ = srv.Close()
-		}
-		<-done
+		stopServer()
 	}
 }
 

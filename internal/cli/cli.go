@@ -20,8 +20,9 @@ import (
 type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
-	// Getenv reads an environment variable; tests replace it.
-	Getenv func(string) string
+	// LookupEnv reads an environment variable and whether it is set (an
+	// empty ORDERBRIDGE_HTTP_ADDR is not an unset one); tests replace it.
+	LookupEnv func(string) (string, bool)
 	// Logger is the structured logger for the command's work.
 	Logger *slog.Logger
 }
@@ -52,10 +53,10 @@ func commands() []command {
 // and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	env := &Env{
-		Stdout: stdout,
-		Stderr: stderr,
-		Getenv: os.Getenv,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Stdout:    stdout,
+		Stderr:    stderr,
+		LookupEnv: os.LookupEnv,
+		Logger:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	return run(ctx, env, args)
 }

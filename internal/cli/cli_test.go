@@ -15,10 +15,10 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	env := &Env{
-		Stdout: &out,
-		Stderr: &errOut,
-		Getenv: func(string) string { return "" },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Stdout:    &out,
+		Stderr:    &errOut,
+		LookupEnv: func(string) (string, bool) { return "", false },
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	code = run(context.Background(), env, args)
 	return code, out.String(), errOut.String()
@@ -81,5 +81,13 @@ func TestVersion(t *testing.T) {
 	code, stdout, _ := runCLI(t, "version")
 	if code != 0 || !strings.HasPrefix(stdout, "orderbridge ") || !strings.Contains(stdout, "go1.") {
 		t.Errorf("version: exit %d, stdout %q", code, stdout)
+	}
+}
+
+// lookupIn is an Env.LookupEnv over a map: a key present with "" is set.
+func lookupIn(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
 	}
 }

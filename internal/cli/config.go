@@ -10,7 +10,7 @@ import (
 // configFlags reads the configuration from the environment and registers
 // the flags that override it on fs. Parse fs before using the result.
 func configFlags(env *Env, fs *flag.FlagSet) (*config.Config, error) {
-	cfg, err := config.FromEnv(env.Getenv)
+	cfg, err := config.FromEnv(env.LookupEnv)
 	if err != nil {
 		return nil, err
 	}

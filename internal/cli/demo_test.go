@@ -63,7 +63,7 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errOut testkit.Buffer
-	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" },
+	env := &Env{Stdout: &out, Stderr: &errOut, LookupEnv: func(string) (string, bool) { return "", false },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
 	go func() {

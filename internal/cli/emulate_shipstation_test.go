@@ -25,8 +25,8 @@ func TestEmulateShipStation(t *testing.T) {
 	var stderr strings.Builder
 	env := &Env{
 		Stdout: pw, Stderr: &stderr,
-		Getenv: func(string) string { return "" },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LookupEnv: func(string) (string, bool) { return "", false },
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	done := make(chan int, 1)
 	go func() {

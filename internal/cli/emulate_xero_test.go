@@ -27,8 +27,8 @@ func TestEmulateXero(t *testing.T) {
 	var stderr strings.Builder
 	env := &Env{
 		Stdout: pw, Stderr: &stderr,
-		Getenv: func(string) string { return "" },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LookupEnv: func(string) (string, bool) { return "", false },
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	done := make(chan int, 1)
 	go func() {
@@ -133,14 +133,14 @@ func TestEmulateXeroBadFlags(t *testing.T) {
 		{"stray"},
 	} {
 		var stdout, stderr strings.Builder
-		env := &Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" },
+		env := &Env{Stdout: &stdout, Stderr: &stderr, LookupEnv: func(string) (string, bool) { return "", false },
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		if code := run(context.Background(), env, append([]string{"emulate", "xero", "--addr", "127.0.0.1:0"}, args...)); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, stderr.String())
 		}
 	}
 	var stdout strings.Builder
-	env := &Env{Stdout: &stdout, Stderr: io.Discard, Getenv: func(string) string { return "" }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	env := &Env{Stdout: &stdout, Stderr: io.Discard, LookupEnv: func(string) (string, bool) { return "", false }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if code := run(context.Background(), env, []string{"emulate", "xero", "--help"}); code != 0 || !strings.Contains(stdout.String(), "--client-secret") && !strings.Contains(stdout.String(), "-client-secret") {
 		t.Errorf("--help: exit %d, output %q", code, stdout.String())
 	}

@@ -10,23 +10,21 @@ import (
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [--migrate] [flags]",
 		"Run orderbridge: the web app on --http (default "+config.DefaultHTTPAddr+"; empty for a worker-only\n"+
-			"process), the export worker and the periodic sweep, until interrupted. Configuration comes from\n"+
+			"process), /metrics, /healthz and /readyz also on --metrics-addr if given, the export worker and\n"+
+			"the periodic sweep, until interrupted. Configuration comes from\n"+
 			"the environment (see doc/configuration.md); flags override it. On PostgreSQL an out-of-date\n"+
 			"schema stops the start unless --migrate is given (or `orderbridge migrate` ran); SQLite always\n"+
-			"migrates. Run as many serve processes on one PostgreSQL database as you like.")
-	cfg, err := config.FromEnv(env.Getenv)
+			"migrates. Run as many serve processes on one PostgreSQL database as you like; a SQLite file takes\n"+
+			"one process at a time (serve, sync or migrate).")
+	cfg, err := configFlags(env, fs)
 	if err != nil {
 		return err
 	}
-	if env.Getenv(config.EnvHTTPAddr) == "" {
-		cfg.HTTPAddr = config.DefaultHTTPAddr
-	}
-	cfg.RegisterFlags(fs)
 	migrate := fs.Bool("migrate", false, "bring the schema up to date before starting")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: logger(env, &cfg), Migrate: *migrate, ServeWeb: true})
+	a, err := app.New(ctx, *cfg, app.Options{Logger: logger(env, cfg), Migrate: *migrate, ServeWeb: true})
 	if err != nil {
 		return err
 	}

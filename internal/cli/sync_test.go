@@ -29,8 +29,8 @@ func runCLIEnv(t *testing.T, environ map[string]string, args ...string) (code in
 	var out, errOut bytes.Buffer
 	env := &Env{
 		Stdout: &out, Stderr: &errOut,
-		Getenv: func(k string) string { return environ[k] },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LookupEnv: lookupIn(environ),
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	code = run(t.Context(), env, args)
 	return code, out.String(), errOut.String()
@@ -54,7 +54,7 @@ func syncFixture(t *testing.T) (environ map[string]string, semu *shipstationemu.
 		config.EnvXeroBaseURL: xemu.URL(), config.EnvXeroRedirectURL: "http://127.0.0.1:1/cb",
 		config.EnvShipStationBaseURL: semu.URL(), config.EnvLogLevel: "error",
 	}
-	cfg, err := config.FromEnv(func(k string) string { return environ[k] })
+	cfg, err := config.FromEnv(lookupIn(environ))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestServeExportsUntilInterrupted(t *testing.T) {
 	environ, semu := syncFixture(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errOut testkit.Buffer
-	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return environ[k] },
+	env := &Env{Stdout: &out, Stderr: &errOut, LookupEnv: lookupIn(environ),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, env, []string{"serve", "--log-level", "warn"}) }()

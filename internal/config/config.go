@@ -39,6 +39,7 @@ const (
 	EnvWorkers            = "ORDERBRIDGE_WORKERS"
 	EnvLogLevel           = "ORDERBRIDGE_LOG_LEVEL"
 	EnvHTTPAddr           = "ORDERBRIDGE_HTTP_ADDR"
+	EnvMetricsAddr        = "ORDERBRIDGE_METRICS_ADDR"
 	EnvBaseURL            = "ORDERBRIDGE_BASE_URL"
 	EnvSecureCookies      = "ORDERBRIDGE_SECURE_COOKIES"
 	EnvAllowSignUp        = "ORDERBRIDGE_ALLOW_SIGNUP"
@@ -60,8 +61,8 @@ const (
 	// job waits at most this long to start.
 	DefaultJobPoll = 200 * time.Millisecond
 	// DefaultHTTPAddr is where `serve` and `demo` serve the web app when
-	// nothing else is set; the Config's own default is no web app (the
-	// `sync` command and tests).
+	// ORDERBRIDGE_HTTP_ADDR is unset. Only those commands listen at all
+	// (app.Options.ServeWeb): `sync` and tests never take the port.
 	DefaultHTTPAddr = "127.0.0.1:8080"
 	// DatabaseFile is the SQLite file under the data directory when no
 	// database URL is given.
@@ -126,8 +127,12 @@ type Config struct {
 	LogLevel slog.Level
 
 	// HTTPAddr is where the web app listens (host:port); empty serves no
-	// web app (a worker-only process).
+	// web app (a worker-only process). Default: DefaultHTTPAddr.
 	HTTPAddr string
+	// MetricsAddr is a second listener (host:port) serving only /metrics,
+	// /healthz and /readyz: a worker-only process's health checks and
+	// metrics, or the metrics kept off the public listener. Empty: none.
+	MetricsAddr string
 	// BaseURL is where users reach the web app (https://… in production),
 	// for absolute links; the Xero redirect URL defaults to BaseURL +
 	// "/connections/xero/callback".
@@ -143,6 +148,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		DataDir:    DefaultDataDir,
+		HTTPAddr:   DefaultHTTPAddr,
 		SweepEvery: DefaultSweepEvery,
 		Overlap:    DefaultOverlap,
 		Backfill:   DefaultBackfill,
@@ -152,11 +158,25 @@ func Default() Config {
 	}
 }
 
-// FromEnv returns the defaults overridden by the environment. Values that
-// do not parse are reported together.
-func FromEnv(getenv func(string) string) (Config, error) {
+// FromEnv returns the defaults overridden by the environment, read through
+// lookup (os.LookupEnv in a process). A variable set to an empty value is
+// taken as unset, keeping its default, except the two listen addresses:
+// ORDERBRIDGE_HTTP_ADDR="" means no web app and ORDERBRIDGE_METRICS_ADDR=""
+// no metrics listener, as a flag given "" does. Values that do not parse
+// are reported together.
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	c := Default()
 	var errs []error
+	getenv := func(name string) string {
+		v, _ := lookup(name)
+		return v
+	}
+	// addr reads a listen address, for which empty is a value: off.
+	addr := func(name string, dst *string) {
+		if v, ok := lookup(name); ok {
+			*dst = strings.TrimSpace(v)
+		}
+	}
 	str := func(name string, dst *string) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			*dst = v
@@ -184,7 +204,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str(EnvShipStationBaseURL, &c.ShipStationBaseURL)
 	str(EnvSecretKey, &c.SecretKey)
 	str(EnvSecretKeysPrevious, &c.SecretKeysPrevious)
-	str(EnvHTTPAddr, &c.HTTPAddr)
+	addr(EnvHTTPAddr, &c.HTTPAddr)
+	addr(EnvMetricsAddr, &c.MetricsAddr)
 	str(EnvBaseURL, &c.BaseURL)
 	boolean := func(name string, dst *bool) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -244,6 +265,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", c.Workers, "jobs worked at once by this process (env "+EnvWorkers+")")
 	fs.DurationVar(&c.JobPoll, "job-poll", c.JobPoll, "how often workers look for new jobs without a notification (env "+EnvJobPoll+")")
 	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "`host:port` serve runs the web app on; empty for none (env "+EnvHTTPAddr+")")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "`host:port` serving only /metrics, /healthz and /readyz; empty for none (env "+EnvMetricsAddr+")")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "`URL` users reach the web app at (env "+EnvBaseURL+")")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure and send HSTS; on when the base URL is https (env "+EnvSecureCookies+")")
 	fs.BoolVar(&c.AllowSignUp, "allow-signup", c.AllowSignUp, "let anyone create an account on the web app (env "+EnvAllowSignUp+")")
@@ -345,6 +367,9 @@ func (c Config) Validate(needXero bool) error {
 	if c.JobPoll < 100*time.Millisecond || c.JobPoll > time.Minute {
 		add("the job poll interval %s must be between 100ms and 1m", c.JobPoll)
 	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.HTTPAddr {
+		add("the metrics address %s is the web app's too (give %s another port, or leave it empty)", c.MetricsAddr, EnvMetricsAddr)
+	}
 	if c.Workers < 1 || c.Workers > 100 {
 		add("workers %d must be between 1 and 100", c.Workers)
 	}
@@ -393,6 +418,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("job_poll", c.JobPoll),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("http_addr", c.HTTPAddr),
+		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("base_url", c.BaseURL),
 		slog.Bool("secure_cookies", c.SecureCookies),
 		slog.Bool("allow_signup", c.AllowSignUp),

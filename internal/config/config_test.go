@@ -12,7 +12,9 @@ import (
 	"github.com/orderbridge/orderbridge/internal/config"
 )
 
-func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func TestFromEnvAndFlags(t *testing.T) {
 	t.Parallel()
@@ -124,6 +126,39 @@ func TestSecretsNeverShown(t *testing.T) {
 	}
 }
 
+// TestListenAddressesUnsetOrEmpty shows the two listen addresses read
+// from the environment: unset keeps the default (the web app on
+// 127.0.0.1:8080, no metrics listener), set but empty turns the listener
+// off, as documented ("" is a worker-only process).
+func TestListenAddressesUnsetOrEmpty(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name         string
+		env          map[string]string
+		web, metrics string
+	}{
+		{"unset", nil, config.DefaultHTTPAddr, ""},
+		{"empty", map[string]string{config.EnvHTTPAddr: "", config.EnvMetricsAddr: ""}, "", ""},
+		{"blank", map[string]string{config.EnvHTTPAddr: " "}, "", ""},
+		{"worker only", map[string]string{config.EnvHTTPAddr: "", config.EnvMetricsAddr: "127.0.0.1:9090"}, "", "127.0.0.1:9090"},
+		{"both", map[string]string{config.EnvHTTPAddr: ":8080", config.EnvMetricsAddr: "127.0.0.1:9090"}, ":8080", "127.0.0.1:9090"},
+	} {
+		c, err := config.FromEnv(envOf(tt.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.HTTPAddr != tt.web || c.MetricsAddr != tt.metrics {
+			t.Errorf("%s: http %q metrics %q, want %q and %q", tt.name, c.HTTPAddr, c.MetricsAddr, tt.web, tt.metrics)
+		}
+	}
+	c := config.Default()
+	c.DataDir = "d"
+	c.MetricsAddr = c.HTTPAddr
+	if err := c.Validate(false); err == nil || !strings.Contains(err.Error(), config.EnvMetricsAddr) {
+		t.Errorf("one address for both listeners: Validate = %v", err)
+	}
+}
+
 func TestWebSettings(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -134,8 +169,8 @@ func TestWebSettings(t *testing.T) {
 		addr         string
 		wantRedirect string
 	}{
-		{"defaults", nil, false, false, "", ""},
-		{"https base URL makes cookies secure", map[string]string{config.EnvBaseURL: "https://ob.example/"}, true, false, "",
+		{"defaults", nil, false, false, config.DefaultHTTPAddr, ""},
+		{"https base URL makes cookies secure", map[string]string{config.EnvBaseURL: "https://ob.example/"}, true, false, config.DefaultHTTPAddr,
 			"https://ob.example/connections/xero/callback"},
 		{"explicit values win", map[string]string{
 			config.EnvBaseURL: "https://ob.example", config.EnvSecureCookies: "false", config.EnvAllowSignUp: "true",

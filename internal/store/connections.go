@@ -230,8 +230,9 @@ func (q *Queries) Disconnect(ctx context.Context, accountID int64, kind Connecti
 }
 
 // ResealSecrets re-seals, under the Sealer's current key, every secret
-// sealed with an older one, and returns how many it rewrote. After it,
-// the old keys can be dropped. It runs in one transaction.
+// sealed with an older one, the key check value (CheckSealer) included,
+// and returns how many values it rewrote. After it, the old keys can be
+// dropped. It runs in one transaction.
 func (q *Queries) ResealSecrets(ctx context.Context) (int, error) {
 	sealer := q.s.sealer
 	if sealer == nil {
@@ -279,6 +280,15 @@ func (q *Queries) ResealSecrets(ctx context.Context) (int, error) {
 				sealed, it.account, string(it.kind)); err != nil {
 				return err
 			}
+			count++
+		}
+		// The check value follows the secrets to the new key, so that a
+		// process given only the new key still passes CheckSealer.
+		resealed, err := q.resealCheck(ctx, sealer)
+		if err != nil {
+			return err
+		}
+		if resealed {
 			count++
 		}
 		return nil

@@ -1,0 +1,121 @@
+package store_test
+
+import (
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv"
+)
+
+// sealCheckOpeners are the dialects the key check runs on: PostgreSQL
+// only where ORDERBRIDGE_TEST_DATABASE_URL is set.
+func sealCheckOpeners() map[string]storetest.Opener {
+	return map[string]storetest.Opener{
+		"sqlite": storetest.OpenSQLite,
+		"postgres": func(t *testing.T) *store.Store {
+			if os.Getenv(storetest.EnvDatabaseURL) == "" {
+				testenv.Missing(t, "PostgreSQL", "set "+storetest.EnvDatabaseURL+", e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+			}
+			return storetest.OpenPostgres(t)
+		},
+	}
+}
+
+func newSealer(t *testing.T, current seal.Key, previous ...seal.Key) *seal.Sealer {
+	t.Helper()
+	s, err := seal.NewSealer(current, previous...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func newKey(t *testing.T) seal.Key {
+	t.Helper()
+	k, _, err := seal.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestCheckSealerRefusesAnotherKey shows the key check of a new database:
+// the first key is enrolled, another is refused, and after a rotation
+// (new key, old one previous, ResealSecrets) the new key alone passes.
+func TestCheckSealerRefusesAnotherKey(t *testing.T) {
+	t.Parallel()
+	for name, open := range sealCheckOpeners() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			base := open(t)
+			if err := base.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			oldKey, nextKey := newKey(t), newKey(t)
+			if err := base.WithSealer(newSealer(t, oldKey)).CheckSealer(ctx); err != nil {
+				t.Fatalf("first check: %v", err)
+			}
+			if err := base.WithSealer(newSealer(t, oldKey)).CheckSealer(ctx); err != nil {
+				t.Fatalf("same key again: %v", err)
+			}
+			if err := base.WithSealer(newSealer(t, nextKey)).CheckSealer(ctx); !errors.Is(err, store.ErrWrongSecretKey) {
+				t.Fatalf("another key: %v, want ErrWrongSecretKey", err)
+			}
+			rotated := base.WithSealer(newSealer(t, nextKey, oldKey))
+			if err := rotated.CheckSealer(ctx); err != nil {
+				t.Fatalf("new key with the old one previous: %v", err)
+			}
+			n, err := rotated.ResealSecrets(ctx)
+			if err != nil || n != 1 {
+				t.Fatalf("ResealSecrets = %d, %v; want the check value resealed", n, err)
+			}
+			if err := base.WithSealer(newSealer(t, nextKey)).CheckSealer(ctx); err != nil {
+				t.Fatalf("new key alone after the reseal: %v", err)
+			}
+			if err := base.WithSealer(newSealer(t, oldKey)).CheckSealer(ctx); !errors.Is(err, store.ErrWrongSecretKey) {
+				t.Fatalf("old key alone after the reseal: %v, want ErrWrongSecretKey", err)
+			}
+		})
+	}
+}
+
+// TestCheckSealerOnAnUpgradedDatabase shows the check of a database that
+// holds sealed secrets from before the check value existed: a key that
+// cannot open them is refused (and enrols nothing), the right one passes
+// and is enrolled.
+func TestCheckSealerOnAnUpgradedDatabase(t *testing.T) {
+	t.Parallel()
+	for name, open := range sealCheckOpeners() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			right, wrong := newKey(t), newKey(t)
+			st := open(t).WithSealer(newSealer(t, right))
+			if err := st.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			acct, err := st.CreateAccount(ctx, "Acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SaveShipStationConnection(ctx, acct.ID, store.ConnectionMetadata{StoreID: 7},
+				store.ShipStationCredentials{APIKey: "k", APISecret: "s"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.WithSealer(newSealer(t, wrong)).CheckSealer(ctx); !errors.Is(err, store.ErrWrongSecretKey) {
+				t.Fatalf("wrong key on an upgraded database: %v, want ErrWrongSecretKey", err)
+			}
+			if err := st.CheckSealer(ctx); err != nil {
+				t.Fatalf("right key on an upgraded database: %v", err)
+			}
+			if err := st.WithSealer(newSealer(t, wrong)).CheckSealer(ctx); !errors.Is(err, store.ErrWrongSecretKey) {
+				t.Fatalf("wrong key once the check value is written: %v, want ErrWrongSecretKey", err)
+			}
+		})
+	}
+}
