@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -244,10 +245,12 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
+	pacing := opts.XeroPacing
+	pacing.TimeScale = cmp.Or(pacing.TimeScale, cfg.XeroTimeScale) // ORDERBRIDGE_XERO_TIME_SCALE: emulators only
 	a.Xero, err = xero.New(xero.Config{
 		ClientID: cfg.XeroClientID, ClientSecret: cfg.XeroClientSecret, RedirectURL: cfg.XeroRedirect(),
 		Scopes: scopes, BaseURL: cfg.XeroBaseURL, HTTPClient: a.http, Logger: a.Logger,
-		Pacing: opts.XeroPacing, Now: opts.Now,
+		Pacing: pacing, Now: opts.Now,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -69,6 +70,14 @@ func (n *names) Set(v string) error {
 	}
 	n.list = append(n.list, v)
 	return nil
+}
+
+// flagGiven reports whether the flag was on the command line, for flags
+// whose default cannot be told from a given value.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // emulatorKnobs parses the --rate-limit and --faults values every emulator

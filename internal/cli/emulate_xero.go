@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
@@ -26,8 +27,23 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	faults := fs.String("faults", "none", "fault injection, e.g. errors=0.1,statuses=500/503,latency=200ms,offline,seed=7")
 	orgs := names{what: "an organisation"}
 	fs.Var(&orgs, "org", "organisation `name` (repeatable; default one \"Demo Company (Global)\")")
+	orgCount := fs.Int("organisations", 0, "serve `N` organisations (named by --org, then \"Organisation 2\"...), each with the starter data\n"+
+		"(tracking option \"ShipStation\", three customers) and connected by every consent: for multi-merchant load tests")
+	adminToken := fs.String("admin-token", "", "token for the admin API under /_emulator (generated when empty)")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
+	}
+	if flagGiven(fs, "organisations") && *orgCount < max(1, len(orgs.list)) {
+		fmt.Fprintf(env.Stderr, "--organisations %d: want at least 1 and at least as many as --org names (%d)\n", *orgCount, len(orgs.list))
+		return errUsage
+	}
+	orgNames := orgs.list
+	for i := len(orgNames); i < *orgCount; i++ {
+		if i == 0 {
+			orgNames = append(orgNames, "Demo Company (Global)")
+			continue
+		}
+		orgNames = append(orgNames, fmt.Sprintf("Organisation %d", i+1))
 	}
 	rl, fc, err := emulatorKnobs(env, *rate, *faults)
 	if err != nil {
@@ -46,10 +62,23 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	emu := xeroemu.New(xeroemu.Options{
-		ClientID: *clientID, ClientSecret: *clientSecret, OrgNames: orgs.list, RateLimit: rl, Faults: fc,
+		ClientID: *clientID, ClientSecret: *clientSecret, OrgNames: orgNames, AdminToken: *adminToken, RateLimit: rl, Faults: fc,
 		WebhookURL: *webhookURL, WebhookKey: *webhookKey, Logger: env.Logger, AppCreated: created, Tier: tier,
 	})
 	defer emu.Close()
+	if *orgCount > 0 {
+		for _, id := range emu.TenantIDs() {
+			if err := emu.SeedStarterData(id); err != nil {
+				return fmt.Errorf("emulate xero: %w", err)
+			}
+		}
+		if maxConn := emu.Tier().MaxConnections(); *orgCount > maxConn {
+			// A consent connects every organisation, so at this count it
+			// would be refused: say so now rather than at the first consent.
+			fmt.Fprintf(env.Stderr, "warning: a consent connects all %d organisations, more than the %s tier's %d; pass --tier plus or advanced\n",
+				*orgCount, emu.Tier(), maxConn)
+		}
+	}
 
 	ln, base, err := listen(ctx, *addr)
 	if err != nil {
@@ -78,6 +107,8 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(out, "tier: %s (%d calls a day per organisation, at most %d connected organisations)\n",
 		emu.Tier(), emu.DayLimit(), emu.Tier().MaxConnections())
+	fmt.Fprintf(out, "admin URL: %s%s\n", base, emukit.AdminPrefix)
+	fmt.Fprintf(out, "admin token: %s\n", emu.AdminToken())
 	fmt.Fprintf(out, "rate limit: %s\n", rl)
 	fmt.Fprintf(out, "faults: %s\n", fc)
 

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -46,6 +47,7 @@ const (
 	EnvXeroWebhookKey     = "ORDERBRIDGE_XERO_WEBHOOK_KEY"
 	EnvXeroTier           = "ORDERBRIDGE_XERO_TIER"
 	EnvXeroReserve        = "ORDERBRIDGE_XERO_RESERVE_PERCENT"
+	EnvXeroTimeScale      = "ORDERBRIDGE_XERO_TIME_SCALE"
 	EnvJobPoll            = "ORDERBRIDGE_JOB_POLL"
 )
 
@@ -100,6 +102,10 @@ type Config struct {
 	// XeroReservePercent of the day limit is kept for write-back: the
 	// export sweep stops when no more remains (0, unset: 20).
 	XeroReservePercent int
+	// XeroTimeScale, for runs against a Xero emulator only, shortens the
+	// client's pacing minute to match the emulator's --rate-limit scale
+	// (xero.Pacing.TimeScale); 0 is real time.
+	XeroTimeScale float64
 
 	// ShipStationBaseURL empty means the real V1 API.
 	ShipStationBaseURL string
@@ -239,6 +245,13 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 			c.XeroReservePercent = n
 		}
 	}
+	if v := strings.TrimSpace(getenv(EnvXeroTimeScale)); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err != nil || !(f > 0) || math.IsInf(f, 0) {
+			errs = append(errs, fmt.Errorf("config: %s: %q is not a positive time scale such as 60", EnvXeroTimeScale, v))
+		} else {
+			c.XeroTimeScale = f
+		}
+	}
 	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("config: %s: %q is not a level (debug, info, warn, error)", EnvLogLevel, v))
@@ -341,6 +354,10 @@ func (c Config) Validate(needXero bool) error {
 		}
 		if _, err := xero.ParseTier(c.XeroTier); err != nil {
 			add("%s: %w", EnvXeroTier, err)
+		}
+		if c.XeroTimeScale > 0 && c.XeroBaseURL == "" {
+			// Paced to a shortened minute, the real Xero would answer 429s.
+			add("%s is for a Xero emulator only (set %s too)", EnvXeroTimeScale, EnvXeroBaseURL)
 		}
 	}
 	for _, u := range []struct{ name, v string }{

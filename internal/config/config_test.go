@@ -272,3 +272,30 @@ func TestXeroQuotaSettings(t *testing.T) {
 		t.Errorf("tier gold: validate %v, want refused", err)
 	}
 }
+
+// TestXeroTimeScale: the Xero pacer's time scale is for runs against an
+// emulator only, so it is refused without a Xero base URL, and a value
+// that is not a positive number is refused outright.
+func TestXeroTimeScale(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{config.EnvXeroClientID: "cid", config.EnvXeroClientSecret: "s",
+		config.EnvXeroTimeScale: "60", config.EnvXeroBaseURL: "http://127.0.0.1:7001"}
+	c, err := config.FromEnv(envOf(env))
+	if err != nil || c.XeroTimeScale != 60 || c.Validate(true) != nil {
+		t.Fatalf("time scale %v (%v, validate %v), want 60", c.XeroTimeScale, err, c.Validate(true))
+	}
+	env[config.EnvXeroBaseURL] = ""
+	c, err = config.FromEnv(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(true); err == nil || !strings.Contains(err.Error(), config.EnvXeroTimeScale) {
+		t.Errorf("a time scale against the real Xero: %v, want refused", err)
+	}
+	for _, bad := range []string{"0", "-1", "fast", "NaN"} {
+		env[config.EnvXeroTimeScale] = bad
+		if _, err := config.FromEnv(envOf(env)); err == nil || !strings.Contains(err.Error(), config.EnvXeroTimeScale) {
+			t.Errorf("time scale %q: %v, want refused", bad, err)
+		}
+	}
+}

@@ -19,8 +19,15 @@ type Pacing struct {
 	// Off disables pacing (the in-flight cap too).
 	Off bool
 	// Minute is the length of a minute window; time.Minute unless a test
-	// runs the emulator at a time scale (emukit.RateLimit.Window).
+	// runs the emulator at a time scale (emukit.RateLimit.Window). When
+	// set it wins over TimeScale.
 	Minute time.Duration
+	// TimeScale, when positive, shortens the default minute to
+	// time.Minute/TimeScale, to match an emulator run at that scale
+	// (`--rate-limit 60`: a minute is a second), so load tests keep Xero's
+	// 60 calls a minute without waiting real minutes. For emulators only:
+	// against the real Xero it would overrun the limit.
+	TimeScale float64
 	// MaxInFlight caps concurrent calls per tenant; Xero allows 5.
 	MaxInFlight int
 	// Spread is the remaining-call count below which calls are spaced out
@@ -31,6 +38,9 @@ type Pacing struct {
 func (p Pacing) withDefaults() Pacing {
 	if p.Minute <= 0 {
 		p.Minute = time.Minute
+		if p.TimeScale > 0 {
+			p.Minute = time.Duration(float64(time.Minute) / p.TimeScale)
+		}
 	}
 	if p.MaxInFlight <= 0 {
 		p.MaxInFlight = 5

@@ -1,6 +1,7 @@
 package shipstationemu
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -44,6 +45,12 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the emulator's own diagnostics; default discards.
 	Logger *slog.Logger
+	// AdminToken opens the admin API under /_emulator (counters, request
+	// log, bulk labels); generated when empty.
+	AdminToken string
+	// RequestLogSize is how many recent requests the admin API keeps
+	// (default emukit.DefaultRequestLogSize).
+	RequestLogSize int
 }
 
 // keyPair is one API key and secret with its own rate budget.
@@ -56,6 +63,9 @@ type Emulator struct {
 	loc      *time.Location
 	mux      *http.ServeMux
 	counters *emukit.Counters
+	tally    *emukit.Tally
+	reqLog   *emukit.RequestLog
+	admin    *emukit.Admin
 	faults   *emukit.Faults
 	userID   string
 	sellerID int64
@@ -116,6 +126,8 @@ func New(opts Options) *Emulator {
 		loc:         loc,
 		mux:         http.NewServeMux(),
 		counters:    emukit.NewCounters(),
+		tally:       emukit.NewTally(),
+		reqLog:      emukit.NewRequestLog(opts.RequestLogSize),
 		faults:      emukit.NewFaults(opts.Faults),
 		userID:      newGUID(),
 		sellerID:    100000 + int64(mrand.IntN(900000)),
@@ -155,6 +167,7 @@ func New(opts Options) *Emulator {
 	e.carriers = defaultCarriers()
 	e.SetRateLimit(opts.RateLimit)
 	e.routes()
+	e.adminRoutes(cmp.Or(opts.AdminToken, emukit.NewAdminToken()))
 	return e
 }
 
@@ -235,8 +248,13 @@ func (e *Emulator) SetWebhookDelivery(drop float64, delay time.Duration) {
 }
 
 // ServeHTTP serves the ShipStation V1 API. Paths are matched
-// case-insensitively, as ASP.NET routes are.
+// case-insensitively, as ASP.NET routes are. The admin API under
+// /_emulator is neither counted nor logged: it is not ShipStation.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if emukit.IsAdminPath(r.URL.Path) {
+		e.admin.ServeHTTP(w, r)
+		return
+	}
 	if lower := strings.ToLower(r.URL.Path); lower != r.URL.Path {
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = lower
@@ -280,8 +298,12 @@ func (e *Emulator) routes() {
 // order ShipStation applies them as far as observable: authentication, the
 // rate limit, then the call itself (which may fail by injection).
 func (e *Emulator) handle(route string, h handler) {
-	e.mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
+	e.mux.HandleFunc(route, func(rw http.ResponseWriter, r *http.Request) {
 		e.counters.Inc(route)
+		start := time.Now()
+		w := &emukit.StatusWriter{ResponseWriter: rw}
+		var key string
+		defer func() { e.record(r, route, key, start, w) }()
 		d := e.faults.Decide()
 		if d.Latency > 0 {
 			t := time.NewTimer(d.Latency)
@@ -292,7 +314,8 @@ func (e *Emulator) handle(route string, h handler) {
 				return
 			}
 		}
-		key, ok := e.authenticate(r)
+		k, ok := e.authenticate(r)
+		key = k
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Basic realm="ShipStation"`)
 			writeMessage(w, http.StatusUnauthorized, "Authorization has been denied for this request.")

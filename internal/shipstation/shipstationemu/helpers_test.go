@@ -53,6 +53,12 @@ func setup(t *testing.T, opts shipstationemu.Options) *bundle {
 // (sent as JSON).
 func (c *client) do(method, path string, body any) (int, http.Header, []byte) {
 	c.t.Helper()
+	return c.doWith(method, path, body, nil)
+}
+
+// doWith is do with extra request headers.
+func (c *client) doWith(method, path string, body any, hdr map[string]string) (int, http.Header, []byte) {
+	c.t.Helper()
 	hc := testkit.HTTPClient(c.t)
 	defer hc.CloseIdleConnections()
 	var r io.Reader
@@ -80,6 +86,9 @@ func (c *client) do(method, path string, body any) (int, http.Header, []byte) {
 	}
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -1,6 +1,7 @@
 package xeroemu
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -51,6 +52,12 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the emulator's own log lines; default discards.
 	Logger *slog.Logger
+	// AdminToken opens the admin API under /_emulator (counters, request
+	// log, seeding); generated when empty.
+	AdminToken string
+	// RequestLogSize is how many recent requests the admin API keeps
+	// (default emukit.DefaultRequestLogSize).
+	RequestLogSize int
 }
 
 // Emulator is an in-memory Xero (identity, connections and the parts of the
@@ -67,6 +74,9 @@ type Emulator struct {
 	mux                    *http.ServeMux
 	counters               *emukit.Counters
 	egress                 *emukit.Counters
+	tally                  *emukit.Tally
+	reqLog                 *emukit.RequestLog
+	admin                  *emukit.Admin
 	faults                 *emukit.Faults
 
 	urlMu sync.RWMutex
@@ -102,6 +112,8 @@ func New(opts Options) *Emulator {
 		log:          opts.Logger,
 		counters:     emukit.NewCounters(),
 		egress:       emukit.NewCounters(),
+		tally:        emukit.NewTally(),
+		reqLog:       emukit.NewRequestLog(opts.RequestLogSize),
 		faults:       emukit.NewFaults(opts.Faults),
 		orgs:         make(map[string]*org),
 		inFlight:     make(map[string]int),
@@ -145,11 +157,19 @@ func New(opts Options) *Emulator {
 		e.AddOrg(n)
 	}
 	e.routes()
+	e.adminRoutes(cmp.Or(opts.AdminToken, emukit.NewAdminToken()))
 	return e
 }
 
-// ServeHTTP makes the emulator an http.Handler.
-func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
+// ServeHTTP makes the emulator an http.Handler. The admin API under
+// /_emulator is neither counted nor logged: it is not Xero.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if emukit.IsAdminPath(r.URL.Path) {
+		e.admin.ServeHTTP(w, r)
+		return
+	}
+	e.mux.ServeHTTP(w, r)
+}
 
 // URL is the base URL every endpoint lives under (identity, connections and
 // /api.xro/2.0 share one host, unlike the real Xero).
@@ -301,8 +321,10 @@ func (e *Emulator) handleAs(pattern, counter string, kind routeKind, h apiHandle
 	}
 	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		e.counters.Inc(counter)
-		ew := &egressWriter{ResponseWriter: w}
-		defer e.countEgress(ew)
+		start := time.Now()
+		sw := &emukit.StatusWriter{ResponseWriter: w}
+		ew := &egressWriter{ResponseWriter: sw}
+		defer e.record(r, counter, start, sw, ew)
 		if kind == routeOAuth {
 			h(ew, r, nil)
 			return
