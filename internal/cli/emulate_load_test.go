@@ -24,7 +24,7 @@ func startEmulate(t *testing.T, args ...string) map[string][]string {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var stderr strings.Builder
-	env := &Env{Stdout: pw, Stderr: &stderr, Getenv: func(string) string { return "" },
+	env := &Env{Stdout: pw, Stderr: &stderr, LookupEnv: func(string) (string, bool) { return "", false },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
 	go func() {
