@@ -47,7 +47,6 @@ type engineOptions struct {
 	hookBase string
 }
 
-
 // testLogger writes the engine's warnings to the test log.
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -331,6 +331,33 @@ func nothingLeft(ev bridge.ShipmentEvent, done bridge.WrittenState, settled bool
 	return done.Note && (!wb.CostLine || done.Line || settled || ev.Kind == bridge.EventFulfillment || ev.CostCents() <= 0)
 }
 
+// invoiceNeeded reports whether planning an event needs the invoice as
+// Xero has it now. Only the cost line does (its lines, its currency,
+// whether a payment locked it): a note's text comes from the shipment and
+// its Idempotency-Key and label from the link, so with the cost line off,
+// or when no line can be at stake (a fulfillment, a label without cost,
+// a line already settled or removed), the note is the event's only Xero
+// call. A voided label with the cost line on is always read: its line may
+// be on the invoice although not recorded (an edit whose answer was lost),
+// and bridge finds and removes it. Crash safety needs no read either: a
+// note attempted before is looked for in the History (carryOut).
+func invoiceNeeded(ev bridge.ShipmentEvent, done bridge.WrittenState, settled bool, wb bridge.WriteBackSettings) bool {
+	if !wb.CostLine || settled || ev.Kind == bridge.EventFulfillment || ev.CostCents() <= 0 {
+		return false
+	}
+	if ev.Voided {
+		return !done.LineRemoved
+	}
+	return !done.Line
+}
+
+// linkedInvoice is the invoice as its link knows it, for a plan that needs
+// nothing Xero alone knows (see invoiceNeeded): the export links sales
+// invoices only, under Xero's own id and number.
+func linkedInvoice(link store.InvoiceLink) *xero.Invoice {
+	return &xero.Invoice{InvoiceID: link.InvoiceID, InvoiceNumber: link.InvoiceNumber, Type: xero.InvoiceTypeSales}
+}
+
 // actionLineSettled is store.WriteBackLineSettled among bridge's actions
 // (bridge ignores actions it does not know).
 const actionLineSettled = bridge.Action(store.WriteBackLineSettled)
@@ -492,22 +519,33 @@ func (wb *WriteBacker) writeBackEvent(ctx context.Context, ir *writeBackRun, ev 
 	if err := wb.loadCarriers(ctx, ir); err != nil {
 		return err
 	}
-	inv, err := ir.xc.Invoice(ctx, ir.tenant, link.InvoiceID)
-	ir.sum.XeroCalls++
-	if errors.Is(err, xero.ErrNotFound) {
-		inv, err = nil, nil
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("worker: write back: get invoice: %w", ctx.Err())
+	var inv *xero.Invoice
+	plannedWith := ir.wb
+	if invoiceNeeded(ev, done, settled, ir.wb) {
+		inv, err = ir.xc.Invoice(ctx, ir.tenant, link.InvoiceID)
+		ir.sum.XeroCalls++
+		if errors.Is(err, xero.ErrNotFound) {
+			inv, err = nil, nil
 		}
-		if !isPermanentXero(err) || errors.Is(err, xero.ErrReconnectNeeded) {
-			return wb.c.xeroFailed(ctx, ir.run, "get invoice", err)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("worker: write back: get invoice: %w", ctx.Err())
+			}
+			if !isPermanentXero(err) || errors.Is(err, xero.ErrReconnectNeeded) {
+				return wb.c.xeroFailed(ctx, ir.run, "get invoice", err)
+			}
+			return wb.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
 		}
-		return wb.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
+	} else {
+		inv = linkedInvoice(link)
+		if settled {
+			// The line's work ended (and its warning was logged) before:
+			// plan the notes alone, from the link.
+			plannedWith.CostLine = false
+		}
 	}
 	plan := bridge.DecideWriteBack(ev, inv, bridge.LinkInfo{InvoiceID: link.InvoiceID, OrderKey: link.OrderKey, OrderID: link.OrderID},
-		ir.carriers, ir.wb, done)
+		ir.carriers, plannedWith, done)
 	res.Plan = plan
 	if inv != nil {
 		res.InvoiceNumber = inv.InvoiceNumber
