@@ -36,12 +36,16 @@ const (
 )
 
 // benchGap is how often one merchant approves an invoice by default. Each
-// invoice costs the merchant's Xero organisation about five calls (the
-// export reads changed contacts and invoices; the write-back writes the
-// note), so one every 6 seconds stays under Xero's 60 calls a minute with
-// room for retries, and under ShipStation's 40 a minute per key pair
-// (about two calls: the order, the webhook's batch).
+// invoice costs the merchant's Xero organisation about two calls (the
+// export reads the announced invoice; the write-back writes the note), so
+// one every 6 seconds stays well under Xero's 60 calls a minute, and under
+// ShipStation's 40 a minute per key pair (about two calls: the order, the
+// webhook's batch).
 const benchGap = 6 * time.Second
+
+// starterDayLimit is the daily call cap of an organisation on Xero's free
+// Starter developer tier (5,000 on the others).
+const starterDayLimit = 1000
 
 // latencyMode is one sub-benchmark of BenchmarkWebhookLatency.
 type latencyMode struct {
@@ -53,7 +57,10 @@ type latencyMode struct {
 	every, sync, safety time.Duration
 }
 
-// BenchmarkWebhookLatency measures how long a merchant waits, through both
+// BenchmarkWebhookLatency measures how long a merchant waits, and what it
+// costs in calls (Xero and ShipStation calls per invoice, end to end, and
+// the invoices a day an organisation on Xero's Starter tier could sync at
+// that rate), through both
 // emulators over HTTP with their real rate limits and the Xero client's
 // real pacing: from approving an invoice in Xero (SeedInvoice returned) to
 // its order in ShipStation, and from buying a label in ShipStation
@@ -351,6 +358,15 @@ func (r latencyResult) report(b *testing.B) {
 			percentile(row.d, 50).Seconds(), percentile(row.d, 95).Seconds(), percentile(row.d, 99).Seconds(), hi.Seconds(), lo.Seconds())
 	}
 	n := max(int64(len(r.export)), 1)
+	// Calls per invoice end to end (export and write-back), and what they
+	// let an organisation on Xero's Starter tier (1,000 calls a day) sync
+	// in a day.
+	perInvoice := float64(r.xeroCalls) / float64(n)
+	b.ReportMetric(perInvoice, "xero_calls/invoice")
+	b.ReportMetric(float64(r.ssCalls)/float64(n), "shipstation_calls/invoice")
+	if perInvoice > 0 {
+		b.ReportMetric(starterDayLimit/perInvoice, "starter_invoices/day")
+	}
 	fmt.Fprintf(&tbl, "calls: Xero %d (%.1f an invoice), ShipStation %d (%.1f an invoice); webhook deliveries recorded: Xero %d, ShipStation %d\n",
 		r.xeroCalls, float64(r.xeroCalls)/float64(n), r.ssCalls, float64(r.ssCalls)/float64(n), r.deliveriesX, r.deliveriesS)
 	for _, c := range []struct {
