@@ -225,10 +225,11 @@ func (e *Exporter) Export(ctx context.Context, accountID int64, opts RunOptions)
 			return sum, err
 		}
 	}
-	switch {
-	case announced:
+	if announced {
 		err = e.exportAnnounced(ctx, r)
-	default:
+		announced = !errors.Is(err, errManyAnnounced)
+	}
+	if !announced {
 		err = e.contactChanges(ctx, r)
 		if err == nil {
 			err = e.pages(ctx, r, since)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,7 +18,8 @@ import (
 // invoice or contact that changed; the receiver records them pending, and
 // such a run reads exactly those invoices (50 IDs a call, however many
 // events), refreshes exactly the announced contacts it has cached, and
-// finishes the events. It moves neither cursor: the sweep's run, still
+// finishes the events (more than maxAnnouncedByID invoices at once are read
+// as the window instead). It moves neither cursor: the sweep's run, still
 // reading since the cursor minus the overlap, remains the safety net for
 // a webhook Xero never sent, and finishes the events it covers too. One
 // invoice approved costs one call; twenty announced together cost one.
@@ -26,8 +28,19 @@ import (
 // (and finishes) at a time.
 const announcedEventsPage = 1000
 
+// maxAnnouncedByID is how many announced invoices a run reads by ID; more
+// (a bulk import, a flood after an outage) are read as the window since
+// the cursor, 1,000 a call instead of 50, as the contacts are
+// (Exporter.contacts).
+const maxAnnouncedByID = 2 * xero.MaxIDsPerCall
+
+// errManyAnnounced makes an announced run read the window instead.
+var errManyAnnounced = errors.New("worker: more invoices announced than a run reads by ID")
+
 // exportAnnounced reads the invoices and contacts of the account's pending
-// Xero events and finishes the events, page after page of them.
+// Xero events and finishes the events, page after page of them. It
+// returns errManyAnnounced, before reading a page of events, when the page
+// announces more than maxAnnouncedByID invoices.
 func (e *Exporter) exportAnnounced(ctx context.Context, r *run) error {
 	for {
 		evs, err := e.st.PendingWebhookEvents(ctx, r.acct, store.SourceXero, announcedEventsPage)
@@ -48,6 +61,9 @@ func (e *Exporter) exportAnnounced(ctx context.Context, r *run) error {
 			case xero.EventCategoryContact:
 				contacts = append(contacts, ev.Resource)
 			}
+		}
+		if len(invoices) > maxAnnouncedByID {
+			return errManyAnnounced
 		}
 		// Contacts first: an invoice announced with its contact is then
 		// decided with the contact as it is now.

@@ -392,6 +392,24 @@ func TestExportWebhooksOnlyReadsAnnouncedInvoices(t *testing.T) {
 		t.Errorf("55 announced: %v %s; the emulator counted %v, want 2 calls", err, sum, b.xemu.Counters().Snapshot())
 	}
 
+	// More than 100 announced at once (a bulk import) are read as the
+	// window: the changed contacts (and, the emulator's contact having
+	// changed with its invoices, that contact's invoices) and one page of
+	// 1,000, not 6 calls of 50 IDs.
+	var bulk []xeroemu.Invoice
+	for range 300 {
+		bulk = append(bulk, b.invoice(c, "AUTHORISED", true))
+	}
+	b.announce(bulk...)
+	b.xemu.Counters().Reset()
+	sum, err = b.eng.Exporter.Export(b.ctx, b.acct, worker.RunOptions{WebhooksOnly: true})
+	if err != nil || sum.Exported != 300 || b.xemu.Counters().Total() > 3 {
+		t.Errorf("300 announced: %v %s; the emulator counted %v, want at most 3 calls", err, sum, b.xemu.Counters().Snapshot())
+	}
+	if pending, err := b.st.HasPendingWebhookEvents(b.ctx, b.acct, store.SourceXero); err != nil || pending {
+		t.Errorf("events pending after the bulk run (%v)", err)
+	}
+
 	// The window's run reads everything and finishes what it covered.
 	b.announce(invs[0])
 	if sum := b.export(); sum.Exported != 0 {
