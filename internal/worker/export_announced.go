@@ -70,7 +70,7 @@ func (e *Exporter) exportAnnounced(ctx context.Context, r *run) error {
 		if err := e.announcedContacts(ctx, r, contacts); err != nil {
 			return err
 		}
-		if err := e.announcedInvoices(ctx, r, invoices); err != nil {
+		if err := e.invoicesByID(ctx, r, invoices); err != nil {
 			return err
 		}
 		if err := e.finishXeroEvents(ctx, r, evs); err != nil {
@@ -82,17 +82,17 @@ func (e *Exporter) exportAnnounced(ctx context.Context, r *run) error {
 	}
 }
 
-// announcedInvoices reads the invoices by ID, MaxIDsPerCall a call, and
+// invoicesByID reads the invoices by ID, MaxIDsPerCall a call, and
 // decides the sales invoices among them (an INVOICE event names bills
 // too) without moving the invoice cursor.
-func (e *Exporter) announcedInvoices(ctx context.Context, r *run, ids []string) error {
+func (e *Exporter) invoicesByID(ctx context.Context, r *run, ids []string) error {
 	for start := 0; start < len(ids); start += xero.MaxIDsPerCall {
 		batch := ids[start:min(start+xero.MaxIDsPerCall, len(ids))]
 		// Paged (page 1), so the invoices carry their line items.
 		p, err := r.xc.Invoices(ctx, r.tenant, xero.InvoiceQuery{IDs: batch, Page: 1, PageSize: len(batch)})
 		r.sum.XeroCalls++
 		if err != nil {
-			return e.c.xeroFailed(ctx, r, "read announced invoices", err)
+			return e.c.xeroFailed(ctx, r, "read invoices by id", err)
 		}
 		r.sum.Pages++
 		sales := make([]xero.Invoice, 0, len(p.Invoices))
@@ -197,4 +197,18 @@ func (e *Exporter) finishCoveredXeroEvents(ctx context.Context, r *run) error {
 			return nil
 		}
 	}
+}
+
+// decideAgain decides invoices again now, read by ID (MaxIDsPerCall a
+// call), without moving the invoice cursor: the write-back's recheck of
+// the invoices whose orders a void may have reopened (RunOptions.Confirm).
+// An invoice Xero no longer has is passed over.
+func (e *Exporter) decideAgain(ctx context.Context, accountID int64, ids []string, opts RunOptions) (Summary, error) {
+	sum := Summary{AccountID: accountID, DryRun: opts.DryRun}
+	r, err := e.c.prepare(ctx, accountID, opts, &sum)
+	if err != nil {
+		return sum, err
+	}
+	r.contactCursor = true // a few invoices: fetch a missing contact by id
+	return sum, e.invoicesByID(ctx, r, ids)
 }

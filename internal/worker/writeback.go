@@ -157,8 +157,10 @@ type writeBackRun struct {
 	sum      *WriteBackSummary
 	carriers map[string]string // nil until first needed
 	seen     map[string]bool   // event ids handled in this run
-	// rechecked are the invoices decided again in this run after a void.
+	// rechecked are the invoices decided again in this run after a void,
+	// and rechecks those still to be (see recheck).
 	rechecked map[string]bool
+	rechecks  []string
 	// ended is the result of the event handled last (see eventDone), and
 	// endedStatus the order status its invoice link had before.
 	ended       WriteBackResult
@@ -239,6 +241,10 @@ func (wb *WriteBacker) window(ctx context.Context, ir *writeBackRun, cursor stri
 		}
 	}
 	if err := read(since); err != nil {
+		return err
+	}
+	// Before the cursor moves past the window's voids.
+	if err := wb.flushRechecks(ctx, ir); err != nil {
 		return err
 	}
 	err := wb.st.WithTx(ctx, func(tx *store.Tx) error {
@@ -442,30 +448,42 @@ type carrierNames struct {
 	at    time.Time
 }
 
-// recheck decides the invoice of the event just handled again, reading
-// its order's status from ShipStation (RunOptions.Confirm), when
-// bridge.ReopensOrder says a void may have opened the order: the export's
-// page then records the status ShipStation gives with the decision, so
-// the link follows ShipStation and an edit made while the order was
-// shipped reaches it now. It runs after the event's own writes are
-// recorded: our cost line is off the invoice before the order can be seen
-// open, so it cannot bounce back to ShipStation. Until that page commits
-// the link still says shipped, and a retry (the window's cursor has not
-// moved) asks again. Once per invoice per run.
-func (wb *WriteBacker) recheck(ctx context.Context, ir *writeBackRun) error {
+// recheck queues the invoice of the event just handled to be decided
+// again, reading its order's status from ShipStation (RunOptions.Confirm),
+// when bridge.ReopensOrder says a void may have opened the order: the
+// export's page then records the status ShipStation gives with the
+// decision, so the link follows ShipStation and an edit made while the
+// order was shipped reaches it now. It runs after the event's own writes
+// are recorded: our cost line is off the invoice before the order can be
+// seen open, so it cannot bounce back to ShipStation. Once per invoice per
+// run. flushRechecks reads the queued invoices together, 50 a Xero call,
+// before the window's cursor moves (or the webhook's event is finished):
+// until then the link still says shipped, and a retry (the window's cursor
+// has not moved) asks again.
+func (wb *WriteBacker) recheck(_ context.Context, ir *writeBackRun) error {
 	res := ir.ended
 	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus) {
 		return nil
 	}
 	ir.rechecked[res.InvoiceID] = true
 	ir.sum.Rechecks++
-	_, sum, err := wb.exp.Resync(ctx, ir.acct, res.InvoiceID, RunOptions{Confirm: true})
+	ir.rechecks = append(ir.rechecks, res.InvoiceID)
+	return nil
+}
+
+// flushRechecks decides the queued invoices again (see recheck).
+func (wb *WriteBacker) flushRechecks(ctx context.Context, ir *writeBackRun) error {
+	if len(ir.rechecks) == 0 {
+		return nil
+	}
+	sum, err := wb.exp.decideAgain(ctx, ir.acct, ir.rechecks, RunOptions{Confirm: true})
 	ir.sum.XeroCalls += sum.XeroCalls
 	ir.sum.ShipStationCalls += sum.ShipStationCalls
-	if errors.Is(err, ErrInvoiceNotFound) {
-		return nil // gone from Xero: no edit can follow
+	if err != nil {
+		return err
 	}
-	return err
+	ir.rechecks = nil
+	return nil
 }
 
 // needsRecheck reports whether the invoice of an event that ended in res

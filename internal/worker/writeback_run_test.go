@@ -202,6 +202,44 @@ func TestWriteBackNoteCostsOneXeroCall(t *testing.T) {
 	}
 }
 
+// The invoices whose orders voids may have reopened are decided again
+// together: three voided labels cost their three notes and one read of
+// the three invoices by ID, and each link follows ShipStation.
+func TestWriteBackRechecksReadInvoicesTogether(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{})
+	b.writeBackOn(false)
+	var invs []xeroemu.Invoice
+	for _, name := range []string{"Acme Outdoor Ltd", "Bravo Supplies Ltd", "Charlie Camping Ltd"} {
+		invs = append(invs, b.invoice(b.contact(name), "AUTHORISED", true))
+	}
+	if sum := b.export(); sum.Exported != 3 {
+		t.Fatalf("export: %s", sum)
+	}
+	var labels []shipstationemu.Shipment
+	for _, inv := range invs {
+		labels = append(labels, b.label(b.order(inv)))
+	}
+	if sum := b.writeBack(worker.WriteBackOptions{}); sum.Notes != 3 {
+		t.Fatalf("labels: %s", sum)
+	}
+	for _, s := range labels {
+		if err := b.semu.VoidLabel(s.ShipmentID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.xemu.Counters().Reset()
+	sum := b.writeBack(worker.WriteBackOptions{})
+	if calls := b.xemu.Counters().Total(); sum.Notes != 3 || sum.Rechecks != 3 || calls != 4 {
+		t.Errorf("voids: %s; the Xero emulator counted %d calls (%v), want 3 notes and 1 read", sum, calls, b.xemu.Counters().Snapshot())
+	}
+	for _, inv := range invs {
+		if l, _ := b.link(inv); l.OrderStatus != shipstation.StatusAwaitingShipment {
+			t.Errorf("%s: link status %q after its only label was voided, want %s", inv.InvoiceNumber, l.OrderStatus, shipstation.StatusAwaitingShipment)
+		}
+	}
+}
+
 // With the cost line on, a label adds a shipping line; voiding the label
 // writes a second note and removes the line, once.
 func TestWriteBackVoidedLabel(t *testing.T) {
