@@ -88,6 +88,9 @@ type App struct {
 	// hands over to the HTTP server concurrently.
 	webURL   string
 	progress worker.ProgressBoard
+	// quota is how the accounts' Xero day quota is spent (ORDERBRIDGE_XERO_TIER
+	// and ORDERBRIDGE_XERO_RESERVE_PERCENT): the sweep's and the dashboard's.
+	quota worker.QuotaPolicy
 
 	now       func() time.Time
 	http      *http.Client
@@ -186,10 +189,16 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
+	tier, err := xero.ParseTier(cfg.XeroTier)
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	a.quota = worker.QuotaPolicy{Tier: tier, ReservePercent: cfg.XeroReservePercent}
 	a.Engine, err = worker.New(worker.Options{
 		Store: a.Store, Xero: a.Xero, ShipStationBaseURL: cfg.ShipStationBaseURL, HTTPClient: a.http,
 		Logger: a.Logger, Now: opts.Now, Overlap: cfg.Overlap, Backfill: cfg.Backfill, PageSize: opts.PageSize,
 		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.Record, WebhookBaseURL: cfg.BaseURL,
+		XeroQuota: a.quota,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -20,11 +22,8 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero"
 )
-
-// quotaWarnAt is the Xero day quota left (of 5,000 calls per organisation)
-// below which the dashboard warns that syncing will soon pause.
-const quotaWarnAt = 500
 
 // listenWeb opens the web app's listener before anything else is built:
 // with port 0 the address is known only then, and the base URL (and so the
@@ -65,6 +64,7 @@ func (a *App) buildWeb(opts Options) error {
 		ShipStationBaseURL: a.Config.ShipStationBaseURL,
 		Invoices:           webInvoices{a},
 		Status:             webStatus{a},
+		XeroQuota:          a.quota,
 		BaseURL:            a.Config.BaseURL,
 		SecureCookies:      a.Config.SecureCookies,
 		Now:                opts.Now,
@@ -187,9 +187,10 @@ func (a *App) countOutput(job *rivertype.JobRow) {
 }
 
 // instrument wraps the HTTP client every Xero and ShipStation call goes
-// through, so that /metrics counts calls by service and status and shows
-// the rate-limit headers' remaining calls. Nothing is labelled by account
-// or URL, to keep the series few.
+// through, so that /metrics counts calls by service and status, Xero's
+// response bytes by endpoint family, and shows the rate-limit headers'
+// remaining calls. Nothing is labelled by account or URL, to keep the
+// series few.
 func instrument(hc *http.Client, m *web.Metrics, cfg config.Config) *http.Client {
 	out := &http.Client{Timeout: 60 * time.Second}
 	if hc != nil {
@@ -239,6 +240,9 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		return resp, err
 	}
 	t.m.APICalls.WithLabelValues(service, strconv.Itoa(resp.StatusCode)).Inc()
+	if service == "xero" && resp.Body != nil {
+		resp.Body = &byteCounter{ReadCloser: resp.Body, c: t.m.XeroBytes.WithLabelValues(xero.Endpoint(req.URL.Path))}
+	}
 	gauge := func(header, window string) {
 		if n, err := strconv.Atoi(resp.Header.Get(header)); err == nil {
 			t.m.RateLimitRemaining.WithLabelValues(service, window).Set(float64(n))
@@ -251,6 +255,20 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		gauge("X-Rate-Limit-Remaining", "minute")
 	}
 	return resp, nil
+}
+
+// byteCounter adds what is read of a response body to a counter.
+type byteCounter struct {
+	io.ReadCloser
+	c prometheus.Counter
+}
+
+func (b *byteCounter) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.c.Add(float64(n))
+	}
+	return n, err
 }
 
 // webJobs is web.Jobs over River: the job id is the run id.
@@ -325,12 +343,13 @@ func (w webInvoices) Preview(ctx context.Context, accountID int64, invoiceID str
 
 // webStatus is the dashboard's view of the worker: run times from River's
 // jobs and the sweep's schedule (worker.ScheduleOf), and the problems only
-// the worker sees. What the invoices wait for is the store's to count.
+// the worker sees. What the invoices wait for is the store's to count, and
+// the Xero day quota the store's to tell (the dashboard reads it).
 type webStatus struct{ a *App }
 
 func (s webStatus) AccountStatus(ctx context.Context, accountID int64) (web.AccountStatus, error) {
 	a := s.a
-	sched, err := worker.ScheduleOf(ctx, a.River, a.Store, accountID, a.now())
+	sched, err := worker.ScheduleOf(ctx, a.River, a.Store, a.quota, accountID, a.now())
 	if err != nil {
 		return web.AccountStatus{}, fmt.Errorf("app: account status: %w", err)
 	}
@@ -340,17 +359,6 @@ func (s webStatus) AccountStatus(ctx context.Context, accountID int64) (web.Acco
 			Text:   fmt.Sprintf("Exports keep failing (%d tries so far); orders are waiting. It will try again on its own.", sched.StuckAttempts),
 			Action: "See the log", Link: "/log?outcome=failed",
 		})
-	}
-	if xc, err := a.Store.Connection(ctx, accountID, store.KindXero); err == nil && xc.Metadata.TenantID != "" {
-		if b := a.Xero.Budget(xc.Metadata.TenantID); b.DayRemaining >= 0 && b.DayRemaining < quotaWarnAt {
-			st.Problems = append(st.Problems, web.Problem{
-				Text: fmt.Sprintf("Xero's daily API quota is nearly spent (%d calls left today); syncing pauses when it runs out, until the quota resets.",
-					b.DayRemaining),
-				Action: "Sync less often", Link: "/configure",
-			})
-		}
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return st, fmt.Errorf("app: account status: %w", err)
 	}
 	return st, nil
 }

@@ -2,8 +2,11 @@ package app
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -118,3 +121,54 @@ func TestInstrumentRealHosts(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestInstrumentCountsXeroBytesByEndpoint checks that the bytes of Xero's
+// response bodies are counted by endpoint family, not by account or URL,
+// and that ShipStation's are not (Xero alone bills egress).
+func TestInstrumentCountsXeroBytesByEndpoint(t *testing.T) {
+	t.Parallel()
+	xeroSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, strings.Repeat("x", len(r.URL.Path)*10))
+	}))
+	defer xeroSrv.Close()
+	ssSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "shipstation")
+	}))
+	defer ssSrv.Close()
+	m := web.NewMetrics()
+	cfg := config.Default()
+	cfg.XeroBaseURL, cfg.ShipStationBaseURL = xeroSrv.URL, ssSrv.URL
+	hc := instrument(nil, m, cfg)
+	paths := []string{"/api.xro/2.0/Invoices", "/api.xro/2.0/Invoices/abc", "/api.xro/2.0/Contacts", "/api.xro/2.0/Invoices/abc/History"}
+	for _, u := range append(slices.Clone(paths), ssSrv.URL) {
+		if !strings.HasPrefix(u, "http") {
+			u = xeroSrv.URL + u
+		}
+		resp, err := hc.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	for endpoint, want := range map[string]float64{
+		"invoices": float64(len(paths[0])*10 + len(paths[1])*10), "contacts": float64(len(paths[2]) * 10), "history": float64(len(paths[3]) * 10),
+	} {
+		var d dto.Metric
+		if err := m.XeroBytes.WithLabelValues(endpoint).Write(&d); err != nil {
+			t.Fatal(err)
+		}
+		if got := d.GetCounter().GetValue(); got != want {
+			t.Errorf("%s bytes = %v, want %v", endpoint, got, want)
+		}
+	}
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "orderbridge_xero_response_bytes_total" && len(f.GetMetric()) != 3 {
+			t.Errorf("%d byte series, want 3", len(f.GetMetric()))
+		}
+	}
+}

@@ -18,9 +18,11 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	clientSecret := fs.String("client-secret", "", "OAuth2 client secret to accept (generated when empty)")
 	webhookURL := fs.String("webhook-url", "", "`URL` to deliver INVOICE and CONTACT webhooks to (none when empty)")
 	webhookKey := fs.String("webhook-key", "", "key that signs webhook deliveries (generated when empty)")
-	rate := fs.String("rate-limit", "real", "Xero's limits (60/min, 5000/day, 5 in flight per org): `real`, off, or a time scale such as 60")
+	rate := fs.String("rate-limit", "real", "Xero's limits (60/min, the --tier day limit, 5 in flight per org): `real`, off, or a time scale such as 60")
 	appCreated := fs.String("app-created", "", "`date` (YYYY-MM-DD) the Xero app was created; before 2026-03-02 it may also request the broad\n"+
 		"accounting.transactions scope (default: a new app, granular scopes only)")
+	tierName := fs.String("tier", "core", "the app's Xero developer `tier`: starter (1,000 calls/day per org, 5 connected orgs), core (5,000, 50),\n"+
+		"plus (5,000, 1,000) or advanced (5,000, 10,000)")
 	faults := fs.String("faults", "none", "fault injection, e.g. errors=0.1,statuses=500/503,latency=200ms,offline,seed=7")
 	orgs := names{what: "an organisation"}
 	fs.Var(&orgs, "org", "organisation `name` (repeatable; default one \"Demo Company (Global)\")")
@@ -31,6 +33,11 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	tier, err := xeroemu.ParseTier(*tierName)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "--tier: %v\n", err)
+		return errUsage
+	}
 	var created time.Time
 	if *appCreated != "" {
 		if created, err = time.Parse(time.DateOnly, *appCreated); err != nil {
@@ -40,7 +47,7 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	}
 	emu := xeroemu.New(xeroemu.Options{
 		ClientID: *clientID, ClientSecret: *clientSecret, OrgNames: orgs.list, RateLimit: rl, Faults: fc,
-		WebhookURL: *webhookURL, WebhookKey: *webhookKey, Logger: env.Logger, AppCreated: created,
+		WebhookURL: *webhookURL, WebhookKey: *webhookKey, Logger: env.Logger, AppCreated: created, Tier: tier,
 	})
 	defer emu.Close()
 
@@ -69,6 +76,8 @@ func runEmulateXero(ctx context.Context, env *Env, args []string) error {
 	} else {
 		fmt.Fprintf(out, "app scopes: broad and granular (an app created %s)\n", created.Format(time.DateOnly))
 	}
+	fmt.Fprintf(out, "tier: %s (%d calls a day per organisation, at most %d connected organisations)\n",
+		emu.Tier(), emu.DayLimit(), emu.Tier().MaxConnections())
 	fmt.Fprintf(out, "rate limit: %s\n", rl)
 	fmt.Fprintf(out, "faults: %s\n", fc)
 

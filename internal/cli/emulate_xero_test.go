@@ -34,7 +34,7 @@ func TestEmulateXero(t *testing.T) {
 	go func() {
 		done <- run(ctx, env, []string{"emulate", "xero", "--addr", "127.0.0.1:0", "--client-id", "CID",
 			"--client-secret", "shh", "--webhook-key", "wk", "--rate-limit", "off", "--org", "Acme", "--org", "Globex",
-			"--app-created", "2025-01-01"})
+			"--app-created", "2025-01-01", "--tier", "Starter"})
 		_ = pw.Close()
 	}()
 
@@ -65,7 +65,7 @@ func TestEmulateXero(t *testing.T) {
 	for label, want := range map[string]string{
 		"authorize URL": base + "/identity/connect/authorize", "token URL": base + "/connect/token",
 		"API URL": base + "/api.xro/2.0", "client id": "CID", "client secret": "shh", "webhook key": "wk",
-		"rate limit": "off", "faults": "none", "app scopes": "broad and granular (an app created 2025-01-01)",
+		"rate limit": "off", "faults": "none", "tier": "starter (1000 calls a day per organisation, at most 5 connected organisations)", "app scopes": "broad and granular (an app created 2025-01-01)",
 	} {
 		if v := one(label); v != want {
 			t.Errorf("%s: %q, want %q", label, v, want)
@@ -129,6 +129,7 @@ func TestEmulateXeroBadFlags(t *testing.T) {
 		{"--faults", "errors=2"},
 		{"--org", ""},
 		{"--app-created", "last year"},
+		{"--tier", "gold"},
 		{"stray"},
 	} {
 		var stdout, stderr strings.Builder

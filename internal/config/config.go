@@ -43,6 +43,8 @@ const (
 	EnvSecureCookies      = "ORDERBRIDGE_SECURE_COOKIES"
 	EnvAllowSignUp        = "ORDERBRIDGE_ALLOW_SIGNUP"
 	EnvXeroWebhookKey     = "ORDERBRIDGE_XERO_WEBHOOK_KEY"
+	EnvXeroTier           = "ORDERBRIDGE_XERO_TIER"
+	EnvXeroReserve        = "ORDERBRIDGE_XERO_RESERVE_PERCENT"
 	EnvJobPoll            = "ORDERBRIDGE_JOB_POLL"
 )
 
@@ -89,6 +91,14 @@ type Config struct {
 	// XeroWebhookKey is the signing key of the Xero app's webhook (Xero's
 	// developer portal shows it); empty turns POST /webhooks/xero off.
 	XeroWebhookKey string
+	// XeroTier is the Xero app's developer tier (starter, core, plus,
+	// advanced; empty: starter), which sets each organisation's day limit
+	// (1,000 calls on Starter, 5,000 on the others). xero.ParseTier reads
+	// it; Validate checks it.
+	XeroTier string
+	// XeroReservePercent of the day limit is kept for write-back: the
+	// export sweep stops when no more remains (0, unset: 20).
+	XeroReservePercent int
 
 	// ShipStationBaseURL empty means the real V1 API.
 	ShipStationBaseURL string
@@ -170,6 +180,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str(EnvXeroBaseURL, &c.XeroBaseURL)
 	str(EnvXeroScopes, &c.XeroScopes)
 	str(EnvXeroWebhookKey, &c.XeroWebhookKey)
+	str(EnvXeroTier, &c.XeroTier)
 	str(EnvShipStationBaseURL, &c.ShipStationBaseURL)
 	str(EnvSecretKey, &c.SecretKey)
 	str(EnvSecretKeysPrevious, &c.SecretKeysPrevious)
@@ -200,6 +211,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			c.Workers = n
 		}
 	}
+	if v := strings.TrimSpace(getenv(EnvXeroReserve)); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 90 {
+			errs = append(errs, fmt.Errorf("config: %s: %q is not a percentage from 0 to 90", EnvXeroReserve, v))
+		} else {
+			c.XeroReservePercent = n
+		}
+	}
 	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("config: %s: %q is not a level (debug, info, warn, error)", EnvLogLevel, v))
@@ -217,6 +235,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.XeroClientID, "xero-client-id", c.XeroClientID, "Xero app client `id` (env "+EnvXeroClientID+"; the secret only from "+EnvXeroClientSecret+")")
 	fs.StringVar(&c.XeroRedirectURL, "xero-redirect-url", c.XeroRedirectURL, "Xero OAuth2 redirect `URL` (env "+EnvXeroRedirectURL+")")
 	fs.StringVar(&c.XeroBaseURL, "xero-base-url", c.XeroBaseURL, "Xero `URL` serving login, identity and API (an emulator; default Xero's hosts; env "+EnvXeroBaseURL+")")
+	fs.StringVar(&c.XeroTier, "xero-tier", c.XeroTier, "the Xero app's developer `tier`: starter (default; 1,000 calls a day per organisation), core, plus or advanced (5,000) (env "+EnvXeroTier+")")
 	fs.StringVar(&c.XeroScopes, "xero-scopes", c.XeroScopes, "Xero OAuth2 `scopes`: granular (default; apps created from 2 March 2026), broad (older apps on accounting.transactions) or a list (env "+EnvXeroScopes+")")
 	fs.StringVar(&c.ShipStationBaseURL, "shipstation-base-url", c.ShipStationBaseURL, "ShipStation API `URL` (default the real one; env "+EnvShipStationBaseURL+")")
 	fs.DurationVar(&c.SweepEvery, "sweep-every", c.SweepEvery, "how often the sweep looks for accounts that are due (env "+EnvSweepEvery+")")
@@ -298,6 +317,9 @@ func (c Config) Validate(needXero bool) error {
 		if _, err := c.XeroScopeList(); err != nil {
 			errs = append(errs, err)
 		}
+		if _, err := xero.ParseTier(c.XeroTier); err != nil {
+			add("%s: %w", EnvXeroTier, err)
+		}
 	}
 	for _, u := range []struct{ name, v string }{
 		{EnvXeroBaseURL, c.XeroBaseURL}, {EnvShipStationBaseURL, c.ShipStationBaseURL}, {EnvXeroRedirectURL, c.XeroRedirectURL},
@@ -359,6 +381,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("xero_redirect_url", c.XeroRedirectURL),
 		slog.String("xero_base_url", c.XeroBaseURL),
 		slog.String("xero_scopes", cmp.Or(c.XeroScopes, xero.ScopeSetGranular)),
+		slog.String("xero_tier", cmp.Or(c.XeroTier, string(xero.TierStarter))),
 		slog.String("xero_webhook_key", redact(c.XeroWebhookKey)),
 		slog.String("shipstation_base_url", c.ShipStationBaseURL),
 		slog.String("secret_key", redact(c.SecretKey)),

@@ -204,3 +204,36 @@ func TestXeroScopes(t *testing.T) {
 		t.Errorf("--xero-scopes broad: %q", got)
 	}
 }
+
+// TestXeroQuotaSettings: the Xero tier (which sets each organisation's day
+// limit) and the share of it kept for write-back come from the
+// environment or a flag; values orderbridge cannot use are refused.
+func TestXeroQuotaSettings(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{config.EnvXeroClientID: "cid", config.EnvXeroClientSecret: "s",
+		config.EnvXeroTier: "Core", config.EnvXeroReserve: "15"}
+	c, err := config.FromEnv(envOf(env))
+	if err != nil || c.XeroTier != "Core" || c.XeroReservePercent != 15 || c.Validate(true) != nil {
+		t.Fatalf("tier %q reserve %d (%v, validate %v), want Core and 15", c.XeroTier, c.XeroReservePercent, err, c.Validate(true))
+	}
+	if s := c.String(); !strings.Contains(s, "xero_tier=Core") {
+		t.Errorf("String() = %s", s)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--xero-tier", "starter"}); err != nil || c.XeroTier != "starter" {
+		t.Errorf("--xero-tier starter: %q, %v", c.XeroTier, err)
+	}
+	env[config.EnvXeroReserve] = "95"
+	if _, err := config.FromEnv(envOf(env)); err == nil || !strings.Contains(err.Error(), config.EnvXeroReserve) {
+		t.Errorf("a 95%% reserve: %v, want refused", err)
+	}
+	env[config.EnvXeroReserve], env[config.EnvXeroTier] = "", "gold"
+	c, err = config.FromEnv(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(true); err == nil || !strings.Contains(err.Error(), config.EnvXeroTier) {
+		t.Errorf("tier gold: validate %v, want refused", err)
+	}
+}

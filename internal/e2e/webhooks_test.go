@@ -48,11 +48,12 @@ import (
 type hookAppOptions struct {
 	xemu   *xeroemu.Emulator
 	semu   *shipstationemu.Emulator
-	store  *store.Store  // nil: SQLite in a temp dir
-	sweep  bool          // keep the periodic sweeps
-	every  time.Duration // the sweeps' period (0: 1 s)
-	poll   time.Duration // how often River looks for jobs (0: 100 ms)
-	logger *slog.Logger  // nil: the test log at Warn
+	store  *store.Store     // nil: SQLite in a temp dir
+	sweep  bool             // keep the periodic sweeps
+	every  time.Duration    // the sweeps' period (0: 1 s)
+	poll   time.Duration    // how often River looks for jobs (0: 100 ms)
+	logger *slog.Logger     // nil: the test log at Warn
+	now    func() time.Time // the app's clock (nil: time.Now)
 }
 
 // startHookApp builds the app with the Xero receiver on (the emulator's
@@ -81,7 +82,7 @@ func startHookApp(tb testing.TB, o hookAppOptions) *app.App {
 	}
 	a, err := app.New(tb.Context(), cfg, app.Options{
 		Logger: logger, Store: o.store, Migrate: true, NoSweep: !o.sweep,
-		ServeWeb: true,
+		ServeWeb: true, Now: o.now,
 	})
 	if err != nil {
 		tb.Fatalf("app.New: %v", err)
@@ -179,6 +180,9 @@ type hookWorldOptions struct {
 	// storeName, when set, adds a second ShipStation store of that name
 	// and connects the account to it.
 	storeName string
+	// now and xeroNow are the app's and the Xero emulator's clocks (nil:
+	// time.Now).
+	now, xeroNow func() time.Time
 }
 
 // hookWorld is a world whose app runs and is served, with both webhooks
@@ -192,9 +196,9 @@ type hookWorld struct {
 
 func newHookWorld(t *testing.T, o hookWorldOptions) *hookWorld {
 	t.Helper()
-	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
+	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: o.xeroNow})
 	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
-	a := startHookApp(t, hookAppOptions{xemu: xemu, semu: semu, store: o.store, sweep: o.sweep})
+	a := startHookApp(t, hookAppOptions{xemu: xemu, semu: semu, store: o.store, sweep: o.sweep, now: o.now})
 	storeID := semu.DefaultStoreID()
 	if o.storeName != "" {
 		storeID = semu.AddStore(o.storeName).StoreID

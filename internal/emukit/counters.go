@@ -24,6 +24,14 @@ func (c *Counters) Inc(endpoint string) {
 	c.mu.Unlock()
 }
 
+// Add adds n to key, for counters that measure amounts rather than calls
+// (the response bytes an emulator served, per organisation).
+func (c *Counters) Add(key string, n int64) {
+	c.mu.Lock()
+	c.m[key] += n
+	c.mu.Unlock()
+}
+
 // Get returns the calls made to endpoint.
 func (c *Counters) Get(endpoint string) int64 {
 	c.mu.Lock()

@@ -208,3 +208,14 @@ func TestCounters(t *testing.T) {
 		t.Errorf("Reset cleared the snapshot or left counts: total %d, snapshot %v", c.Total(), snap)
 	}
 }
+
+func TestCountersAdd(t *testing.T) {
+	t.Parallel()
+	c := NewCounters()
+	c.Add("org-a", 1500)
+	c.Add("org-a", 500)
+	c.Add("", 42)
+	if c.Get("org-a") != 2000 || c.Total() != 2042 {
+		t.Errorf("org-a = %d, total = %d; want 2000, 2042", c.Get("org-a"), c.Total())
+	}
+}

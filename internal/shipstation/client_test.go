@@ -1252,3 +1252,77 @@ func TestResourceURLOnHost(t *testing.T) {
 		t.Errorf("a relative URL: err = %v, want a plain refusal", err)
 	}
 }
+
+// TestWebhookBatchLastPage: a webhook's batch can span pages, and the
+// documented envelopes say "pages": 0 beside a non-zero total
+// (shipstation-api.md §2.2), so a reader that stops once page >= pages
+// reads only the first page. LastPage decides by pages when it is set,
+// else by total, else by whether the page came back full.
+func TestWebhookBatchLastPage(t *testing.T) {
+	t.Parallel()
+	full := make([]shipstation.Shipment, 100)
+	tests := []struct {
+		name string
+		b    shipstation.WebhookBatch
+		want bool
+	}{
+		{"documented pages 0, all on page 1", shipstation.WebhookBatch{Shipments: full[:2], Page: 1, Pages: 0, Total: 2, PageSize: 100}, true},
+		{"pages 0, more by total", shipstation.WebhookBatch{Shipments: full, Page: 1, Pages: 0, Total: 150, PageSize: 100}, false},
+		{"pages 0, last by total", shipstation.WebhookBatch{Shipments: full[:50], Page: 2, Pages: 0, Total: 150, PageSize: 100}, true},
+		{"no counts, full page", shipstation.WebhookBatch{Shipments: full, Page: 1, PageSize: 100}, false},
+		{"no counts, short page", shipstation.WebhookBatch{Shipments: full[:99], Page: 1, PageSize: 100}, true},
+		{"pages counted, more", shipstation.WebhookBatch{Shipments: full, Page: 1, Pages: 2, Total: 150, PageSize: 100}, false},
+		{"pages counted, last", shipstation.WebhookBatch{Shipments: full[:50], Page: 2, Pages: 2, Total: 150, PageSize: 100}, true},
+		{"empty", shipstation.WebhookBatch{Page: 3, Total: 150, PageSize: 100}, true},
+		{"orders count too", shipstation.WebhookBatch{Orders: make([]shipstation.Order, 100), Page: 1, Total: 101, PageSize: 100}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.b.LastPage(); got != tt.want {
+			t.Errorf("%s: LastPage() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestWebhookShipBatchPages: fetching a SHIP_NOTIFY batch of 150 whose
+// first page says pages 0 (as documented) reports that more follow, and
+// the page size comes from the resource_url (100 when it names none).
+func TestWebhookShipBatchPages(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("testdata/shipments_list.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Shipments []json.RawMessage `json:"shipments"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	api := newFixtureServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		page, n := r.URL.Query().Get("page"), 100
+		if page == "2" {
+			n = 50
+		}
+		if page == "" {
+			page = "1"
+		}
+		items := make([]string, n)
+		for i := range items {
+			items[i] = string(doc.Shipments[0]) // the documented shipment, repeated
+		}
+		fmt.Fprintf(w, `{"shipments":[%s],"total":150,"page":%s,"pages":0}`, strings.Join(items, ","), page)
+	})
+	c, _ := newClient(t, api.URL)
+	p := shipstation.WebhookPayload{ResourceURL: api.URL + "/shipments?storeID=1&batchId=7&includeShipmentItems=False", ResourceType: shipstation.EventShipNotify}
+	b, err := c.FetchWebhookResource(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Shipments) != 100 || b.PageSize != 100 || b.LastPage() {
+		t.Fatalf("page 1: %d shipments, page size %d, last %v", len(b.Shipments), b.PageSize, b.LastPage())
+	}
+	p.ResourceURL += "&page=2"
+	if b, err = c.FetchWebhookResource(t.Context(), p); err != nil || len(b.Shipments) != 50 || !b.LastPage() {
+		t.Fatalf("page 2: %d shipments, last %v, %v", len(b.Shipments), b.LastPage(), err)
+	}
+}

@@ -66,8 +66,35 @@ type WebhookBatch struct {
 	Orders       []Order
 	Shipments    []Shipment
 	Fulfillments []Fulfillment
-	// Total, Page and Pages are the envelope's counts as sent.
+	// Total, Page and Pages are the envelope's counts as sent; Pages is 0
+	// in ShipStation's documented envelopes even when more pages follow.
 	Total, Page, Pages int
+	// PageSize is the resource_url's pageSize, or ShipStation's default of
+	// 100 when it names none (webhook resource_urls do not).
+	PageSize int
+}
+
+// DefaultPageSize is the page size ShipStation uses when a list request
+// names none.
+const DefaultPageSize = 100
+
+// LastPage reports whether no page of the batch follows this one. Pages
+// is not trusted alone (the documented envelopes say "pages": 0 beside a
+// total): it decides by Pages when set, else by Total, else by whether the
+// page came back full. An empty page is always the last.
+func (b WebhookBatch) LastPage() bool {
+	n := len(b.Orders) + len(b.Shipments) + len(b.Fulfillments)
+	page := max(b.Page, 1)
+	switch {
+	case n == 0, b.PageSize > 0 && n < b.PageSize:
+		return true // an empty or short page is the last
+	case b.Pages > 0:
+		return page >= b.Pages
+	case b.Total > 0:
+		return (page-1)*b.PageSize+n >= b.Total
+	default:
+		return n < b.PageSize
+	}
 }
 
 // ForeignURLError reports a resource_url that was refused. Its text names
@@ -161,7 +188,10 @@ func (c *Client) FetchWebhookResource(ctx context.Context, p WebhookPayload) (We
 	if err := c.do(ctx, request{method: "GET", path: u.Path, abs: u}, &env); err != nil {
 		return WebhookBatch{}, err
 	}
-	b := WebhookBatch{ResourceType: p.ResourceType, Total: env.Total, Page: env.Page, Pages: env.Pages}
+	b := WebhookBatch{ResourceType: p.ResourceType, Total: env.Total, Page: env.Page, Pages: env.Pages, PageSize: DefaultPageSize}
+	if n, err := strconv.Atoi(u.Query().Get("pageSize")); err == nil && n > 0 {
+		b.PageSize = min(n, MaxPageSize)
+	}
 	switch p.ResourceType {
 	case EventOrderNotify, EventItemOrderNotify:
 		b.Orders = env.Orders

@@ -12,6 +12,12 @@ import (
 const (
 	CursorXeroInvoices         = "xero_invoices"
 	CursorShipStationShipments = "shipstation_shipments"
+	// CursorXeroInvoicesRead is when (by Xero's clock) the last complete
+	// read of changed invoices began. The export reads again from it minus
+	// the overlap when that is later than CursorXeroInvoices minus the
+	// overlap, so a merchant with no changes re-reads nothing. It belongs
+	// to CursorXeroInvoices: resetting that one deletes it.
+	CursorXeroInvoicesRead = "xero_invoices_read"
 )
 
 // Cursor returns an account's named cursor and whether it is set.
@@ -47,9 +53,16 @@ func (tx *Tx) AdvanceCursor(ctx context.Context, accountID int64, name string, v
 
 // ResetCursor sets an account's named cursor to value, backwards too (a
 // person asked for a backfill); a zero value deletes it, so the next run
-// starts from the beginning.
+// starts from the beginning. Resetting CursorXeroInvoices deletes
+// CursorXeroInvoicesRead, which would otherwise keep the run from reading
+// back to the new value.
 func (q *Queries) ResetCursor(ctx context.Context, accountID int64, name string, value time.Time) error {
 	var err error
+	if name == CursorXeroInvoices {
+		if _, err := q.w.exec(ctx, "DELETE FROM sync_cursor WHERE account_id = $1 AND name = $2", accountID, CursorXeroInvoicesRead); err != nil {
+			return fmt.Errorf("store: reset cursor %s: %w", name, err)
+		}
+	}
 	if value.IsZero() {
 		_, err = q.w.exec(ctx, "DELETE FROM sync_cursor WHERE account_id = $1 AND name = $2", accountID, name)
 	} else {

@@ -11,7 +11,7 @@ import (
 var dataTables = []string{
 	"account", "account_connection", "account_settings", "invoice_link", "contact_cache",
 	"transaction_log", "sync_cursor", "written_shipment", "webhook_event", "work_demand", "webhook_health",
-	"shipstation_hook",
+	"shipstation_hook", "xero_quota", "xero_egress", "swept_change",
 }
 
 // DumpTables writes every row of orderbridge's tables to w, one line per

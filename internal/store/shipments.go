@@ -19,6 +19,12 @@ const (
 	// for the shipment as it stands (Xero locked the invoice, or there is
 	// no cost): later re-reads then cost no Xero call.
 	WriteBackLineSettled WriteBackKind = "line_settled"
+	// WriteBackRechecked records that, after this void, ShipStation was
+	// asked for the order's status and the invoice decided again with it:
+	// a later re-read of the void asks no more (the order stays shipped
+	// while another label lives, and asking on every re-read would cost
+	// two calls a run for ever).
+	WriteBackRechecked WriteBackKind = "rechecked"
 )
 
 // Label names the write-back for a merchant, as the invoice page lists
@@ -36,6 +42,8 @@ func (k WriteBackKind) Label() string {
 		return "shipping line removed"
 	case WriteBackLineSettled:
 		return "no shipping line written (no cost, or Xero locked the invoice)"
+	case WriteBackRechecked:
+		return "order status checked in ShipStation after the void"
 	}
 	return string(k)
 }
@@ -43,7 +51,7 @@ func (k WriteBackKind) Label() string {
 // valid reports whether k is a kind the schema accepts.
 func (k WriteBackKind) valid() bool {
 	switch k {
-	case WriteBackNote, WriteBackLine, WriteBackVoidNote, WriteBackLineRemoved, WriteBackLineSettled:
+	case WriteBackNote, WriteBackLine, WriteBackVoidNote, WriteBackLineRemoved, WriteBackLineSettled, WriteBackRechecked:
 		return true
 	}
 	return false

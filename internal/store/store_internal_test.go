@@ -109,7 +109,7 @@ func TestMigrationsMatch(t *testing.T) {
 			}
 		}
 	}
-	for _, table := range []string{"webhook_event", "work_demand", "webhook_health", "shipstation_hook"} {
+	for _, table := range []string{"webhook_event", "work_demand", "webhook_health", "shipstation_hook", "xero_egress", "swept_change"} {
 		if !slices.Contains(dataTables, table) {
 			t.Errorf("table %s is not in DumpTables", table)
 		}

@@ -217,6 +217,10 @@ func (q *Queries) PruneWebhookEvents(ctx context.Context, before time.Time) (int
 	if err != nil {
 		return 0, fmt.Errorf("store: prune webhook events: %w", err)
 	}
+	// Swept changes matter for HealthyWithin only; they go with the events.
+	if _, err := q.w.exec(ctx, "DELETE FROM swept_change WHERE found_at < $1", q.t(before)); err != nil {
+		return 0, fmt.Errorf("store: prune swept changes: %w", err)
+	}
 	return n, nil
 }
 
@@ -268,17 +272,95 @@ type WebhookHealth struct {
 	LastFailureAt time.Time
 	LastFailure   string
 	Failures      int64
+	// SweptChanges are when (by Xero's clock) the changes were made that
+	// runs read within HealthyWithin and that were newer than
+	// LastDeliveryAt when read (NoteSweptChanges); MissedChanges says
+	// which of them no webhook announced in time.
+	SweptChanges []time.Time
 }
 
 // HealthyWithin is how recent a delivery must be for webhooks to count as
 // working.
 const HealthyWithin = 24 * time.Hour
 
+const (
+	// MissedGrace is how long a change may wait for its webhook before the
+	// silence counts against the webhooks: Xero delivers within seconds to
+	// minutes, and retries a refused delivery after about 15 minutes.
+	MissedGrace = 20 * time.Minute
+	// ClockMargin is how far Xero's clock, which stamps a change, may run
+	// ahead of ours, which stamps a delivery, before a change made just
+	// before a delivery looks made after it.
+	ClockMargin = time.Minute
+)
+
 // Healthy reports whether the webhooks work at now: a delivery within
-// HealthyWithin and no failure after it. The sweep then only needs to be
-// the safety net (Settings.SafetySweepInterval); the dashboard says so.
+// HealthyWithin, no failure after it, and no change missed since
+// (MissedChanges). The sweep then only needs to be the safety net
+// (Settings.SafetySweepInterval); the dashboard says so.
 func (h WebhookHealth) Healthy(now time.Time) bool {
-	return !h.LastDeliveryAt.IsZero() && now.Sub(h.LastDeliveryAt) < HealthyWithin && !h.LastFailureAt.After(h.LastDeliveryAt)
+	return !h.LastDeliveryAt.IsZero() && now.Sub(h.LastDeliveryAt) < HealthyWithin && !h.LastFailureAt.After(h.LastDeliveryAt) &&
+		h.MissedChanges(now) == 0
+}
+
+// MissedChanges counts the changes of the last HealthyWithin that reached
+// orderbridge only through a run reading them, not through a webhook: made
+// after the last delivery (ClockMargin allowed) and at least MissedGrace
+// before now, so their webhook had its time and did not come. Xero
+// disables a webhook whose deliveries failed for 24 hours, and then sends
+// nothing until someone re-enables it in the developer portal; deliveries
+// merely failing look alike. Any later delivery clears the count, since
+// it shows the webhook on again.
+func (h WebhookHealth) MissedChanges(now time.Time) int {
+	if h.LastDeliveryAt.IsZero() {
+		return 0 // never on: nothing to have switched off
+	}
+	n := 0
+	for _, t := range h.SweptChanges {
+		if t.After(h.LastDeliveryAt.Add(ClockMargin)) && !t.After(now.Add(-MissedGrace)) && now.Sub(t) < HealthyWithin {
+			n++
+		}
+	}
+	return n
+}
+
+// SweptChange is a change a run read: the resource (a Xero InvoiceID) and
+// when it was made, by Xero's clock (its UpdatedDateUTC).
+type SweptChange struct {
+	Resource  string
+	ChangedAt time.Time
+}
+
+// NoteSweptChanges records the changes a run read that could count
+// against the source's webhooks (see MissedChanges): those of the last
+// HealthyWithin made after the account's last delivery. An account whose
+// webhooks never delivered records nothing, so runs of accounts without
+// webhooks cost one read.
+func (q *Queries) NoteSweptChanges(ctx context.Context, accountID int64, source WebhookSource, changes []SweptChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	var last time.Time
+	err := q.r.queryRow(ctx, "SELECT last_delivery_at FROM webhook_health WHERE account_id = $1 AND source = $2",
+		accountID, string(source)).Scan(timeCol{&last})
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && last.IsZero()) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: note swept changes: %w", err)
+	}
+	now := q.now()
+	for _, c := range changes {
+		if !c.ChangedAt.After(last.Add(ClockMargin)) || now.Sub(c.ChangedAt) >= HealthyWithin {
+			continue
+		}
+		if _, err := q.w.exec(ctx, `INSERT INTO swept_change (account_id, source, resource, changed_at, found_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, source, resource, changed_at) DO NOTHING`,
+			accountID, string(source), c.Resource, q.t(c.ChangedAt), q.t(now)); err != nil {
+			return fmt.Errorf("store: note swept changes: %w", err)
+		}
+	}
+	return nil
 }
 
 // NoteWebhookDelivery counts a delivery for an account at at, with its
@@ -331,6 +413,27 @@ func (q *Queries) WebhookHealthOf(ctx context.Context, accountID int64) (map[Web
 		out[h.Source] = h
 	}
 	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: webhook health: %w", err)
+	}
+	rs.Close()
+	sw, err := q.r.query(ctx, `SELECT source, changed_at FROM swept_change WHERE account_id = $1 AND changed_at > $2
+		ORDER BY changed_at`, accountID, q.t(q.now().Add(-HealthyWithin)))
+	if err != nil {
+		return nil, fmt.Errorf("store: webhook health: %w", err)
+	}
+	defer sw.Close()
+	for sw.Next() {
+		var source string
+		var at time.Time
+		if err := sw.Scan(&source, timeCol{&at}); err != nil {
+			return nil, fmt.Errorf("store: webhook health: %w", err)
+		}
+		if h, ok := out[WebhookSource(source)]; ok {
+			h.SweptChanges = append(h.SweptChanges, at)
+			out[h.Source] = h
+		}
+	}
+	if err := sw.Err(); err != nil {
 		return nil, fmt.Errorf("store: webhook health: %w", err)
 	}
 	return out, nil

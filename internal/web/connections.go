@@ -67,9 +67,16 @@ func (s *Server) renderConnections(w http.ResponseWriter, r *http.Request, ss *s
 // shipStationProblem says what a ShipStation error means for a person,
 // without the error's own text (which could echo a request).
 func shipStationProblem(err error) string {
+	var ae *shipstation.APIError
 	switch {
+	case errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden:
+		// The key was recognised but the account may not use the API:
+		// V1 needs a plan that includes it (shipstation-api.md §0).
+		return "ShipStation does not let this account use its API. The API needs a ShipStation plan that includes API access (Gold, Accelerate or higher): check the plan in ShipStation (Settings › Account › Plan & Billing), then connect again."
 	case errors.Is(err, shipstation.ErrAuth):
-		return "the API key or secret is wrong, or the key was deleted. Copy them again from ShipStation (Settings › Account › API Settings)."
+		// ShipStation's 401 means a bad key or "no permission", which
+		// includes a plan without API access.
+		return "the API key or secret is wrong, the key expired or was deleted, or the ShipStation plan does not include API access (Gold, Accelerate or higher). Copy them again from ShipStation (Settings › Account › API Settings) and check the plan."
 	case errors.Is(err, shipstation.ErrRateLimited):
 		return "too many calls right now. Wait a minute and try again."
 	default:

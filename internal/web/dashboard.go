@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/bridge"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
 )
 
 type dashboardData struct {
@@ -31,6 +32,12 @@ type dashboardData struct {
 	Chart        chart
 	Sent, Failed int // over the chart's days
 	Webhooks     []webhookRow
+	// Quota says how much of today's Xero quota is used and what the
+	// export sweep does about it (quotaText).
+	Quota string
+	// plan is the export sweep's own plan for the account
+	// (worker.ExportSweepPlan): its interval, and whether it waits.
+	plan worker.SweepPlan
 }
 
 // webhookRow is what the dashboard says of one direction's webhooks. It
@@ -101,6 +108,18 @@ func sweepText(set store.Settings, off, healthy bool) string {
 	}
 }
 
+// switchedOffText is the Xero webhook's state when changes came only
+// through the sweep (store.WebhookHealth.MissedChanges): Xero disables a
+// webhook after a day of failed deliveries and says nothing to the app, so
+// the dashboard must, or it would go on reporting webhooks that work.
+func switchedOffText(missed int) string {
+	changes := strconv.Itoa(missed) + " changes"
+	if missed == 1 {
+		changes = "1 change"
+	}
+	return "Xero webhooks seem switched off: " + changes + " in the last day arrived only through the sweep — re-enable the webhook in Xero's developer portal."
+}
+
 // webhookRows builds the dashboard's Webhooks section for the account.
 func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, now time.Time) ([]webhookRow, error) {
 	health, err := s.st.WebhookHealthOf(ctx, acc)
@@ -117,6 +136,10 @@ func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, n
 		xr.State = "No event received yet."
 		xr.Hint = "For the operator: in Xero's developer portal, the app's webhook must point at this address (and its signing key must be this orderbridge's):"
 		xr.URL = s.cfg.BaseURL + "/webhooks/xero"
+	case xr.Health.MissedChanges(now) > 0:
+		xr.State, xr.ShowCounts = switchedOffText(xr.Health.MissedChanges(now)), true
+		xr.Hint = "For the operator: in Xero's developer portal, open the app's Webhooks and re-enable the webhook (Xero disables one whose deliveries failed for a day); it must point at:"
+		xr.URL = s.cfg.BaseURL + "/webhooks/xero"
 	default:
 		xr.State, xr.ShowCounts = "On: orders sync within seconds of a change in Xero.", true
 	}
@@ -126,6 +149,15 @@ func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, n
 	default:
 		xr.Healthy = !xr.Off && xr.Health.Healthy(now)
 		xr.Sweep = sweepText(set, xr.Off, xr.Healthy)
+		if !xr.Off && xr.Health.MissedChanges(now) > 0 {
+			xr.Sweep = "Sweep " + everyText(set.SyncInterval) + ", as Xero's webhooks seem switched off."
+		}
+		switch {
+		case d.plan.Deferred:
+			xr.Sweep += " Paused now, to spare Xero's day quota (see Runs)."
+		case d.plan.Slowed():
+			xr.Sweep += " Slowed now to " + everyText(d.plan.Interval) + ", to spare Xero's day quota (see Runs)."
+		}
 	}
 
 	sr := webhookRow{ID: "webhook-shipstation", Direction: "ShipStation → Xero", Health: health[store.SourceShipStation]}
@@ -258,19 +290,25 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	if len(latest.Entries) > 0 {
 		d.LastActivity = latest.Entries[0].At
 	}
+	// The sweep's own plan: slower while Xero's webhooks work, slower
+	// still as the day quota runs low, waiting at the reserve.
+	if d.plan, err = worker.ExportSweepPlan(ctx, s.st, s.cfg.XeroQuota, acc, now); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Xero != nil && d.Xero.Status != store.StatusDisconnected {
+		d.Quota = quotaText(d.plan)
+	}
 	if d.Webhooks, err = s.webhookRows(ctx, acc, &d, now); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	// The export sweep slows down while Xero's webhooks work (the Xero row
-	// comes first).
-	interval := d.Settings.SyncInterval
-	if d.Webhooks[0].Healthy {
-		interval = d.Settings.SafetySweepInterval
-	}
+	interval := d.plan.Interval
 	switch {
 	case !d.Settings.SyncEnabled:
 		d.NextRun = "not scheduled: “Sync orders from Xero” is off"
+	case d.plan.Deferred && d.plan.Until.After(now):
+		d.NextRun = untilText(d.plan.Until.Sub(now))
 	case d.LastActivity.IsZero():
 		d.NextRun = "within " + durationText(interval)
 	default:
@@ -286,6 +324,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	d.AttentionTotal = d.Counts[string(store.StateFailed)] + d.Counts[string(store.StateAttention)]
 	d.Problems = problems(d)
+	if d.Xero != nil && d.Xero.Status == store.StatusConnected {
+		if text, ok := s.grantLapseText(ctx, acc); ok {
+			d.Problems = append(d.Problems, Problem{text, "Reconnect Xero", "/connections"})
+		}
+	}
 	if s.cfg.Status != nil {
 		as, err := s.cfg.Status.AccountStatus(ctx, acc)
 		if err != nil {
@@ -324,6 +367,14 @@ func problems(d dashboardData) []Problem {
 	if !d.Settings.SyncEnabled {
 		out = append(out, Problem{"“Sync orders from Xero” is off: nothing syncs on its own.", "Configure", "/configure"})
 	}
+	switch q := d.plan.Quota; {
+	case !q.BlockedUntil.IsZero():
+		out = append(out, Problem{"Xero's day limit is spent: no Xero call (orders or write-back) until " + whenText(q.BlockedUntil) + ".",
+			"Sync less often", "/configure"})
+	case d.plan.Deferred && d.Settings.SyncEnabled:
+		out = append(out, Problem{"Xero's day quota is down to the part kept for write-back: orders sync only when Xero's webhooks announce a change, until " +
+			whenText(d.plan.Until) + ".", "Sync less often", "/configure"})
+	}
 	if n := d.Counts[string(store.StateFailed)]; n > 0 {
 		out = append(out, Problem{plural(n, "invoice") + " failed to sync; each says what to fix.", "See failures", "#attention"})
 	}
@@ -336,6 +387,44 @@ func problems(d dashboardData) []Problem {
 	}
 	return out
 }
+
+// quotaText says how much of today's Xero quota is used and what the
+// export sweep does about it: "Xero calls today: 612 of 1,000 (Starter
+// tier) — sweeps slowed to every 30 minutes to keep 200 for write-back."
+func quotaText(p worker.SweepPlan) string {
+	q := p.Quota
+	tier := q.Tier.String()
+	if !q.Known && q.BlockedUntil.IsZero() {
+		return "Xero calls today: not known yet (" + tier + " tier: " + thousands(q.Limit) + " a day per organisation, " +
+			thousands(q.Reserve) + " kept for write-back)."
+	}
+	head := "Xero calls today: " + thousands(q.Used) + " of " + thousands(q.Limit) + " (" + tier + " tier)"
+	switch {
+	case !q.BlockedUntil.IsZero():
+		return head + " — Xero refuses more calls until " + whenText(q.BlockedUntil) + "; syncing resumes then."
+	case p.Deferred:
+		return head + " — the sweep waits until the quota may have reset (" + whenText(p.Until) + ") to keep " +
+			thousands(q.Remaining) + " for write-back; webhooks and write-back go on."
+	case p.Slowed():
+		return head + " — sweeps slowed to " + everyText(p.Interval) + " to keep " + thousands(q.Reserve) + " for write-back."
+	}
+	return head + "; " + thousands(q.Reserve) + " are kept for write-back."
+}
+
+// thousands writes n with thousands separators: 1,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// whenText is an instant as the pages write one.
+func whenText(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // attentionShown is how many of the failed, and of the alert, invoices
 // the dashboard lists.

@@ -48,6 +48,12 @@ type Metrics struct {
 	// account or tenant labels, to keep cardinality bounded: the logs and
 	// the dashboard's webhook health say which.
 	WebhookDeliveries *prometheus.CounterVec
+	// XeroBytes counts the response body bytes Xero sent, by endpoint
+	// family (xero.Endpoint: "invoices", "contacts", "history", ...). Xero
+	// bills an app's egress per month; the store keeps the same per
+	// account and day (store.XeroEgress), which a label here would make
+	// unbounded.
+	XeroBytes *prometheus.CounterVec
 }
 
 // NewMetrics makes the metric families on a new registry, with the Go
@@ -80,6 +86,9 @@ func NewMetrics() *Metrics {
 			Name: "orderbridge_webhook_deliveries_total",
 			Help: "Webhook deliveries, by source and outcome (a taken delivery counts under each of accepted, duplicate and unknown_tenant that applies).",
 		}, []string{"source", "outcome"}),
+		XeroBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbridge_xero_response_bytes_total", Help: "Response body bytes Xero sent (its metered egress), by endpoint family.",
+		}, []string{"endpoint"}),
 	}
 	// Every series a receiver can produce starts at zero, so an alert on
 	// a rate sees the first one.
@@ -89,7 +98,7 @@ func NewMetrics() *Metrics {
 		}
 	}
 	m.Registry.MustRegister(m.Jobs, m.APICalls, m.RateLimitRemaining, m.OrdersExported, m.WriteBacks,
-		m.HTTPRequests, m.SignInFailures, m.WebhookDeliveries,
+		m.HTTPRequests, m.SignInFailures, m.WebhookDeliveries, m.XeroBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
 )
 
 // parsePages parses the templates under templates/, each with layout.html
@@ -114,7 +116,29 @@ func (s *Server) banners(r *http.Request, ss *sessionState) []banner {
 		}
 		out = append(out, banner{Text: text, Action: action, Link: link})
 	}
+	if err == nil && c.Status == store.StatusConnected {
+		if text, ok := s.grantLapseText(r.Context(), ss.s.AccountID); ok {
+			out = append(out, banner{Text: text, Action: "Reconnect Xero", Link: "/connections"})
+		}
+	}
 	return out
+}
+
+// grantLapseText warns when the account's Xero grant lapses within
+// worker.GrantWarnWithin: the worker keeps an idle grant alive, so one this
+// old means renewing it kept failing, and only the merchant reconnecting
+// saves the connection. ok is false when there is nothing to say (or the
+// grant cannot be read: the worker reports that).
+func (s *Server) grantLapseText(ctx context.Context, acct int64) (string, bool) {
+	tok, err := s.st.XeroGrant(ctx, acct)
+	if err != nil {
+		return "", false
+	}
+	lapse := worker.GrantLapsesAt(tok)
+	if lapse.IsZero() || lapse.Sub(s.now()) >= worker.GrantWarnWithin {
+		return "", false
+	}
+	return "Xero's permission lapses on " + whenText(lapse) + " unless it is renewed, and renewing it has failed so far: reconnect Xero before then.", true
 }
 
 type errorData struct {

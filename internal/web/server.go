@@ -182,6 +182,10 @@ type Config struct {
 	Invoices InvoiceSource
 	// Status adds the worker's view to the dashboard; nil leaves it out.
 	Status StatusSource
+	// XeroQuota is how the worker spends each organisation's Xero day
+	// quota (the app passes the engine's); the dashboard shows the plan
+	// the export sweep follows with it (worker.ExportSweepPlan).
+	XeroQuota worker.QuotaPolicy
 	// BaseURL is where users reach the app, for absolute links (the Xero
 	// redirect URL the app registers is BaseURL + "/connections/xero/callback").
 	// New checks that it is absolute; it may be empty in tests.

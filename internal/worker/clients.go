@@ -36,6 +36,9 @@ type Clients struct {
 	// carriers caches each ShipStation key's carrier names (a note names
 	// the carrier), keyed by API key.
 	carriers map[string]carrierNames
+	// grantRetry is when the keep-alive may try an account's idle grant
+	// again after a failure (KeepXeroGrantsAlive).
+	grantRetry map[int64]time.Time
 }
 
 // budget returns the one Budget of a ShipStation key pair in this process.
@@ -70,6 +73,11 @@ func (c *Clients) prepare(ctx context.Context, acct int64, opts RunOptions, sum 
 	if xc.Metadata.TenantID == "" {
 		return nil, fmt.Errorf("worker: account %d: Xero connection has no tenant: %w", acct, ErrNotConnected)
 	}
+	// Xero refuses the organisation's calls for the rest of its day: wait
+	// without spending a call, whichever process saw the 429.
+	if err := c.xeroBlocked(ctx, acct); err != nil {
+		return nil, err
+	}
 	src, err := c.XeroTokens(ctx, acct)
 	if err != nil {
 		return nil, err
@@ -97,10 +105,24 @@ func (c *Clients) prepare(ctx context.Context, acct int64, opts RunOptions, sum 
 		return nil, fmt.Errorf("worker: export: %w", err)
 	}
 	return &run{
-		acct: acct, tenant: xc.Metadata.TenantID, xc: c.xero.Client(src), ss: ss, ssKey: ssKey, start: c.now(),
+		acct: acct, tenant: xc.Metadata.TenantID, xc: c.xero.Client(src).Metered(c.egressMeter(acct)), ss: ss, ssKey: ssKey, start: c.now(),
 		settings: BridgeSettings(st, xc.Metadata, sc.Metadata), opts: opts, sum: sum,
 		shipped: map[string]int64{},
 	}, nil
+}
+
+// egressMeter records the bytes of every Xero response of the account's
+// calls in the store, where every process adds to the same daily rows: Xero
+// bills an app for what it pulls. A failure to record is logged, never the
+// call's failure; it runs outside any transaction of ours, like saving a
+// refreshed token, and outlives a cancelled call so a response read is
+// counted.
+func (c *Clients) egressMeter(acct int64) xero.Meter {
+	return func(ctx context.Context, _, endpoint string, n int64) {
+		if err := c.st.AddXeroEgress(context.WithoutCancel(ctx), acct, c.now(), endpoint, n); err != nil {
+			c.log.Warn("xero egress not recorded", "account", acct, "endpoint", endpoint, "bytes", n, "error", err)
+		}
+	}
 }
 
 // shipStationClient builds a client on the account's sealed key pair,

@@ -61,6 +61,10 @@ type Options struct {
 	// webhook posts to (BaseURL + HookPath + secret); empty subscribes
 	// none.
 	WebhookBaseURL string
+	// XeroQuota is how each account's Xero day quota is spent: the export
+	// sweep slows as it runs low and keeps a reserve for write-back
+	// (PlanExportSweep). The zero value is the Starter tier, 20% kept.
+	XeroQuota QuotaPolicy
 }
 
 // Engine is the export and write-back engine of one process: the parts
@@ -77,9 +81,10 @@ type Engine struct {
 	// Subscriber keeps the accounts' ShipStation webhooks subscribed.
 	Subscriber *Subscriber
 
-	st  *store.Store
-	log *slog.Logger
-	now func() time.Time
+	st    *store.Store
+	log   *slog.Logger
+	now   func() time.Time
+	quota QuotaPolicy
 }
 
 // New checks opts, fills in the defaults and builds the Engine.
@@ -131,6 +136,6 @@ func New(opts Options) (*Engine, error) {
 			c: c, st: opts.Store, log: log,
 			hookBase: strings.TrimRight(opts.WebhookBaseURL, "/"), ssURL: opts.ShipStationBaseURL,
 		},
-		st: opts.Store, log: log, now: now,
+		st: opts.Store, log: log, now: now, quota: opts.XeroQuota,
 	}, nil
 }

@@ -45,6 +45,11 @@ type engineOptions struct {
 	xeroTransport http.RoundTripper
 	// hookBase is the base URL ShipStation's webhooks post to.
 	hookBase string
+	// xemu, when set, are the Xero emulator's options (default: limits
+	// off); now, when set, is the clock of the Xero emulator, the Xero app
+	// and the engine.
+	xemu *xeroemu.Options
+	now  func() time.Time
 }
 
 // testLogger writes the engine's warnings to the test log.
@@ -63,7 +68,12 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	t.Helper()
 	ctx := t.Context()
-	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
+	xopts := xeroemu.Options{RateLimit: emukit.NoRateLimit}
+	if o.xemu != nil {
+		xopts = *o.xemu
+	}
+	xopts.Now = o.now
+	xemu := xeroemutest.NewServer(t, xopts)
 	rate := o.semuRate
 	if rate == (emukit.RateLimit{}) {
 		rate = emukit.NoRateLimit
@@ -76,7 +86,7 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	}
 	xapp, err := xero.New(xero.Config{
 		ClientID: xemu.ClientID(), ClientSecret: xemu.ClientSecret(), RedirectURL: "http://127.0.0.1:1/connect/xero/callback",
-		Scopes: xero.GranularScopes(), BaseURL: xemu.URL(), HTTPClient: xhttp, Pacing: xero.Pacing{Off: true},
+		Scopes: xero.GranularScopes(), BaseURL: xemu.URL(), HTTPClient: xhttp, Pacing: xero.Pacing{Off: true}, Now: o.now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +118,7 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	}
 	eng, err := worker.New(worker.Options{
 		Store: st, Xero: xapp, ShipStationBaseURL: semu.URL(), HTTPClient: testHTTP, Logger: testLogger(t),
-		PageSize: o.pageSize, WebhookBaseURL: o.hookBase,
+		PageSize: o.pageSize, WebhookBaseURL: o.hookBase, Now: o.now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,9 @@ func (c *Clients) xeroFailed(ctx context.Context, r *run, op string, err error) 
 		}
 		return fmt.Errorf("worker: %s: %w: %w", op, ErrReconnectNeeded, err)
 	case xero.Retryable(err) || ctx.Err() == nil && !isPermanentXero(err):
+		if wait, ok := c.dayLimited(ctx, r.acct, err); ok {
+			return &RetryLaterError{After: wait, Err: fmt.Errorf("worker: %s: %w", op, err)}
+		}
 		after, _ := xero.RetryAfter(err)
 		return &RetryLaterError{After: after, Err: fmt.Errorf("worker: %s: %w", op, err)}
 	}

@@ -190,6 +190,8 @@ type run struct {
 	sum      *Summary
 
 	start          time.Time // when the run began
+	readAt         time.Time // when Xero answered the run's first invoice read (Xero's clock)
+	unsettled      bool      // the run left a bulk second unread again (see pages)
 	contactCursor  bool      // the contact cursor exists
 	shippedChecked bool
 	shippedAt      time.Time
@@ -205,17 +207,10 @@ func (e *Exporter) Export(ctx context.Context, accountID int64, opts RunOptions)
 	if err != nil {
 		return sum, err
 	}
-	since := opts.Since
-	if since.IsZero() {
-		cur, ok, err := e.st.Cursor(ctx, accountID, store.CursorXeroInvoices)
-		if err != nil {
-			return sum, fmt.Errorf("worker: export: %w", err)
-		}
-		if ok {
-			since = cur.Add(-e.overlap)
-		} else {
-			since = e.now().Add(-e.backfill)
-		}
+	defer e.c.afterRun(ctx, r)
+	since, err := e.since(ctx, accountID, opts)
+	if err != nil {
+		return sum, err
 	}
 	sum.Since = since
 	announced := false
@@ -236,6 +231,16 @@ func (e *Exporter) Export(ctx context.Context, accountID int64, opts RunOptions)
 		}
 		if err == nil {
 			err = e.finishCoveredXeroEvents(ctx, r)
+		}
+	}
+	if err == nil && !opts.DryRun && !r.readAt.IsZero() && !r.unsettled {
+		// Everything Xero showed from since on was recorded, and what it
+		// changed before readAt minus the overlap it showed: the next run
+		// need not read that again.
+		if werr := e.st.WithTx(ctx, func(tx *store.Tx) error {
+			return tx.AdvanceCursor(ctx, accountID, store.CursorXeroInvoicesRead, r.readAt)
+		}); werr != nil {
+			err = fmt.Errorf("worker: export: %w", werr)
 		}
 	}
 	if cur, ok, cerr := e.st.Cursor(ctx, accountID, store.CursorXeroInvoices); cerr == nil && ok {
@@ -268,6 +273,40 @@ func (e *Exporter) announcedOnly(ctx context.Context, r *run) (bool, error) {
 	}
 	r.contactCursor = true
 	return true, nil
+}
+
+// since is where a run starts reading: opts.Since when set; else the
+// invoice cursor minus the overlap, or, when later, the start of the last
+// complete read minus the overlap (store.CursorXeroInvoicesRead); else
+// the backfill window.
+//
+// The overlap is there for invoices Xero shows late, after newer ones.
+// Measured from the cursor alone it would re-read, on every run, the
+// invoices changed in the overlap before the newest change, which for a
+// merchant with no changes is the same invoices all day long (a bulk
+// approval: a whole page). A read that began at readAt (Xero's clock) saw
+// what was changed before readAt minus the overlap, so the next read
+// starts there and an idle merchant's run downloads empty lists.
+func (e *Exporter) since(ctx context.Context, accountID int64, opts RunOptions) (time.Time, error) {
+	if !opts.Since.IsZero() {
+		return opts.Since, nil
+	}
+	cur, ok, err := e.st.Cursor(ctx, accountID, store.CursorXeroInvoices)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("worker: export: %w", err)
+	}
+	if !ok {
+		return e.now().Add(-e.backfill), nil
+	}
+	since := cur.Add(-e.overlap)
+	read, ok, err := e.st.Cursor(ctx, accountID, store.CursorXeroInvoicesRead)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("worker: export: %w", err)
+	}
+	if ok && read.Add(-e.overlap).After(since) {
+		since = read.Add(-e.overlap)
+	}
+	return since, nil
 }
 
 // BridgeSettings maps an account's stored settings and connections to the
@@ -321,6 +360,7 @@ func (e *Exporter) Resync(ctx context.Context, accountID int64, invoiceID string
 	if err != nil {
 		return res, sum, err
 	}
+	defer e.c.afterRun(ctx, r)
 	inv, err := r.xc.Invoice(ctx, r.tenant, invoiceID)
 	sum.XeroCalls++
 	if errors.Is(err, xero.ErrNotFound) {

@@ -77,13 +77,20 @@ func (e *Exporter) contacts(ctx context.Context, r *run, invs []xero.Invoice) (m
 }
 
 // sweepContacts caches every contact Xero changed since since (zero: all
-// of them) and moves the contact cursor to the newest change seen.
+// of them) and moves the contact cursor to the newest change seen, or to
+// when Xero answered the first page when that is later: the sweep saw
+// every contact changed before then, so the next one, which reads from the
+// cursor minus the overlap, does not download the same contacts again
+// while nothing changes (see Exporter.since for the invoices).
 func (e *Exporter) sweepContacts(ctx context.Context, r *run, since time.Time) (changed []string, err error) {
-	var newest time.Time
+	var newest, readAt time.Time
 	for p, err := range r.xc.ContactPages(ctx, r.tenant, xero.ContactQuery{PageSize: xero.MaxPageSize, ModifiedSince: since}) {
 		r.sum.XeroCalls++
 		if err != nil {
 			return nil, e.c.xeroFailed(ctx, r, "fetch changed contacts", err)
+		}
+		if readAt.IsZero() {
+			readAt = p.At
 		}
 		ids := make([]string, 0, len(p.Contacts))
 		for _, c := range p.Contacts {
@@ -111,6 +118,9 @@ func (e *Exporter) sweepContacts(ctx context.Context, r *run, since time.Time) (
 	}
 	if since.IsZero() && newest.IsZero() {
 		newest = r.start // an organisation without contacts yet
+	}
+	if readAt.After(newest) {
+		newest = readAt
 	}
 	if newest.IsZero() {
 		return changed, nil

@@ -49,6 +49,9 @@ func (e *Exporter) pages(ctx context.Context, r *run, since time.Time) error {
 			return e.c.xeroFailed(ctx, r, "list invoices", err)
 		}
 		r.sum.Pages++
+		if r.readAt.IsZero() {
+			r.readAt = p.At
+		}
 		sec := cur.Truncate(time.Second)
 		var fresh []xero.Invoice
 		var newest time.Time
@@ -73,6 +76,9 @@ func (e *Exporter) pages(ctx context.Context, r *run, since time.Time) error {
 		if len(fresh) > 0 {
 			if err := e.page(ctx, r, fresh, newest); err != nil {
 				return err
+			}
+			if !r.opts.DryRun {
+				e.noteSwept(ctx, r, fresh)
 			}
 			for _, inv := range fresh {
 				seen[inv.InvoiceID] = inv.UpdatedDateUTC.Time
@@ -106,6 +112,7 @@ func (e *Exporter) pages(ctx context.Context, r *run, since time.Time) error {
 		if rewalks == maxRewalks {
 			e.log.Warn("invoices kept changing during a bulk re-read; the next run's overlap will catch up",
 				"account", r.acct)
+			r.unsettled = true // so the next run reads from the cursor again
 			return nil
 		}
 		var next time.Time

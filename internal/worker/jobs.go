@@ -227,10 +227,17 @@ type SweepWorker struct {
 	Store  *store.Store
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Quota is how each account's Xero day quota is spent: the sweep
+	// slows, then stops, as it runs low (PlanExportSweep).
+	Quota QuotaPolicy
+	// Clients, when set, keeps idle Xero grants alive on every tick
+	// (KeepXeroGrantsAlive), whether the account syncs or not.
+	Clients *Clients
 }
 
 // Work enqueues the due accounts' exports in one transaction, with the
-// time each was enqueued, and drops webhook events too old to be repeated.
+// time each was enqueued, drops webhook events too old to be repeated,
+// and refreshes Xero grants idle for a month.
 func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	now := time.Now
 	if w.Now != nil {
@@ -239,9 +246,12 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	if _, err := w.Store.PruneWebhookEvents(ctx, now().Add(-webhookRetention)); err != nil {
 		return fmt.Errorf("worker: sweep: %w", err)
 	}
+	if w.Clients != nil {
+		w.Clients.KeepXeroGrantsAlive(ctx)
+	}
 	return sweepDue(ctx, sweep{
 		name: "sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorSweepEnqueued,
-		source: store.SourceXero, demand: demandExportFull,
+		source: store.SourceXero, quota: &w.Quota, demand: demandExportFull,
 		wanted: func(s store.Settings) bool { return s.SyncEnabled },
 		args:   func(acct int64) river.JobArgs { return ExportInvoicesArgs{AccountID: acct} },
 	})
@@ -258,6 +268,10 @@ type sweep struct {
 	// source is the webhook source whose health lets the sweep run at the
 	// account's SafetySweepInterval instead of its SyncInterval.
 	source store.WebhookSource
+	// quota, when set, stretches the sweep as the account's Xero day quota
+	// runs low and stops it at the reserve (the export sweep: its runs
+	// spend Xero calls even when nothing changed).
+	quota *QuotaPolicy
 	// demand, when set, is requested in the transaction that inserts the
 	// job (the job may be running already: see completeUnlessRequested).
 	demand string
@@ -266,11 +280,12 @@ type sweep struct {
 }
 
 // sweepDue inserts the sweep's job for every account that wants it, is
-// connected, and whose sync interval has passed since the sweep last
-// enqueued it, all in one transaction with the time each was enqueued.
-// While an account's webhooks from the sweep's source are healthy, its
-// SafetySweepInterval counts instead: the sweep is then only the safety
-// net.
+// connected, and whose sweep plan (PlanExportSweep) says it is due since
+// the sweep last enqueued it, all in one transaction with the time each
+// was enqueued. While an account's webhooks from the sweep's source are
+// healthy, its SafetySweepInterval counts instead: the sweep is then only
+// the safety net; with a quota policy, the interval stretches as the Xero
+// day quota runs low.
 func sweepDue(ctx context.Context, sw sweep) error {
 	client, err := river.ClientFromContextSafely[*store.Tx](ctx)
 	if err != nil {
@@ -304,19 +319,11 @@ func sweepDue(ctx context.Context, sw sweep) error {
 		if err != nil {
 			return fmt.Errorf("worker: %s: %w", sw.name, err)
 		}
-		interval := s.SyncInterval
-		if sw.source != "" && s.SafetySweepInterval > interval {
-			health, err := sw.store.WebhookHealthOf(ctx, a.ID)
-			if err != nil {
-				return fmt.Errorf("worker: %s: %w", sw.name, err)
-			}
-			if health[sw.source].Healthy(now()) {
-				interval = s.SafetySweepInterval
-			}
+		plan, err := sweepPlan(ctx, sw.store, sw.source, sw.quota, a.ID, s, now())
+		if err != nil {
+			return fmt.Errorf("worker: %s: %w", sw.name, err)
 		}
-		// A little slack, so that an interval equal to the sweep's period
-		// is not missed by a few milliseconds of scheduling jitter.
-		if ok && now().Sub(last) < interval-time.Second {
+		if !plan.Due(last, ok, now()) {
 			continue
 		}
 		due = append(due, a.ID)

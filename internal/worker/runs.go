@@ -228,10 +228,11 @@ type Schedule struct {
 
 // ScheduleOf reads the account's export runs from River: the last that
 // finished, the next queued and one stuck in retries. When none is
-// queued and sync is on, the next run is when the sweep queues one: the
-// account's interval after the sweep last queued it, or its next tick
-// (now) for an account it never queued.
-func ScheduleOf(ctx context.Context, client *river.Client[*store.Tx], st *store.Store, accountID int64, now time.Time) (Schedule, error) {
+// queued and sync is on, the next run is when the sweep queues one, as
+// the sweep's own plan says (ExportSweepPlan with policy): its interval
+// after the sweep last queued it, or its next tick (now) for an account
+// it never queued.
+func ScheduleOf(ctx context.Context, client *river.Client[*store.Tx], st *store.Store, policy QuotaPolicy, accountID int64, now time.Time) (Schedule, error) {
 	var s Schedule
 	res, err := client.JobList(ctx, river.NewJobListParams().Kinds(KindExportInvoices).
 		States(rivertype.JobStateCompleted).OrderBy(river.JobListOrderByFinalizedAt, river.SortOrderDesc).First(200))
@@ -269,11 +270,12 @@ func ScheduleOf(ctx context.Context, client *river.Client[*store.Tx], st *store.
 		if err != nil {
 			return s, fmt.Errorf("worker: schedule: %w", err)
 		}
-		// Runs queued by hand do not move the sweep's cursor.
-		s.NextRunAt = now
-		if due := last.Add(settings.SyncInterval); ok && due.After(now) {
-			s.NextRunAt = due
+		plan, err := sweepPlan(ctx, st, store.SourceXero, &policy, accountID, settings, now)
+		if err != nil {
+			return s, fmt.Errorf("worker: schedule: %w", err)
 		}
+		// Runs queued by hand do not move the sweep's cursor.
+		s.NextRunAt = plan.NextAt(last, ok, now)
 	}
 	return s, nil
 }

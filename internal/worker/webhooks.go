@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
 // Webhooks turn minutes into seconds. A webhook receiver records the
@@ -181,3 +182,20 @@ func (s *WriteBackSummary) add(o WriteBackSummary) {
 // repeats: Xero replays events for up to 31 days after a webhook was
 // disabled.
 const webhookRetention = 35 * 24 * time.Hour
+
+// noteSwept hands the invoice changes a run read to the account's Xero
+// webhook health (store.NoteSweptChanges). Xero disables a webhook after a
+// day of failed deliveries and tells the app nothing; changes that a run
+// finds and no webhook announces are how orderbridge notices, so the
+// dashboard can say so and the sweep goes back to the sync interval. Not
+// recording them costs only that notice: it is logged, not the run's
+// failure.
+func (e *Exporter) noteSwept(ctx context.Context, r *run, invs []xero.Invoice) {
+	changes := make([]store.SweptChange, 0, len(invs))
+	for _, inv := range invs {
+		changes = append(changes, store.SweptChange{Resource: inv.InvoiceID, ChangedAt: inv.UpdatedDateUTC.Time})
+	}
+	if err := e.st.NoteSweptChanges(ctx, r.acct, store.SourceXero, changes); err != nil {
+		e.log.Warn("changes read not noted for the webhook health", "account", r.acct, "error", err)
+	}
+}

@@ -160,11 +160,13 @@ type writeBackRun struct {
 	// rechecked are the invoices decided again in this run after a void,
 	// and rechecks those still to be (see recheck).
 	rechecked map[string]bool
-	rechecks  []string
-	// ended is the result of the event handled last (see eventDone), and
-	// endedStatus the order status its invoice link had before.
+	rechecks  []recheckItem
+	// ended is the result of the event handled last (see eventDone),
+	// endedStatus the order status its invoice link had before, and
+	// endedAsked whether a recheck after it is already recorded.
 	ended       WriteBackResult
 	endedStatus string
+	endedAsked  bool
 }
 
 // Run writes an account's shipments back: it reads the pending
@@ -192,6 +194,7 @@ func (wb *WriteBacker) Run(ctx context.Context, accountID int64, opts WriteBackO
 	if err != nil {
 		return sum, err
 	}
+	defer wb.c.afterRun(ctx, r)
 	ir := &writeBackRun{run: r, wb: settings, opts: opts, sum: &sum, seen: map[string]bool{}, rechecked: map[string]bool{}}
 	start := wb.now()
 	windows := []struct {
@@ -400,7 +403,7 @@ func settleActions(ev bridge.ShipmentEvent, done bridge.WrittenState, plan bridg
 // (a transient failure, a lost connection, the database) are returned;
 // what Xero refuses for this invoice alone is logged and the run goes on.
 func (wb *WriteBacker) writeBack(ctx context.Context, ir *writeBackRun, ev bridge.ShipmentEvent) error {
-	ir.ended, ir.endedStatus = WriteBackResult{}, ""
+	ir.ended, ir.endedStatus, ir.endedAsked = WriteBackResult{}, "", false
 	if err := wb.writeBackEvent(ctx, ir, ev); err != nil {
 		return err
 	}
@@ -448,6 +451,9 @@ type carrierNames struct {
 	at    time.Time
 }
 
+// recheckItem is an event whose invoice is queued to be decided again.
+type recheckItem struct{ eventID, invoiceID string }
+
 // recheck queues the invoice of the event just handled to be decided
 // again, reading its order's status from ShipStation (RunOptions.Confirm),
 // when bridge.ReopensOrder says a void may have opened the order: the
@@ -459,28 +465,42 @@ type carrierNames struct {
 // run. flushRechecks reads the queued invoices together, 50 a Xero call,
 // before the window's cursor moves (or the webhook's event is finished):
 // until then the link still says shipped, and a retry (the window's cursor
-// has not moved) asks again.
+// has not moved) asks again. Once done it is recorded for the event
+// (store.WriteBackRechecked): an order that stays shipped (another label
+// lives) is not asked after on every re-read of the void.
 func (wb *WriteBacker) recheck(_ context.Context, ir *writeBackRun) error {
 	res := ir.ended
-	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus) {
+	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus, ir.endedAsked) {
 		return nil
 	}
 	ir.rechecked[res.InvoiceID] = true
 	ir.sum.Rechecks++
-	ir.rechecks = append(ir.rechecks, res.InvoiceID)
+	ir.rechecks = append(ir.rechecks, recheckItem{eventID: res.Event.ID, invoiceID: res.InvoiceID})
 	return nil
 }
 
-// flushRechecks decides the queued invoices again (see recheck).
+// flushRechecks decides the queued invoices again (see recheck) and
+// records the recheck of each queued event. An invoice Xero no longer has
+// is passed over: no edit can follow.
 func (wb *WriteBacker) flushRechecks(ctx context.Context, ir *writeBackRun) error {
 	if len(ir.rechecks) == 0 {
 		return nil
 	}
-	sum, err := wb.exp.decideAgain(ctx, ir.acct, ir.rechecks, RunOptions{Confirm: true})
+	ids := make([]string, len(ir.rechecks))
+	for i, q := range ir.rechecks {
+		ids[i] = q.invoiceID
+	}
+	sum, err := wb.exp.decideAgain(ctx, ir.acct, ids, RunOptions{Confirm: true})
 	ir.sum.XeroCalls += sum.XeroCalls
 	ir.sum.ShipStationCalls += sum.ShipStationCalls
 	if err != nil {
 		return err
+	}
+	for _, q := range ir.rechecks {
+		if _, err := wb.st.MarkShipmentWritten(ctx, store.WrittenShipment{AccountID: ir.acct, ShipmentID: q.eventID,
+			Kind: store.WriteBackRechecked, InvoiceID: q.invoiceID}); err != nil {
+			return fmt.Errorf("worker: write back: %w", err)
+		}
 	}
 	ir.rechecks = nil
 	return nil
@@ -488,10 +508,11 @@ func (wb *WriteBacker) flushRechecks(ctx context.Context, ir *writeBackRun) erro
 
 // needsRecheck reports whether the invoice of an event that ended in res
 // must be decided again (see recheck); status is the order status its
-// link had. An event that failed or was skipped (the invoice is gone, the
-// order is not ours) has not done its writes, or has no invoice to send.
-func needsRecheck(res WriteBackResult, status string) bool {
-	return res.InvoiceID != "" && (res.Outcome == WriteBackWritten || res.Outcome == WriteBackDone) &&
+// link had, asked whether a recheck after the event is recorded. An event
+// that failed or was skipped (the invoice is gone, the order is not ours)
+// has not done its writes, or has no invoice to send.
+func needsRecheck(res WriteBackResult, status string, asked bool) bool {
+	return !asked && res.InvoiceID != "" && (res.Outcome == WriteBackWritten || res.Outcome == WriteBackDone) &&
 		bridge.ReopensOrder(res.Event, status)
 }
 
@@ -522,6 +543,7 @@ func (wb *WriteBacker) writeBackEvent(ctx context.Context, ir *writeBackRun, ev 
 	settled := false
 	for _, k := range acts {
 		settled = settled || k == store.WriteBackLineSettled
+		ir.endedAsked = ir.endedAsked || k == store.WriteBackRechecked
 	}
 	if nothingLeft(ev, done, settled, ir.wb) {
 		if !ev.Voided && link.OrderStatus != store.OrderStatusShipped {

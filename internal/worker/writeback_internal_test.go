@@ -96,21 +96,23 @@ func TestNeedsRecheck(t *testing.T) {
 		invoice string
 		outcome WriteBackOutcome
 		status  string
+		asked   bool
 		want    bool
 	}{
-		{"void written, order shipped", voided, "inv", WriteBackWritten, "shipped", true},
-		{"void known done, order shipped", voided, "inv", WriteBackDone, "shipped", true},
-		{"void written, order already open", voided, "inv", WriteBackWritten, "awaiting_shipment", false},
-		{"void failed", voided, "inv", WriteBackFailed, "shipped", false},
-		{"void skipped (invoice gone)", voided, "inv", WriteBackSkipped, "shipped", false},
-		{"not our order", voided, "", WriteBackSkipped, "", false},
-		{"live label", live, "inv", WriteBackWritten, "shipped", false},
+		{"void written, order shipped", voided, "inv", WriteBackWritten, "shipped", false, true},
+		{"void known done, order shipped", voided, "inv", WriteBackDone, "shipped", false, true},
+		{"void known done, already asked", voided, "inv", WriteBackDone, "shipped", true, false},
+		{"void written, order already open", voided, "inv", WriteBackWritten, "awaiting_shipment", false, false},
+		{"void failed", voided, "inv", WriteBackFailed, "shipped", false, false},
+		{"void skipped (invoice gone)", voided, "inv", WriteBackSkipped, "shipped", false, false},
+		{"not our order", voided, "", WriteBackSkipped, "", false, false},
+		{"live label", live, "inv", WriteBackWritten, "shipped", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			res := WriteBackResult{Event: tc.ev, InvoiceID: tc.invoice, Outcome: tc.outcome}
-			if got := needsRecheck(res, tc.status); got != tc.want {
+			if got := needsRecheck(res, tc.status, tc.asked); got != tc.want {
 				t.Errorf("needsRecheck = %v, want %v", got, tc.want)
 			}
 		})

@@ -116,7 +116,9 @@ func (wb *WriteBacker) webhookBatch(ctx context.Context, ir *writeBackRun, ev st
 				return n, err
 			}
 		}
-		if b.Pages <= page || len(b.Shipments) == 0 {
+		// Not b.Pages alone: ShipStation's envelopes may say pages 0 with
+		// more to come (shipstation-api.md §2.2).
+		if b.LastPage() {
 			return n, nil
 		}
 	}

@@ -164,6 +164,7 @@ type Tokens interface {
 type Client struct {
 	app    *App
 	tokens Tokens
+	meter  Meter // nil: bytes are not reported (see Metered)
 }
 
 // Client returns a Client that authenticates with tokens.
@@ -274,12 +275,22 @@ func (c *Client) once(ctx context.Context, req *request, body []byte, out any) e
 		return fmt.Errorf("xero: %s: %w", req.op, err)
 	}
 	defer resp.Body.Close()
+	counted := &countingBody{ReadCloser: resp.Body}
+	resp.Body = counted
 	err = c.app.decode(req, resp, out)
 	// Read to the end before freeing the in-flight slot: the decoder stops
 	// at the end of the JSON value, and Xero may still count the call as in
 	// flight until the response is complete.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-	tk.done(resp, req.op)
+	wait := tk.done(resp, req.op)
+	if rl := (*RateLimitError)(nil); errors.As(err, &rl) && resp.Header.Get("Retry-After") == "" {
+		// No Retry-After: hand the caller the pacer's bounded wait, so a
+		// worker snoozes rather than retrying at once.
+		rl.RetryAfter = wait
+	}
+	if c.meter != nil {
+		c.meter(ctx, req.tenantID, Endpoint(req.path), counted.n)
+	}
 	c.app.log.LogAttrs(ctx, slog.LevelDebug, "xero call",
 		slog.String("op", req.op), slog.String("method", req.method), slog.String("path", req.path),
 		slog.String("tenant_id", req.tenantID), slog.Int("status", resp.StatusCode),

@@ -625,3 +625,93 @@ func TestNewValidatesURLs(t *testing.T) {
 		t.Errorf("defaults = %s %s %s", app.apiURL, app.oauth.Endpoint.TokenURL, app.oauth.Endpoint.AuthURL)
 	}
 }
+
+// TestRateLimitWithoutRetryAfterWaits: Xero documents Retry-After on every
+// 429, but one may come without it (the concurrent limit, a proxy, the
+// emulator's injected 429). Retrying at once would only earn another 429,
+// so the client waits until its minute window ends, or a whole minute when
+// it knows no window, and says so in RetryAfter.
+func TestRateLimitWithoutRetryAfterWaits(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		problem    string
+		retryAfter string // sent as Retry-After when set
+		opened     bool   // a response 20s earlier opened the minute window
+		want       time.Duration
+		wantLocal  bool // the next call is refused without calling Xero
+	}{
+		{name: "minute, window known", problem: "minute", opened: true, want: 40 * time.Second, wantLocal: true},
+		{name: "minute, window unknown", problem: "Minute", want: time.Minute, wantLocal: true},
+		{name: "no problem header", want: time.Minute, wantLocal: true},
+		{name: "day", problem: "day", opened: true, want: 40 * time.Second, wantLocal: true},
+		{name: "concurrent", problem: "concurrent", want: time.Second},
+		// An explicit zero is an answer, not a missing header: no wait
+		// (the e2e harness's synthetic 429s rely on it).
+		{name: "explicit zero", problem: "minute", retryAfter: "0", opened: true, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			now := t0
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			calls := 0
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls++
+				first := calls == 1 && tt.opened
+				mu.Unlock()
+				if first {
+					w.Header().Set("X-MinLimit-Remaining", "1")
+					serveFile(t, "history.json")(w, r)
+					return
+				}
+				if tt.problem != "" {
+					w.Header().Set("X-Rate-Limit-Problem", tt.problem)
+				}
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
+				}
+				w.Header().Set("X-MinLimit-Remaining", "0")
+				w.WriteHeader(http.StatusTooManyRequests)
+			})
+			c := testClient(t, f.URL, unvalidated, func(c *Config) { c.Now = clock; c.ConcurrentRetryDelay = -1 })
+			ctx := context.Background()
+			id := "11111111-1111-4111-8111-111111111111"
+			if tt.opened {
+				if _, err := c.History(ctx, testTenant, id); err != nil {
+					t.Fatal(err)
+				}
+				mu.Lock()
+				now = now.Add(20 * time.Second)
+				mu.Unlock()
+			}
+			_, err := c.History(ctx, testTenant, id)
+			var rl *RateLimitError
+			if !errors.As(err, &rl) || rl.Local {
+				t.Fatalf("err = %v, want a 429 from Xero", err)
+			}
+			if rl.RetryAfter != tt.want {
+				t.Errorf("RetryAfter = %v, want %v", rl.RetryAfter, tt.want)
+			}
+			if d, ok := RetryAfter(err); !ok || d != tt.want {
+				t.Errorf("RetryAfter(err) = %v %v, want %v", d, ok, tt.want)
+			}
+			sent := len(f.requests())
+			// A client that paces instead of refusing would sleep on the
+			// frozen clock for ever: bound it.
+			ctx2, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			_, err = c.History(ctx2, testTenant, id)
+			local := errors.As(err, &rl) && rl.Local
+			if local != tt.wantLocal {
+				t.Errorf("second call refused locally = %v (%v), want %v", local, err, tt.wantLocal)
+			}
+			if tt.wantLocal && len(f.requests()) != sent {
+				t.Errorf("second call reached Xero")
+			}
+		})
+	}
+}

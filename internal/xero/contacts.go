@@ -48,11 +48,14 @@ type ContactPage struct {
 	Page       int
 	Pagination Pagination
 	Contacts   []Contact
+	// At is when Xero answered, by Xero's clock (see InvoicePage.At).
+	At time.Time
 }
 
 type contactsEnvelope struct {
-	Pagination *Pagination `json:"pagination"`
-	Contacts   []Contact   `json:"Contacts"`
+	DateTimeUTC Time        `json:"DateTimeUTC"`
+	Pagination  *Pagination `json:"pagination"`
+	Contacts    []Contact   `json:"Contacts"`
 }
 
 // Contacts returns one page of contacts.
@@ -64,7 +67,7 @@ func (c *Client) Contacts(ctx context.Context, tenantID string, q ContactQuery) 
 	if err != nil {
 		return nil, err
 	}
-	p := &ContactPage{Page: max(q.Page, 1), Contacts: env.Contacts}
+	p := &ContactPage{Page: max(q.Page, 1), Contacts: env.Contacts, At: env.DateTimeUTC.Time}
 	if env.Pagination != nil {
 		p.Pagination = *env.Pagination
 	}

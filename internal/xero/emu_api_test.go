@@ -105,8 +105,17 @@ func TestEmuInvoicesDecode(t *testing.T) {
 	if street.AddressLine1 != "1 Quarry Rd" || street.City != "Bedrock" || street.PostalCode != "90210" {
 		t.Errorf("street address = %+v", street)
 	}
-	if _, err := b.client.Invoice(ctx, b.tenant, "00000000-0000-0000-0000-000000000000"); !errors.Is(err, xero.ErrNotFound) {
+	// Xero (and the emulator) answer an unknown id with bare text, not
+	// JSON: the error keeps the text and is still ErrNotFound, never a
+	// decoding failure.
+	_, err = b.client.Invoice(ctx, b.tenant, "00000000-0000-0000-0000-000000000000")
+	var nf *xero.NotFoundError
+	if !errors.Is(err, xero.ErrNotFound) || errors.Is(err, xero.ErrBadResponse) || !errors.As(err, &nf) ||
+		nf.Message != "The resource you're looking for cannot be found" {
 		t.Errorf("unknown invoice: %v", err)
+	}
+	if _, err := b.client.Contact(ctx, b.tenant, "00000000-0000-0000-0000-000000000000"); !errors.Is(err, xero.ErrNotFound) {
+		t.Errorf("unknown contact: %v", err)
 	}
 }
 

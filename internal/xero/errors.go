@@ -142,8 +142,10 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 // RateLimitError is a 429, or a limit the client knows is exhausted.
 type RateLimitError struct {
 	Op string
-	// RetryAfter is how long to wait before calling this tenant again; zero
-	// when Xero did not say (the concurrent limit).
+	// RetryAfter is how long to wait before calling this tenant again:
+	// Retry-After, or when Xero did not send one, a second for the
+	// concurrent limit and otherwise the rest of the client's minute
+	// window (a whole minute when it knows none). Never zero for a 429.
 	RetryAfter time.Duration
 	// Problem is X-Rate-Limit-Problem in lower case: "minute", "day",
 	// "appminute", "concurrent", or "" when absent.

@@ -89,13 +89,18 @@ type InvoicePage struct {
 	Pagination Pagination // as Xero sent it (zero when absent)
 	Invoices   []Invoice
 	Warnings   []Message
+	// At is when Xero answered, by Xero's clock (the envelope's
+	// DateTimeUTC; zero when absent): how far a read reached is judged on
+	// the clock that stamps UpdatedDateUTC, not on ours.
+	At time.Time
 }
 
 // invoicesEnvelope is Xero's response wrapper for invoices.
 type invoicesEnvelope struct {
-	Pagination *Pagination `json:"pagination,omitempty"`
-	Warnings   []Message   `json:"Warnings,omitempty"`
-	Invoices   []Invoice   `json:"Invoices"`
+	DateTimeUTC *Time       `json:"DateTimeUTC,omitempty"` // only in answers
+	Pagination  *Pagination `json:"pagination,omitempty"`
+	Warnings    []Message   `json:"Warnings,omitempty"`
+	Invoices    []Invoice   `json:"Invoices"`
 }
 
 // Invoices returns one page of invoices.
@@ -108,6 +113,9 @@ func (c *Client) Invoices(ctx context.Context, tenantID string, q InvoiceQuery) 
 		return nil, err
 	}
 	p := &InvoicePage{Page: max(q.Page, 1), Invoices: env.Invoices, Warnings: env.Warnings}
+	if env.DateTimeUTC != nil {
+		p.At = env.DateTimeUTC.Time
+	}
 	if env.Pagination != nil {
 		p.Pagination = *env.Pagination
 	}

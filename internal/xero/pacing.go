@@ -46,6 +46,9 @@ type Budget struct {
 	MinuteRemaining    int // -1 when unknown
 	DayRemaining       int // -1 when unknown
 	AppMinuteRemaining int // -1 when unknown
+	// DaySeenAt is when DayRemaining was read from an answer, so that a
+	// caller keeping it knows how old it is.
+	DaySeenAt time.Time
 	// BlockedUntil is set after a 429: calls before it fail locally.
 	BlockedUntil time.Time
 }
@@ -65,6 +68,7 @@ type tenantPace struct {
 	sem          chan struct{}
 	minute       window
 	day          int
+	dayAt        time.Time // when day was read
 	blockedUntil time.Time
 	blockProblem string
 }
@@ -236,9 +240,15 @@ func (t *ticket) releaseSem() {
 	}
 }
 
+// concurrentWait is what a 429 for the concurrent limit without
+// Retry-After asks a caller to wait: a slot frees within one call's time.
+const concurrentWait = time.Second
+
 // done records the response (nil when the call failed without one) and
-// frees the call's slot.
-func (t *ticket) done(resp *http.Response, op string) {
+// frees the call's slot. For a 429 it returns how long the tenant must
+// wait: Retry-After when Xero sent it, otherwise a bounded guess (see
+// noRetryAfterWait), so a caller never retries at once.
+func (t *ticket) done(resp *http.Response, op string) (wait time.Duration) {
 	p := t.p
 	p.mu.Lock()
 	now := p.now()
@@ -250,19 +260,49 @@ func (t *ticket) done(resp *http.Response, op string) {
 	if t.t != nil {
 		t.t.minute.observe(now, t.tgen, headerInt(h, "X-MinLimit-Remaining"), p.cfg)
 		if d := headerInt(h, "X-DayLimit-Remaining"); d >= 0 {
-			t.t.day = d
+			t.t.day, t.t.dayAt = d, now
 		}
-		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
-			ra := retryAfter(h, now)
-			problem := rateProblem(h)
-			if ra > 0 && problem != "concurrent" {
-				t.t.blockedUntil = now.Add(ra)
-				t.t.blockProblem = problem
-			}
+	}
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		problem := rateProblem(h)
+		wait = retryAfter(h, now)
+		if h.Get("Retry-After") == "" {
+			// Absent, not "0": an explicit zero asks for no wait.
+			wait = p.noRetryAfterWait(t.t, problem, now)
+		}
+		if t.t != nil && problem != "concurrent" && wait > 0 {
+			t.t.blockedUntil = now.Add(wait)
+			t.t.blockProblem = problem
 		}
 	}
 	p.mu.Unlock()
 	t.releaseSem()
+	return wait
+}
+
+// noRetryAfterWait is the wait after a 429 without Retry-After (Xero
+// documents the header, but the concurrent limit, a proxy or a gateway
+// may leave it out). Calling again at once would only spend the next call
+// on another 429, so: a second for the concurrent limit; otherwise until
+// the minute window we keep ends (the tenant's, or the app's for a
+// tenantless call), or a whole window when we know none. A day limit
+// without Retry-After also gets the minute bound: its next 429 will
+// likely say more, and a longer guess could stall a tenant for nothing.
+// p.mu is held.
+func (p *pacer) noRetryAfterWait(t *tenantPace, problem string, now time.Time) time.Duration {
+	if problem == "concurrent" {
+		return concurrentWait
+	}
+	w := &p.app
+	if t != nil {
+		w = &t.minute
+	}
+	if !w.start.IsZero() {
+		if left := w.start.Add(p.cfg.Minute).Sub(now); left > 0 && left < p.cfg.Minute {
+			return left
+		}
+	}
+	return p.cfg.Minute
 }
 
 // budget reports what is known of a tenant's limits.
@@ -272,7 +312,7 @@ func (p *pacer) budget(key string) Budget {
 	b := Budget{MinuteRemaining: -1, DayRemaining: -1, AppMinuteRemaining: p.app.reported}
 	if t := p.tenants[key]; t != nil {
 		b.MinuteRemaining = t.minute.reported
-		b.DayRemaining = t.day
+		b.DayRemaining, b.DaySeenAt = t.day, t.dayAt
 		if p.now().Before(t.blockedUntil) {
 			b.BlockedUntil = t.blockedUntil
 		}

@@ -708,13 +708,13 @@ func (e *Emulator) listOrders(w http.ResponseWriter, r *http.Request) {
 		}
 		return c
 	})
-	lo, hi, pages := pg.slice(len(hits))
+	lo, hi := pg.slice(len(hits))
 	out := make([]orderJSON, 0, hi-lo)
 	for _, o := range hits[lo:hi] {
 		out = append(out, e.orderOut(o))
 	}
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"orders": out, "total": len(hits), "page": pg.page, "pages": pages})
+	writeJSON(w, http.StatusOK, map[string]any{"orders": out, "total": len(hits), "page": pg.page, "pages": documentedPages})
 }
 
 func itemsMatch(items []OrderItem, kw string) bool {

@@ -21,8 +21,6 @@ import (
 // present with the same JSON kind; null in the example matches anything.
 //
 // Deliberate differences, none of which a key/kind check sees:
-//   - list envelopes compute "pages" (the examples show pages: 0 with
-//     total: 2, a documented quirk the emulator does not copy);
 //   - DELETE /orders/{orderId} has no example in the Swagger file, so its
 //     answer is checked against the {success, message} the reference gives;
 //   - manual stores answer integrationUrl "" (the example is a WooCommerce

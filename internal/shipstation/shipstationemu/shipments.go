@@ -327,13 +327,13 @@ func (e *Emulator) listShipments(w http.ResponseWriter, r *http.Request) {
 		}
 		return c
 	})
-	lo, hi, pages := pg.slice(len(hits))
+	lo, hi := pg.slice(len(hits))
 	out := make([]shipmentJSON, 0, hi-lo)
 	for _, s := range hits[lo:hi] {
 		out = append(out, e.shipmentOut(s, withItems, false))
 	}
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"shipments": out, "total": len(hits), "page": pg.page, "pages": pages})
+	writeJSON(w, http.StatusOK, map[string]any{"shipments": out, "total": len(hits), "page": pg.page, "pages": documentedPages})
 }
 
 type markShippedIn struct {
@@ -390,6 +390,16 @@ func (e *Emulator) markShippedLocked(orderID int64, carrier, tracking string, sh
 	}
 	if o.OrderStatus == StatusCancelled {
 		return nil, errStatus(http.StatusBadRequest, "Order %d is cancelled and cannot be marked as shipped.", orderID)
+	}
+	if o.OrderStatus == StatusShipped {
+		// Shipped orders are closed: marking one shipped again (a retry
+		// after a lost answer) records nothing and answers as before.
+		for i := len(e.fulfillments) - 1; i >= 0; i-- {
+			if e.fulfillments[i].OrderID == o.OrderID {
+				return e.fulfillments[i], nil
+			}
+		}
+		return &Fulfillment{OrderID: o.OrderID, OrderNumber: o.OrderNumber}, nil // shipped by label
 	}
 	if shipDate.IsZero() {
 		shipDate = now
@@ -451,13 +461,13 @@ func (e *Emulator) listFulfillments(w http.ResponseWriter, r *http.Request) {
 		}
 		return c
 	})
-	lo, hi, pages := pg.slice(len(hits))
+	lo, hi := pg.slice(len(hits))
 	out := make([]fulfillmentJSON, 0, hi-lo)
 	for _, f := range hits[lo:hi] {
 		out = append(out, e.fulfillmentOut(f))
 	}
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"fulfillments": out, "total": len(hits), "page": pg.page, "pages": pages})
+	writeJSON(w, http.StatusOK, map[string]any{"fulfillments": out, "total": len(hits), "page": pg.page, "pages": documentedPages})
 }
 
 // ---- Go-side actions ----

@@ -183,15 +183,21 @@ func readPaging(q query, fe filterErrors) paging {
 	return p
 }
 
-// slice returns the page's bounds into n items, and the page count.
-func (p paging) slice(n int) (lo, hi, pages int) {
-	pages = (n + p.size - 1) / p.size
+// documentedPages is the "pages" of every list envelope. The documented
+// examples of GET /orders, /shipments and /fulfillments all answer
+// "pages": 0 beside a non-zero total (shipstation-api.md §2.2, §12.7), so a
+// client must page by total or by full pages, never by pages alone; the
+// emulator answers the same to catch one that does not.
+const documentedPages = 0
+
+// slice returns the page's bounds into n items.
+func (p paging) slice(n int) (lo, hi int) {
 	lo = (p.page - 1) * p.size
 	if lo > n {
 		lo = n
 	}
 	hi = min(lo+p.size, n)
-	return lo, hi, pages
+	return lo, hi
 }
 
 func nullStr(s string) *string {

@@ -59,6 +59,10 @@ func Run(t *testing.T, open Opener) {
 		{"WebhookHealth", testWebhookHealth},
 		{"TenantRouting", testTenantRouting},
 		{"ShipStationHooks", testShipStationHooks},
+		{"XeroQuota", testXeroQuota},
+		{"XeroEgress", testXeroEgress},
+		{"SweptChanges", testSweptChanges},
+		{"ReadCursorFollowsInvoiceCursor", testReadCursorFollowsInvoiceCursor},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

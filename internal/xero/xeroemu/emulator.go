@@ -30,8 +30,11 @@ type Options struct {
 	// RateLimit is the zero value for real-time limits; emukit.NoRateLimit
 	// disables them; a Scale shrinks the windows (and webhook retry delays).
 	RateLimit emukit.RateLimit
-	// DayLimit is each organisation's daily call cap: 5,000 by default,
-	// 1,000 on Xero's free Starter developer tier.
+	// Tier is the app's developer tier (default TierCore): it sets the day
+	// limit per organisation and the cap on connected organisations.
+	Tier Tier
+	// DayLimit overrides the tier's daily call cap per organisation when
+	// positive (benchmarks lift it out of the way).
 	DayLimit int
 	// Faults injects errors, latency or an offline organisation.
 	Faults emukit.FaultConfig
@@ -57,11 +60,13 @@ type Emulator struct {
 	clientID, clientSecret string
 	accessTTL, grace       time.Duration
 	dayLimit               int
+	tier                   Tier
 	appCreated             time.Time
 	now                    func() time.Time
 	log                    *slog.Logger
 	mux                    *http.ServeMux
 	counters               *emukit.Counters
+	egress                 *emukit.Counters
 	faults                 *emukit.Faults
 
 	urlMu sync.RWMutex
@@ -91,10 +96,12 @@ func New(opts Options) *Emulator {
 		accessTTL:    opts.AccessTokenTTL,
 		grace:        opts.RefreshGrace,
 		dayLimit:     opts.DayLimit,
+		tier:         opts.Tier,
 		appCreated:   opts.AppCreated,
 		now:          opts.Now,
 		log:          opts.Logger,
 		counters:     emukit.NewCounters(),
+		egress:       emukit.NewCounters(),
 		faults:       emukit.NewFaults(opts.Faults),
 		orgs:         make(map[string]*org),
 		inFlight:     make(map[string]int),
@@ -111,8 +118,11 @@ func New(opts Options) *Emulator {
 	if e.grace <= 0 {
 		e.grace = 30 * time.Minute
 	}
+	if e.tier == "" {
+		e.tier = TierCore
+	}
 	if e.dayLimit <= 0 {
-		e.dayLimit = 5000
+		e.dayLimit = e.tier.DayLimit()
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -279,17 +289,25 @@ const (
 type apiHandler func(w http.ResponseWriter, r *http.Request, c *callInfo)
 
 func (e *Emulator) handle(pattern string, kind routeKind, h apiHandler) {
+	e.handleAs(pattern, pattern, kind, h)
+}
+
+// handleAs serves pattern, counting its calls under counter (another
+// spelling of the same route).
+func (e *Emulator) handleAs(pattern, counter string, kind routeKind, h apiHandler) {
 	var guard scopeGuard
 	if kind == routeAPI {
 		guard = newScopeGuard(pattern)
 	}
 	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		e.counters.Inc(pattern)
+		e.counters.Inc(counter)
+		ew := &egressWriter{ResponseWriter: w}
+		defer e.countEgress(ew)
 		if kind == routeOAuth {
-			h(w, r, nil)
+			h(ew, r, nil)
 			return
 		}
-		e.serveAuthed(w, r, kind, guard, h)
+		e.serveAuthed(ew, r, kind, guard, ew.attribute(h))
 	})
 }
 
@@ -353,6 +371,13 @@ func (e *Emulator) serveAuthed(w http.ResponseWriter, r *http.Request, kind rout
 		return
 	}
 	if d.Status != 0 {
+		if d.Status == http.StatusTooManyRequests {
+			// Xero's 429 always says why and for how long (xero-api.md
+			// §8.3); an injected one must too, or it teaches clients
+			// nothing a real limit would.
+			tooMany(w, "minute", e.minuteReset(orgKey))
+			return
+		}
 		if d.Status == http.StatusServiceUnavailable {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(d.Status)

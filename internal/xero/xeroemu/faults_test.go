@@ -104,3 +104,20 @@ func TestCounters(t *testing.T) {
 		t.Errorf("total = %d, want 5", b.emu.Counters().Total())
 	}
 }
+
+// TestInjected429LooksLikeXeros: an injected 429 carries what Xero's does
+// (Retry-After and X-Rate-Limit-Problem, xero-api.md §0.5, §8.3), so a
+// client sees the same answer as from a real limit.
+func TestInjected429LooksLikeXeros(t *testing.T) {
+	t.Parallel()
+	for _, rl := range []emukit.RateLimit{emukit.NoRateLimit, {Scale: 600}} {
+		b := setup(t, xeroemu.Options{RateLimit: rl, Faults: emukit.FaultConfig{ErrorRate: 1, ErrorStatuses: []int{429}}})
+		r := b.do(t, "GET", "/api.xro/2.0/Invoices", nil).must(t, 429)
+		if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
+			t.Errorf("rate limit %v: Retry-After = %q, want whole seconds ≥ 1", rl, ra)
+		}
+		if p := r.header.Get("X-Rate-Limit-Problem"); p != "minute" {
+			t.Errorf("rate limit %v: X-Rate-Limit-Problem = %q, want minute", rl, p)
+		}
+	}
+}

@@ -12,6 +12,7 @@ type idemEntry struct {
 	request [32]byte // method, path, query and body
 	status  int
 	body    []byte
+	text    bool // body is plain text
 	at      time.Time
 }
 
@@ -64,13 +65,13 @@ func (e *Emulator) writeCall(w http.ResponseWriter, r *http.Request, c *callInfo
 			return
 		}
 		w.Header().Set("Idempotent-Replayed", "true")
-		writeRaw(w, ent.status, ent.body)
+		writeResult(w, result{status: ent.status, body: ent.body, text: ent.text})
 		return
 	}
 	res := fn(body)
 	if res.status < 500 {
 		e.mu.Lock()
-		c.org.idem[key] = &idemEntry{request: sum, status: res.status, body: res.body, at: now}
+		c.org.idem[key] = &idemEntry{request: sum, status: res.status, body: res.body, text: res.text, at: now}
 		e.mu.Unlock()
 	}
 	writeResult(w, res)

@@ -20,7 +20,7 @@ func validationFailure(elements []map[string]any) result {
 		"ErrorNumber": 10, "Type": "ValidationException", "Message": "A validation exception occurred",
 		"Elements": elements,
 	})
-	return result{http.StatusBadRequest, body}
+	return result{status: http.StatusBadRequest, body: body}
 }
 
 // summarizeOff reports summarizeErrors=false: a write then answers 200
@@ -49,23 +49,32 @@ func echoElement(raw json.RawMessage, msgs errs) map[string]any {
 func (e *Emulator) okEnvelope(key string, items any, pg *pagination) result {
 	body, err := e.envelope(key, items, pg)
 	if err != nil {
-		return result{http.StatusInternalServerError, []byte(`{"Message":"encoding failed"}`)}
+		return result{status: http.StatusInternalServerError, body: []byte(`{"Message":"encoding failed"}`)}
 	}
-	return result{http.StatusOK, body}
+	return result{status: http.StatusOK, body: body}
 }
 
 func postDataInvalid(msg string) result {
 	body, _ := json.Marshal(map[string]any{"ErrorNumber": 14, "Type": "PostDataInvalidException", "Message": msg})
-	return result{http.StatusBadRequest, body}
+	return result{status: http.StatusBadRequest, body: body}
 }
 
 // result is a response computed under the lock and written after it.
 type result struct {
 	status int
 	body   []byte
+	text   bool // body is plain text, not JSON
 }
 
-func writeResult(w http.ResponseWriter, r result) { writeRaw(w, r.status, r.body) }
+func writeResult(w http.ResponseWriter, r result) {
+	if r.text {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(r.status)
+		_, _ = w.Write(r.body)
+		return
+	}
+	writeRaw(w, r.status, r.body)
+}
 
 // pendingInvoice is one validated element of a write, applied only once
 // every element of the request has passed.
@@ -422,15 +431,16 @@ func contactName(o *org, inv *Invoice) string {
 	return ""
 }
 
+// notFound is Xero's answer to an unknown id: bare text, not JSON
+// (XeroAPI/Xero-OpenAPI#163, Xero-NetStandard#490), so clients that decode
+// every error body as JSON break on it, as they would against Xero.
 func notFound() result {
-	body, _ := json.Marshal(map[string]any{"Type": nil, "Title": "Not Found", "Status": 404,
-		"Detail": "The resource you're looking for cannot be found", "Instance": newID(), "Extensions": map[string]any{}})
-	return result{http.StatusNotFound, body}
+	return result{status: http.StatusNotFound, body: []byte("The resource you're looking for cannot be found"), text: true}
 }
 
 func queryParseError(msg string) result {
 	body, _ := json.Marshal(map[string]any{"ErrorNumber": 16, "Type": "QueryParseException", "Message": msg})
-	return result{http.StatusBadRequest, body}
+	return result{status: http.StatusBadRequest, body: body}
 }
 
 func (e *Emulator) getInvoice(w http.ResponseWriter, r *http.Request, c *callInfo) {
@@ -661,9 +671,12 @@ func (e *Emulator) listInvoices(w http.ResponseWriter, r *http.Request, c *callI
 		o.invCache.put(cacheKey, o.version, matches)
 	}
 	page, pgOut := paginate(matches, pg)
+	// summaryOnly drops the "computation-heavy" fields, line items first
+	// among them, even from a paged list (xero-api.md §3.2).
+	summary, _ := strconv.ParseBool(q.Get("summaryOnly"))
 	out := make([]wireInvoice, len(page))
 	for i, rec := range page {
-		out[i] = renderInvoice(&rec.inv, o.contacts[strings.ToLower(rec.inv.Contact.ContactID)], pg.paged, false)
+		out[i] = renderInvoice(&rec.inv, o.contacts[strings.ToLower(rec.inv.Contact.ContactID)], pg.paged && !summary, false)
 	}
 	e.mu.RUnlock()
 	writeResult(w, e.okEnvelope("Invoices", out, pgOut))

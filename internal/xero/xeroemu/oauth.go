@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -97,6 +98,12 @@ func (e *Emulator) routes() {
 	e.handle("POST /connect/revocation", routeOAuth, e.revoke)
 	e.handle("GET /connections", routeTenantless, e.listConnections)
 	e.handle("DELETE /connections/{id}", routeTenantless, e.deleteConnection)
+	// The identity description writes /Connections, so a client built
+	// from it sends that; the reference and Xero's SDK use /connections.
+	// Serving both keeps a documented path from being a 404 (the validator
+	// accepts either, exceptions.go). Counted as the lower-case route.
+	e.handleAs("GET /Connections", "GET /connections", routeTenantless, e.listConnections)
+	e.handleAs("DELETE /Connections/{id}", "DELETE /connections/{id}", routeTenantless, e.deleteConnection)
 
 	const api = "/api.xro/2.0"
 	e.handle("GET "+api+"/Organisation", routeAPI, e.getOrganisation)
@@ -113,7 +120,9 @@ func (e *Emulator) routes() {
 	e.handle("GET "+api+"/Invoices/{id}/History", routeAPI, e.getHistory)
 	e.handle("PUT "+api+"/Invoices/{id}/History", routeAPI, e.addHistory)
 	e.handle("POST "+api+"/Invoices/{id}/History", routeAPI, e.addHistory)
+	e.handle("GET "+api+"/Payments", routeAPI, e.listPayments)
 	e.handle("PUT "+api+"/Payments", routeAPI, e.putPayments)
+	e.handle("POST "+api+"/Payments", routeAPI, e.putPayments)
 	e.handle("GET "+api+"/TrackingCategories", routeAPI, e.listTracking)
 	e.handle("GET "+api+"/TrackingCategories/{id}", routeAPI, e.getTracking)
 	e.handle("PUT "+api+"/TrackingCategories", routeAPI, e.putTracking)
@@ -171,6 +180,16 @@ func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request, _ *callInfo
 	g := &grant{id: newID(), authEventID: newID(), userID: newID(), scope: scope, scopes: strings.Fields(scope)}
 	for _, o := range e.orgOrder {
 		g.connections = append(g.connections, &connection{id: newID(), tenantID: o.id, created: now, updated: now})
+	}
+	if e.overConnectionCapLocked(g) {
+		e.mu.Unlock()
+		// Xero documents the caps but not how a consent past one fails; we
+		// send the user back with OAuth's access_denied, the error a
+		// client already handles for a refused consent.
+		e.log.Warn("authorize: connection cap reached", "tier", e.tier.String(), "max_connections", e.tier.MaxConnections())
+		back(url.Values{"error": {"access_denied"}, "error_description": {fmt.Sprintf(
+			"connection limit reached: the %s tier allows %d connected organisations", e.tier, e.tier.MaxConnections())}})
+		return
 	}
 	e.auth.grants[g.id] = g
 	code := randomHex(24)

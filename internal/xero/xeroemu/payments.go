@@ -3,11 +3,14 @@ package xeroemu
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
 
-// putPayments applies payments to invoices. Only AUTHORISED invoices take
+// putPayments applies payments to invoices, for PUT /Payments
+// (createPayments) and POST /Payments (createPayment, which Xero documents
+// with the same enveloped body and a single-Payment schema; both are read). Only AUTHORISED invoices take
 // payments; an overpayment is refused; a payment that clears AmountDue
 // makes the invoice PAID with FullyPaidOnDate. All or nothing per request.
 func (e *Emulator) putPayments(w http.ResponseWriter, r *http.Request, c *callInfo) {
@@ -128,4 +131,92 @@ func (e *Emulator) listAccounts(w http.ResponseWriter, r *http.Request, c *callI
 	}
 	e.mu.RUnlock()
 	writeResult(w, e.okEnvelope("Accounts", out, nil))
+}
+
+// listPayments answers GET /Payments (getPayments): every payment of the
+// organisation's invoices, in the order they were made, filtered by
+// If-Modified-Since (UpdatedDateUTC) and `where` (equality on the fields
+// below), and one page of them when `page` is given. `order` is refused
+// unless empty, so a client never gets an order it did not ask for.
+func (e *Emulator) listPayments(w http.ResponseWriter, r *http.Request, c *callInfo) {
+	q := r.URL.Query()
+	pg, err := readPaging(r)
+	if err != nil {
+		writeResult(w, queryParseError(err.Error()))
+		return
+	}
+	var where whereExpr
+	if s := q.Get("where"); s != "" {
+		if where, err = parseWhere(s, paymentField(nil, nil)); err != nil {
+			writeResult(w, queryParseError("Invalid where clause: "+err.Error()))
+			return
+		}
+	}
+	if s := strings.TrimSpace(q.Get("order")); s != "" {
+		writeResult(w, queryParseError("The emulator does not order payments: "+s))
+		return
+	}
+	var since time.Time
+	if s := r.Header.Get("If-Modified-Since"); s != "" {
+		if since, err = parseModifiedSince(s); err != nil {
+			writeResult(w, queryParseError(err.Error()))
+			return
+		}
+	}
+	type paid struct {
+		p   *Payment
+		rec *invRec
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	o := c.org
+	var all []paid
+	for _, rec := range o.invoiceList {
+		for i := range rec.inv.Payments {
+			p := &rec.inv.Payments[i]
+			if (!since.IsZero() && p.UpdatedDateUTC.Before(since)) || !where.match(paymentField(p, &rec.inv)) {
+				continue
+			}
+			all = append(all, paid{p, rec})
+		}
+	}
+	// Invoices are stored in creation order, payments per invoice: sort
+	// by when each was made so the list reads as Xero's does.
+	slices.SortStableFunc(all, func(a, b paid) int { return a.p.UpdatedDateUTC.Compare(b.p.UpdatedDateUTC) })
+	page, pgOut := paginate(all, pg)
+	out := make([]wirePayment, len(page))
+	for i, x := range page {
+		out[i] = renderPayment(x.p, &x.rec.inv, o.contacts[strings.ToLower(x.rec.inv.Contact.ContactID)])
+	}
+	writeResult(w, e.okEnvelope("Payments", out, pgOut))
+}
+
+// paymentField resolves the `where` fields of a payment.
+func paymentField(p *Payment, inv *Invoice) fieldFunc {
+	return func(f string) (any, bool) {
+		if p == nil {
+			p, inv = &Payment{}, &Invoice{}
+		}
+		switch strings.ToLower(f) {
+		case "paymentid":
+			return p.PaymentID, true
+		case "status":
+			return p.Status, true
+		case "paymenttype":
+			return "ACCRECPAYMENT", true
+		case "reference":
+			return p.Reference, true
+		case "amount":
+			return p.Amount, true
+		case "invoice.invoiceid":
+			return inv.InvoiceID, true
+		case "invoice.invoicenumber":
+			return inv.InvoiceNumber, true
+		case "account.code":
+			return p.AccountCode, true
+		case "account.accountid":
+			return p.AccountID, true
+		}
+		return nil, false
+	}
 }

@@ -102,6 +102,23 @@ func (e *Emulator) InFlight(tenantID string) int {
 	return e.inFlight[tenantID]
 }
 
+// minuteReset is the time left in the organisation's (or, tenantless, the
+// app's) minute window, for the Retry-After of an injected 429; one second
+// with limits off.
+func (e *Emulator) minuteReset(orgKey string) time.Duration {
+	e.limMu.Lock()
+	defer e.limMu.Unlock()
+	if e.limits == nil {
+		return time.Second
+	}
+	if orgKey == "" {
+		_, reset := e.limits.app.Peek(appKey)
+		return reset
+	}
+	_, reset := e.limits.minute.Peek(orgKey)
+	return reset
+}
+
 // tooMany writes Xero's 429. Retry-After is whole seconds, at least one,
 // rounded up from the (scaled) time left in the window.
 func tooMany(w http.ResponseWriter, problem string, reset time.Duration) {

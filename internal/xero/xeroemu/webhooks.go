@@ -19,7 +19,9 @@ import (
 
 // webhooks delivers Xero's "thin" events to one URL: batched, signed,
 // retried with backoff, in order. Deliveries run on one goroutine that
-// starts with the first event and stops on Close.
+// starts with the first event and stops on Close. After 24 hours of
+// failures the webhook is disabled: nothing is sent until ReenableWebhook
+// passes intent to receive again.
 type webhooks struct {
 	e      *Emulator
 	client *http.Client
@@ -29,10 +31,17 @@ type webhooks struct {
 	key     string
 	drop    float64
 	delay   time.Duration
-	queue   []wireEvent
+	queue   []queuedEvent
 	seq     int
 	started bool
 	closed  bool
+
+	// failingSince is when the payload being retried first failed (zero
+	// while deliveries succeed); disabledAt when the retries gave up. Both
+	// read the emulator's clock. Guarded by mu.
+	failingSince time.Time
+	disabled     bool
+	disabledAt   time.Time
 
 	wake   chan struct{}
 	ctx    context.Context
@@ -51,6 +60,13 @@ type wireEvent struct {
 	TenantType    string `json:"tenantType"`
 }
 
+// queuedEvent is an event waiting for delivery; raised is wall-clock time,
+// as the retry waits are, so the 31-day retention shrinks with the scale.
+type queuedEvent struct {
+	ev     wireEvent
+	raised time.Time
+}
+
 type wirePayload struct {
 	Events             []wireEvent `json:"events"`
 	FirstEventSequence int         `json:"firstEventSequence"`
@@ -65,6 +81,9 @@ const (
 	coalesce     = 5 * time.Millisecond
 	maxBatch     = 500
 	retryHorizon = 24 * time.Hour
+	// keptFor is how long events raised while the webhook retries or is
+	// disabled are kept for replay (31 days per the 2026 notes).
+	keptFor = 31 * 24 * time.Hour
 )
 
 var retrySchedule = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute}
@@ -121,12 +140,14 @@ func (h *webhooks) enqueue(tenantID, category, typ, resourceID string, at time.T
 	if category == "CONTACT" {
 		path = "Contacts"
 	}
-	h.queue = append(h.queue, wireEvent{
+	// Events raised while the webhook is disabled are kept, not sent: Xero
+	// replays them in order once it is re-enabled.
+	h.queue = append(h.queue, queuedEvent{raised: time.Now(), ev: wireEvent{
 		ResourceURL:  h.e.URL() + "/api.xro/2.0/" + path + "/" + resourceID,
 		ResourceID:   resourceID,
 		EventDateUTC: at.UTC().Format("2006-01-02T15:04:05.000"),
 		EventType:    typ, EventCategory: category, TenantID: tenantID, TenantType: "ORGANISATION",
-	})
+	}})
 	if !h.started {
 		h.started = true
 		h.wg.Add(1)
@@ -174,19 +195,23 @@ func (h *webhooks) run() {
 		}
 		for {
 			h.mu.Lock()
-			if len(h.queue) == 0 {
+			if len(h.queue) == 0 || h.disabled {
 				h.mu.Unlock()
 				break
 			}
 			n := min(len(h.queue), maxBatch)
-			batch := append([]wireEvent(nil), h.queue[:n]...)
+			kept := append([]queuedEvent(nil), h.queue[:n]...)
 			h.queue = h.queue[n:]
 			first := h.seq + 1
 			h.seq += n
 			delay := h.delay
 			h.mu.Unlock()
+			batch := make([]wireEvent, n)
+			for i, q := range kept {
+				batch[i] = q.ev
+			}
 			p := wirePayload{Events: batch, FirstEventSequence: first, LastEventSequence: first + n - 1, Entropy: entropy()}
-			if !h.sleep(delay) || !h.deliver(p) {
+			if !h.sleep(delay) || !h.deliver(p, kept) {
 				return
 			}
 		}
@@ -194,8 +219,10 @@ func (h *webhooks) run() {
 }
 
 // deliver sends one payload until it is accepted or the retry horizon
-// passes. It reports false only when the emulator is closing.
-func (h *webhooks) deliver(p wirePayload) bool {
+// passes, when it disables the webhook and puts the payload's events back
+// at the head of the queue. It reports false only when the emulator is
+// closing.
+func (h *webhooks) deliver(p wirePayload, kept []queuedEvent) bool {
 	body, _ := json.Marshal(p)
 	var waited time.Duration
 	for attempt := 0; ; attempt++ {
@@ -207,15 +234,32 @@ func (h *webhooks) deliver(p wirePayload) bool {
 		}
 		status, err := h.post(url, key, body)
 		if err == nil && status == http.StatusOK {
+			h.mu.Lock()
+			h.failingSince = time.Time{}
+			h.mu.Unlock()
 			return true
 		}
 		rl := h.e.rateLimit()
 		wait := rl.Window(retrySchedule[min(attempt, len(retrySchedule)-1)])
 		waited += wait
+		h.mu.Lock()
+		if h.failingSince.IsZero() {
+			h.failingSince = h.e.now()
+		}
 		if waited > rl.Window(retryHorizon) {
-			h.e.log.Warn("xeroemu: webhook delivery abandoned after retries", slog.Int("events", len(p.Events)))
+			// Xero gives up after 24 hours without a success and disables
+			// the webhook until someone re-enables it in the portal. The
+			// events are kept, with their sequence numbers, for the replay.
+			h.disabled = true
+			h.disabledAt = h.e.now()
+			h.queue = append(kept, h.queue...)
+			h.seq -= len(kept)
+			h.mu.Unlock()
+			h.e.log.Warn("xeroemu: webhook disabled after 24 hours of failed deliveries; re-enable it to run intent to receive again",
+				slog.Int("events_kept", len(kept)), slog.Int("status", status), slog.Any("error", err))
 			return true
 		}
+		h.mu.Unlock()
 		h.e.log.Info("xeroemu: webhook delivery failed, will retry", slog.Int("status", status),
 			slog.Any("error", err), slog.Duration("retry_in", wait))
 		if !h.sleep(wait) {
