@@ -24,9 +24,9 @@ const (
 // WebhookEventState is where a received event is.
 type WebhookEventState string
 
-// Webhook event states. Xero events only trigger an export, so they are
-// recorded done (or ignored); a ShipStation event names a batch to fetch
-// and stays pending until the write-back has read it.
+// Webhook event states. A Xero INVOICE or CONTACT event names what an
+// export reads, and a ShipStation event a batch the write-back fetches:
+// each stays pending until read (other Xero events are ignored).
 const (
 	EventPending WebhookEventState = "pending"
 	EventDone    WebhookEventState = "done"

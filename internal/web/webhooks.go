@@ -148,7 +148,10 @@ func (s *Server) xeroWebhook(w http.ResponseWriter, r *http.Request) {
 				Kind:       ev.EventCategory,
 				Resource:   ev.ResourceID,
 				ReceivedAt: now,
-				State:      store.EventDone,
+				// Pending until an export has read what it names: a run a
+				// webhook asked for reads exactly those invoices and
+				// contacts, by ID (worker.Exporter).
+				State: store.EventPending,
 			}
 			wanted := ev.EventCategory == xero.EventCategoryInvoice || ev.EventCategory == xero.EventCategoryContact
 			if !wanted {

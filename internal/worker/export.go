@@ -71,6 +71,12 @@ type RunOptions struct {
 	// it again, and the link must follow. The write-back uses it after a
 	// void (bridge.ReopensOrder).
 	Confirm bool
+	// WebhooksOnly reads only what the account's pending Xero webhook
+	// events announce (the invoices by ID, the cached contacts), instead of
+	// every invoice changed since the cursor: a run a webhook asked for,
+	// when the sweep asked for none. An account's first run (no cursors
+	// yet) reads the window regardless.
+	WebhooksOnly bool
 	// AfterPage, when set, is called after each page has committed, with
 	// the counts so far (tests use it to stop a run between pages). Not
 	// called in a dry run.
@@ -207,9 +213,25 @@ func (e *Exporter) Export(ctx context.Context, accountID int64, opts RunOptions)
 		return sum, err
 	}
 	sum.Since = since
-	err = e.contactChanges(ctx, r)
-	if err == nil {
-		err = e.pages(ctx, r, since)
+	announced := false
+	if opts.WebhooksOnly && opts.Since.IsZero() {
+		announced, err = e.announcedOnly(ctx, r)
+		if err != nil {
+			return sum, err
+		}
+	}
+	if announced {
+		err = e.exportAnnounced(ctx, r)
+		announced = !errors.Is(err, errManyAnnounced)
+	}
+	if !announced {
+		err = e.contactChanges(ctx, r)
+		if err == nil {
+			err = e.pages(ctx, r, since)
+		}
+		if err == nil {
+			err = e.finishCoveredXeroEvents(ctx, r)
+		}
 	}
 	if err == nil && !opts.DryRun && !r.readAt.IsZero() && !r.unsettled {
 		// Everything Xero showed from since on was recorded, and what it
@@ -234,6 +256,23 @@ func (e *Exporter) Export(ctx context.Context, accountID int64, opts RunOptions)
 	}
 	e.log.Log(ctx, level, "export run", "account", accountID, "dry_run", opts.DryRun, "summary", sum.String(), "error", err)
 	return sum, err
+}
+
+// announcedOnly reports whether a run a webhook asked for may read only
+// what the webhooks announced: once the account's first run has set both
+// cursors, whose windows the sweep keeps reading as the safety net.
+func (e *Exporter) announcedOnly(ctx context.Context, r *run) (bool, error) {
+	for _, c := range []string{store.CursorXeroInvoices, CursorXeroContacts} {
+		_, ok, err := e.st.Cursor(ctx, r.acct, c)
+		if err != nil {
+			return false, fmt.Errorf("worker: export: %w", err)
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	r.contactCursor = true
+	return true, nil
 }
 
 // since is where a run starts reading: opts.Since when set; else the

@@ -144,9 +144,16 @@ func (e *Exporter) contactChanges(ctx context.Context, r *run) error {
 		return nil // the first run: nothing cached to go stale
 	}
 	changed, err := e.sweepContacts(ctx, r, cur.Add(-e.overlap))
-	if err != nil || len(changed) == 0 {
+	if err != nil {
 		return err
 	}
+	return e.decideContactsAgain(ctx, r, changed)
+}
+
+// decideContactsAgain decides again the invoices of the backfill window
+// whose contacts changed (one list call per MaxIDsPerCall contacts),
+// without moving the invoice cursor.
+func (e *Exporter) decideContactsAgain(ctx context.Context, r *run, changed []string) error {
 	for start := 0; start < len(changed); start += xero.MaxIDsPerCall {
 		q := xero.InvoiceQuery{
 			ContactIDs: changed[start:min(start+xero.MaxIDsPerCall, len(changed))],

@@ -13,6 +13,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
@@ -330,5 +331,94 @@ func TestExportRefusedKeyNeedsReconnect(t *testing.T) {
 	sum, err := b.eng.Exporter.Export(b.ctx, b.acct, worker.RunOptions{})
 	if !errors.Is(err, worker.ErrReconnectNeeded) || sum.XeroCalls+sum.ShipStationCalls != 0 {
 		t.Errorf("next run: %v, %s", err, sum)
+	}
+}
+
+// announce records Xero INVOICE events for invs as the receiver does:
+// pending until an export reads them.
+func (b *engineBundle) announce(invs ...xeroemu.Invoice) {
+	b.t.Helper()
+	var evs []store.WebhookEvent
+	for _, inv := range invs {
+		evs = append(evs, store.WebhookEvent{AccountID: b.acct, Source: store.SourceXero,
+			Key:  store.EventKey(b.tenant, "INVOICE", "UPDATE", inv.InvoiceID, time.Now().Format(time.RFC3339Nano)),
+			Kind: xero.EventCategoryInvoice, Resource: inv.InvoiceID, ReceivedAt: time.Now(), State: store.EventPending})
+	}
+	err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		_, err := tx.RecordWebhookEvents(b.ctx, evs)
+		return err
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// A run webhooks asked for reads the announced invoices by ID, 50 a call,
+// and no cached contact; it finishes the events. A run of the window
+// finishes the events received before it started.
+func TestExportWebhooksOnlyReadsAnnouncedInvoices(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{})
+	c := b.contact("Acme Outdoor Ltd")
+	b.invoice(c, "AUTHORISED", true)
+	if sum := b.export(); sum.Exported != 1 {
+		t.Fatalf("first export: %s", sum)
+	}
+	var invs []xeroemu.Invoice
+	for range 75 {
+		invs = append(invs, b.invoice(c, "AUTHORISED", true))
+	}
+	bill, err := b.xemu.SeedInvoice(b.tenant, xeroemu.Invoice{Type: "ACCPAY", Status: "AUTHORISED",
+		Contact: xeroemu.Contact{ContactID: c.ContactID}, Date: time.Now().UTC(), CurrencyCode: "NZD",
+		LineItems: []xeroemu.LineItem{{Description: "Tent poles", Quantity: 1, UnitAmount: 40, AccountCode: "300", TaxType: "INPUT2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.announce(append(invs[:20:20], bill)...)
+	b.xemu.Counters().Reset()
+	sum, err := b.eng.Exporter.Export(b.ctx, b.acct, worker.RunOptions{WebhooksOnly: true})
+	if err != nil {
+		t.Fatalf("export: %v (%s)", err, sum)
+	}
+	if sum.Exported != 20 || sum.XeroCalls != 1 || b.xemu.Counters().Total() != 1 {
+		t.Errorf("20 announced invoices and a bill: %s; the emulator counted %v, want 20 exported in 1 call", sum, b.xemu.Counters().Snapshot())
+	}
+	if pending, err := b.st.HasPendingWebhookEvents(b.ctx, b.acct, store.SourceXero); err != nil || pending {
+		t.Errorf("events pending after the run (%v)", err)
+	}
+
+	// 55 announced: more than 50 IDs in one URL fail at Xero, so two calls.
+	b.announce(invs[20:]...)
+	b.xemu.Counters().Reset()
+	sum, err = b.eng.Exporter.Export(b.ctx, b.acct, worker.RunOptions{WebhooksOnly: true})
+	if err != nil || sum.Exported != 55 || b.xemu.Counters().Total() != 2 {
+		t.Errorf("55 announced: %v %s; the emulator counted %v, want 2 calls", err, sum, b.xemu.Counters().Snapshot())
+	}
+
+	// More than 100 announced at once (a bulk import) are read as the
+	// window: the changed contacts (and, the emulator's contact having
+	// changed with its invoices, that contact's invoices) and one page of
+	// 1,000, not 6 calls of 50 IDs.
+	var bulk []xeroemu.Invoice
+	for range 300 {
+		bulk = append(bulk, b.invoice(c, "AUTHORISED", true))
+	}
+	b.announce(bulk...)
+	b.xemu.Counters().Reset()
+	sum, err = b.eng.Exporter.Export(b.ctx, b.acct, worker.RunOptions{WebhooksOnly: true})
+	if err != nil || sum.Exported != 300 || b.xemu.Counters().Total() > 3 {
+		t.Errorf("300 announced: %v %s; the emulator counted %v, want at most 3 calls", err, sum, b.xemu.Counters().Snapshot())
+	}
+	if pending, err := b.st.HasPendingWebhookEvents(b.ctx, b.acct, store.SourceXero); err != nil || pending {
+		t.Errorf("events pending after the bulk run (%v)", err)
+	}
+
+	// The window's run reads everything and finishes what it covered.
+	b.announce(invs[0])
+	if sum := b.export(); sum.Exported != 0 {
+		t.Errorf("window run: %s", sum)
+	}
+	if pending, err := b.st.HasPendingWebhookEvents(b.ctx, b.acct, store.SourceXero); err != nil || pending {
+		t.Errorf("events pending after the window's run (%v)", err)
 	}
 }

@@ -178,8 +178,13 @@ func jobTimeout(d time.Duration) time.Duration {
 func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesArgs]) error {
 	e, acct := w.Exporter, job.Args.AccountID
 	var total Summary
-	return runPasses(ctx, e.st, job, acct, []string{KindExportInvoices}, func(ctx context.Context, _ map[string]bool) error {
-		opts := RunOptions{RunID: job.ID}
+	kinds := []string{KindExportInvoices, demandExportFull}
+	return runPasses(ctx, e.st, job, acct, kinds, func(ctx context.Context, requested map[string]bool) error {
+		// A run only webhooks asked for reads what they announced; any
+		// other trigger (or none recorded: a job inserted by hand, a
+		// retry) reads the window since the cursor.
+		hooked, full := requested[KindExportInvoices], requested[demandExportFull]
+		opts := RunOptions{RunID: job.ID, WebhooksOnly: hooked && !full}
 		if p := e.progress; p != nil {
 			done := total
 			opts.AfterPage = func(s Summary) { sofar := done; sofar.add(s); p(job.ID, sofar) }
@@ -189,6 +194,10 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 		total.add(sum)
 		total.Stopped = stopCode(err)
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
+		if err != nil && full {
+			// Read the window on the retry too.
+			_ = e.st.RequestWork(context.WithoutCancel(ctx), acct, demandExportFull)
+		}
 		return RiverError(err)
 	})
 }
@@ -242,7 +251,7 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	}
 	return sweepDue(ctx, sweep{
 		name: "sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorSweepEnqueued,
-		source: store.SourceXero, quota: &w.Quota,
+		source: store.SourceXero, quota: &w.Quota, demand: demandExportFull,
 		wanted: func(s store.Settings) bool { return s.SyncEnabled },
 		args:   func(acct int64) river.JobArgs { return ExportInvoicesArgs{AccountID: acct} },
 	})
@@ -369,6 +378,12 @@ func connected(ctx context.Context, st *store.Store, accountID int64) (bool, err
 // while one is pending), so the trigger and the job commit together. It
 // returns the job's id (the pending job's, when one was already there).
 func Enqueue(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) (int64, error) {
+	// Recorded as well as inserted: when a job of the account runs or waits
+	// already, the request makes it read the window, not only what
+	// webhooks announced.
+	if err := tx.RequestWork(ctx, accountID, demandExportFull); err != nil {
+		return 0, fmt.Errorf("worker: enqueue export of account %d: %w", accountID, err)
+	}
 	res, err := client.InsertTx(ctx, tx, ExportInvoicesArgs{AccountID: accountID}, nil)
 	if err != nil {
 		return 0, fmt.Errorf("worker: enqueue export of account %d: %w", accountID, err)

@@ -29,6 +29,11 @@ const (
 	// (shipments by create and void date, fulfillments): the sweep's work,
 	// which a webhook-triggered run skips.
 	demandWriteBackWindows = "write_back_windows"
+	// demandExportFull asks the export to read every invoice changed since
+	// its cursor (and the contacts changed since theirs): what the sweep,
+	// a button or a backfill asks for, and a run a webhook asked for skips
+	// (it reads what the webhooks announced).
+	demandExportFull = "export_full"
 )
 
 // maxPasses bounds the runs one job makes in a row while requests keep

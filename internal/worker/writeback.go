@@ -157,8 +157,10 @@ type writeBackRun struct {
 	sum      *WriteBackSummary
 	carriers map[string]string // nil until first needed
 	seen     map[string]bool   // event ids handled in this run
-	// rechecked are the invoices decided again in this run after a void.
+	// rechecked are the invoices decided again in this run after a void,
+	// and rechecks those still to be (see recheck).
 	rechecked map[string]bool
+	rechecks  []recheckItem
 	// ended is the result of the event handled last (see eventDone),
 	// endedStatus the order status its invoice link had before, and
 	// endedAsked whether a recheck after it is already recorded.
@@ -242,6 +244,10 @@ func (wb *WriteBacker) window(ctx context.Context, ir *writeBackRun, cursor stri
 		}
 	}
 	if err := read(since); err != nil {
+		return err
+	}
+	// Before the cursor moves past the window's voids.
+	if err := wb.flushRechecks(ctx, ir); err != nil {
 		return err
 	}
 	err := wb.st.WithTx(ctx, func(tx *store.Tx) error {
@@ -334,6 +340,33 @@ func nothingLeft(ev bridge.ShipmentEvent, done bridge.WrittenState, settled bool
 	return done.Note && (!wb.CostLine || done.Line || settled || ev.Kind == bridge.EventFulfillment || ev.CostCents() <= 0)
 }
 
+// invoiceNeeded reports whether planning an event needs the invoice as
+// Xero has it now. Only the cost line does (its lines, its currency,
+// whether a payment locked it): a note's text comes from the shipment and
+// its Idempotency-Key and label from the link, so with the cost line off,
+// or when no line can be at stake (a fulfillment, a label without cost,
+// a line already settled or removed), the note is the event's only Xero
+// call. A voided label with the cost line on is always read: its line may
+// be on the invoice although not recorded (an edit whose answer was lost),
+// and bridge finds and removes it. Crash safety needs no read either: a
+// note attempted before is looked for in the History (carryOut).
+func invoiceNeeded(ev bridge.ShipmentEvent, done bridge.WrittenState, settled bool, wb bridge.WriteBackSettings) bool {
+	if !wb.CostLine || settled || ev.Kind == bridge.EventFulfillment || ev.CostCents() <= 0 {
+		return false
+	}
+	if ev.Voided {
+		return !done.LineRemoved
+	}
+	return !done.Line
+}
+
+// linkedInvoice is the invoice as its link knows it, for a plan that needs
+// nothing Xero alone knows (see invoiceNeeded): the export links sales
+// invoices only, under Xero's own id and number.
+func linkedInvoice(link store.InvoiceLink) *xero.Invoice {
+	return &xero.Invoice{InvoiceID: link.InvoiceID, InvoiceNumber: link.InvoiceNumber, Type: xero.InvoiceTypeSales}
+}
+
 // actionLineSettled is store.WriteBackLineSettled among bridge's actions
 // (bridge ignores actions it does not know).
 const actionLineSettled = bridge.Action(store.WriteBackLineSettled)
@@ -418,36 +451,58 @@ type carrierNames struct {
 	at    time.Time
 }
 
-// recheck decides the invoice of the event just handled again, reading
-// its order's status from ShipStation (RunOptions.Confirm), when
-// bridge.ReopensOrder says a void may have opened the order: the export's
-// page then records the status ShipStation gives with the decision, so
-// the link follows ShipStation and an edit made while the order was
-// shipped reaches it now. It runs after the event's own writes are
-// recorded: our cost line is off the invoice before the order can be seen
-// open, so it cannot bounce back to ShipStation. Until that page commits
-// the link still says shipped, and a retry (the window's cursor has not
-// moved) asks again. Once done it is recorded for the event
+// recheckItem is an event whose invoice is queued to be decided again.
+type recheckItem struct{ eventID, invoiceID string }
+
+// recheck queues the invoice of the event just handled to be decided
+// again, reading its order's status from ShipStation (RunOptions.Confirm),
+// when bridge.ReopensOrder says a void may have opened the order: the
+// export's page then records the status ShipStation gives with the
+// decision, so the link follows ShipStation and an edit made while the
+// order was shipped reaches it now. It runs after the event's own writes
+// are recorded: our cost line is off the invoice before the order can be
+// seen open, so it cannot bounce back to ShipStation. Once per invoice per
+// run. flushRechecks reads the queued invoices together, 50 a Xero call,
+// before the window's cursor moves (or the webhook's event is finished):
+// until then the link still says shipped, and a retry (the window's cursor
+// has not moved) asks again. Once done it is recorded for the event
 // (store.WriteBackRechecked): an order that stays shipped (another label
-// lives) is not asked after on every re-read of the void. Once per invoice
-// per run.
-func (wb *WriteBacker) recheck(ctx context.Context, ir *writeBackRun) error {
+// lives) is not asked after on every re-read of the void.
+func (wb *WriteBacker) recheck(_ context.Context, ir *writeBackRun) error {
 	res := ir.ended
 	if ir.rechecked[res.InvoiceID] || !needsRecheck(res, ir.endedStatus, ir.endedAsked) {
 		return nil
 	}
 	ir.rechecked[res.InvoiceID] = true
 	ir.sum.Rechecks++
-	_, sum, err := wb.exp.Resync(ctx, ir.acct, res.InvoiceID, RunOptions{Confirm: true})
+	ir.rechecks = append(ir.rechecks, recheckItem{eventID: res.Event.ID, invoiceID: res.InvoiceID})
+	return nil
+}
+
+// flushRechecks decides the queued invoices again (see recheck) and
+// records the recheck of each queued event. An invoice Xero no longer has
+// is passed over: no edit can follow.
+func (wb *WriteBacker) flushRechecks(ctx context.Context, ir *writeBackRun) error {
+	if len(ir.rechecks) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ir.rechecks))
+	for i, q := range ir.rechecks {
+		ids[i] = q.invoiceID
+	}
+	sum, err := wb.exp.decideAgain(ctx, ir.acct, ids, RunOptions{Confirm: true})
 	ir.sum.XeroCalls += sum.XeroCalls
 	ir.sum.ShipStationCalls += sum.ShipStationCalls
-	if err != nil && !errors.Is(err, ErrInvoiceNotFound) { // gone from Xero: no edit can follow
+	if err != nil {
 		return err
 	}
-	if _, err := wb.st.MarkShipmentWritten(ctx, store.WrittenShipment{AccountID: ir.acct, ShipmentID: res.Event.ID,
-		Kind: store.WriteBackRechecked, InvoiceID: res.InvoiceID}); err != nil {
-		return fmt.Errorf("worker: write back: %w", err)
+	for _, q := range ir.rechecks {
+		if _, err := wb.st.MarkShipmentWritten(ctx, store.WrittenShipment{AccountID: ir.acct, ShipmentID: q.eventID,
+			Kind: store.WriteBackRechecked, InvoiceID: q.invoiceID}); err != nil {
+			return fmt.Errorf("worker: write back: %w", err)
+		}
 	}
+	ir.rechecks = nil
 	return nil
 }
 
@@ -504,22 +559,33 @@ func (wb *WriteBacker) writeBackEvent(ctx context.Context, ir *writeBackRun, ev 
 	if err := wb.loadCarriers(ctx, ir); err != nil {
 		return err
 	}
-	inv, err := ir.xc.Invoice(ctx, ir.tenant, link.InvoiceID)
-	ir.sum.XeroCalls++
-	if errors.Is(err, xero.ErrNotFound) {
-		inv, err = nil, nil
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("worker: write back: get invoice: %w", ctx.Err())
+	var inv *xero.Invoice
+	plannedWith := ir.wb
+	if invoiceNeeded(ev, done, settled, ir.wb) {
+		inv, err = ir.xc.Invoice(ctx, ir.tenant, link.InvoiceID)
+		ir.sum.XeroCalls++
+		if errors.Is(err, xero.ErrNotFound) {
+			inv, err = nil, nil
 		}
-		if !isPermanentXero(err) || errors.Is(err, xero.ErrReconnectNeeded) {
-			return wb.c.xeroFailed(ctx, ir.run, "get invoice", err)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("worker: write back: get invoice: %w", ctx.Err())
+			}
+			if !isPermanentXero(err) || errors.Is(err, xero.ErrReconnectNeeded) {
+				return wb.c.xeroFailed(ctx, ir.run, "get invoice", err)
+			}
+			return wb.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
 		}
-		return wb.recordFailure(ctx, ir, res, link, "Xero refused to read the invoice: "+err.Error()+"; check that the invoice still exists in Xero", nil)
+	} else {
+		inv = linkedInvoice(link)
+		if settled {
+			// The line's work ended (and its warning was logged) before:
+			// plan the notes alone, from the link.
+			plannedWith.CostLine = false
+		}
 	}
 	plan := bridge.DecideWriteBack(ev, inv, bridge.LinkInfo{InvoiceID: link.InvoiceID, OrderKey: link.OrderKey, OrderID: link.OrderID},
-		ir.carriers, ir.wb, done)
+		ir.carriers, plannedWith, done)
 	res.Plan = plan
 	if inv != nil {
 		res.InvoiceNumber = inv.InvoiceNumber

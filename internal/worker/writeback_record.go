@@ -42,6 +42,9 @@ func (wb *WriteBacker) carryOut(ctx context.Context, ir *writeBackRun, res Write
 			hist, err := ir.xc.History(ctx, ir.tenant, link.InvoiceID)
 			ir.sum.XeroCalls++
 			ir.sum.HistoryChecks++
+			if errors.Is(err, xero.ErrNotFound) {
+				return wb.invoiceGone(ctx, ir, res, link)
+			}
 			if err != nil {
 				return wb.c.xeroFailed(ctx, ir.run, "read invoice history", err)
 			}
@@ -52,6 +55,9 @@ func (wb *WriteBacker) carryOut(ctx context.Context, ir *writeBackRun, res Write
 		} else {
 			_, err := ir.xc.AddNote(ctx, ir.tenant, link.InvoiceID, plan.Note.Text, plan.Note.Key)
 			ir.sum.XeroCalls++
+			if errors.Is(err, xero.ErrNotFound) {
+				return wb.invoiceGone(ctx, ir, res, link)
+			}
 			if err != nil {
 				if !errors.Is(err, xero.ErrValidation) {
 					return wb.c.xeroFailed(ctx, ir.run, "add note", err)
@@ -113,6 +119,16 @@ func (wb *WriteBacker) carryOut(ctx context.Context, ir *writeBackRun, res Write
 	}
 	wb.eventDone(ir, res)
 	return nil
+}
+
+// invoiceGone handles a note Xero refused because it no longer has the
+// invoice: planned from the link without reading the invoice
+// (invoiceNeeded), the note learns it only now. It is the skip a read
+// would have planned.
+func (wb *WriteBacker) invoiceGone(ctx context.Context, ir *writeBackRun, res WriteBackResult, link store.InvoiceLink) error {
+	res.Plan = bridge.DecideWriteBack(res.Event, nil, bridge.LinkInfo{InvoiceID: link.InvoiceID, OrderKey: link.OrderKey, OrderID: link.OrderID},
+		ir.carriers, ir.wb, bridge.WrittenState{})
+	return wb.recordSkip(ctx, ir, res, link, nil)
 }
 
 // record commits an event's actions and its log line in one transaction.

@@ -148,6 +148,98 @@ func TestWriteBackLabelWritesOneNote(t *testing.T) {
 	}
 }
 
+// With the cost line off a note needs nothing from the invoice: its text
+// comes from the shipment and its link, so a label costs exactly one Xero
+// call (the note), and so does a fulfillment, and a label's void.
+func TestWriteBackNoteCostsOneXeroCall(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{})
+	b.writeBackOn(false)
+	inv, o := b.exported()
+	s := b.label(o)
+	xeroCalls := func(run func() worker.WriteBackSummary) (worker.WriteBackSummary, int64) {
+		t.Helper()
+		b.xemu.Counters().Reset()
+		sum := run()
+		return sum, b.xemu.Counters().Total()
+	}
+	sum, calls := xeroCalls(func() worker.WriteBackSummary { return b.writeBack(worker.WriteBackOptions{}) })
+	if sum.Notes != 1 || sum.XeroCalls != 1 || calls != 1 {
+		t.Errorf("label: %s; the Xero emulator counted %d calls (%v), want 1", sum, calls, b.xemu.Counters().Snapshot())
+	}
+	notes := b.notes(inv)
+	if len(notes) != 1 || !strings.Contains(notes[0], s.TrackingNumber) {
+		t.Fatalf("notes %q, want one naming %s", notes, s.TrackingNumber)
+	}
+	if logs := b.logFor(inv, store.ShipStationToXero); len(logs) != 1 || !strings.Contains(logs[0].Message, inv.InvoiceNumber) {
+		t.Errorf("log %+v, want one line naming %s", logs, inv.InvoiceNumber)
+	}
+
+	if err := b.semu.VoidLabel(s.ShipmentID); err != nil {
+		t.Fatal(err)
+	}
+	sum, calls = xeroCalls(func() worker.WriteBackSummary { return b.writeBack(worker.WriteBackOptions{}) })
+	// The void may reopen the order: that recheck reads the invoice (and
+	// asks ShipStation), apart from the note.
+	if sum.Notes != 1 || int64(sum.XeroCalls) != calls || calls != 1+int64(sum.Rechecks) {
+		t.Errorf("void: %s; the Xero emulator counted %d calls (%v), want 1 + %d rechecks", sum, calls, b.xemu.Counters().Snapshot(), sum.Rechecks)
+	}
+
+	inv2 := b.invoice(b.contact("Bravo Supplies Ltd"), "AUTHORISED", true)
+	if sum := b.export(); sum.Exported != 1 {
+		t.Fatalf("export: %s", sum)
+	}
+	o2 := b.order(inv2)
+	if _, err := b.semu.MarkAsShipped(o2.OrderID, "fedex", "FX123456789", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sum, calls = xeroCalls(func() worker.WriteBackSummary { return b.writeBack(worker.WriteBackOptions{}) })
+	if sum.Notes != 1 || calls != 1 {
+		t.Errorf("fulfillment: %s; the Xero emulator counted %d calls (%v), want 1", sum, calls, b.xemu.Counters().Snapshot())
+	}
+	if n := len(b.notes(inv2)); n != 1 {
+		t.Errorf("%d notes on the fulfilled invoice", n)
+	}
+}
+
+// The invoices whose orders voids may have reopened are decided again
+// together: three voided labels cost their three notes and one read of
+// the three invoices by ID, and each link follows ShipStation.
+func TestWriteBackRechecksReadInvoicesTogether(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{})
+	b.writeBackOn(false)
+	var invs []xeroemu.Invoice
+	for _, name := range []string{"Acme Outdoor Ltd", "Bravo Supplies Ltd", "Charlie Camping Ltd"} {
+		invs = append(invs, b.invoice(b.contact(name), "AUTHORISED", true))
+	}
+	if sum := b.export(); sum.Exported != 3 {
+		t.Fatalf("export: %s", sum)
+	}
+	var labels []shipstationemu.Shipment
+	for _, inv := range invs {
+		labels = append(labels, b.label(b.order(inv)))
+	}
+	if sum := b.writeBack(worker.WriteBackOptions{}); sum.Notes != 3 {
+		t.Fatalf("labels: %s", sum)
+	}
+	for _, s := range labels {
+		if err := b.semu.VoidLabel(s.ShipmentID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.xemu.Counters().Reset()
+	sum := b.writeBack(worker.WriteBackOptions{})
+	if calls := b.xemu.Counters().Total(); sum.Notes != 3 || sum.Rechecks != 3 || calls != 4 {
+		t.Errorf("voids: %s; the Xero emulator counted %d calls (%v), want 3 notes and 1 read", sum, calls, b.xemu.Counters().Snapshot())
+	}
+	for _, inv := range invs {
+		if l, _ := b.link(inv); l.OrderStatus != shipstation.StatusAwaitingShipment {
+			t.Errorf("%s: link status %q after its only label was voided, want %s", inv.InvoiceNumber, l.OrderStatus, shipstation.StatusAwaitingShipment)
+		}
+	}
+}
+
 // With the cost line on, a label adds a shipping line; voiding the label
 // writes a second note and removes the line, once.
 func TestWriteBackVoidedLabel(t *testing.T) {

@@ -44,6 +44,10 @@ func (wb *WriteBacker) webhookEvents(ctx context.Context, ir *writeBackRun) erro
 func (wb *WriteBacker) webhookEvent(ctx context.Context, ir *writeBackRun, ev store.WebhookEvent) error {
 	ir.sum.WebhookEvents++
 	n, err := wb.webhookBatch(ctx, ir, ev)
+	if err == nil {
+		// Before the event is finished: a retry reads its batch again.
+		err = wb.flushRechecks(ctx, ir)
+	}
 	var state store.WebhookEventState
 	var detail string
 	var fe *shipstation.ForeignURLError
