@@ -72,8 +72,13 @@ type ResyncWorker struct {
 // its Summary kept as the job's output (as an export run's is), with what
 // became of the invoice (Summary.Resync); an invoice Xero no longer has
 // cancels the job.
+//
+// Its failures go through the same retry policy as an export's (a 5xx
+// costs seconds, growing only while it repeats); it has no slice: one
+// invoice is quick.
 func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArgs]) error {
-	res, sum, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true, RunID: job.ID})
+	sl := newSlice(ctx, -1)
+	res, sum, err := w.Exporter.Resync(sl.ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true, RunID: job.ID})
 	sum.Stopped = stopCode(err)
 	if err == nil {
 		out := ResyncOutputOf(res)
@@ -81,9 +86,15 @@ func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArg
 	}
 	_ = river.RecordOutput(ctx, sum) // numbers and three strings: cannot fail to encode
 	if errors.Is(err, ErrInvoiceNotFound) {
+		sl.cancel(nil)
 		return river.JobCancel(err)
 	}
-	return RiverError(err)
+	return sl.finish(ctx, metaOf(job.JobRow), err)
+}
+
+// NextRetry replaces River's attempt⁴ backoff (see nextRetry).
+func (w *ResyncWorker) NextRetry(job *river.Job[ResyncInvoiceArgs]) time.Time {
+	return nextRetry(job.JobRow)
 }
 
 // ResyncOutput is what a resync_invoice job keeps in its output
@@ -230,9 +241,11 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 	return sl.finish(ctx, metaOf(job.JobRow), err)
 }
 
-// RiverError maps an export error to what River should do: snooze for a
-// rate limit's Retry-After, cancel when a person must act (reconnect, not
-// connected), retry with backoff otherwise.
+// RiverError maps an error to what River should do: snooze for a rate
+// limit's Retry-After, cancel when a person must act (reconnect, not
+// connected), retry with backoff otherwise. The subscription job uses it;
+// the export, write-back and re-sync jobs use retryPolicy, which also
+// snoozes briefly on a transient failure and knows about progress.
 func RiverError(err error) error {
 	if err == nil {
 		return nil

@@ -148,13 +148,13 @@ type attempt struct {
 	stopped bool
 }
 
-// decide returns what Work returns for the attempt, and the job's
-// metadata for the next one. A 429 snoozes for its Retry-After; a lost
+// decide returns the job's metadata for the next attempt and what Work
+// returns for this one. A 429 snoozes for its Retry-After; a lost
 // connection cancels; a transient failure snoozes for retryWait of the
 // stalls so far (progress resets them), and after maxQuickStalls is an
 // error River retries at NextRetry. An error River cannot retry usefully
 // is returned as it is.
-func (p retryPolicy) decide(prev jobMeta, a attempt) (error, jobMeta) {
+func (p retryPolicy) decide(prev jobMeta, a attempt) (jobMeta, error) {
 	rnd := p.rnd
 	if rnd == nil {
 		rnd = rand.Float64
@@ -164,28 +164,28 @@ func (p retryPolicy) decide(prev jobMeta, a attempt) (error, jobMeta) {
 		next.Stalls, next.Overruns = 0, 0
 	}
 	if a.err == nil {
-		return nil, next
+		return next, nil
 	}
 	if a.stopped {
 		// The client is shutting down: River gives the attempt back.
-		return a.err, next
+		return next, a.err
 	}
 	if a.sliceEnded {
 		// The slice ends only after progress: continue at once.
-		return river.JobSnooze(0), next
+		return next, river.JobSnooze(0)
 	}
 	if errors.Is(a.err, ErrReconnectNeeded) || errors.Is(a.err, ErrNotConnected) {
-		return river.JobCancel(a.err), next
+		return next, river.JobCancel(a.err)
 	}
 	var rl *RetryLaterError
 	if errors.As(a.err, &rl) && rl.After > 0 {
 		// The service said when (a 429, Xero's day limit): that is not
 		// the job's failure, and its stalls stay as they were.
-		return river.JobSnooze(rl.After), next
+		return next, river.JobSnooze(rl.After)
 	}
 	if !errors.As(a.err, &rl) && !a.timedOut {
 		// Not transient (a database error, a bug): River's own backoff.
-		return a.err, next
+		return next, a.err
 	}
 	if a.timedOut && !a.progressed {
 		next.Overruns++
@@ -194,9 +194,9 @@ func (p retryPolicy) decide(prev jobMeta, a attempt) (error, jobMeta) {
 		next.Stalls++
 	}
 	if next.Stalls > maxQuickStalls {
-		return a.err, next
+		return next, a.err
 	}
-	return river.JobSnooze(retryWait(next.Stalls, rnd)), next
+	return next, river.JobSnooze(retryWait(next.Stalls, rnd))
 }
 
 // nextRetry is the NextRetry of the export and write-back workers: a
@@ -257,7 +257,7 @@ func (s *slice) timedOut() bool {
 // and returns what Work returns.
 func (s *slice) finish(ctx context.Context, prev jobMeta, err error) error {
 	defer s.cancel(nil)
-	out, next := retryPolicy{}.decide(prev, attempt{
+	next, out := retryPolicy{}.decide(prev, attempt{
 		err: err, progressed: s.progress.Load(), sliceEnded: err != nil && s.ended(), timedOut: s.timedOut(),
 		stopped: s.parent.Err() != nil && !s.timedOut(),
 	})
