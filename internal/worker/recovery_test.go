@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,6 +282,99 @@ func TestExportJobContinuesAfterItsSlice(t *testing.T) {
 	for _, inv := range invs {
 		if n := b.orders(inv); n != 1 {
 			t.Errorf("invoice %s: %d orders, want 1", inv.InvoiceNumber, n)
+		}
+	}
+}
+
+// failNote answers one Xero History write (a note) with a 503 after
+// the first note went through: a transient fault in the middle of a
+// write-back that has made progress.
+type failNote struct {
+	mu    sync.Mutex
+	notes int
+}
+
+func (f *failNote) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet && strings.HasSuffix(r.URL.Path, "/History") {
+		f.mu.Lock()
+		f.notes++
+		n := f.notes
+		f.mu.Unlock()
+		if n == 2 {
+			return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
+				Header: http.Header{"Content-Type": {"text/plain"}}, Body: io.NopCloser(strings.NewReader("unavailable")),
+				Request: r}, nil
+		}
+	}
+	return testHTTP.Transport.RoundTrip(r)
+}
+
+// labelled exports n invoices and buys a label for each order.
+func labelled(b *engineBundle, n int) []xeroemu.Invoice {
+	b.t.Helper()
+	b.writeBackOn(false)
+	c := b.contact("Acme Outdoor Ltd")
+	var invs []xeroemu.Invoice
+	for range n {
+		invs = append(invs, b.invoice(c, "AUTHORISED", true))
+	}
+	if sum := b.export(); sum.Exported != n {
+		b.t.Fatalf("export: %s", sum)
+	}
+	for _, inv := range invs {
+		b.label(b.order(inv))
+	}
+	return invs
+}
+
+// A 5xx after the write-back wrote a note costs a snooze of a second or
+// two, not a failed attempt: the job's attempt counter does not climb, so
+// the labels that follow are not held back by River's growing backoff,
+// and every label gets its one note.
+func TestWriteBackTransientFaultAfterProgressSnoozes(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{xeroTransport: &failNote{}})
+	invs := labelled(b, 3)
+	client := recoveryClient(t, b, 0)
+	job := runJob(t, b, client, worker.WriteBackArgs{AccountID: b.acct})
+	if job.Attempt != 1 || len(job.Errors) != 0 {
+		t.Errorf("attempt %d, errors %v: a 5xx after progress must not count as a failed attempt", job.Attempt, job.Errors)
+	}
+	if n := snoozes(t, job); n != 1 {
+		t.Errorf("%d snoozes, want 1 (the 503)", n)
+	}
+	for _, inv := range invs {
+		if notes := b.notes(inv); len(notes) != 1 {
+			t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
+		}
+	}
+}
+
+// A write-back longer than its slice stops after a written event and
+// continues in the same job: each label gets one note, the job spends no
+// failed attempt, and its output counts every slice.
+func TestWriteBackJobContinuesAfterItsSlice(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{jobSlice: time.Nanosecond})
+	invs := labelled(b, 3)
+	client := recoveryClient(t, b, 0)
+	job := runJob(t, b, client, worker.WriteBackArgs{AccountID: b.acct})
+	if n := snoozes(t, job); n < 2 {
+		t.Errorf("%d snoozes, want the write-back of 3 labels to continue at least twice", n)
+	}
+	if job.Attempt != 1 || len(job.Errors) != 0 {
+		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
+	}
+	var sum worker.WriteBackSummary
+	if err := json.Unmarshal(job.Output(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Notes != 3 {
+		t.Errorf("output %s, want 3 notes over the slices", sum)
+	}
+	for _, inv := range invs {
+		if notes := b.notes(inv); len(notes) != 1 {
+			t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
 		}
 	}
 }

@@ -81,8 +81,15 @@ func (w *WriteBackWorker) Work(ctx context.Context, job *river.Job[WriteBackArgs
 			WebhooksOnly: hooked && !windows,
 			OnEvent: func(r WriteBackResult) {
 				// A written event is recorded: no later attempt writes it
-				// again.
-				if r.Outcome == WriteBackWritten {
+				// again. A void may still have its order decided again
+				// (recheck) after this call, which a slice ending here
+				// would cut short: it counts as progress, but the slice
+				// ends at the next event.
+				switch {
+				case r.Outcome != WriteBackWritten:
+				case r.Event.Voided:
+					sl.progress.Store(true)
+				default:
 					sl.progressed()
 				}
 			},
