@@ -213,7 +213,10 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 		return fmt.Errorf("worker: export job: %w", err)
 	}
 	sl := newSlice(ctx, w.Slice)
-	err = runPasses(sl.ctx, e.st, job, acct, []string{KindExportInvoices}, func(ctx context.Context, _ map[string]bool) error {
+	// The passes get the slice's context, the completion the job's: a slice
+	// that ends as the last page commits still completes the job.
+	err = runPasses(ctx, e.st, job, acct, []string{KindExportInvoices}, func(_ context.Context, _ map[string]bool) error {
+		ctx := sl.ctx
 		opts := RunOptions{RunID: job.ID}
 		done := total
 		opts.AfterPage = func(s Summary) {

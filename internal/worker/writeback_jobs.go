@@ -75,7 +75,10 @@ func (w *WriteBackWorker) Work(ctx context.Context, job *river.Job[WriteBackArgs
 	}
 	kinds := []string{KindWriteBack, demandWriteBackWindows}
 	sl := newSlice(ctx, w.Slice)
-	err := runPasses(sl.ctx, wb.st, job, acct, kinds, func(ctx context.Context, requested map[string]bool) error {
+	// The passes get the slice's context, the completion the job's: a slice
+	// that ends with the last event still completes the job.
+	err := runPasses(ctx, wb.st, job, acct, kinds, func(_ context.Context, requested map[string]bool) error {
+		ctx := sl.ctx
 		hooked, windows := requested[KindWriteBack], requested[demandWriteBackWindows]
 		sum, err := wb.Run(ctx, acct, WriteBackOptions{
 			WebhooksOnly: hooked && !windows,
