@@ -77,7 +77,7 @@ type ResyncWorker struct {
 // costs seconds, growing only while it repeats); it has no slice: one
 // invoice is quick.
 func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArgs]) error {
-	sl := newSlice(ctx, -1)
+	sl := newSlice(ctx, -1, 0)
 	res, sum, err := w.Exporter.Resync(sl.ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true, RunID: job.ID})
 	sum.Stopped = stopCode(err)
 	if err == nil {
@@ -212,7 +212,7 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 	if err != nil {
 		return fmt.Errorf("worker: export job: %w", err)
 	}
-	sl := newSlice(ctx, w.Slice)
+	sl := newSlice(ctx, w.Slice, w.Timeout(job))
 	// The passes get the slice's context, the completion the job's: a slice
 	// that ends as the last page commits still completes the job.
 	err = runPasses(ctx, e.st, job, acct, []string{KindExportInvoices}, func(_ context.Context, _ map[string]bool) error {
@@ -228,11 +228,12 @@ func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesAr
 			// Progress is what a later attempt will not do again: orders
 			// sent, or the invoice cursor moved (a page of repeats that
 			// leaves it where it was is none).
-			if s.Exported+s.Updated+s.Cancelled > 0 {
-				sl.progressed()
-			} else if cur, ok, err := e.st.Cursor(ctx, acct, store.CursorXeroInvoices); err == nil && ok && cur.After(start) {
-				sl.progressed()
+			moved := s.Exported+s.Updated+s.Cancelled > 0
+			if !moved {
+				cur, ok, err := e.st.Cursor(ctx, acct, store.CursorXeroInvoices)
+				moved = err == nil && ok && cur.After(start)
 			}
+			sl.step(moved, true)
 		}
 		sum, err := e.Export(ctx, acct, opts)
 		total.AccountID, total.DryRun = sum.AccountID, sum.DryRun

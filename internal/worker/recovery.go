@@ -212,32 +212,56 @@ func nextRetry(row *rivertype.JobRow) time.Time {
 // cancelled when the job stops to continue as a new attempt.
 var errSliceEnded = errors.New("worker: job slice ended")
 
-// slice is one attempt's share of work: progress reports committed work
-// and, past the slice, cancels the attempt's context so that the run
-// stops at its next call.
+// slice is one attempt's share of work: step reports each unit of work
+// committed (a page, an event) and, once the attempt has made progress,
+// past the slice's length or when the next unit may not fit in the
+// attempt's Timeout, cancels the attempt's context so that the run stops
+// at its next call.
 type slice struct {
-	ctx      context.Context
-	cancel   context.CancelCauseFunc
-	parent   context.Context
-	start    time.Time
-	length   time.Duration
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	parent context.Context
+	start  time.Time
+	length time.Duration
+	// budget is the attempt's Timeout (0: unknown).
+	budget time.Duration
+	// last is when the previous unit ended, longest the longest unit so
+	// far: the estimate of the next one. Only the run's goroutine
+	// touches them.
+	last     time.Time
+	longest  time.Duration
 	progress atomic.Bool
 }
 
-// newSlice starts a slice of length (0: JobSlice; negative: no slice).
-func newSlice(ctx context.Context, length time.Duration) *slice {
+// newSlice starts a slice of length (0: JobSlice; negative: no slice)
+// for an attempt whose Timeout is budget.
+func newSlice(ctx context.Context, length, budget time.Duration) *slice {
 	if length == 0 {
 		length = JobSlice
 	}
 	sctx, cancel := context.WithCancelCause(ctx)
-	return &slice{ctx: sctx, cancel: cancel, parent: ctx, start: time.Now(), length: length}
+	now := time.Now()
+	return &slice{ctx: sctx, cancel: cancel, parent: ctx, start: now, last: now, length: length, budget: budget}
 }
 
-// progressed records committed progress; past the slice's length it ends
-// the slice.
-func (s *slice) progressed() {
-	s.progress.Store(true)
-	if s.length > 0 && time.Since(s.start) >= s.length {
+// step records the end of a unit of work, and whether it made progress.
+// Once the attempt has made some, the slice ends here when it is over,
+// or when another unit as long as the longest so far (and half again)
+// would run past the Timeout: a unit cut by the Timeout is work done for
+// nothing (a page's orders sent again by the next attempt). mayEnd false
+// keeps the slice going past this unit (a void still to be rechecked).
+func (s *slice) step(progress, mayEnd bool) {
+	now := time.Now()
+	s.longest = max(s.longest, now.Sub(s.last))
+	s.last = now
+	if progress {
+		s.progress.Store(true)
+	}
+	if !mayEnd || s.length < 0 || !s.progress.Load() {
+		return
+	}
+	elapsed := now.Sub(s.start)
+	if elapsed >= s.length || s.budget > 0 && elapsed+s.longest*3/2 > s.budget {
 		s.cancel(errSliceEnded)
 	}
 }

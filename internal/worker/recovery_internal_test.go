@@ -131,3 +131,41 @@ func TestJobTimeoutDoublesAfterAnOverrun(t *testing.T) {
 		t.Errorf("overruns %d after a cut attempt with progress, want 0", next.Overruns)
 	}
 }
+
+// A slice ends only after progress, and ends early when the next unit of
+// work, as long as the longest so far, would not fit in the attempt's
+// Timeout: a unit the Timeout cuts is work done for nothing.
+func TestSliceEndsBeforeTheTimeoutCutsAUnit(t *testing.T) {
+	t.Parallel()
+	cut := func(s *slice) bool { return errors.Is(context.Cause(s.ctx), errSliceEnded) }
+
+	s := newSlice(t.Context(), time.Hour, time.Second)
+	s.step(false, true)
+	if cut(s) {
+		t.Fatal("the slice ended before any progress")
+	}
+	time.Sleep(700 * time.Millisecond) // a unit of at least 0.7 s: another would not fit in 1 s
+	s.step(false, true)
+	if cut(s) {
+		t.Fatal("the slice ended without progress")
+	}
+	s.step(true, false)
+	if cut(s) {
+		t.Fatal("the slice ended at a unit that may not end it")
+	}
+	s.step(false, true)
+	if !cut(s) || !s.ended() {
+		t.Fatal("the slice went on although the next unit would outlast the Timeout")
+	}
+
+	long := newSlice(t.Context(), -1, time.Nanosecond)
+	long.step(true, true)
+	if cut(long) {
+		t.Error("a slice of negative length (none) ended")
+	}
+	zero := newSlice(t.Context(), time.Nanosecond, 0)
+	zero.step(true, true)
+	if !cut(zero) {
+		t.Error("a slice past its length did not end at progress")
+	}
+}

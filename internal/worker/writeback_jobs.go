@@ -74,7 +74,7 @@ func (w *WriteBackWorker) Work(ctx context.Context, job *river.Job[WriteBackArgs
 		_ = json.Unmarshal(out, &total) // our own summary of earlier slices; unreadable: start again
 	}
 	kinds := []string{KindWriteBack, demandWriteBackWindows}
-	sl := newSlice(ctx, w.Slice)
+	sl := newSlice(ctx, w.Slice, w.Timeout(job))
 	// The passes get the slice's context, the completion the job's: a slice
 	// that ends with the last event still completes the job.
 	err := runPasses(ctx, wb.st, job, acct, kinds, func(_ context.Context, requested map[string]bool) error {
@@ -87,14 +87,9 @@ func (w *WriteBackWorker) Work(ctx context.Context, job *river.Job[WriteBackArgs
 				// again. A void may still have its order decided again
 				// (recheck) after this call, which a slice ending here
 				// would cut short: it counts as progress, but the slice
-				// ends at the next event.
-				switch {
-				case r.Outcome != WriteBackWritten:
-				case r.Event.Voided:
-					sl.progress.Store(true)
-				default:
-					sl.progressed()
-				}
+				// may end only after another event.
+				written := r.Outcome == WriteBackWritten
+				sl.step(written, !(written && r.Event.Voided))
 			},
 		})
 		total.add(sum)
