@@ -177,9 +177,9 @@ type ExportWorker struct {
 	// JobTimeout bounds one attempt (0: DefaultJobTimeout); it doubles
 	// after an attempt it cut without progress (jobTimeoutOf).
 	JobTimeout time.Duration
-	// Slice is how long an attempt works before it stops at its next
-	// committed page that moved the cursor, and continues as a new attempt
-	// (0: JobSlice; negative: never).
+	// Slice is how long an attempt works before it stops, once it has
+	// made progress, after its next committed page, and continues as a
+	// new attempt (0: JobSlice; negative: never).
 	Slice time.Duration
 }
 

@@ -42,9 +42,9 @@ type WriteBackWorker struct {
 	// JobTimeout bounds one attempt (0: DefaultJobTimeout); it doubles
 	// after an attempt it cut without progress (jobTimeoutOf).
 	JobTimeout time.Duration
-	// Slice is how long an attempt works before it stops after its next
-	// written event and continues as a new attempt (0: JobSlice;
-	// negative: never).
+	// Slice is how long an attempt works before it stops, once it has
+	// written an event, after its next recorded event, and continues as a
+	// new attempt (0: JobSlice; negative: never).
 	Slice time.Duration
 }
 
