@@ -279,12 +279,15 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		poll = cfg.JobPoll
 	}
 	rc := &river.Config{
-		Logger:               a.Logger,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:              workers,
-		FetchPollInterval:    poll,
-		RescueStuckJobsAfter: rescueStuckJobsAfter,
+		Logger:            a.Logger,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchPollInterval: poll,
 	}
+	// Short attempts and a short rescue window: a process that dies
+	// holds its accounts for about a minute, not the 35 it used to
+	// (worker.ConfigureRecovery, doc/design.md "Recovery").
+	worker.ConfigureRecovery(rc)
 	if !opts.NoSweep {
 		rc.PeriodicJobs = periodic
 	}

@@ -3,26 +3,19 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/worker"
 )
-
-// rescueStuckJobsAfter is how long River waits before it returns a job
-// left "running" by a dead process to the queue. It sits just above the
-// longest job timeout, so a job that is merely slow is never worked twice
-// at once. River's default is an hour; with jobs unique while running, a
-// dead job would block its account's exports that long.
-const rescueStuckJobsAfter = worker.DefaultJobTimeout + 5*time.Minute
 
 // requeueOrphanedJobs returns to the queue every job a previous process left
 // "running" when it died (a kill, a power cut). It is done only on SQLite:
 // the embedded database belongs to one process at a time (New holds its
-// lock, lockDatabase), so at start no job can be running anywhere else. Without it, a crashed export would hold its
-// account's unique slot until River's rescuer runs. On PostgreSQL several
-// processes may work jobs at once, so the rescuer alone decides, after
-// rescueStuckJobsAfter.
+// lock, lockDatabase), so at start no job can be running anywhere else, and
+// the job is back at once instead of after River's rescue window. On
+// PostgreSQL several processes may work jobs at once, so the rescuer alone
+// decides: after worker.RescueStuckJobsAfter (30 seconds) and its own
+// 30-second tick, a dead process's jobs are back within about a minute,
+// because no attempt runs longer than its Timeout (worker.ConfigureRecovery).
 func (a *App) requeueOrphanedJobs(ctx context.Context) error {
 	if a.Store.Dialect() != store.SQLite {
 		return nil

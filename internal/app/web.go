@@ -185,11 +185,26 @@ func (a *App) watchJobs() (stop func()) {
 				river.EventKindJobCancelled: "cancelled", river.EventKindJobSnoozed: "snoozed",
 			}[ev.Kind]
 			a.Metrics.Jobs.WithLabelValues(ev.Job.Kind, outcome).Inc()
-			a.countOutput(ev.Job)
+			// An export's or write-back's output adds up every attempt of
+			// the job (it continues in slices), so it is counted once,
+			// when the job ends.
+			if ended(ev.Job) {
+				a.countOutput(ev.Job)
+			}
 			a.progress.Forget(ev.Job.ID)
 		}
 	}()
 	return func() { cancel(); <-done }
+}
+
+// ended reports whether the job will not run again: completed, cancelled
+// or discarded (not snoozed, not waiting for a retry).
+func ended(job *rivertype.JobRow) bool {
+	switch job.State {
+	case rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded:
+		return true
+	}
+	return false
 }
 
 // countOutput adds what a finished run did (its Summary, kept as the

@@ -65,6 +65,10 @@ type Options struct {
 	// sweep slows as it runs low and keeps a reserve for write-back
 	// (PlanExportSweep). The zero value is the Starter tier, 20% kept.
 	XeroQuota QuotaPolicy
+	// JobSlice is how long an export or write-back job works before it
+	// stops at its next committed progress and continues as a new attempt
+	// (see JobSlice). Zero means JobSlice; tests make it tiny.
+	JobSlice time.Duration
 }
 
 // Engine is the export and write-back engine of one process: the parts
@@ -85,6 +89,7 @@ type Engine struct {
 	log   *slog.Logger
 	now   func() time.Time
 	quota QuotaPolicy
+	slice time.Duration
 }
 
 // New checks opts, fills in the defaults and builds the Engine.
@@ -136,6 +141,6 @@ func New(opts Options) (*Engine, error) {
 			c: c, st: opts.Store, log: log,
 			hookBase: strings.TrimRight(opts.WebhookBaseURL, "/"), ssURL: opts.ShipStationBaseURL,
 		},
-		st: opts.Store, log: log, now: now, quota: opts.XeroQuota,
+		st: opts.Store, log: log, now: now, quota: opts.XeroQuota, slice: opts.JobSlice,
 	}, nil
 }

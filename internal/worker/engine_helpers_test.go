@@ -50,6 +50,10 @@ type engineOptions struct {
 	// and the engine.
 	xemu *xeroemu.Options
 	now  func() time.Time
+	// open opens the store (nil: storetest.OpenSQLite).
+	open storetest.Opener
+	// jobSlice is the engine's JobSlice (0: the default).
+	jobSlice time.Duration
 }
 
 // testLogger writes the engine's warnings to the test log.
@@ -79,7 +83,11 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 		rate = emukit.NoRateLimit
 	}
 	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: rate})
-	st := storetest.Migrated(t, storetest.OpenSQLite)
+	open := o.open
+	if open == nil {
+		open = storetest.OpenSQLite
+	}
+	st := storetest.Migrated(t, open)
 	xhttp := testHTTP
 	if o.xeroTransport != nil {
 		xhttp = &http.Client{Transport: o.xeroTransport}
@@ -118,7 +126,7 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	}
 	eng, err := worker.New(worker.Options{
 		Store: st, Xero: xapp, ShipStationBaseURL: semu.URL(), HTTPClient: testHTTP, Logger: testLogger(t),
-		PageSize: o.pageSize, WebhookBaseURL: o.hookBase, Now: o.now,
+		PageSize: o.pageSize, WebhookBaseURL: o.hookBase, Now: o.now, JobSlice: o.jobSlice,
 	})
 	if err != nil {
 		t.Fatal(err)

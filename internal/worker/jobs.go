@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,8 +72,13 @@ type ResyncWorker struct {
 // its Summary kept as the job's output (as an export run's is), with what
 // became of the invoice (Summary.Resync); an invoice Xero no longer has
 // cancels the job.
+//
+// Its failures go through the same retry policy as an export's (a 5xx
+// costs seconds, growing only while it repeats); it has no slice: one
+// invoice is quick.
 func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArgs]) error {
-	res, sum, err := w.Exporter.Resync(ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true, RunID: job.ID})
+	sl := newSlice(ctx, -1, 0)
+	res, sum, err := w.Exporter.Resync(sl.ctx, job.Args.AccountID, job.Args.InvoiceID, RunOptions{Force: true, RunID: job.ID})
 	sum.Stopped = stopCode(err)
 	if err == nil {
 		out := ResyncOutputOf(res)
@@ -80,9 +86,15 @@ func (w *ResyncWorker) Work(ctx context.Context, job *river.Job[ResyncInvoiceArg
 	}
 	_ = river.RecordOutput(ctx, sum) // numbers and three strings: cannot fail to encode
 	if errors.Is(err, ErrInvoiceNotFound) {
+		sl.cancel(nil)
 		return river.JobCancel(err)
 	}
-	return RiverError(err)
+	return sl.finish(ctx, metaOf(job.JobRow), err)
+}
+
+// NextRetry replaces River's attempt⁴ backoff (see nextRetry).
+func (w *ResyncWorker) NextRetry(job *river.Job[ResyncInvoiceArgs]) time.Time {
+	return nextRetry(job.JobRow)
 }
 
 // ResyncOutput is what a resync_invoice job keeps in its output
@@ -138,73 +150,113 @@ type SweepArgs struct{}
 // Kind is the River job kind.
 func (SweepArgs) Kind() string { return KindSweep }
 
-// InsertOpts keeps one sweep pending at a time.
+// InsertOpts keeps one sweep pending at a time. The periodic sweep's
+// own insert adds a period to that (sweepInsertOpts), so that a sweep a
+// dead process left running does not refuse the next.
 func (SweepArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: uniqueWhilePending}
+}
+
+// sweepInsertOpts are the periodic sweeps' insert options: unique while
+// pending, as any sweep, but only within one period of every. River
+// requires running among the unique states, so without a period a sweep
+// left running by a dead process would refuse every periodic insert until
+// the rescuer took it; with one, the next period's sweep goes in beside
+// it. Two sweeps at once are harmless: the jobs they insert are unique
+// per account and the cursor only records when.
+func sweepInsertOpts(every time.Duration) *river.InsertOpts {
+	u := uniqueWhilePending
+	u.ByPeriod = max(every, time.Second) // River refuses a period under a second
+	return &river.InsertOpts{MaxAttempts: 3, UniqueOpts: u}
 }
 
 // ExportWorker works export_invoices jobs.
 type ExportWorker struct {
 	river.WorkerDefaults[ExportInvoicesArgs]
 	Exporter *Exporter
-	// JobTimeout bounds one run; a long backfill continues in the next job
-	// from the cursor the last committed page reached. Default 30m.
+	// JobTimeout bounds one attempt (0: DefaultJobTimeout); it doubles
+	// after an attempt it cut without progress (jobTimeoutOf).
 	JobTimeout time.Duration
+	// Slice is how long an attempt works before it stops, once it has
+	// made progress, after its next committed page, and continues as a
+	// new attempt (0: JobSlice; negative: never).
+	Slice time.Duration
 }
 
-// Timeout overrides River's one-minute default: a backfill of tens of
-// thousands of invoices takes longer.
-func (w *ExportWorker) Timeout(*river.Job[ExportInvoicesArgs]) time.Duration {
-	return jobTimeout(w.JobTimeout)
+// Timeout keeps an attempt short, so that River's rescuer can take the
+// job of a dead process within a minute (RescueStuckJobsAfter); a long
+// backfill continues, slice after slice, from the cursor its last
+// committed page reached.
+func (w *ExportWorker) Timeout(job *river.Job[ExportInvoicesArgs]) time.Duration {
+	return jobTimeoutOf(w.JobTimeout, job.JobRow)
 }
 
-// DefaultJobTimeout bounds one export or write-back run unless the worker
-// sets its own; a longer backlog continues in the next run from its
-// cursors.
-const DefaultJobTimeout = 30 * time.Minute
-
-func jobTimeout(d time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return DefaultJobTimeout
+// NextRetry replaces River's attempt⁴ backoff (see nextRetry).
+func (w *ExportWorker) NextRetry(job *river.Job[ExportInvoicesArgs]) time.Time {
+	return nextRetry(job.JobRow)
 }
 
-// Work runs the export and turns its error into River's vocabulary. When
-// a webhook asked for an export while a run went on, it runs again (see
-// completeUnlessRequested). The runs' Summary is kept as the job's output
+// Work runs the export, for one slice, and turns its error into River's
+// vocabulary (retryPolicy). When a webhook asked for an export while a
+// run went on, it runs again (see completeUnlessRequested). The runs'
+// Summary, over every attempt of the job, is kept as the job's output
 // (JobRow.Output reads it back as JSON), so a status page can show what
 // they did.
 func (w *ExportWorker) Work(ctx context.Context, job *river.Job[ExportInvoicesArgs]) error {
 	e, acct := w.Exporter, job.Args.AccountID
 	var total Summary
+	if out := job.Output(); len(out) > 0 {
+		_ = json.Unmarshal(out, &total) // our own Summary of earlier slices; unreadable: start again
+	}
+	start, _, err := e.st.Cursor(ctx, acct, store.CursorXeroInvoices)
+	if err != nil {
+		return fmt.Errorf("worker: export job: %w", err)
+	}
+	sl := newSlice(ctx, w.Slice, w.Timeout(job))
 	kinds := []string{KindExportInvoices, demandExportFull}
-	return runPasses(ctx, e.st, job, acct, kinds, func(ctx context.Context, requested map[string]bool) error {
+	// The passes get the slice's context, the completion the job's: a slice
+	// that ends as the last page commits still completes the job.
+	err = runPasses(ctx, e.st, job, acct, kinds, func(_ context.Context, requested map[string]bool) error {
+		ctx := sl.ctx
 		// A run only webhooks asked for reads what they announced; any
 		// other trigger (or none recorded: a job inserted by hand, a
 		// retry) reads the window since the cursor.
 		hooked, full := requested[KindExportInvoices], requested[demandExportFull]
 		opts := RunOptions{RunID: job.ID, WebhooksOnly: hooked && !full}
-		if p := e.progress; p != nil {
-			done := total
-			opts.AfterPage = func(s Summary) { sofar := done; sofar.add(s); p(job.ID, sofar) }
+		done := total
+		opts.AfterPage = func(s Summary) {
+			if p := e.progress; p != nil {
+				sofar := done
+				sofar.add(s)
+				p(job.ID, sofar)
+			}
+			// Progress is what a later attempt will not do again: orders
+			// sent, or the invoice cursor moved (a page of repeats that
+			// leaves it where it was is none).
+			moved := s.Exported+s.Updated+s.Cancelled > 0
+			if !moved {
+				cur, ok, err := e.st.Cursor(ctx, acct, store.CursorXeroInvoices)
+				moved = err == nil && ok && cur.After(start)
+			}
+			sl.step(moved, true)
 		}
 		sum, err := e.Export(ctx, acct, opts)
 		total.AccountID, total.DryRun = sum.AccountID, sum.DryRun
 		total.add(sum)
 		total.Stopped = stopCode(err)
+		// An error (a slice ended, a failure) leaves the requests taken for
+		// the next attempt (runPasses), so a full run stays a full run.
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
-		if err != nil && full {
-			// Read the window on the retry too.
-			_ = e.st.RequestWork(context.WithoutCancel(ctx), acct, demandExportFull)
-		}
-		return RiverError(err)
+		return err
 	})
+	return sl.finish(ctx, metaOf(job.JobRow), err)
 }
 
-// RiverError maps an export error to what River should do: snooze for a
-// rate limit's Retry-After, cancel when a person must act (reconnect, not
-// connected), retry with backoff otherwise.
+// RiverError maps an error to what River should do: snooze for a rate
+// limit's Retry-After, cancel when a person must act (reconnect, not
+// connected), retry with backoff otherwise. The subscription job uses it;
+// the export, write-back and re-sync jobs use retryPolicy, which also
+// snoozes briefly on a transient failure and knows about progress.
 func RiverError(err error) error {
 	if err == nil {
 		return nil
@@ -235,13 +287,28 @@ type SweepWorker struct {
 	Clients *Clients
 }
 
+// Timeout bounds a sweep (SweepTimeout): the rescuer then takes a
+// sweep a dead process left running as soon as any other job.
+func (w *SweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return SweepTimeout }
+
 // Work enqueues the due accounts' exports in one transaction, with the
 // time each was enqueued, drops webhook events too old to be repeated,
-// and refreshes Xero grants idle for a month.
+// and refreshes Xero grants idle for a month. The exports go first: they
+// are the sweep's purpose, and refreshing many grants could otherwise
+// use up its Timeout before them.
 func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	now := time.Now
 	if w.Now != nil {
 		now = w.Now
+	}
+	err := sweepDue(ctx, sweep{
+		name: "sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorSweepEnqueued,
+		source: store.SourceXero, quota: &w.Quota, demand: demandExportFull,
+		wanted: func(s store.Settings) bool { return s.SyncEnabled },
+		args:   func(acct int64) river.JobArgs { return ExportInvoicesArgs{AccountID: acct} },
+	})
+	if err != nil {
+		return err
 	}
 	if _, err := w.Store.PruneWebhookEvents(ctx, now().Add(-webhookRetention)); err != nil {
 		return fmt.Errorf("worker: sweep: %w", err)
@@ -249,12 +316,7 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	if w.Clients != nil {
 		w.Clients.KeepXeroGrantsAlive(ctx)
 	}
-	return sweepDue(ctx, sweep{
-		name: "sweep", store: w.Store, now: w.Now, logger: w.Logger, cursor: CursorSweepEnqueued,
-		source: store.SourceXero, quota: &w.Quota, demand: demandExportFull,
-		wanted: func(s store.Settings) bool { return s.SyncEnabled },
-		args:   func(acct int64) river.JobArgs { return ExportInvoicesArgs{AccountID: acct} },
-	})
+	return nil
 }
 
 // sweep describes one periodic sweep: which accounts want the job, the

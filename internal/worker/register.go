@@ -15,7 +15,9 @@ import (
 // and once at start. Each account has its own interval in its settings;
 // a sweep only enqueues the accounts that are due, so sweepEvery should be
 // at most the shortest interval an account may choose (a minute by
-// default). A client that should not sweep (the sync command, tests that
+// default). Each periodic insert is unique within one sweepEvery only, so
+// a sweep a dead process left running never holds up the next
+// (sweepInsertOpts). A client that should not sweep (the sync command, tests that
 // trigger runs themselves) leaves the periodic jobs out.
 //
 // It is the one place job kinds are registered, so that the app and the
@@ -28,10 +30,10 @@ func (e *Engine) Register(workers *river.Workers, sweepEvery time.Duration) ([]*
 		return nil
 	}
 	err := errors.Join(
-		add("export", river.AddWorkerSafely(workers, &ExportWorker{Exporter: e.Exporter})),
+		add("export", river.AddWorkerSafely(workers, &ExportWorker{Exporter: e.Exporter, Slice: e.slice})),
 		add("resync", river.AddWorkerSafely(workers, &ResyncWorker{Exporter: e.Exporter})),
 		add("sweep", river.AddWorkerSafely(workers, &SweepWorker{Store: e.st, Now: e.now, Logger: e.log, Quota: e.quota, Clients: e.Clients})),
-		add("write-back", river.AddWorkerSafely(workers, &WriteBackWorker{WriteBacker: e.WriteBacker})),
+		add("write-back", river.AddWorkerSafely(workers, &WriteBackWorker{WriteBacker: e.WriteBacker, Slice: e.slice})),
 		add("shipment sweep", river.AddWorkerSafely(workers, &ShipmentSweepWorker{Store: e.st, Now: e.now, Logger: e.log})),
 		add("subscribe", river.AddWorkerSafely(workers, &SubscribeWorker{Subscriber: e.Subscriber})),
 	)
@@ -40,10 +42,10 @@ func (e *Engine) Register(workers *river.Workers, sweepEvery time.Duration) ([]*
 	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, sweepInsertOpts(sweepEvery) },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepShipmentsArgs{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return SweepShipmentsArgs{}, sweepInsertOpts(sweepEvery) },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}, nil
 }

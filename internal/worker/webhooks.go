@@ -71,7 +71,9 @@ func enqueueRequested(ctx context.Context, client *river.Client[*store.Tx], tx *
 // completes the job in the transaction that finds no new one
 // (completeUnlessRequested), else runs pass again. After maxPasses in a
 // row it snoozes, so that other jobs get a worker. An error from pass is
-// returned as it is: pass speaks River's vocabulary (RiverError).
+// returned as it is, after the requests pass took are made again: the
+// next attempt (a retry, or the continuation of a job that stopped at its
+// slice) then does the same kind of run, not the default one.
 func runPasses[T river.JobArgs](ctx context.Context, st *store.Store, job *river.Job[T], accountID int64, kinds []string,
 	pass func(ctx context.Context, requested map[string]bool) error) error {
 	for n := 1; ; n++ {
@@ -84,6 +86,14 @@ func runPasses[T river.JobArgs](ctx context.Context, st *store.Store, job *river
 			requested[k] = took
 		}
 		if err := pass(ctx, requested); err != nil {
+			for _, k := range kinds {
+				if !requested[k] {
+					continue
+				}
+				if rerr := st.RequestWork(context.WithoutCancel(ctx), accountID, k); rerr != nil {
+					return errors.Join(err, fmt.Errorf("worker: keep the work request %s: %w", k, rerr))
+				}
+			}
 			return err
 		}
 		done, err := completeUnlessRequested(ctx, st, job, accountID, kinds...)

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -38,36 +39,64 @@ func (WriteBackArgs) InsertOpts() river.InsertOpts {
 type WriteBackWorker struct {
 	river.WorkerDefaults[WriteBackArgs]
 	WriteBacker *WriteBacker
-	// JobTimeout bounds one run; the next continues from the cursors.
-	// Default 30m.
+	// JobTimeout bounds one attempt (0: DefaultJobTimeout); it doubles
+	// after an attempt it cut without progress (jobTimeoutOf).
 	JobTimeout time.Duration
+	// Slice is how long an attempt works before it stops, once it has
+	// written an event, after its next recorded event, and continues as a
+	// new attempt (0: JobSlice; negative: never).
+	Slice time.Duration
 }
 
-// Timeout overrides River's one-minute default: a first run reads a
-// month of shipments at ShipStation's 40 calls a minute.
-func (w *WriteBackWorker) Timeout(*river.Job[WriteBackArgs]) time.Duration {
-	return jobTimeout(w.JobTimeout)
+// Timeout keeps an attempt short, so that River's rescuer can take the
+// job of a dead process within a minute (RescueStuckJobsAfter); a long
+// backlog continues, slice after slice, from what is recorded.
+func (w *WriteBackWorker) Timeout(job *river.Job[WriteBackArgs]) time.Duration {
+	return jobTimeoutOf(w.JobTimeout, job.JobRow)
 }
 
-// Work runs the write-back and keeps its summary as the job's output. A
-// run a webhook asked for reads only the webhook's batches; the windows
-// are read when the sweep asked (or nobody said: a job inserted by hand).
-// When more was asked for while a run went on, it runs again.
+// NextRetry replaces River's attempt⁴ backoff (see nextRetry).
+func (w *WriteBackWorker) NextRetry(job *river.Job[WriteBackArgs]) time.Time {
+	return nextRetry(job.JobRow)
+}
+
+// Work runs the write-back, for one slice, and keeps its summary, over
+// every attempt of the job, as the job's output. A run a webhook asked
+// for reads only the webhook's batches; the windows are read when the
+// sweep asked (or nobody said: a job inserted by hand). When more was
+// asked for while a run went on, it runs again. Its error becomes River's
+// vocabulary through retryPolicy: a written event is progress, so a 5xx
+// after it costs a second or two, not an escalating backoff.
 func (w *WriteBackWorker) Work(ctx context.Context, job *river.Job[WriteBackArgs]) error {
 	wb, acct := w.WriteBacker, job.Args.AccountID
 	total := WriteBackSummary{AccountID: acct}
+	if out := job.Output(); len(out) > 0 {
+		_ = json.Unmarshal(out, &total) // our own summary of earlier slices; unreadable: start again
+	}
 	kinds := []string{KindWriteBack, demandWriteBackWindows}
-	return runPasses(ctx, wb.st, job, acct, kinds, func(ctx context.Context, requested map[string]bool) error {
+	sl := newSlice(ctx, w.Slice, w.Timeout(job))
+	// The passes get the slice's context, the completion the job's: a slice
+	// that ends with the last event still completes the job.
+	err := runPasses(ctx, wb.st, job, acct, kinds, func(_ context.Context, requested map[string]bool) error {
+		ctx := sl.ctx
 		hooked, windows := requested[KindWriteBack], requested[demandWriteBackWindows]
-		sum, err := wb.Run(ctx, acct, WriteBackOptions{WebhooksOnly: hooked && !windows})
+		sum, err := wb.Run(ctx, acct, WriteBackOptions{
+			WebhooksOnly: hooked && !windows,
+			OnEvent: func(r WriteBackResult) {
+				// A written event is recorded: no later attempt writes it
+				// again. A void may still have its order decided again
+				// (recheck) after this call, which a slice ending here
+				// would cut short: it counts as progress, but the slice
+				// may end only after another event.
+				written := r.Outcome == WriteBackWritten
+				sl.step(written, !(written && r.Event.Voided))
+			},
+		})
 		total.add(sum)
 		_ = river.RecordOutput(ctx, total) // a few numbers: cannot fail to encode
-		if err != nil && windows {
-			// Read them on the retry too.
-			_ = wb.st.RequestWork(context.WithoutCancel(ctx), acct, demandWriteBackWindows)
-		}
-		return RiverError(err)
+		return err
 	})
+	return sl.finish(ctx, metaOf(job.JobRow), err)
 }
 
 // SweepShipmentsArgs asks the write-back sweep to enqueue a write-back for
@@ -77,7 +106,8 @@ type SweepShipmentsArgs struct{}
 // Kind is the River job kind.
 func (SweepShipmentsArgs) Kind() string { return KindSweepShipments }
 
-// InsertOpts keeps one sweep pending at a time.
+// InsertOpts keeps one sweep pending at a time (the periodic insert
+// adds a period: sweepInsertOpts).
 func (SweepShipmentsArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: uniqueWhilePending}
 }
@@ -90,6 +120,11 @@ type ShipmentSweepWorker struct {
 	Store  *store.Store
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Timeout bounds a sweep (SweepTimeout), as the export sweep's.
+func (w *ShipmentSweepWorker) Timeout(*river.Job[SweepShipmentsArgs]) time.Duration {
+	return SweepTimeout
 }
 
 // Work enqueues the due accounts' write-backs in one transaction.

@@ -1,0 +1,380 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
+	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
+)
+
+// databases are the stores the recovery tests run on: River's rescuer is
+// what recovers a dead process's jobs on PostgreSQL, where several
+// processes share the queue (the SQLite app also requeues at start).
+var databases = []struct {
+	name string
+	open storetest.Opener
+}{
+	{"sqlite", storetest.OpenSQLite},
+	{"postgres", storetest.OpenPostgres},
+}
+
+// recoveryClient starts a River client as the app configures it
+// (worker.ConfigureRecovery), with the engine's workers and, when
+// sweepEvery is set, its periodic sweeps; it stops at cleanup.
+func recoveryClient(t *testing.T, b *engineBundle, sweepEvery time.Duration) *river.Client[*store.Tx] {
+	t.Helper()
+	workers := river.NewWorkers()
+	every := sweepEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	periodic, err := b.eng.Register(workers, every)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:           workers,
+		FetchCooldown:     10 * time.Millisecond,
+		FetchPollInterval: 20 * time.Millisecond,
+		Logger:            slog.New(slog.DiscardHandler),
+	}
+	if sweepEvery > 0 {
+		cfg.PeriodicJobs = periodic
+	}
+	worker.ConfigureRecovery(cfg)
+	client, err := b.st.NewRiverClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Stop(stop)
+	})
+	return client
+}
+
+// insertDead inserts args as a job a process died working: left running,
+// attempted age ago by a worker that is gone. It returns the job's id.
+func insertDead(t *testing.T, b *engineBundle, client *river.Client[*store.Tx], args river.JobArgs, age time.Duration) int64 {
+	t.Helper()
+	var id int64
+	err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		res, err := client.InsertTx(b.ctx, tx, args, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
+		if err != nil {
+			return err
+		}
+		id = res.Job.ID
+		if b.st.Dialect() == store.Postgres {
+			_, err = tx.PgxTx().Exec(b.ctx, `UPDATE river_job SET state = 'running', attempt = 1,
+				attempted_by = ARRAY['dead-process'], attempted_at = now() - make_interval(secs => $1) WHERE id = $2`,
+				age.Seconds(), id)
+			return err
+		}
+		_, err = tx.SQLTx().ExecContext(b.ctx, `UPDATE river_job SET state = 'running', attempt = 1,
+			attempted_by = '["dead-process"]', attempted_at = strftime('%Y-%m-%d %H:%M:%f', 'now', ?) WHERE id = ?`,
+			fmt.Sprintf("-%.3f seconds", age.Seconds()), id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// The settings the recovery rests on: the rescue window is short and
+// longer than any attempt of any job kind, or River's rescuer would skip
+// a dead job while its Timeout lasts (and a live one could be worked
+// twice).
+func TestRecoveryConfiguration(t *testing.T) {
+	t.Parallel()
+	cfg := &river.Config{}
+	worker.ConfigureRecovery(cfg)
+	if cfg.RescueStuckJobsAfter > 45*time.Second {
+		t.Errorf("RescueStuckJobsAfter %s: a dead process would hold its accounts for longer than a minute", cfg.RescueStuckJobsAfter)
+	}
+	for name, d := range map[string]time.Duration{
+		"JobTimeout": cfg.JobTimeout, "export/write-back Timeout": worker.DefaultJobTimeout, "sweep Timeout": worker.SweepTimeout,
+		"slice": worker.JobSlice,
+	} {
+		if d <= 0 || d >= cfg.RescueStuckJobsAfter {
+			t.Errorf("%s %s, want above 0 and below the rescue window %s", name, d, cfg.RescueStuckJobsAfter)
+		}
+	}
+	if worker.JobSlice >= worker.DefaultJobTimeout {
+		t.Errorf("slice %s leaves no room within the Timeout %s for the page under way", worker.JobSlice, worker.DefaultJobTimeout)
+	}
+}
+
+// A process died while working an account's export: the job is left
+// running, and being unique while running it refuses every new trigger.
+// Another process's River rescues it within the rescue window and the
+// account's export runs (the order is sent), in the same job.
+func TestDeadProcessJobIsRescued(t *testing.T) {
+	t.Parallel()
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupEngine(t, engineOptions{open: db.open})
+			inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
+			// Not started yet, so that the dead job is in place first.
+			workers := river.NewWorkers()
+			if _, err := b.eng.Register(workers, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Dead 45 s ago: past the rescue window (30 s), well short of
+			// the 35 minutes River waited before.
+			id := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, 45*time.Second)
+			// While it is "running", a new trigger coalesces into it.
+			var again int64
+			err = b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+				again, err = worker.Enqueue(b.ctx, inserter, tx, b.acct)
+				return err
+			})
+			if err != nil || again != id {
+				t.Fatalf("enqueue beside the dead job: job %d, %v; want the dead job %d", again, err, id)
+			}
+			client := recoveryClient(t, b, 0)
+			var job *rivertype.JobRow
+			testkit.WaitFor(t, "the dead process's export rescued and run", 40*time.Second, func() bool {
+				job, err = client.JobGet(b.ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return job.State == rivertype.JobStateCompleted
+			})
+			if len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued") {
+				t.Errorf("job errors %+v, want the rescuer's", job.Errors)
+			}
+			if n := b.orders(inv); n != 1 {
+				t.Errorf("%d orders after the rescued export, want 1", n)
+			}
+		})
+	}
+}
+
+// A sweep a dead process left running, too recent for the rescuer, does
+// not hold up the next: the periodic sweep goes in beside it and enqueues
+// the account's export.
+func TestDeadSweepDoesNotBlockTheNext(t *testing.T) {
+	t.Parallel()
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupEngine(t, engineOptions{open: db.open})
+			workers := river.NewWorkers()
+			if _, err := b.eng.Register(workers, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dead := insertDead(t, b, inserter, worker.SweepArgs{}, 2*time.Second)
+			client := recoveryClient(t, b, time.Second)
+			testkit.WaitFor(t, "a sweep besides the dead one, and the export it enqueued", 30*time.Second, func() bool {
+				res, err := client.JobList(b.ctx, river.NewJobListParams().Kinds(worker.KindSweep, worker.KindExportInvoices).
+					States(rivertype.JobStateCompleted))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var sweep, export bool
+				for _, j := range res.Jobs {
+					sweep = sweep || j.Kind == worker.KindSweep && j.ID != dead
+					export = export || j.Kind == worker.KindExportInvoices
+				}
+				return sweep && export
+			})
+		})
+	}
+}
+
+// runJob inserts a job and waits until it completes.
+func runJob(t *testing.T, b *engineBundle, client *river.Client[*store.Tx], args river.JobArgs) *rivertype.JobRow {
+	t.Helper()
+	var id int64
+	err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		res, err := client.InsertTx(b.ctx, tx, args, nil)
+		if err == nil {
+			id = res.Job.ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job *rivertype.JobRow
+	testkit.WaitFor(t, args.Kind()+" job completed", 30*time.Second, func() bool {
+		job, err = client.JobGet(b.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch job.State {
+		case rivertype.JobStateCancelled, rivertype.JobStateDiscarded:
+			t.Fatalf("job %s ended %s: %v", job.Kind, job.State, job.Errors)
+		}
+		return job.State == rivertype.JobStateCompleted
+	})
+	return job
+}
+
+// snoozes reads River's count of a job's snoozes from its metadata.
+func snoozes(t *testing.T, job *rivertype.JobRow) int {
+	t.Helper()
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	if err := json.Unmarshal(job.Metadata, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Snoozes
+}
+
+// An export longer than its slice stops after a committed page and
+// continues in the same job (a snooze, no attempt spent): every invoice
+// is sent once, and the job's output counts every slice.
+func TestExportJobContinuesAfterItsSlice(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{pageSize: 2, jobSlice: time.Nanosecond})
+	c := b.contact("Acme Outdoor Ltd")
+	var invs []xeroemu.Invoice
+	for range 5 {
+		invs = append(invs, b.invoice(c, "AUTHORISED", true))
+	}
+	client := recoveryClient(t, b, 0)
+	job := runJob(t, b, client, worker.ExportInvoicesArgs{AccountID: b.acct})
+	if n := snoozes(t, job); n < 2 {
+		t.Errorf("%d snoozes, want the export of 3 pages to continue at least twice", n)
+	}
+	if job.Attempt != 1 || len(job.Errors) != 0 {
+		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
+	}
+	var sum worker.Summary
+	if err := json.Unmarshal(job.Output(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Exported != 5 {
+		t.Errorf("output %s, want 5 exported over the slices", sum)
+	}
+	for _, inv := range invs {
+		if n := b.orders(inv); n != 1 {
+			t.Errorf("invoice %s: %d orders, want 1", inv.InvoiceNumber, n)
+		}
+	}
+}
+
+// failNote answers one Xero History write (a note) with a 503 after
+// the first note went through: a transient fault in the middle of a
+// write-back that has made progress.
+type failNote struct {
+	mu    sync.Mutex
+	notes int
+}
+
+func (f *failNote) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet && strings.HasSuffix(r.URL.Path, "/History") {
+		f.mu.Lock()
+		f.notes++
+		n := f.notes
+		f.mu.Unlock()
+		if n == 2 {
+			return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
+				Header: http.Header{"Content-Type": {"text/plain"}}, Body: io.NopCloser(strings.NewReader("unavailable")),
+				Request: r}, nil
+		}
+	}
+	return testHTTP.Transport.RoundTrip(r)
+}
+
+// labelled exports n invoices and buys a label for each order.
+func labelled(b *engineBundle, n int) []xeroemu.Invoice {
+	b.t.Helper()
+	b.writeBackOn(false)
+	c := b.contact("Acme Outdoor Ltd")
+	var invs []xeroemu.Invoice
+	for range n {
+		invs = append(invs, b.invoice(c, "AUTHORISED", true))
+	}
+	if sum := b.export(); sum.Exported != n {
+		b.t.Fatalf("export: %s", sum)
+	}
+	for _, inv := range invs {
+		b.label(b.order(inv))
+	}
+	return invs
+}
+
+// A 5xx after the write-back wrote a note costs a snooze of a second or
+// two, not a failed attempt: the job's attempt counter does not climb, so
+// the labels that follow are not held back by River's growing backoff,
+// and every label gets its one note.
+func TestWriteBackTransientFaultAfterProgressSnoozes(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{xeroTransport: &failNote{}})
+	invs := labelled(b, 3)
+	client := recoveryClient(t, b, 0)
+	job := runJob(t, b, client, worker.WriteBackArgs{AccountID: b.acct})
+	if job.Attempt != 1 || len(job.Errors) != 0 {
+		t.Errorf("attempt %d, errors %v: a 5xx after progress must not count as a failed attempt", job.Attempt, job.Errors)
+	}
+	if n := snoozes(t, job); n != 1 {
+		t.Errorf("%d snoozes, want 1 (the 503)", n)
+	}
+	for _, inv := range invs {
+		if notes := b.notes(inv); len(notes) != 1 {
+			t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
+		}
+	}
+}
+
+// A write-back longer than its slice stops after a written event and
+// continues in the same job: each label gets one note, the job spends no
+// failed attempt, and its output counts every slice.
+func TestWriteBackJobContinuesAfterItsSlice(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{jobSlice: time.Nanosecond})
+	invs := labelled(b, 3)
+	client := recoveryClient(t, b, 0)
+	job := runJob(t, b, client, worker.WriteBackArgs{AccountID: b.acct})
+	if n := snoozes(t, job); n < 2 {
+		t.Errorf("%d snoozes, want the write-back of 3 labels to continue at least twice", n)
+	}
+	if job.Attempt != 1 || len(job.Errors) != 0 {
+		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
+	}
+	var sum worker.WriteBackSummary
+	if err := json.Unmarshal(job.Output(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Notes != 3 {
+		t.Errorf("output %s, want 3 notes over the slices", sum)
+	}
+	for _, inv := range invs {
+		if notes := b.notes(inv); len(notes) != 1 {
+			t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
+		}
+	}
+}
