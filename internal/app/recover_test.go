@@ -73,6 +73,11 @@ func TestSurvivorRescuesADeadProcessJobOnPostgres(t *testing.T) {
 	st := storetest.OpenPostgres(t)
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	_, key, err := seal.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SecretKey = key // every process on PostgreSQL shares one (safe start)
 	cfg.XeroClientID, cfg.XeroClientSecret = "client-id", "client-secret"
 	ctx, cancel := context.WithCancel(t.Context())
 	a, err := New(ctx, cfg, Options{Store: st, Migrate: true, NoSweep: true, Logger: slog.New(slog.DiscardHandler),
