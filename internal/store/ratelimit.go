@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Rate is one shared limit in GCRA terms (the generic cell rate
@@ -18,16 +22,28 @@ type Rate struct {
 	Burst int
 }
 
-// WindowRate returns the Rate that never lets more than limit calls start
-// within any span of period, whatever the phase of the API's own window,
-// while allowing burst of them at once: a GCRA with burst B and interval
-// T admits at most B + ⌊L/T⌋ calls in any span shorter than L, so T is
-// period/(limit−burst). A fixed window that opens anywhere (Xero's,
-// ShipStation's) therefore never counts more than limit.
-func WindowRate(limit int, period time.Duration, burst int) Rate {
-	burst = min(max(burst, 1), max(limit-1, 1))
-	sustained := max(limit-burst, 1)
-	return Rate{Interval: period / time.Duration(sustained), Burst: burst}
+// WindowRate returns the Rate that never lets more than limit calls
+// start within any span of period+jitter, whatever the phase of the
+// API's own window, while allowing burst of them at once. The densest
+// GCRA schedule is burst calls at once and then one every Interval, which
+// puts burst−1+⌈L/Interval⌉ calls in a span of L; so Interval is
+// (period+jitter)/(limit−burst+1), rounded up to the microsecond the
+// table keeps. jitter is the spread of the delay between admission and
+// the API receiving the call (another round trip to the database, the
+// token, the network): the API's fixed window (Xero's, ShipStation's),
+// which opens anywhere, then never counts more than limit.
+func WindowRate(limit int, period time.Duration, burst int, jitter time.Duration) Rate {
+	limit = max(limit, 1)
+	burst = min(max(burst, 1), limit)
+	span := period + max(jitter, 0)
+	interval := span / time.Duration(limit-burst+1)
+	if interval*time.Duration(limit-burst+1) < span {
+		interval++
+	}
+	if r := interval % time.Microsecond; r != 0 {
+		interval += time.Microsecond - r
+	}
+	return Rate{Interval: interval, Burst: burst}
 }
 
 // tolerance is the GCRA burst tolerance τ: how far ahead of now the
@@ -177,4 +193,55 @@ func (l *RateLimiter) Penalise(ctx context.Context, key string, until time.Time)
 		return fmt.Errorf("store: penalise rate budget %s: %w", key, err)
 	}
 	return nil
+}
+
+// SlotTTL is how long an in-flight slot is held at most: longer than any
+// call (the clients time out after a minute), so that only a process that
+// died mid-call loses its slots, and only for this long.
+const SlotTTL = 2 * time.Minute
+
+// acquireSQL takes a free in-flight slot of a key in one statement: a slot
+// with no row or an expired one, picked at random so concurrent takers
+// seldom collide. A taker that loses the race for a slot finds the
+// winner's unexpired row under the ON CONFLICT lock, updates nothing and
+// returns no row: it asks again.
+//
+// $1 key, $2 slots, $3 now (µs; NULL: the server's clock), $4 lease, $5 TTL (µs).
+const acquireSQL = `WITH clock AS (
+    SELECT COALESCE($3::bigint, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint) AS n
+), free AS (
+    SELECT s FROM generate_series(0, $2::int - 1) AS s, clock
+    WHERE NOT EXISTS (SELECT 1 FROM rate_slot r WHERE r.key = $1 AND r.slot = s AND r.expires_us > clock.n)
+    ORDER BY random() LIMIT 1
+)
+INSERT INTO rate_slot AS r (key, slot, lease, expires_us)
+SELECT $1, free.s, $4, clock.n + $5 FROM free, clock
+ON CONFLICT (key, slot) DO UPDATE SET lease = excluded.lease, expires_us = excluded.expires_us
+    WHERE r.expires_us <= excluded.expires_us - $5
+RETURNING slot`
+
+// Acquire takes one of slots in-flight slots of key, shared by every
+// process: ok false means all are held (ask again shortly). release frees
+// the slot; it runs on its own context, so a call cancelled mid-way still
+// frees it.
+func (l *RateLimiter) Acquire(ctx context.Context, key string, slots int) (release func(), ok bool, err error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, false, fmt.Errorf("store: lease: %w", err)
+	}
+	lease := hex.EncodeToString(b[:])
+	var slot int
+	err = l.s.pool.QueryRow(ctx, acquireSQL, key, max(slots, 1), l.nowArg(), lease, SlotTTL.Microseconds()).Scan(&slot)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: acquire in-flight slot %s: %w", key, err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		// A failure leaves the slot to expire (SlotTTL).
+		_, _ = l.s.pool.Exec(ctx, `DELETE FROM rate_slot WHERE key = $1 AND slot = $2 AND lease = $3`, key, slot, lease)
+	}, true, nil
 }

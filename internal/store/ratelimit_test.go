@@ -39,11 +39,38 @@ func TestGCRA(t *testing.T) {
 				c.next.Format(time.TimeOnly), c.admitted, c.wait)
 		}
 	}
-	// WindowRate keeps any span of the period at or under the limit.
-	for _, c := range []struct{ limit, burst int }{{60, 5}, {40, 4}, {10000, 50}, {5, 5}, {1, 1}} {
-		w := store.WindowRate(c.limit, time.Minute, c.burst)
-		if most := w.Burst + int((time.Minute-time.Nanosecond)/w.Interval); most > c.limit {
-			t.Errorf("WindowRate(%d, burst %d) = %+v admits %d in a minute", c.limit, c.burst, w, most)
+	// WindowRate keeps any span of the period and the jitter at or under
+	// the limit: the densest schedule (the burst, then one call each
+	// interval) is counted directly.
+	for _, c := range []struct {
+		limit, burst int
+		jitter       time.Duration
+	}{{60, 5, 3 * time.Second}, {60, 5, 0}, {39, 4, 3 * time.Second}, {10000, 50, 3 * time.Second}, {5, 5, 0}, {1, 1, 0}, {60, 1, time.Millisecond}} {
+		w := store.WindowRate(c.limit, time.Minute, c.burst, c.jitter)
+		span := time.Minute + c.jitter
+		var starts []time.Duration
+		for range c.burst {
+			starts = append(starts, 0)
+		}
+		for at := w.Interval; at < 2*span; at += w.Interval {
+			starts = append(starts, at)
+		}
+		most := 0
+		for _, from := range starts {
+			n := 0
+			for _, at := range starts {
+				if at >= from && at < from+span {
+					n++
+				}
+			}
+			most = max(most, n)
+		}
+		if most > c.limit {
+			t.Errorf("WindowRate(%d, burst %d, jitter %v) = %+v starts %d calls in %v", c.limit, c.burst, c.jitter, w, most, span)
+		}
+		// Not wasteful: one more call per span would break the limit.
+		if faster := w.Interval - time.Microsecond; c.limit > c.burst && c.burst-1+int((span+faster-1)/faster) <= c.limit {
+			t.Errorf("WindowRate(%d, burst %d, jitter %v) = %+v: %v would do", c.limit, c.burst, c.jitter, w, faster)
 		}
 	}
 }
@@ -81,7 +108,7 @@ func twoProcesses(t *testing.T, clock *testkit.Clock, rates map[string]store.Rat
 func TestRateLimiterTwoProcessesOneBudget(t *testing.T) {
 	t.Parallel()
 	clock := testkit.NewClock(t0)
-	rate := store.WindowRate(60, time.Minute, 5)
+	rate := store.WindowRate(60, time.Minute, 5, 0)
 	a, b := twoProcesses(t, clock, map[string]store.Rate{"xero-org": rate})
 	ctx := t.Context()
 	var (
@@ -129,8 +156,8 @@ func TestRateLimiterTwoProcessesOneBudget(t *testing.T) {
 			t.Fatalf("%d calls admitted in the minute from call %d at %s; the limit is 60", n, i, at.Sub(t0))
 		}
 	}
-	// Burst 5, then 55 a minute: about 5 + 3×55.
-	if len(admitted) < 160 || perProc[0] == 0 || perProc[1] == 0 {
+	// Burst 5, then 56 a minute: about 5 + 3×56.
+	if len(admitted) < 165 || perProc[0] == 0 || perProc[1] == 0 {
 		t.Errorf("admitted %d calls (%v per process) in 3 minutes, want about 170 shared by both", len(admitted), perProc)
 	}
 	// Another key has a budget of its own.
@@ -148,7 +175,7 @@ func TestRateLimiterTwoProcessesOneBudget(t *testing.T) {
 func TestRateLimiterPenaltyStopsEveryProcess(t *testing.T) {
 	t.Parallel()
 	clock := testkit.NewClock(t0)
-	a, b := twoProcesses(t, clock, map[string]store.Rate{"shipstation": store.WindowRate(40, time.Minute, 4)})
+	a, b := twoProcesses(t, clock, map[string]store.Rate{"shipstation": store.WindowRate(40, time.Minute, 4, 0)})
 	ctx := t.Context()
 	const key = "shipstation:abc"
 	if wait, err := b.Take(ctx, key); err != nil || wait != 0 {
@@ -198,5 +225,88 @@ func TestRateLimiterServerClock(t *testing.T) {
 	}
 	if wait, err := l.Take(t.Context(), "k:2"); err != nil || wait < 119*time.Minute || wait > 2*time.Hour {
 		t.Fatalf("penalised: wait %v, %v; want just under two hours", wait, err)
+	}
+}
+
+// TestRateLimiterInFlightSlots: in-flight slots are shared by the
+// processes: no more than the limit are held at once, whoever holds them;
+// a released slot is free at once, and a slot a dead process held frees
+// after SlotTTL.
+func TestRateLimiterInFlightSlots(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock(t0)
+	a, b := twoProcesses(t, clock, nil)
+	ctx := t.Context()
+	const key = "xero-org:t1"
+	held := 0
+	var releases []func()
+	for i := range 8 {
+		l := []*store.RateLimiter{a, b}[i%2]
+		release, ok, err := l.Acquire(ctx, key, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			held++
+			releases = append(releases, release)
+		}
+	}
+	if held != 5 {
+		t.Fatalf("two processes held %d slots at once, want 5", held)
+	}
+	releases[0]()
+	if _, ok, err := b.Acquire(ctx, key, 5); err != nil || !ok {
+		t.Fatalf("after a release: %v, %v; want a slot", ok, err)
+	}
+	if _, ok, _ := a.Acquire(ctx, "xero-org:t2", 5); !ok {
+		t.Error("another key shares the slots")
+	}
+	// The holders die: their slots come back after SlotTTL.
+	clock.Advance(store.SlotTTL)
+	for i := range 5 {
+		if _, ok, err := a.Acquire(ctx, key, 5); err != nil || !ok {
+			t.Fatalf("slot %d after expiry: %v, %v", i, ok, err)
+		}
+	}
+}
+
+// TestRateLimiterSlotsUnderContention: goroutines of two processes
+// acquiring and releasing one key's slots never hold more than its limit.
+func TestRateLimiterSlotsUnderContention(t *testing.T) {
+	t.Parallel()
+	clock := testkit.NewClock(t0)
+	a, b := twoProcesses(t, clock, nil)
+	var (
+		mu        sync.Mutex
+		now, most int
+	)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		l := []*store.RateLimiter{a, b}[i%2]
+		wg.Go(func() {
+			for range 25 {
+				release, ok, err := l.Acquire(t.Context(), "k:1", 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !ok {
+					continue
+				}
+				mu.Lock()
+				now++
+				most = max(most, now)
+				mu.Unlock()
+				time.Sleep(time.Millisecond)
+				mu.Lock()
+				now--
+				mu.Unlock()
+				release()
+			}
+		})
+	}
+	wg.Wait()
+	if most > 3 || most == 0 {
+		t.Errorf("at most %d slots held at once, want 1 to 3", most)
 	}
 }

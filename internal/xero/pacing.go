@@ -42,6 +42,10 @@ type SharedLimiter interface {
 	// Penalise records that Xero refuses calls under key until until (a
 	// 429's Retry-After), for every process.
 	Penalise(ctx context.Context, key string, until time.Time) error
+	// Acquire takes one of slots in-flight slots of key, shared by every
+	// process (ok false: all are held, ask again shortly); release frees
+	// it when the call is over.
+	Acquire(ctx context.Context, key string, slots int) (release func(), ok bool, err error)
 }
 
 // Pacing configures how the client keeps under Xero's rate limits. Xero
@@ -162,6 +166,7 @@ func (p *pacer) tenant(key string) *tenantPace {
 type ticket struct {
 	p        *pacer
 	t        *tenantPace // nil for tenantless calls
+	slot     func()      // frees the shared in-flight slot; nil without one
 	tgen     uint64
 	agen     uint64
 	released bool
@@ -215,6 +220,12 @@ func (p *pacer) acquire(ctx context.Context, op, key string, tenanted bool) (*ti
 			if wait, err = p.takeShared(ctx, op, key, tenanted); err != nil {
 				tk.releaseSem()
 				return nil, err
+			}
+			if wait <= 0 && tenanted {
+				if tk.slot, err = p.sharedSlot(ctx, key); err != nil {
+					tk.releaseSem()
+					return nil, err
+				}
 			}
 			p.mu.Lock()
 			now = p.now()
@@ -271,6 +282,40 @@ func (p *pacer) takeShared(ctx context.Context, op, key string, tenanted bool) (
 		}
 	}
 	return 0, nil
+}
+
+// slotPoll is how often, in minute windows, a call waiting for an
+// in-flight slot held by other processes asks again: a quarter second at
+// Xero's real minute.
+const slotPoll = 240
+
+// sharedSlot takes one of the organisation's in-flight slots shared by
+// every process (Pacing.MaxInFlight of them, five by default), waiting
+// while other processes hold them all, and returns its release. The rate
+// was taken already: a call waiting here only spaces the next ones more.
+// A failing store is logged and the call goes on without a shared slot.
+func (p *pacer) sharedSlot(ctx context.Context, key string) (func(), error) {
+	k := LimitOrg + ":" + key
+	for {
+		release, ok, err := p.shared.Acquire(ctx, k, p.cfg.MaxInFlight)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			p.log.Warn("xero: shared in-flight slots unavailable; capping by this process alone", "key", k, "error", err)
+			return nil, nil
+		}
+		if ok {
+			return release, nil
+		}
+		t := time.NewTimer(max(p.cfg.Minute/slotPoll, time.Millisecond))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // penalise tells the shared budget that Xero refused calls for wait: an
@@ -354,6 +399,10 @@ func (w *window) observe(now time.Time, gen uint64, remaining int, cfg Pacing) {
 }
 
 func (t *ticket) releaseSem() {
+	if t.slot != nil {
+		t.slot()
+		t.slot = nil
+	}
 	if t.t != nil && !t.released {
 		t.released = true
 		<-t.t.sem

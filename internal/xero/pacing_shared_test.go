@@ -19,6 +19,22 @@ type fakeShared struct {
 	taken     []string
 	penalties map[string]time.Time
 	now       func() time.Time
+	slots     map[string]int // held now
+	slotsFree int            // slots other processes leave free
+}
+
+func (f *fakeShared) Acquire(_ context.Context, key string, slots int) (func(), bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.slots[key] >= min(slots, f.slotsFree) {
+		return nil, false, nil
+	}
+	f.slots[key]++
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.slots[key]--
+	}, true, nil
 }
 
 func (f *fakeShared) Take(_ context.Context, key string) (time.Duration, error) {
@@ -46,7 +62,7 @@ func (f *fakeShared) Penalise(_ context.Context, key string, until time.Time) er
 func TestPacerSharedLimiter(t *testing.T) {
 	t.Parallel()
 	clock := testkit.NewClock(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
-	f := &fakeShared{penalties: map[string]time.Time{}, now: clock.Now}
+	f := &fakeShared{penalties: map[string]time.Time{}, now: clock.Now, slots: map[string]int{}, slotsFree: 5}
 	p := newPacer(Pacing{}, clock.Now)
 	p.shared, p.appKey = f, "client-1"
 	ctx := context.Background()
@@ -56,10 +72,30 @@ func TestPacerSharedLimiter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if f.slots["xero-org:t1"] != 1 {
+		t.Fatalf("call in flight holds %d shared slots, want 1", f.slots["xero-org:t1"])
+	}
 	tk.done(&http.Response{StatusCode: 200, Header: limited}, "op")
 	if want := []string{"xero-app:client-1", "xero-org:t1"}; !slices.Equal(f.taken, want) {
 		t.Fatalf("taken %v, want %v", f.taken, want)
 	}
+	if f.slots["xero-org:t1"] != 0 {
+		t.Fatalf("after the call %d shared slots are held, want 0", f.slots["xero-org:t1"])
+	}
+	// Other processes hold all but one slot: a second call in flight waits.
+	f.slotsFree = 1
+	tk, err = p.acquire(ctx, "op", "t1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	if _, err := p.acquire(short, "op", "t1", true); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("call beyond the shared slots: %v, want to wait", err)
+	}
+	cancel()
+	tk.done(&http.Response{StatusCode: 200, Header: limited}, "op")
+	f.slotsFree = 5
+	f.taken = f.taken[:2]
 
 	p.penalise(ctx, "t1", true, "minute", 30*time.Second)
 	p.penalise(ctx, "t1", true, "concurrent", time.Second) // blocks nothing

@@ -14,3 +14,15 @@ CREATE TABLE rate_budget (
     -- the clock of the last attempt or penalty, for operators
     updated_us BIGINT NOT NULL
 );
+
+-- In-flight slots shared by every process: a Xero organisation allows 5
+-- concurrent calls, so a call holds one of 5 rows (key, slot) for its
+-- duration. lease names the holder, so only it frees the slot; expires_us
+-- frees the slot of a process that died mid-call.
+CREATE TABLE rate_slot (
+    key        TEXT NOT NULL,
+    slot       INTEGER NOT NULL,
+    lease      TEXT NOT NULL,
+    expires_us BIGINT NOT NULL,
+    PRIMARY KEY (key, slot)
+);
