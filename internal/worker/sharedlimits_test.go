@@ -8,10 +8,14 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/shipstation"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
@@ -103,5 +107,64 @@ func TestXeroSharedLimitsTwoProcesses(t *testing.T) {
 	t.Logf("%d calls, %d answered 429; rate-limit errors: %v", calls, refused["GET /api.xro/2.0/Organisation"], problems)
 	if n := refused["GET /api.xro/2.0/Organisation"]; n != 0 {
 		t.Errorf("%d of %d calls were answered 429; one shared budget should avoid every one", n, calls)
+	}
+}
+
+// TestShipStationSharedBudgetTwoProcesses: two processes, each with its
+// own MemoryBudget for one key pair (as Clients keeps one per process)
+// and, unless ORDERBRIDGE_SHARED_LIMITS_OFF is set, a SharedBudget on its
+// own pool of one database, call ShipStation's emulator flat out at its
+// real limit scaled 60× (40 calls a second): no 429.
+func TestShipStationSharedBudgetTwoProcesses(t *testing.T) {
+	t.Parallel()
+	const (
+		scale   = 60
+		perProc = 60
+	)
+	emu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.RateLimit{Scale: scale}})
+	first := storetest.Migrated(t, storetest.OpenPostgres)
+	window := emukit.RateLimit{Scale: scale}.Window(time.Minute)
+	var clients []*shipstation.Client
+	for _, st := range []*store.Store{first, storetest.OpenPostgresAgain(t, first)} {
+		var budget shipstation.Budget = shipstation.NewMemoryBudget(shipstation.DefaultRateLimit)
+		if os.Getenv("ORDERBRIDGE_SHARED_LIMITS_OFF") == "" {
+			// SharedLimits' rate for a key, on the emulator's time scale.
+			l, err := st.NewRateLimiter(store.RateLimiterOptions{Rates: map[string]store.Rate{
+				shipstation.LimitClass: store.WindowRate(shipstation.DefaultRateLimit-1, window, 4, window/20),
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			budget = shipstation.NewSharedBudget(budget.(*shipstation.MemoryBudget), l, emu.APIKey(), nil)
+		}
+		c, err := shipstation.New(shipstation.Config{BaseURL: emu.URL(), APIKey: emu.APIKey(), APISecret: emu.APISecret(),
+			HTTPClient: testkit.HTTPClient(t), Budget: budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	start := emu.RequestLog().Last()
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		for range 2 {
+			wg.Go(func() {
+				for range perProc / 2 {
+					_, _ = c.Stores(t.Context(), false) // a 429 is counted below, not retried
+				}
+			})
+		}
+	}
+	wg.Wait()
+	calls, refused := 0, 0
+	for _, r := range emu.RequestLog().Since(start, 0) {
+		calls++
+		if r.Status == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	t.Logf("%d calls, %d answered 429", calls, refused)
+	if refused != 0 {
+		t.Errorf("%d of %d calls were answered 429; one shared budget should avoid every one", refused, calls)
 	}
 }
