@@ -247,10 +247,20 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	}
 	pacing := opts.XeroPacing
 	pacing.TimeScale = cmp.Or(pacing.TimeScale, cfg.XeroTimeScale) // ORDERBRIDGE_XERO_TIME_SCALE: emulators only
+	// On PostgreSQL every process draws from one rate budget per Xero
+	// organisation, the Xero app and ShipStation key; on SQLite, nil.
+	limiter, err := worker.SharedLimits(a.Store, pacing.MinuteWindow(), opts.ShipStationRateLimit)
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	var shared xero.SharedLimiter
+	if limiter != nil { // not a typed nil in the interface
+		shared = limiter
+	}
 	a.Xero, err = xero.New(xero.Config{
 		ClientID: cfg.XeroClientID, ClientSecret: cfg.XeroClientSecret, RedirectURL: cfg.XeroRedirect(),
 		Scopes: scopes, BaseURL: cfg.XeroBaseURL, HTTPClient: a.http, Logger: a.Logger,
-		Pacing: pacing, Now: opts.Now,
+		Pacing: pacing, Limiter: shared, Now: opts.Now,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
@@ -264,7 +274,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		Store: a.Store, Xero: a.Xero, ShipStationBaseURL: cfg.ShipStationBaseURL, HTTPClient: a.http,
 		Logger: a.Logger, Now: opts.Now, Overlap: cfg.Overlap, Backfill: cfg.Backfill, PageSize: opts.PageSize,
 		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.Record, WebhookBaseURL: cfg.BaseURL,
-		XeroQuota: a.quota,
+		XeroQuota: a.quota, Limiter: limiter,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)

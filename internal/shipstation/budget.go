@@ -2,6 +2,9 @@ package shipstation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -9,7 +12,8 @@ import (
 // Budget paces the calls made with one API key pair. ShipStation allows 40
 // calls a minute per key pair, counted across every program using it, so
 // every Client built with the same key pair must be given the same Budget.
-// The store can implement it later so that several processes share one.
+// Within a process that is a MemoryBudget; several processes on one
+// PostgreSQL database share one through NewSharedBudget.
 type Budget interface {
 	// Wait blocks until one more call may be made, or ctx ends. A nil
 	// error means the caller may make exactly one call.
@@ -197,6 +201,14 @@ func (b *MemoryBudget) Update(remaining int, reset time.Duration, at time.Time) 
 	}
 }
 
+// Unlimited reports that the server sends no rate-limit headers (see
+// Update), so no budget needs asking.
+func (b *MemoryBudget) Unlimited() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.unlimited
+}
+
 // Remaining reports the calls the budget would still allow in the current
 // window (before the reserve), for logs and tests.
 func (b *MemoryBudget) Remaining() int {
@@ -206,4 +218,96 @@ func (b *MemoryBudget) Remaining() int {
 		return b.limit
 	}
 	return b.remaining
+}
+
+// Limiter is a rate budget shared with other processes (store.RateLimiter
+// on PostgreSQL), keyed by LimitKey.
+type Limiter interface {
+	// Take admits one call under key (0) or says how long to wait before
+	// asking again; a refusal spends nothing.
+	Take(ctx context.Context, key string) (time.Duration, error)
+	// Penalise records that calls under key are refused until until.
+	Penalise(ctx context.Context, key string, until time.Time) error
+}
+
+// LimitClass is the class of a ShipStation key pair's key in a Limiter.
+const LimitClass = "shipstation"
+
+// LimitKey is the Limiter key of an API key pair: LimitClass and a hash of
+// the API key, so the key itself is never written to the database.
+func LimitKey(apiKey string) string {
+	sum := sha256.Sum256([]byte(apiKey))
+	return LimitClass + ":" + hex.EncodeToString(sum[:12])
+}
+
+// SharedBudget is a Budget shared by every process on one database: a
+// call first passes the process's MemoryBudget (which follows the
+// response headers: the second guard) and then takes from the shared
+// Limiter; a response saying nothing is left (a 429, or a spent window)
+// stops every process until its reset. NewSharedBudget builds it.
+type SharedBudget struct {
+	local  *MemoryBudget
+	shared Limiter
+	key    string
+	log    *slog.Logger
+}
+
+var _ Budget = (*SharedBudget)(nil)
+
+// NewSharedBudget returns the Budget of the key pair apiKey that takes
+// from local and then from shared. logger may be nil.
+func NewSharedBudget(local *MemoryBudget, shared Limiter, apiKey string, logger *slog.Logger) *SharedBudget {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &SharedBudget{local: local, shared: shared, key: LimitKey(apiKey), log: logger}
+}
+
+// Wait blocks until this process's budget and the shared one admit a
+// call. A server without rate-limit headers (an emulator with limits off)
+// skips the shared one, as it does the local one. A failing store is
+// logged and the call goes on under the local budget alone.
+func (b *SharedBudget) Wait(ctx context.Context) error {
+	if err := b.local.Wait(ctx); err != nil {
+		return err
+	}
+	for !b.local.Unlimited() {
+		wait, err := b.shared.Take(ctx, b.key)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			b.log.Warn("shipstation: shared rate budget unavailable; pacing by this process alone", "error", err)
+			return nil
+		}
+		if wait <= 0 {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// penaliseTimeout bounds recording a spent window, which has no caller's
+// context (Update has none).
+const penaliseTimeout = 5 * time.Second
+
+// Update tells the local budget, and when nothing is left (a 429 included)
+// makes every process wait for the reset.
+func (b *SharedBudget) Update(remaining int, reset time.Duration, at time.Time) {
+	b.local.Update(remaining, reset, at)
+	if remaining != 0 || reset <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), penaliseTimeout)
+	defer cancel()
+	if err := b.shared.Penalise(ctx, b.key, at.Add(reset+b.local.slack)); err != nil {
+		b.log.Warn("shipstation: record a spent window in the shared rate budget", "error", err)
+	}
 }

@@ -16,7 +16,8 @@ import (
 
 // Clients builds an account's Xero and ShipStation clients and owns what
 // must be one per process for them: a Xero token source per account (see
-// XeroTokens), a ShipStation rate budget per API key, and each key's
+// XeroTokens), a ShipStation rate budget per API key (drawing, on
+// PostgreSQL, from the one every process shares), and each key's
 // carrier names. The export, the write-back and the subscription share
 // one, so that their calls for one account or key are counted together.
 // It also classifies their API errors, marking a connection that needs a
@@ -29,9 +30,11 @@ type Clients struct {
 	log     *slog.Logger
 	now     func() time.Time
 	ssLimit int
+	// limiter is the rate budget shared by every process (nil on SQLite).
+	limiter *store.RateLimiter
 
 	mu      sync.Mutex
-	budgets map[string]*shipstation.MemoryBudget
+	budgets map[string]shipstation.Budget
 	tokens  map[int64]*xero.TokenSource // one per account: see XeroTokens
 	// carriers caches each ShipStation key's carrier names (a note names
 	// the carrier), keyed by API key.
@@ -41,16 +44,71 @@ type Clients struct {
 	grantRetry map[int64]time.Time
 }
 
-// budget returns the one Budget of a ShipStation key pair in this process.
-func (c *Clients) budget(apiKey string) *shipstation.MemoryBudget {
+// budget returns the one Budget of a ShipStation key pair in this process:
+// its MemoryBudget, which follows the response headers, and on PostgreSQL
+// behind it the key's budget shared by every process.
+func (c *Clients) budget(apiKey string) shipstation.Budget {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b := c.budgets[apiKey]
 	if b == nil {
-		b = shipstation.NewMemoryBudget(c.ssLimit)
+		local := shipstation.NewMemoryBudget(c.ssLimit)
+		b = local
+		if c.limiter != nil {
+			b = shipstation.NewSharedBudget(local, c.limiter, apiKey, c.log)
+		}
 		c.budgets[apiKey] = b
 	}
 	return b
+}
+
+// The store's budgets are what the clients take.
+var (
+	_ xero.SharedLimiter  = (*store.RateLimiter)(nil)
+	_ shipstation.Limiter = (*store.RateLimiter)(nil)
+)
+
+// Bursts of the shared budgets: Xero's in-flight limit for an
+// organisation (a burst never exceeds it), a little for the app, and a
+// tenth of ShipStation's minute.
+const (
+	xeroOrgBurst = xero.InFlightLimit
+	xeroAppBurst = 50
+	ssBurst      = 4
+)
+
+// jitterShare is the share of a window allowed for the spread of delays
+// between a call's admission and the API receiving it (store.WindowRate):
+// three seconds of Xero's and ShipStation's minute, at the cost of about
+// 5% of the sustained rate.
+const jitterShare = 20
+
+// SharedLimits builds the rate budgets that every process on st's
+// PostgreSQL database shares (store.RateLimiter, GCRA): each Xero
+// organisation (xero.MinuteLimit a minute window, bursts of at most
+// xero.InFlightLimit, and xero.InFlightLimit in-flight slots through
+// Pacing.MaxInFlight), the Xero app (xero.AppMinuteLimit) and each
+// ShipStation key pair (ssLimit a minute, less the one call
+// shipstation.MemoryBudget keeps in reserve). xeroMinute is the pacer's
+// minute (xero.Pacing.MinuteWindow: shorter at an emulator's time scale).
+// On SQLite it returns nil: one process owns the file, and its in-memory
+// budgets are the whole budget.
+func SharedLimits(st *store.Store, xeroMinute time.Duration, ssLimit int) (*store.RateLimiter, error) {
+	if st.Dialect() != store.Postgres {
+		return nil, nil
+	}
+	if ssLimit <= 0 {
+		ssLimit = shipstation.DefaultRateLimit
+	}
+	l, err := st.NewRateLimiter(store.RateLimiterOptions{Rates: map[string]store.Rate{
+		xero.LimitOrg:          store.WindowRate(xero.MinuteLimit, xeroMinute, xeroOrgBurst, xeroMinute/jitterShare),
+		xero.LimitApp:          store.WindowRate(xero.AppMinuteLimit, xeroMinute, xeroAppBurst, xeroMinute/jitterShare),
+		shipstation.LimitClass: store.WindowRate(max(ssLimit-1, 1), time.Minute, ssBurst, time.Minute/jitterShare),
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("worker: shared rate limits: %w", err)
+	}
+	return l, nil
 }
 
 // prepare loads the account's connections and settings and builds its

@@ -61,6 +61,11 @@ type Options struct {
 	// webhook posts to (BaseURL + HookPath + secret); empty subscribes
 	// none.
 	WebhookBaseURL string
+	// Limiter, when set, is the rate budget every process on the database
+	// shares (SharedLimits; nil on SQLite): each ShipStation key's budget
+	// takes from it after the process's own. The Xero App is given the
+	// same one (xero.Config.Limiter).
+	Limiter *store.RateLimiter
 	// XeroQuota is how each account's Xero day quota is spent: the export
 	// sweep slows as it runs low and keeps a reserve for write-back
 	// (PlanExportSweep). The zero value is the Starter tier, 20% kept.
@@ -127,7 +132,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	c := &Clients{
 		st: opts.Store, xero: opts.Xero, ssURL: opts.ShipStationBaseURL, http: opts.HTTPClient, log: log, now: now,
-		ssLimit: ssLimit, budgets: map[string]*shipstation.MemoryBudget{}, carriers: map[string]carrierNames{},
+		ssLimit: ssLimit, limiter: opts.Limiter, budgets: map[string]shipstation.Budget{}, carriers: map[string]carrierNames{},
 	}
 	exp := &Exporter{
 		c: c, st: opts.Store, log: log, now: now, overlap: overlap, backfill: backfill,

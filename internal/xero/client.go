@@ -51,6 +51,11 @@ type Config struct {
 	UserAgent string
 	// Pacing tunes rate-limit pacing; the zero value is Xero's real limits.
 	Pacing Pacing
+	// Limiter, when set, is a rate budget shared with the other processes
+	// calling Xero for this app (store.RateLimiter on PostgreSQL): every
+	// call first takes from it, and a 429 is recorded in it. Nil paces by
+	// this process alone (SQLite: one process).
+	Limiter SharedLimiter
 	// RefreshEarly is how long before expiry a token is refreshed; five
 	// minutes when zero, so a long page walk does not outlive its token.
 	RefreshEarly time.Duration
@@ -136,6 +141,7 @@ func New(cfg Config) (*App, error) {
 		},
 	}
 	a.pacer = newPacer(cfg.Pacing, a.now)
+	a.pacer.shared, a.pacer.appKey, a.pacer.log = cfg.Limiter, cfg.ClientID, a.log
 	return a, nil
 }
 
@@ -283,10 +289,14 @@ func (c *Client) once(ctx context.Context, req *request, body []byte, out any) e
 	// flight until the response is complete.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	wait := tk.done(resp, req.op)
-	if rl := (*RateLimitError)(nil); errors.As(err, &rl) && resp.Header.Get("Retry-After") == "" {
-		// No Retry-After: hand the caller the pacer's bounded wait, so a
-		// worker snoozes rather than retrying at once.
-		rl.RetryAfter = wait
+	if rl := (*RateLimitError)(nil); errors.As(err, &rl) {
+		if resp.Header.Get("Retry-After") == "" {
+			// No Retry-After: hand the caller the pacer's bounded wait, so a
+			// worker snoozes rather than retrying at once.
+			rl.RetryAfter = wait
+		}
+		// Every other process must wait too, not only this one.
+		c.app.pacer.penalise(ctx, req.tenantID, req.tenanted, rl.Problem, wait)
 	}
 	if c.meter != nil {
 		c.meter(ctx, req.tenantID, Endpoint(req.path), counted.n)

@@ -2,11 +2,51 @@ package xero
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 )
+
+// Xero's documented limits (xero-api.md §0, §8.3).
+const (
+	// MinuteLimit is the calls per minute per organisation.
+	MinuteLimit = 60
+	// AppMinuteLimit is the calls per minute per app, across organisations.
+	AppMinuteLimit = 10000
+	// InFlightLimit is the concurrent calls per organisation.
+	InFlightLimit = 5
+)
+
+// Key classes of a SharedLimiter: a key is "<class>:<id>".
+const (
+	// LimitOrg keys an organisation's budget (id: the tenant ID; "" for a
+	// custom connection).
+	LimitOrg = "xero-org"
+	// LimitApp keys the app's budget across organisations (id: the client
+	// ID).
+	LimitApp = "xero-app"
+)
+
+// SharedLimiter is a rate budget shared with other processes, so that
+// several processes calling Xero for one organisation (or one app) keep
+// under one limit between them, and a 429 seen by one stops them all. The
+// store implements it on PostgreSQL (store.RateLimiter); the pacer's own
+// header-driven pacing stays as a second guard. Keys are LimitOrg or
+// LimitApp, a colon, and the tenant or client ID.
+type SharedLimiter interface {
+	// Take admits one call under key (0) or says how long to wait before
+	// asking again; a refusal spends nothing.
+	Take(ctx context.Context, key string) (time.Duration, error)
+	// Penalise records that Xero refuses calls under key until until (a
+	// 429's Retry-After), for every process.
+	Penalise(ctx context.Context, key string, until time.Time) error
+	// Acquire takes one of slots in-flight slots of key, shared by every
+	// process (ok false: all are held, ask again shortly); release frees
+	// it when the call is over.
+	Acquire(ctx context.Context, key string, slots int) (release func(), ok bool, err error)
+}
 
 // Pacing configures how the client keeps under Xero's rate limits. Xero
 // does not say when a minute window resets, only how many calls are left
@@ -34,6 +74,11 @@ type Pacing struct {
 	// over the rest of the window rather than sent at once. Default 10.
 	Spread int
 }
+
+// MinuteWindow is the length of a minute window these settings pace by:
+// Minute, or a minute shortened by TimeScale. A SharedLimiter's rates are
+// made from it, so both guards run on one time scale.
+func (p Pacing) MinuteWindow() time.Duration { return p.withDefaults().Minute }
 
 func (p Pacing) withDefaults() Pacing {
 	if p.Minute <= 0 {
@@ -68,10 +113,20 @@ type Budget struct {
 type pacer struct {
 	cfg Pacing
 	now func() time.Time
+	// shared, when set, is the budget shared with other processes;
+	// appKey is this app's key in it.
+	shared SharedLimiter
+	appKey string
+	log    *slog.Logger
 
 	mu      sync.Mutex
 	tenants map[string]*tenantPace
 	app     window
+	// unlimited is set by a successful answer without rate-limit headers
+	// (an emulator with limits off; Xero always sends them): the shared
+	// budget is then not asked, so runs against such a server are not
+	// slowed to Xero's real rates. A header seen again clears it.
+	unlimited bool
 }
 
 type tenantPace struct {
@@ -95,7 +150,7 @@ type window struct {
 
 func newPacer(cfg Pacing, now func() time.Time) *pacer {
 	return &pacer{cfg: cfg.withDefaults(), now: now, tenants: make(map[string]*tenantPace),
-		app: window{reported: -1, est: -1}}
+		app: window{reported: -1, est: -1}, log: slog.New(slog.DiscardHandler)}
 }
 
 func (p *pacer) tenant(key string) *tenantPace {
@@ -111,6 +166,7 @@ func (p *pacer) tenant(key string) *tenantPace {
 type ticket struct {
 	p        *pacer
 	t        *tenantPace // nil for tenantless calls
+	slot     func()      // frees the shared in-flight slot; nil without one
 	tgen     uint64
 	agen     uint64
 	released bool
@@ -157,6 +213,23 @@ func (p *pacer) acquire(ctx context.Context, op, key string, tenanted bool) (*ti
 		if tk.t != nil {
 			wait = max(wait, tk.t.minute.delay(now, p.cfg))
 		}
+		if wait <= 0 && p.shared != nil && !p.unlimited {
+			// This process would go: ask the budget every process shares.
+			p.mu.Unlock()
+			var err error
+			if wait, err = p.takeShared(ctx, op, key, tenanted); err != nil {
+				tk.releaseSem()
+				return nil, err
+			}
+			if wait <= 0 && tenanted {
+				if tk.slot, err = p.sharedSlot(ctx, key); err != nil {
+					tk.releaseSem()
+					return nil, err
+				}
+			}
+			p.mu.Lock()
+			now = p.now()
+		}
 		if wait <= 0 {
 			p.app.take(now, p.cfg)
 			tk.agen = p.app.gen
@@ -176,6 +249,88 @@ func (p *pacer) acquire(ctx context.Context, op, key string, tenanted bool) (*ti
 			tk.releaseSem()
 			return nil, ctx.Err()
 		}
+	}
+}
+
+// takeShared asks the shared budget for one call: the app's, then the
+// organisation's (a refusal by the organisation wastes an app call, of
+// which there are 10,000 a minute, rather than the other way round). It
+// returns how long to wait before asking again, or a local
+// *RateLimitError when that is longer than a minute window: a penalty
+// (a 429 another process saw, Xero's day limit) that a worker should
+// snooze through rather than hold its slot. A failing store is logged and
+// the call goes on under this process's own pacing, the second guard.
+func (p *pacer) takeShared(ctx context.Context, op, key string, tenanted bool) (time.Duration, error) {
+	keys := []string{LimitApp + ":" + p.appKey}
+	if tenanted {
+		keys = append(keys, LimitOrg+":"+key)
+	}
+	for _, k := range keys {
+		wait, err := p.shared.Take(ctx, k)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			p.log.Warn("xero: shared rate budget unavailable; pacing by this process alone", "key", k, "error", err)
+			return 0, nil
+		}
+		if wait > p.cfg.Minute {
+			return 0, &RateLimitError{Op: op, RetryAfter: wait, Problem: "shared", Local: true}
+		}
+		if wait > 0 {
+			return wait, nil
+		}
+	}
+	return 0, nil
+}
+
+// slotPoll is how often, in minute windows, a call waiting for an
+// in-flight slot held by other processes asks again: a quarter second at
+// Xero's real minute.
+const slotPoll = 240
+
+// sharedSlot takes one of the organisation's in-flight slots shared by
+// every process (Pacing.MaxInFlight of them, five by default), waiting
+// while other processes hold them all, and returns its release. The rate
+// was taken already: a call waiting here only spaces the next ones more.
+// A failing store is logged and the call goes on without a shared slot.
+func (p *pacer) sharedSlot(ctx context.Context, key string) (func(), error) {
+	k := LimitOrg + ":" + key
+	for {
+		release, ok, err := p.shared.Acquire(ctx, k, p.cfg.MaxInFlight)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			p.log.Warn("xero: shared in-flight slots unavailable; capping by this process alone", "key", k, "error", err)
+			return nil, nil
+		}
+		if ok {
+			return release, nil
+		}
+		t := time.NewTimer(max(p.cfg.Minute/slotPoll, time.Millisecond))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// penalise tells the shared budget that Xero refused calls for wait: an
+// organisation's limits (minute, day) block its key, the app's minute
+// limit the app's; the concurrent limit blocks nothing.
+func (p *pacer) penalise(ctx context.Context, key string, tenanted bool, problem string, wait time.Duration) {
+	if p.shared == nil || wait <= 0 || problem == "concurrent" {
+		return
+	}
+	k := LimitApp + ":" + p.appKey
+	if tenanted && problem != "appminute" {
+		k = LimitOrg + ":" + key
+	}
+	if err := p.shared.Penalise(context.WithoutCancel(ctx), k, p.now().Add(wait)); err != nil {
+		p.log.Warn("xero: record 429 in the shared rate budget", "key", k, "error", err)
 	}
 }
 
@@ -244,6 +399,10 @@ func (w *window) observe(now time.Time, gen uint64, remaining int, cfg Pacing) {
 }
 
 func (t *ticket) releaseSem() {
+	if t.slot != nil {
+		t.slot()
+		t.slot = nil
+	}
 	if t.t != nil && !t.released {
 		t.released = true
 		<-t.t.sem
@@ -266,7 +425,11 @@ func (t *ticket) done(resp *http.Response, op string) (wait time.Duration) {
 	if resp != nil {
 		h = resp.Header
 	}
-	p.app.observe(now, t.agen, headerInt(h, "X-AppMinLimit-Remaining"), p.cfg)
+	app := headerInt(h, "X-AppMinLimit-Remaining")
+	if resp != nil && resp.StatusCode < 300 || app >= 0 {
+		p.unlimited = app < 0
+	}
+	p.app.observe(now, t.agen, app, p.cfg)
 	if t.t != nil {
 		t.t.minute.observe(now, t.tgen, headerInt(h, "X-MinLimit-Remaining"), p.cfg)
 		if d := headerInt(h, "X-DayLimit-Remaining"); d >= 0 {

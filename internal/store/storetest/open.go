@@ -89,3 +89,24 @@ func Migrated(t *testing.T, open Opener) *store.Store {
 	}
 	return st
 }
+
+// OpenPostgresAgain opens a second Store on the database and schema of st
+// (a store from OpenPostgres): another process's view of the same
+// database, with its own connection pool, closed at cleanup.
+func OpenPostgresAgain(t *testing.T, st *store.Store) *store.Store {
+	t.Helper()
+	url := os.Getenv(EnvDatabaseURL)
+	if url == "" || st.Dialect() != store.Postgres {
+		testenv.Missing(t, "PostgreSQL", "set "+EnvDatabaseURL+", e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	}
+	again, err := store.Open(t.Context(), url, &store.Options{Schema: st.Schema(), MaxConns: 4})
+	if err != nil {
+		t.Fatalf("storetest: open postgres again: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := again.Close(); err != nil {
+			t.Errorf("storetest: close: %v", err)
+		}
+	})
+	return again
+}
