@@ -61,15 +61,24 @@ func (wb *WriteBacker) webhookEvent(ctx context.Context, ir *writeBackRun, ev st
 	default:
 		return err
 	}
+	// The event's end and, for a failure, the webhook health's record of it
+	// commit together: whoever reads the event as failed (the dashboard, a
+	// test) also finds the failure counted.
 	ctx = context.WithoutCancel(ctx)
-	if err := wb.st.FinishWebhookEvent(ctx, ir.acct, ev.ID, state, detail); err != nil {
+	err = wb.st.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.FinishWebhookEvent(ctx, ir.acct, ev.ID, state, detail); err != nil {
+			return err
+		}
+		if state != store.EventFailed {
+			return nil
+		}
+		return tx.NoteWebhookFailure(ctx, ir.acct, store.SourceShipStation, wb.now(), detail)
+	})
+	if err != nil {
 		return fmt.Errorf("worker: write back: %w", err)
 	}
 	if state == store.EventFailed {
 		wb.log.Warn("shipstation webhook event failed", "account", ir.acct, "event", ev.ID, "reason", detail)
-		if err := wb.st.NoteWebhookFailure(ctx, ir.acct, store.SourceShipStation, wb.now(), detail); err != nil {
-			return fmt.Errorf("worker: write back: %w", err)
-		}
 	}
 	return nil
 }
