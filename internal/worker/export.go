@@ -247,13 +247,7 @@ func (e *Exporter) Export(ctx context.Context, accountID int64, opts RunOptions)
 		sum.Cursor = cur
 	}
 	// A run that found nothing new is routine: keep it out of the info log.
-	level := slog.LevelDebug
-	switch {
-	case err != nil:
-		level = slog.LevelWarn
-	case sum.Exported+sum.Updated+sum.Cancelled+sum.Failed+sum.Alerts > 0 || sum.Invoices > sum.SilentRepeats:
-		level = slog.LevelInfo
-	}
+	level := runLogLevel(ctx, err, sum.Exported+sum.Updated+sum.Cancelled+sum.Failed+sum.Alerts > 0 || sum.Invoices > sum.SilentRepeats)
 	e.log.Log(ctx, level, "export run", "account", accountID, "dry_run", opts.DryRun, "summary", sum.String(), "error", err)
 	return sum, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -292,4 +293,18 @@ func (s *slice) finish(ctx context.Context, prev jobMeta, err error) error {
 		_ = river.MetadataSet(ctx, metaOverruns, next.Overruns)
 	}
 	return out
+}
+
+// runLogLevel is the level of a run's summary line: WARN when it stopped
+// on an error, INFO when it did something, DEBUG for an idle run. A run
+// stopped because its job's slice ended (the job goes on at once) did
+// nothing wrong: INFO, or a long run would log a warning every slice.
+func runLogLevel(ctx context.Context, err error, busy bool) slog.Level {
+	switch {
+	case err != nil && !errors.Is(context.Cause(ctx), errSliceEnded):
+		return slog.LevelWarn
+	case err != nil || busy:
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -167,5 +168,34 @@ func TestSliceEndsBeforeTheTimeoutCutsAUnit(t *testing.T) {
 	zero.step(true, true)
 	if !cut(zero) {
 		t.Error("a slice past its length did not end at progress")
+	}
+}
+
+// TestRunLogLevel: a run stopped by its job's slice (the job goes on at
+// once) logs at INFO; only a real failure is a warning.
+func TestRunLogLevel(t *testing.T) {
+	t.Parallel()
+	sliced, cancel := context.WithCancelCause(t.Context())
+	cancel(errSliceEnded)
+	failed := errors.New("xero: 503")
+	tests := []struct {
+		name string
+		ctx  context.Context
+		err  error
+		busy bool
+		want slog.Level
+	}{
+		{"idle", t.Context(), nil, false, slog.LevelDebug},
+		{"did something", t.Context(), nil, true, slog.LevelInfo},
+		{"failed", t.Context(), failed, true, slog.LevelWarn},
+		{"slice ended", sliced, context.Canceled, true, slog.LevelInfo},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := runLogLevel(tc.ctx, tc.err, tc.busy); got != tc.want {
+				t.Errorf("runLogLevel = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

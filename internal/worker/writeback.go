@@ -217,13 +217,7 @@ func (wb *WriteBacker) Run(ctx context.Context, accountID int64, opts WriteBackO
 		}
 		err = wb.window(ctx, ir, w.cursor, start, w.read)
 	}
-	level := slog.LevelDebug
-	switch {
-	case err != nil:
-		level = slog.LevelWarn
-	case sum.Written+sum.Failed > 0:
-		level = slog.LevelInfo
-	}
+	level := runLogLevel(ctx, err, sum.Written+sum.Failed > 0)
 	wb.log.Log(ctx, level, "write-back run", "account", accountID, "summary", sum.String(), "error", err)
 	return sum, err
 }
