@@ -147,6 +147,8 @@ type scaleResult struct {
 	ssCalls           int64
 	firstRound        time.Duration    // simulated time until the sweeps reached every account
 	rows, jobs        map[string]int64 // rows added by table, River jobs by kind
+	tableBytes        map[string]int64 // bytes added by table (with its indexes)
+	jobMillis         map[string][2]float64
 	dbBytes           int64
 	cpu               time.Duration
 	elapsed, setupDur time.Duration
@@ -366,6 +368,13 @@ func runScale(b *testing.B, o scaleOptions) scaleResult {
 		r.jobs[k] = n - before.jobs[k]
 	}
 	r.dbBytes = after.bytes - before.bytes
+	r.jobMillis = after.jobMillis
+	r.tableBytes = map[string]int64{}
+	for t, n := range after.tableBytes {
+		if d := n - before.tableBytes[t]; d != 0 {
+			r.tableBytes[t] = d
+		}
+	}
 	return r
 }
 
@@ -435,6 +444,11 @@ func pollEvery(since time.Time, every time.Duration, cond func() bool) bool {
 type dbStats struct {
 	rows, jobs map[string]int64
 	bytes      int64
+	// tableBytes are the bytes of each table's pages with its indexes'.
+	tableBytes map[string]int64
+	// jobMillis is each job kind's mean and longest last attempt, in
+	// milliseconds, over its completed jobs.
+	jobMillis map[string][2]float64
 }
 
 // readDB reads dbStats from the SQLite file beside the app (WAL lets a
@@ -446,7 +460,7 @@ func readDB(b *testing.B, path string) dbStats {
 	}
 	defer func() { _ = db.Close() }()
 	ctx := b.Context()
-	st := dbStats{rows: map[string]int64{}, jobs: map[string]int64{}}
+	st := dbStats{rows: map[string]int64{}, jobs: map[string]int64{}, tableBytes: map[string]int64{}}
 	for _, t := range scaleTables {
 		var n int64
 		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+t).Scan(&n); err != nil {
@@ -472,6 +486,41 @@ func readDB(b *testing.B, path string) dbStats {
 	}
 	if err := db.QueryRowContext(ctx, "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat").Scan(&st.bytes); err != nil {
 		b.Fatalf("dbstat: %v", err)
+	}
+	trows, err := db.QueryContext(ctx, `SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m ON m.name = d.name GROUP BY m.tbl_name`)
+	if err != nil {
+		b.Fatalf("dbstat by table: %v", err)
+	}
+	defer func() { _ = trows.Close() }()
+	for trows.Next() {
+		var t string
+		var n int64
+		if err := trows.Scan(&t, &n); err != nil {
+			b.Fatal(err)
+		}
+		st.tableBytes[t] = n
+	}
+	if err := trows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	jrows, err := db.QueryContext(ctx, `SELECT kind, AVG(ms), MAX(ms) FROM (
+		SELECT kind, (julianday(finalized_at) - julianday(attempted_at)) * 86400000.0 AS ms
+		FROM river_job WHERE state = 'completed' AND attempted_at IS NOT NULL AND finalized_at IS NOT NULL) GROUP BY kind`)
+	if err != nil {
+		b.Fatalf("job durations: %v", err)
+	}
+	defer func() { _ = jrows.Close() }()
+	st.jobMillis = map[string][2]float64{}
+	for jrows.Next() {
+		var k string
+		var mean, most float64
+		if err := jrows.Scan(&k, &mean, &most); err != nil {
+			b.Fatal(err)
+		}
+		st.jobMillis[k] = [2]float64{mean, most}
+	}
+	if err := jrows.Err(); err != nil {
+		b.Fatal(err)
 	}
 	return st
 }
@@ -540,8 +589,21 @@ func (r scaleResult) report(b *testing.B, o scaleOptions) {
 	}
 	fmt.Fprintf(&tbl, "rows added per invoice: %s; database pages in use +%d bytes (%.0f an invoice)\n", strings.Join(parts, ", "), r.dbBytes, float64(r.dbBytes)/float64(n))
 	parts = parts[:0]
+	for _, t := range slices.Sorted(maps.Keys(r.tableBytes)) {
+		parts = append(parts, fmt.Sprintf("%s=%.0f", t, float64(r.tableBytes[t])/float64(n)))
+	}
+	fmt.Fprintf(&tbl, "bytes added per invoice by table (with its indexes): %s\n", strings.Join(parts, ", "))
+	parts = parts[:0]
 	for _, k := range slices.Sorted(maps.Keys(r.jobs)) {
 		parts = append(parts, fmt.Sprintf("%s=%d (%.3f an account-minute)", k, r.jobs[k], float64(r.jobs[k])/accountMinutes))
+	}
+	parts = parts[:0]
+	for _, k := range slices.Sorted(maps.Keys(r.jobMillis)) {
+		parts = append(parts, fmt.Sprintf("%s %.0f/%.0f", k, r.jobMillis[k][0], r.jobMillis[k][1]))
+	}
+	fmt.Fprintf(&tbl, "last attempt of completed jobs, mean/longest ms (set-up's included): %s\n", strings.Join(parts, ", "))
+	if m, ok := r.jobMillis[worker.KindSweep]; ok {
+		b.ReportMetric(m[0], "ms/sweep_accounts")
 	}
 	fmt.Fprintf(&tbl, "River jobs over %.0f simulated account-minutes: %s\n", accountMinutes, strings.Join(parts, ", "))
 	fmt.Fprintf(&tbl, "calls per simulated account-minute: Xero %.3f, ShipStation %.3f\n", float64(r.xeroCalls)/accountMinutes, float64(r.ssCalls)/accountMinutes)
