@@ -297,6 +297,15 @@ type SweepWorker struct {
 // an installation shares it, since they share the app's client id.
 const XeroAppMinuteLimit = 10000
 
+// SweepPriority is the River priority of the jobs a sweep inserts: after
+// River's default (1), which webhooks, buttons and continuations use. A
+// tick's safety-net runs for thousands of accounts can queue for minutes
+// when they meet a busy fleet (BenchmarkScale, scale.md), and a merchant's
+// webhook must not wait behind them. A webhook for an account whose sweep
+// job is already queued coalesces into it (unique per account) and waits
+// at this priority; the job then also does the webhook's work.
+const SweepPriority = 2
+
 // IdleExportCalls is what a sweep's export of an account with nothing new
 // costs in Xero calls: the changed-contacts list and the invoice list
 // (design.md, "One run", step 3).
@@ -473,7 +482,7 @@ func sweepDue(ctx context.Context, sw sweep) error {
 					return err
 				}
 			}
-			if _, err := client.InsertTx(ctx, tx, sw.args(id), nil); err != nil {
+			if _, err := client.InsertTx(ctx, tx, sw.args(id), &river.InsertOpts{Priority: SweepPriority}); err != nil {
 				return err
 			}
 			if err := tx.AdvanceCursor(ctx, id, sw.cursor, t); err != nil {
