@@ -38,6 +38,10 @@ type Options struct {
 	Now func() time.Time
 	// XeroPacing overrides Xero's real limits (tests at a time scale).
 	XeroPacing xero.Pacing
+	// XeroAppSweepCalls is the engine's share of the Xero app's calls a
+	// minute for the export sweep (worker.Options; zero: half of them). A
+	// simulation of fewer accounts than it stands for scales it down.
+	XeroAppSweepCalls int
 	// Store, when set, is used instead of opening Config.Database() (a test
 	// holding a PostgreSQL schema); the App then does not close it. The
 	// App's sealer is attached with WithSealer.
@@ -274,7 +278,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		Store: a.Store, Xero: a.Xero, ShipStationBaseURL: cfg.ShipStationBaseURL, HTTPClient: a.http,
 		Logger: a.Logger, Now: opts.Now, Overlap: cfg.Overlap, Backfill: cfg.Backfill, PageSize: opts.PageSize,
 		ShipStationRateLimit: opts.ShipStationRateLimit, Progress: a.progress.Record, WebhookBaseURL: cfg.BaseURL,
-		XeroQuota: a.quota, Limiter: limiter,
+		XeroQuota: a.quota, Limiter: limiter, XeroAppSweepCalls: opts.XeroAppSweepCalls,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)

@@ -74,6 +74,11 @@ type Options struct {
 	// stops at its next committed progress and continues as a new attempt
 	// (see JobSlice). Zero means JobSlice; tests make it tiny.
 	JobSlice time.Duration
+	// XeroAppSweepCalls is how many of the Xero app's calls a minute
+	// (XeroAppMinuteLimit, shared by every organisation) the export sweep
+	// may plan to spend; zero means half of them, leaving the rest to the
+	// exports webhooks ask for and to write-back (SweepCap).
+	XeroAppSweepCalls int
 }
 
 // Engine is the export and write-back engine of one process: the parts
@@ -95,6 +100,8 @@ type Engine struct {
 	now   func() time.Time
 	quota QuotaPolicy
 	slice time.Duration
+	// sweepCalls is Options.XeroAppSweepCalls.
+	sweepCalls int
 }
 
 // New checks opts, fills in the defaults and builds the Engine.
@@ -147,5 +154,6 @@ func New(opts Options) (*Engine, error) {
 			hookBase: strings.TrimRight(opts.WebhookBaseURL, "/"), ssURL: opts.ShipStationBaseURL,
 		},
 		st: opts.Store, log: log, now: now, quota: opts.XeroQuota, slice: opts.JobSlice,
+		sweepCalls: opts.XeroAppSweepCalls,
 	}, nil
 }

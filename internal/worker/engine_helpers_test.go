@@ -52,6 +52,8 @@ type engineOptions struct {
 	now  func() time.Time
 	// open opens the store (nil: storetest.OpenSQLite).
 	open storetest.Opener
+	// sweepAppCalls is the engine's XeroAppSweepCalls (0: its default).
+	sweepAppCalls int
 	// jobSlice is the engine's JobSlice (0: the default).
 	jobSlice time.Duration
 }
@@ -127,6 +129,7 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	eng, err := worker.New(worker.Options{
 		Store: st, Xero: xapp, ShipStationBaseURL: semu.URL(), HTTPClient: testHTTP, Logger: testLogger(t),
 		PageSize: o.pageSize, WebhookBaseURL: o.hookBase, Now: o.now, JobSlice: o.jobSlice,
+		XeroAppSweepCalls: o.sweepAppCalls,
 	})
 	if err != nil {
 		t.Fatal(err)

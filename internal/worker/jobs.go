@@ -1,11 +1,13 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -285,6 +287,46 @@ type SweepWorker struct {
 	// Clients, when set, keeps idle Xero grants alive on every tick
 	// (KeepXeroGrantsAlive), whether the account syncs or not.
 	Clients *Clients
+	// MaxPerTick is how many exports one tick may enqueue (SweepCap);
+	// zero means no cap.
+	MaxPerTick int
+}
+
+// XeroAppMinuteLimit is Xero's limit on one app's calls a minute, across
+// every organisation connected to it (xero-api.md §8.3). Every account of
+// an installation shares it, since they share the app's client id.
+const XeroAppMinuteLimit = 10000
+
+// SweepPriority is the River priority of the jobs a sweep inserts: after
+// River's default (1), which webhooks, buttons and continuations use. A
+// tick's safety-net runs for thousands of accounts can queue for minutes
+// when they meet a busy fleet (BenchmarkScale, scale.md), and a merchant's
+// webhook must not wait behind them. A webhook for an account whose sweep
+// job is already queued coalesces into it (unique per account) and waits
+// at this priority; the job then also does the webhook's work.
+const SweepPriority = 2
+
+// IdleExportCalls is what a sweep's export of an account with nothing new
+// costs in Xero calls: the changed-contacts list and the invoice list
+// (design.md, "One run", step 3).
+const IdleExportCalls = 2
+
+// SweepCap is how many exports one tick of the export sweep, run every
+// every, may enqueue so that they plan to spend at most appCalls of the
+// Xero app's calls a minute (zero: half of XeroAppMinuteLimit). Each
+// account's due time alone does not spread the load: every account is
+// due at the first sweep after a start, and all switch to their shorter
+// sync interval together when the app's webhook is disabled, so 10,000
+// accounts would fall due in one minute and their 20,000 calls exceed the
+// app's 10,000. A cap per tick, longest waiting first (sweepDue), spreads
+// them over the next ticks; at least one a tick, so a tiny share still
+// makes progress.
+func SweepCap(appCalls int, every time.Duration) int {
+	if appCalls <= 0 {
+		appCalls = XeroAppMinuteLimit / 2
+	}
+	n := int(float64(appCalls) / IdleExportCalls * every.Minutes())
+	return max(n, 1)
 }
 
 // Timeout bounds a sweep (SweepTimeout): the rescuer then takes a
@@ -306,6 +348,7 @@ func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 		source: store.SourceXero, quota: &w.Quota, demand: demandExportFull,
 		wanted: func(s store.Settings) bool { return s.SyncEnabled },
 		args:   func(acct int64) river.JobArgs { return ExportInvoicesArgs{AccountID: acct} },
+		max:    w.MaxPerTick,
 	})
 	if err != nil {
 		return err
@@ -339,6 +382,43 @@ type sweep struct {
 	demand string
 	wanted func(store.Settings) bool
 	args   func(acct int64) river.JobArgs
+	// max, when above zero, caps the jobs one tick inserts (SweepCap);
+	// the accounts waiting longest go first and the rest stay due.
+	max int
+}
+
+// dueAccount is an account a sweep found due, with when the sweep last
+// enqueued it (ok false: never).
+type dueAccount struct {
+	id   int64
+	last time.Time
+	ok   bool
+}
+
+// firstDue returns the ids of at most max accounts (max ≤ 0: all) of due,
+// those never enqueued first, then those enqueued longest ago, so that an
+// account left over by a capped tick is among the first of the next.
+func firstDue(due []dueAccount, max int) []int64 {
+	slices.SortStableFunc(due, func(a, b dueAccount) int {
+		switch {
+		case a.ok != b.ok:
+			if !a.ok {
+				return -1
+			}
+			return 1
+		case !a.last.Equal(b.last):
+			return a.last.Compare(b.last)
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	if max > 0 && len(due) > max {
+		due = due[:max]
+	}
+	ids := make([]int64, len(due))
+	for i, d := range due {
+		ids[i] = d.id
+	}
+	return ids
 }
 
 // sweepDue inserts the sweep's job for every account that wants it, is
@@ -361,7 +441,7 @@ func sweepDue(ctx context.Context, sw sweep) error {
 	if err != nil {
 		return fmt.Errorf("worker: %s: %w", sw.name, err)
 	}
-	var due []int64
+	var found []dueAccount
 	for _, a := range accounts {
 		s, err := sw.store.Settings(ctx, a.ID)
 		if err != nil {
@@ -388,8 +468,9 @@ func sweepDue(ctx context.Context, sw sweep) error {
 		if !plan.Due(last, ok, now()) {
 			continue
 		}
-		due = append(due, a.ID)
+		found = append(found, dueAccount{id: a.ID, last: last, ok: ok})
 	}
+	due := firstDue(found, sw.max)
 	if len(due) == 0 {
 		return nil
 	}
@@ -401,7 +482,7 @@ func sweepDue(ctx context.Context, sw sweep) error {
 					return err
 				}
 			}
-			if _, err := client.InsertTx(ctx, tx, sw.args(id), nil); err != nil {
+			if _, err := client.InsertTx(ctx, tx, sw.args(id), &river.InsertOpts{Priority: SweepPriority}); err != nil {
 				return err
 			}
 			if err := tx.AdvanceCursor(ctx, id, sw.cursor, t); err != nil {
@@ -414,7 +495,7 @@ func sweepDue(ctx context.Context, sw sweep) error {
 		return fmt.Errorf("worker: %s: %w", sw.name, err)
 	}
 	if sw.logger != nil {
-		sw.logger.Debug(sw.name+" enqueued jobs", "accounts", len(due))
+		sw.logger.Debug(sw.name+" enqueued jobs", "accounts", len(due), "due", len(found))
 	}
 	return nil
 }
