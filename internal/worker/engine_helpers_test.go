@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/bridge"
@@ -265,4 +266,35 @@ func (b *engineBundle) cursor(name string) time.Time {
 		b.t.Fatal(err)
 	}
 	return c
+}
+
+// startRiver starts a River client (test-only, fast polling, maxWorkers
+// job slots) on the bundle's store with every job kind the engine
+// registers, its sweeps every sweepEvery, and stops it when the test ends.
+func (b *engineBundle) startRiver(t *testing.T, sweepEvery time.Duration, maxWorkers int) *river.Client[*store.Tx] {
+	t.Helper()
+	workers := river.NewWorkers()
+	if _, err := b.eng.Register(workers, sweepEvery); err != nil {
+		t.Fatal(err)
+	}
+	client, err := b.st.NewRiverClient(&river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		Workers:           workers,
+		FetchCooldown:     10 * time.Millisecond,
+		FetchPollInterval: 20 * time.Millisecond,
+		TestOnly:          true,
+		Logger:            slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Stop(stop)
+	})
+	return client
 }

@@ -1,16 +1,13 @@
 package worker_test
 
 import (
-	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
@@ -160,29 +157,7 @@ func TestSweepSparesTheReserve(t *testing.T) {
 			if err := b.st.NoteXeroDayRemaining(b.ctx, b.acct, tc.remaining, time.Now()); err != nil {
 				t.Fatal(err)
 			}
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Hour); err != nil {
-				t.Fatal(err)
-			}
-			client, err := b.st.NewRiverClient(&river.Config{
-				Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
-				Workers:           workers,
-				FetchCooldown:     10 * time.Millisecond,
-				FetchPollInterval: 20 * time.Millisecond,
-				TestOnly:          true,
-				Logger:            slog.New(slog.DiscardHandler),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := client.Start(b.ctx); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_ = client.Stop(stop)
-			})
+			client := b.startRiver(t, time.Hour, 1)
 			res, err := client.Insert(b.ctx, worker.SweepArgs{}, nil)
 			if err != nil {
 				t.Fatal(err)

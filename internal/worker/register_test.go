@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"context"
 	"log/slog"
 	"testing"
 	"time"
@@ -71,29 +70,7 @@ func TestRegisteredWorkersRunJobs(t *testing.T) {
 	b := setupEngine(t, engineOptions{})
 	b.writeBackOn(false)
 	inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
-	workers := river.NewWorkers()
-	if _, err := b.eng.Register(workers, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	client, err := b.st.NewRiverClient(&river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
-		Workers:           workers,
-		FetchCooldown:     10 * time.Millisecond,
-		FetchPollInterval: 20 * time.Millisecond,
-		TestOnly:          true,
-		Logger:            slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Stop(stop)
-	})
+	client := b.startRiver(t, time.Minute, 2)
 	run := func(enqueue func(tx *store.Tx) (int64, error)) *rivertype.JobRow {
 		t.Helper()
 		var id int64

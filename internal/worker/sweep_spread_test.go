@@ -1,9 +1,7 @@
 package worker_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -117,29 +115,7 @@ func sweepWorld(t *testing.T, extra, appCalls int) (*engineBundle, []int64, *riv
 		}
 		accts = append(accts, a.ID)
 	}
-	workers := river.NewWorkers()
-	if _, err := b.eng.Register(workers, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	client, err := b.st.NewRiverClient(&river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
-		Workers:           workers,
-		FetchCooldown:     10 * time.Millisecond,
-		FetchPollInterval: 20 * time.Millisecond,
-		TestOnly:          true,
-		Logger:            slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Stop(stop)
-	})
+	client := b.startRiver(t, time.Minute, 1)
 	return b, accts, client
 }
 
