@@ -332,6 +332,7 @@ type chaosRecord struct {
 	toOrder   []time.Duration // approved -> order in ShipStation
 	toNote    []time.Duration // label bought -> note in Xero
 	notTimely int             // orders or notes the trackers gave up on (the final check decides)
+	slow      []string        // orders and notes that took over 10 s
 }
 
 // chaosKill is one kill: when, and which process slots.
@@ -546,6 +547,7 @@ func TestChaos(t *testing.T) {
 			allDone = true
 		}
 		kills = append(kills, chaosKill{at: time.Now(), slots: slots})
+		t.Logf("kill %d at %s: %v", len(kills), time.Now().Format("15:04:05.0"), slots)
 		for _, s := range slots {
 			proxy.set(s, nil)
 			procs[s].kill()
@@ -587,6 +589,9 @@ func TestChaos(t *testing.T) {
 	t.Logf("approved -> order: n=%d p50 %.2fs p95 %.2fs max %.2fs; label -> note: n=%d p50 %.2fs p95 %.2fs max %.2fs; %d not seen by the trackers",
 		len(rec.toOrder), percentile(rec.toOrder, 50).Seconds(), percentile(rec.toOrder, 95).Seconds(), lastOf(rec.toOrder).Seconds(),
 		len(rec.toNote), percentile(rec.toNote, 50).Seconds(), percentile(rec.toNote, 95).Seconds(), lastOf(rec.toNote).Seconds(), rec.notTimely)
+	if len(rec.slow) > 0 {
+		t.Logf("over 10 s: %s", strings.Join(rec.slow, "; "))
+	}
 	rec.mu.Unlock()
 	accts := make([]int64, len(merchants))
 	for i, m := range merchants {
@@ -640,6 +645,9 @@ func trackChaosInvoice(ctx context.Context, t *testing.T, xemu *xeroemu.Emulator
 	}
 	rec.mu.Lock()
 	rec.toOrder = append(rec.toOrder, time.Since(approved))
+	if d := time.Since(approved); d > 10*time.Second {
+		rec.slow = append(rec.slow, fmt.Sprintf("order of %s approved %s: %s", inv.InvoiceNumber, approved.Format("15:04:05.0"), d.Round(100*time.Millisecond)))
+	}
 	rec.mu.Unlock()
 	time.Sleep(wait)
 	s, err := semu.CreateLabel(o.OrderID, shipstationemu.LabelRequest{CarrierCode: "ups_walleted", ServiceCode: "ups_ground",
@@ -659,6 +667,9 @@ func trackChaosInvoice(ctx context.Context, t *testing.T, xemu *xeroemu.Emulator
 	}
 	rec.mu.Lock()
 	rec.toNote = append(rec.toNote, time.Since(bought))
+	if d := time.Since(bought); d > 10*time.Second {
+		rec.slow = append(rec.slow, fmt.Sprintf("note of %s bought %s: %s", s.TrackingNumber, bought.Format("15:04:05.0"), d.Round(100*time.Millisecond)))
+	}
 	rec.mu.Unlock()
 	if void {
 		if err := semu.VoidLabel(s.ShipmentID); err != nil {
@@ -763,18 +774,21 @@ func checkChaosOutcome(t *testing.T, xemu *xeroemu.Emulator, semu *shipstationem
 	}
 }
 
-// reportRecovery logs, for every kill, how long until each account had an
-// export or write-back job complete again (the next successful run after
-// the kill), and the worst of those: the time until every account works
-// again. Read from River's completed jobs; not asserted.
+// reportRecovery logs, for every kill, how long until each account had
+// both an export and a write-back job complete again (its next successful
+// runs after the kill), and the worst of those: the time until every
+// account works again. Read from River's completed jobs; not asserted.
 func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []int64) {
 	t.Helper()
 	rc, err := st.NewRiverClient(&river.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := map[int64][]time.Time{} // account -> its jobs' completion times
-	for _, kind := range []string{worker.KindExportInvoices, worker.KindWriteBack} {
+	// kind -> account -> its jobs' completion times
+	done := map[string]map[int64][]time.Time{}
+	kinds := []string{worker.KindExportInvoices, worker.KindWriteBack}
+	for _, kind := range kinds {
+		done[kind] = map[int64][]time.Time{}
 		params := river.NewJobListParams().Kinds(kind).States(rivertype.JobStateCompleted).First(10000)
 		for {
 			res, err := rc.JobList(t.Context(), params)
@@ -786,7 +800,7 @@ func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []in
 					AccountID int64 `json:"account_id"`
 				}
 				if json.Unmarshal(j.EncodedArgs, &args) == nil && j.FinalizedAt != nil {
-					done[args.AccountID] = append(done[args.AccountID], *j.FinalizedAt)
+					done[kind][args.AccountID] = append(done[kind][args.AccountID], *j.FinalizedAt)
 				}
 			}
 			if len(res.Jobs) < 10000 || res.LastCursor == nil {
@@ -794,22 +808,32 @@ func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []in
 			}
 			params = params.After(res.LastCursor)
 		}
+		for _, ts := range done[kind] {
+			slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+		}
 	}
-	for _, ts := range done {
-		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
-	}
+	// An account works again once both its export and its write-back
+	// have completed a job after the kill.
 	var worst []time.Duration
 	for i, k := range kills {
 		var per []string
 		var w time.Duration
 		for _, acct := range accts {
-			ts := done[acct]
-			j, _ := slices.BinarySearchFunc(ts, k.at, func(a, b time.Time) int { return a.Compare(b) })
-			if j == len(ts) {
+			var d time.Duration
+			never := false
+			for _, kind := range kinds {
+				ts := done[kind][acct]
+				j, _ := slices.BinarySearchFunc(ts, k.at, func(a, b time.Time) int { return a.Compare(b) })
+				if j == len(ts) {
+					never = true
+					break
+				}
+				d = max(d, ts[j].Sub(k.at))
+			}
+			if never {
 				per = append(per, "never")
 				continue
 			}
-			d := ts[j].Sub(k.at)
 			w = max(w, d)
 			per = append(per, d.Round(100*time.Millisecond).String())
 		}
