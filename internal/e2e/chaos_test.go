@@ -172,9 +172,13 @@ func chaosSizesFromEnv(t *testing.T) chaosSizes {
 // sends each request (the emulators' webhooks) to one live process, in
 // turn, and answers 502 when none is up, as a real one would.
 type chaosProxy struct {
-	mu       sync.Mutex
-	backends map[int]*url.URL // process slot -> its web app
-	next     int
+	// transport is the test's own (testkit.HTTPClient): another parallel
+	// test's httptest.Server.Close closes http.DefaultTransport's idle
+	// connections under a request.
+	transport http.RoundTripper
+	mu        sync.Mutex
+	backends  map[int]*url.URL // process slot -> its web app
+	next      int
 }
 
 func (p *chaosProxy) set(slot int, u *url.URL) {
@@ -213,7 +217,7 @@ func (p *chaosProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.RequestURI = ""
 		out.URL.Scheme, out.URL.Host = target.Scheme, target.Host
 		out.Body = io.NopCloser(bytes.NewReader(body))
-		resp, err := http.DefaultTransport.RoundTrip(out)
+		resp, err := p.transport.RoundTrip(out)
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
 			continue
@@ -371,7 +375,7 @@ func TestChaos(t *testing.T) {
 	semu := shipstationemu.New(shipstationemu.Options{RateLimit: emukit.RealRateLimit})
 	ssrv := httptest.NewServer(semu)
 	semu.SetURL(ssrv.URL)
-	proxy := &chaosProxy{backends: map[int]*url.URL{}}
+	proxy := &chaosProxy{transport: testkit.HTTPClient(t).Transport, backends: map[int]*url.URL{}}
 	psrv := httptest.NewServer(proxy)
 	// Registered first, so they run last: after every process is killed.
 	t.Cleanup(func() {
