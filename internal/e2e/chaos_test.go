@@ -348,8 +348,9 @@ type chaosKill struct {
 // TestChaos runs several serve processes on one PostgreSQL database under
 // SIGKILLs, with webhooks, faults and real rate limits, and checks that no
 // order or note is lost or doubled. Sizes: by default 3 processes, 4
-// merchants, 25 s of kills every 2-6 s (about 90 s in all); -short 2, 2
-// and 12 s. ORDERBRIDGE_CHAOS_PROCESSES, ORDERBRIDGE_CHAOS_MERCHANTS and
+// merchants, 25 s of kills every 2-6 s (60 to 80 s in all, -race
+// included: the children mostly wait on rate limits and River's rescuer);
+// -short 2, 2 and 12 s. ORDERBRIDGE_CHAOS_PROCESSES, ORDERBRIDGE_CHAOS_MERCHANTS and
 // ORDERBRIDGE_CHAOS_SECONDS resize it; from 120 seconds on, kills come
 // every 15-45 s (doc/operations.md, "Chaos").
 func TestChaos(t *testing.T) {
@@ -791,6 +792,8 @@ func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []in
 	// kind -> account -> its jobs' completion times
 	done := map[string]map[int64][]time.Time{}
 	kinds := []string{worker.KindExportInvoices, worker.KindWriteBack}
+	// What River's rescuer did, and the errors jobs retried after.
+	rescued, errored, maxAttempt := 0, 0, 0
 	for _, kind := range kinds {
 		done[kind] = map[int64][]time.Time{}
 		params := river.NewJobListParams().Kinds(kind).States(rivertype.JobStateCompleted).First(10000)
@@ -806,6 +809,14 @@ func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []in
 				if json.Unmarshal(j.EncodedArgs, &args) == nil && j.FinalizedAt != nil {
 					done[kind][args.AccountID] = append(done[kind][args.AccountID], *j.FinalizedAt)
 				}
+				maxAttempt = max(maxAttempt, j.Attempt)
+				for _, e := range j.Errors {
+					if strings.Contains(e.Error, "rescued") {
+						rescued++
+					} else {
+						errored++
+					}
+				}
 			}
 			if len(res.Jobs) < 10000 || res.LastCursor == nil {
 				break
@@ -816,6 +827,7 @@ func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []in
 			slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
 		}
 	}
+	t.Logf("completed export and write-back jobs: %d rescues by River's rescuer, %d other errors, at most %d attempts a job", rescued, errored, maxAttempt)
 	// An account works again once both its export and its write-back
 	// have completed a job after the kill.
 	var worst []time.Duration
