@@ -702,6 +702,13 @@ func TestErrorsAreTyped(t *testing.T) {
 				t.Errorf("ExceptionMessage = %q", e.ExceptionMessage)
 			}
 		}},
+		{"server error with the window's headers", 500, string(fixture(t, "error_500.json")), map[string]string{"X-Rate-Limit-Remaining": "38", "X-Rate-Limit-Reset": "54"},
+			shipstation.ErrServer, func(t *testing.T, e *shipstation.APIError) {
+				// The reset is the rate window's, not a wait for a 5xx.
+				if e.RetryAfter != 0 {
+					t.Errorf("RetryAfter = %v on a 500, want 0", e.RetryAfter)
+				}
+			}},
 		{"html 503", 503, "<html>Service Unavailable</html>", nil, shipstation.ErrServer, func(t *testing.T, e *shipstation.APIError) {
 			if e.Message != "<html>Service Unavailable</html>" {
 				t.Errorf("Message = %q", e.Message)

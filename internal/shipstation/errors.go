@@ -134,6 +134,13 @@ type errorBody struct {
 // not JSON at all (a proxy's HTML page), in which case a short excerpt of
 // it becomes the message.
 func newAPIError(method, path string, status int, body []byte, retryAfter time.Duration) *APIError {
+	if status != http.StatusTooManyRequests {
+		// ShipStation sends the window's reset on every answer; only a
+		// 429 means "wait for it". Kept on a 5xx it made the worker snooze
+		// a job until the window reset (up to a minute) instead of
+		// retrying in a second or two.
+		retryAfter = 0
+	}
 	e := &APIError{Method: method, Path: path, StatusCode: status, RetryAfter: retryAfter}
 	var eb errorBody
 	if len(body) > 0 {
