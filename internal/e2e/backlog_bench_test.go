@@ -7,12 +7,10 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/app"
-	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -104,37 +102,14 @@ func backlogWorld(b *testing.B, rate emukit.RateLimit) *world {
 	ctx := b.Context()
 	xemu := xeroemutest.NewServer(b, xeroemu.Options{RateLimit: rate})
 	semu := shipstationemutest.NewServer(b, shipstationemu.Options{RateLimit: rate})
-	cfg := config.Default()
-	cfg.DataDir = b.TempDir()
-	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
-	cfg.XeroBaseURL = xemu.URL()
-	cfg.XeroRedirectURL = "http://127.0.0.1:1/connect/xero/callback"
-	cfg.ShipStationBaseURL = semu.URL()
-	_, key, err := seal.GenerateKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.SecretKey = key
+	cfg := emuConfig(b, xemu, semu)
 	a, err := app.New(ctx, cfg, app.Options{Logger: testLoggerTB(b), NoSweep: true,
 		XeroPacing: xero.Pacing{Minute: rate.Window(time.Minute)}})
 	if err != nil {
 		b.Fatalf("app.New: %v", err)
 	}
 	b.Cleanup(func() { _ = a.Close() })
-	acct, err := a.Store.CreateAccount(ctx, "Acme Outdoor Ltd")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tenant, err := a.ConnectXeroAutoConsent(ctx, acct.ID, "")
-	if err != nil {
-		b.Fatalf("connect xero: %v", err)
-	}
-	if _, err := a.ConnectShipStation(ctx, acct.ID, semu.APIKey(), semu.APISecret(), 0); err != nil {
-		b.Fatalf("connect shipstation: %v", err)
-	}
-	if _, err := xemu.SeedTrackingCategory(tenant, "Sales Channel", "ShipStation", "Retail"); err != nil {
-		b.Fatal(err)
-	}
+	acct, tenant := connectAcme(b, a, xemu, semu)
 	s := store.DefaultSettings()
 	s.SyncEnabled, s.WriteBackEnabled = true, true
 	if err := a.Store.SaveSettings(ctx, acct.ID, s); err != nil {

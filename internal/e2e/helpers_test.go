@@ -53,23 +53,55 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// emuConfig is the app's configuration against the two emulators, on a
+// fresh data directory, with a new secret key.
+func emuConfig(tb testing.TB, xemu *xeroemu.Emulator, semu *shipstationemu.Emulator) config.Config {
+	tb.Helper()
+	cfg := config.Default()
+	cfg.DataDir = tb.TempDir()
+	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
+	cfg.XeroBaseURL = xemu.URL()
+	cfg.XeroRedirectURL = "http://127.0.0.1:1/connect/xero/callback"
+	cfg.ShipStationBaseURL = semu.URL()
+	_, key, err := seal.GenerateKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.SecretKey = key
+	return cfg
+}
+
+// connectAcme makes the account "Acme Outdoor Ltd", connected to the Xero
+// emulator's first organisation (with the "ShipStation" tracking option)
+// and to the ShipStation emulator's first store, and returns it and the
+// organisation's tenant id.
+func connectAcme(tb testing.TB, a *app.App, xemu *xeroemu.Emulator, semu *shipstationemu.Emulator) (store.Account, string) {
+	tb.Helper()
+	ctx := tb.Context()
+	acct, err := a.Store.CreateAccount(ctx, "Acme Outdoor Ltd")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tenant, err := a.ConnectXeroAutoConsent(ctx, acct.ID, "")
+	if err != nil {
+		tb.Fatalf("connect xero: %v", err)
+	}
+	if _, err := a.ConnectShipStation(ctx, acct.ID, semu.APIKey(), semu.APISecret(), 0); err != nil {
+		tb.Fatalf("connect shipstation: %v", err)
+	}
+	if _, err := xemu.SeedTrackingCategory(tenant, "Sales Channel", "ShipStation", "Retail"); err != nil {
+		tb.Fatal(err)
+	}
+	return acct, tenant
+}
+
 func newWorld(t *testing.T, o worldOptions) *world {
 	t.Helper()
 	ctx := t.Context()
 	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
-	cfg.XeroBaseURL = xemu.URL()
-	cfg.XeroRedirectURL = "http://127.0.0.1:1/connect/xero/callback"
-	cfg.ShipStationBaseURL = semu.URL()
+	cfg := emuConfig(t, xemu, semu)
 	cfg.SweepEvery = time.Second
-	_, key, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.SecretKey = key
 	a, err := app.New(ctx, cfg, app.Options{
 		Logger: testLogger(t), Store: o.store, Migrate: true, NoSweep: !o.sweep,
 		FetchPollInterval: 100 * time.Millisecond, PageSize: o.page,
@@ -82,20 +114,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 			t.Errorf("close: %v", err)
 		}
 	})
-	acct, err := a.Store.CreateAccount(ctx, "Acme Outdoor Ltd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tenant, err := a.ConnectXeroAutoConsent(ctx, acct.ID, "")
-	if err != nil {
-		t.Fatalf("connect xero: %v", err)
-	}
-	if _, err := a.ConnectShipStation(ctx, acct.ID, semu.APIKey(), semu.APISecret(), 0); err != nil {
-		t.Fatalf("connect shipstation: %v", err)
-	}
-	if _, err := xemu.SeedTrackingCategory(tenant, "Sales Channel", "ShipStation", "Retail"); err != nil {
-		t.Fatal(err)
-	}
+	acct, tenant := connectAcme(t, a, xemu, semu)
 	w := &world{t: t, ctx: ctx, xemu: xemu, semu: semu, app: a, acct: acct.ID, tenant: tenant}
 	if !o.noSetup {
 		s := store.DefaultSettings()

@@ -16,12 +16,10 @@ import (
 	"unicode"
 
 	"github.com/orderbridge/orderbridge/internal/app"
-	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
@@ -102,37 +100,14 @@ func writeBackWorld(tb testing.TB, hc *http.Client) *world {
 	ctx := tb.Context()
 	xemu := xeroemutest.NewServer(tb, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	semu := shipstationemutest.NewServer(tb, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
-	cfg := config.Default()
-	cfg.DataDir = tb.TempDir()
-	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
-	cfg.XeroBaseURL = xemu.URL()
-	cfg.XeroRedirectURL = "http://127.0.0.1:1/connect/xero/callback"
-	cfg.ShipStationBaseURL = semu.URL()
-	_, key, err := seal.GenerateKey()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg.SecretKey = key
+	cfg := emuConfig(tb, xemu, semu)
 	logger := testLoggerTB(tb)
 	a, err := app.New(ctx, cfg, app.Options{Logger: logger, NoSweep: true, HTTPClient: hc, FetchPollInterval: 100 * time.Millisecond})
 	if err != nil {
 		tb.Fatalf("app.New: %v", err)
 	}
 	tb.Cleanup(func() { _ = a.Close() })
-	acct, err := a.Store.CreateAccount(ctx, "Acme Outdoor Ltd")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tenant, err := a.ConnectXeroAutoConsent(ctx, acct.ID, "")
-	if err != nil {
-		tb.Fatalf("connect xero: %v", err)
-	}
-	if _, err := a.ConnectShipStation(ctx, acct.ID, semu.APIKey(), semu.APISecret(), 0); err != nil {
-		tb.Fatalf("connect shipstation: %v", err)
-	}
-	if _, err := xemu.SeedTrackingCategory(tenant, "Sales Channel", "ShipStation", "Retail"); err != nil {
-		tb.Fatal(err)
-	}
+	acct, tenant := connectAcme(tb, a, xemu, semu)
 	s := store.DefaultSettings()
 	s.SyncEnabled, s.WriteBackEnabled = true, true
 	s.ShippingLine = store.ShippingLineSettings{Enabled: true, ItemCode: "SHIPPING", AccountCode: "200", TaxType: "OUTPUT2"}
