@@ -1,14 +1,9 @@
 package cli
 
 import (
-	"bufio"
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
@@ -19,35 +14,8 @@ import (
 func TestEmulateShipStation(t *testing.T) {
 	t.Parallel()
 	hc := testkit.HTTPClient(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	var stderr strings.Builder
-	env := &Env{
-		Stdout: pw, Stderr: &stderr,
-		LookupEnv: func(string) (string, bool) { return "", false },
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, env, []string{"emulate", "shipstation", "--addr", "127.0.0.1:0",
-			"--api-key", "ShipStation", "--api-secret", "Rocks", "--rate-limit", "off", "--store", "Xero"})
-		_ = pw.Close()
-	}()
-
-	got := map[string][]string{}
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		label, value, ok := strings.Cut(sc.Text(), ": ")
-		if !ok {
-			t.Fatalf("line %q is not 'label: value'", sc.Text())
-		}
-		got[label] = append(got[label], value)
-		if label == "faults" {
-			break
-		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	got := startEmulate(t, "shipstation", "--addr", "127.0.0.1:0",
+		"--api-key", "ShipStation", "--api-secret", "Rocks", "--rate-limit", "off", "--store", "Xero")
 	base := strings.Join(got["base URL"], "")
 	if !strings.HasPrefix(base, "http://127.0.0.1:") || strings.HasSuffix(base, ":0") {
 		t.Fatalf("base URL %q: want the real bound address", base)
@@ -63,7 +31,7 @@ func TestEmulateShipStation(t *testing.T) {
 		user, pass string
 		want       int
 	}{{"ShipStation", "Rocks", http.StatusOK}, {"ShipStation", "wrong", http.StatusUnauthorized}} {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/stores", nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/stores", nil)
 		req.SetBasicAuth(tc.user, tc.pass)
 		resp, err := hc.Do(req)
 		if err != nil {
@@ -75,15 +43,6 @@ func TestEmulateShipStation(t *testing.T) {
 		}
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit code %d, stderr %q", code, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("emulator did not stop after cancel")
-	}
 }
 
 func TestEmulateShipStationBadFlags(t *testing.T) {

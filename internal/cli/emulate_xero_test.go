@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
@@ -21,36 +19,9 @@ import (
 func TestEmulateXero(t *testing.T) {
 	t.Parallel()
 	hc := testkit.HTTPClient(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	var stderr strings.Builder
-	env := &Env{
-		Stdout: pw, Stderr: &stderr,
-		LookupEnv: func(string) (string, bool) { return "", false },
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, env, []string{"emulate", "xero", "--addr", "127.0.0.1:0", "--client-id", "CID",
-			"--client-secret", "shh", "--webhook-key", "wk", "--rate-limit", "off", "--org", "Acme", "--org", "Globex",
-			"--app-created", "2025-01-01", "--tier", "Starter"})
-		_ = pw.Close()
-	}()
-
-	got := map[string][]string{}
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		label, value, ok := strings.Cut(sc.Text(), ": ")
-		if !ok {
-			t.Fatalf("line %q is not 'label: value'", sc.Text())
-		}
-		got[label] = append(got[label], value)
-		if label == "faults" {
-			break
-		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	got := startEmulate(t, "xero", "--addr", "127.0.0.1:0", "--client-id", "CID",
+		"--client-secret", "shh", "--webhook-key", "wk", "--rate-limit", "off", "--org", "Acme", "--org", "Globex",
+		"--app-created", "2025-01-01", "--tier", "Starter")
 	one := func(label string) string {
 		t.Helper()
 		if len(got[label]) != 1 {
@@ -78,7 +49,7 @@ func TestEmulateXero(t *testing.T) {
 
 	// A client-credentials token works against the first organisation; an
 	// app created in 2025 may still ask for the broad scope.
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, one("token URL"), strings.NewReader(url.Values{
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, one("token URL"), strings.NewReader(url.Values{
 		"grant_type": {"client_credentials"}, "scope": {"accounting.transactions accounting.settings.read"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("CID", "shh")
@@ -94,7 +65,7 @@ func TestEmulateXero(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
 		t.Fatalf("token: %d %v", resp.StatusCode, err)
 	}
-	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, one("API URL")+"/Organisation", nil)
+	req, _ = http.NewRequestWithContext(t.Context(), http.MethodGet, one("API URL")+"/Organisation", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
 	resp, err = hc.Do(req)
@@ -111,15 +82,6 @@ func TestEmulateXero(t *testing.T) {
 		t.Errorf("GET /Organisation: %v %+v", err, org)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit code %d, stderr %q", code, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the emulator did not stop after cancel")
-	}
 }
 
 func TestEmulateXeroBadFlags(t *testing.T) {
