@@ -172,30 +172,13 @@ func sweepInsertOpts(every time.Duration) *river.InsertOpts {
 	return &river.InsertOpts{MaxAttempts: 3, UniqueOpts: u}
 }
 
-// ExportWorker works export_invoices jobs.
-type ExportWorker struct {
-	river.WorkerDefaults[ExportInvoicesArgs]
-	Exporter *Exporter
-	// JobTimeout bounds one attempt (0: DefaultJobTimeout); it doubles
-	// after an attempt it cut without progress (jobTimeoutOf).
-	JobTimeout time.Duration
-	// Slice is how long an attempt works before it stops, once it has
-	// made progress, after its next committed page, and continues as a
-	// new attempt (0: JobSlice; negative: never).
-	Slice time.Duration
-}
-
-// Timeout keeps an attempt short, so that River's rescuer can take the
-// job of a dead process within a minute (RescueStuckJobsAfter); a long
+// ExportWorker works export_invoices jobs. Its slice ends, once the
+// attempt has made progress, after the next committed page; a long
 // backfill continues, slice after slice, from the cursor its last
 // committed page reached.
-func (w *ExportWorker) Timeout(job *river.Job[ExportInvoicesArgs]) time.Duration {
-	return jobTimeoutOf(w.JobTimeout, job.JobRow)
-}
-
-// NextRetry replaces River's attempt⁴ backoff (see nextRetry).
-func (w *ExportWorker) NextRetry(job *river.Job[ExportInvoicesArgs]) time.Time {
-	return nextRetry(job.JobRow)
+type ExportWorker struct {
+	slicedJob[ExportInvoicesArgs]
+	Exporter *Exporter
 }
 
 // Work runs the export, for one slice, and turns its error into River's

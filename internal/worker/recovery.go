@@ -308,3 +308,29 @@ func runLogLevel(ctx context.Context, err error, busy bool) slog.Level {
 	}
 	return slog.LevelDebug
 }
+
+// slicedJob is what the export and write-back workers share: an attempt
+// kept short (Timeout), so that River's rescuer can take the job of a dead
+// process within a minute (RescueStuckJobsAfter), worked in slices that a
+// new attempt continues, and retried by nextRetry instead of River's
+// attempt⁴ backoff.
+type slicedJob[T river.JobArgs] struct {
+	river.WorkerDefaults[T]
+	// JobTimeout bounds one attempt (0: DefaultJobTimeout); it doubles
+	// after an attempt it cut without progress (jobTimeoutOf).
+	JobTimeout time.Duration
+	// Slice is how long an attempt works before it stops, once it has made
+	// progress, after its next unit of work, and continues as a new attempt
+	// (0: JobSlice; negative: never).
+	Slice time.Duration
+}
+
+// Timeout bounds one attempt (see slicedJob).
+func (w *slicedJob[T]) Timeout(job *river.Job[T]) time.Duration {
+	return jobTimeoutOf(w.JobTimeout, job.JobRow)
+}
+
+// NextRetry replaces River's attempt⁴ backoff (see nextRetry).
+func (w *slicedJob[T]) NextRetry(job *river.Job[T]) time.Time {
+	return nextRetry(job.JobRow)
+}

@@ -30,11 +30,11 @@ func (e *Engine) Register(workers *river.Workers, sweepEvery time.Duration) ([]*
 		return nil
 	}
 	err := errors.Join(
-		add("export", river.AddWorkerSafely(workers, &ExportWorker{Exporter: e.Exporter, Slice: e.slice})),
+		add("export", river.AddWorkerSafely(workers, &ExportWorker{Exporter: e.Exporter, slicedJob: slicedJob[ExportInvoicesArgs]{Slice: e.slice}})),
 		add("resync", river.AddWorkerSafely(workers, &ResyncWorker{Exporter: e.Exporter})),
 		add("sweep", river.AddWorkerSafely(workers, &SweepWorker{Store: e.st, Now: e.now, Logger: e.log, Quota: e.quota, Clients: e.Clients,
 			MaxPerTick: SweepCap(e.sweepCalls, sweepEvery)})),
-		add("write-back", river.AddWorkerSafely(workers, &WriteBackWorker{WriteBacker: e.WriteBacker, Slice: e.slice})),
+		add("write-back", river.AddWorkerSafely(workers, &WriteBackWorker{WriteBacker: e.WriteBacker, slicedJob: slicedJob[WriteBackArgs]{Slice: e.slice}})),
 		add("shipment sweep", river.AddWorkerSafely(workers, &ShipmentSweepWorker{Store: e.st, Now: e.now, Logger: e.log})),
 		add("subscribe", river.AddWorkerSafely(workers, &SubscribeWorker{Subscriber: e.Subscriber})),
 	)

@@ -35,29 +35,12 @@ func (WriteBackArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: uniqueWhilePending}
 }
 
-// WriteBackWorker works write_back jobs.
+// WriteBackWorker works write_back jobs. Its slice ends, once the attempt
+// has written an event, after the next recorded event; a long backlog
+// continues, slice after slice, from what is recorded.
 type WriteBackWorker struct {
-	river.WorkerDefaults[WriteBackArgs]
+	slicedJob[WriteBackArgs]
 	WriteBacker *WriteBacker
-	// JobTimeout bounds one attempt (0: DefaultJobTimeout); it doubles
-	// after an attempt it cut without progress (jobTimeoutOf).
-	JobTimeout time.Duration
-	// Slice is how long an attempt works before it stops, once it has
-	// written an event, after its next recorded event, and continues as a
-	// new attempt (0: JobSlice; negative: never).
-	Slice time.Duration
-}
-
-// Timeout keeps an attempt short, so that River's rescuer can take the
-// job of a dead process within a minute (RescueStuckJobsAfter); a long
-// backlog continues, slice after slice, from what is recorded.
-func (w *WriteBackWorker) Timeout(job *river.Job[WriteBackArgs]) time.Duration {
-	return jobTimeoutOf(w.JobTimeout, job.JobRow)
-}
-
-// NextRetry replaces River's attempt⁴ backoff (see nextRetry).
-func (w *WriteBackWorker) NextRetry(job *river.Job[WriteBackArgs]) time.Time {
-	return nextRetry(job.JobRow)
 }
 
 // Work runs the write-back, for one slice, and keeps its summary, over
