@@ -71,29 +71,14 @@ func compareContacts(a, b *Contact, f string) int {
 // otherwise) and paging. Default order is creation order.
 func (e *Emulator) listContacts(w http.ResponseWriter, r *http.Request, c *callInfo) {
 	q := r.URL.Query()
-	pg, err := readPaging(r)
-	if err != nil {
-		writeResult(w, queryParseError(err.Error()))
+	pg, where, since, ok := readListQuery(w, r, contactField(nil))
+	if !ok {
 		return
-	}
-	var where whereExpr
-	if s := q.Get("where"); s != "" {
-		if where, err = parseWhere(s, contactField(nil)); err != nil {
-			writeResult(w, queryParseError("Invalid where clause: "+err.Error()))
-			return
-		}
 	}
 	order, err := parseOrder(q.Get("order"), contactOrderValid)
 	if err != nil {
 		writeResult(w, queryParseError(err.Error()))
 		return
-	}
-	var since time.Time
-	if s := r.Header.Get("If-Modified-Since"); s != "" {
-		if since, err = parseModifiedSince(s); err != nil {
-			writeResult(w, queryParseError(err.Error()))
-			return
-		}
 	}
 	ids := map[string]bool{}
 	for _, v := range splitList(q.Get("IDs")) {

@@ -512,6 +512,30 @@ type listParams struct {
 
 // readPaging reads page and pageSize (default 100, at most 1000; larger
 // sizes are clamped as Xero does).
+// readListQuery reads what every list endpoint reads alike: the paging,
+// a `where` over fields, and If-Modified-Since. A bad one is answered as
+// Xero does, and ok is false.
+func readListQuery(w http.ResponseWriter, r *http.Request, fields fieldFunc) (pg listParams, where whereExpr, since time.Time, ok bool) {
+	pg, err := readPaging(r)
+	if err != nil {
+		writeResult(w, queryParseError(err.Error()))
+		return pg, where, since, false
+	}
+	if s := r.URL.Query().Get("where"); s != "" {
+		if where, err = parseWhere(s, fields); err != nil {
+			writeResult(w, queryParseError("Invalid where clause: "+err.Error()))
+			return pg, where, since, false
+		}
+	}
+	if s := r.Header.Get("If-Modified-Since"); s != "" {
+		if since, err = parseModifiedSince(s); err != nil {
+			writeResult(w, queryParseError(err.Error()))
+			return pg, where, since, false
+		}
+	}
+	return pg, where, since, true
+}
+
 func readPaging(r *http.Request) (listParams, error) {
 	q := r.URL.Query()
 	p := listParams{pageSize: 100}
@@ -612,29 +636,14 @@ func compareInvoices(a, b *Invoice, f string) int {
 // The default order is creation order; ties in `order` keep it too.
 func (e *Emulator) listInvoices(w http.ResponseWriter, r *http.Request, c *callInfo) {
 	q := r.URL.Query()
-	pg, err := readPaging(r)
-	if err != nil {
-		writeResult(w, queryParseError(err.Error()))
+	pg, where, since, ok := readListQuery(w, r, invoiceField(nil, nil))
+	if !ok {
 		return
-	}
-	var where whereExpr
-	if s := q.Get("where"); s != "" {
-		if where, err = parseWhere(s, invoiceField(nil, nil)); err != nil {
-			writeResult(w, queryParseError("Invalid where clause: "+err.Error()))
-			return
-		}
 	}
 	order, err := parseOrder(q.Get("order"), invoiceOrderValid)
 	if err != nil {
 		writeResult(w, queryParseError(err.Error()))
 		return
-	}
-	var since time.Time
-	if s := r.Header.Get("If-Modified-Since"); s != "" {
-		if since, err = parseModifiedSince(s); err != nil {
-			writeResult(w, queryParseError(err.Error()))
-			return
-		}
 	}
 	set := func(key string) map[string]bool {
 		m := map[string]bool{}

@@ -140,28 +140,13 @@ func (e *Emulator) listAccounts(w http.ResponseWriter, r *http.Request, c *callI
 // unless empty, so a client never gets an order it did not ask for.
 func (e *Emulator) listPayments(w http.ResponseWriter, r *http.Request, c *callInfo) {
 	q := r.URL.Query()
-	pg, err := readPaging(r)
-	if err != nil {
-		writeResult(w, queryParseError(err.Error()))
+	pg, where, since, ok := readListQuery(w, r, paymentField(nil, nil))
+	if !ok {
 		return
-	}
-	var where whereExpr
-	if s := q.Get("where"); s != "" {
-		if where, err = parseWhere(s, paymentField(nil, nil)); err != nil {
-			writeResult(w, queryParseError("Invalid where clause: "+err.Error()))
-			return
-		}
 	}
 	if s := strings.TrimSpace(q.Get("order")); s != "" {
 		writeResult(w, queryParseError("The emulator does not order payments: "+s))
 		return
-	}
-	var since time.Time
-	if s := r.Header.Get("If-Modified-Since"); s != "" {
-		if since, err = parseModifiedSince(s); err != nil {
-			writeResult(w, queryParseError(err.Error()))
-			return
-		}
 	}
 	type paid struct {
 		p   *Payment
