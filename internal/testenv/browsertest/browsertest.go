@@ -126,3 +126,11 @@ func (b *Browser) Shot(name string) {
 		b.t.Fatal(err)
 	}
 }
+
+// Width resizes the tab's viewport to w CSS pixels wide (900 high), so one
+// test can check and screenshot a page at phone (375) and desktop (1280)
+// widths.
+func (b *Browser) Width(w int) {
+	b.t.Helper()
+	b.Step("viewport width", chromedp.EmulateViewport(int64(w), 900))
+}
