@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/web"
@@ -70,7 +71,7 @@ type Options struct {
 	// Config.HTTPAddr (the demo opens it first to know its port).
 	HTTPListener net.Listener
 	// Argon2 is the web app's password hashing cost (tests lower it).
-	Argon2 web.Argon2Params
+	Argon2 password.Params
 }
 
 // App is a built process: everything wired, nothing started.

@@ -15,9 +15,9 @@ import (
 	"github.com/orderbridge/orderbridge/internal/app"
 	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/demo"
+	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
@@ -175,15 +175,15 @@ const demoEmail = "demo@example.com"
 func createDemoUser(ctx context.Context, st *store.Store, accountID int64) (string, error) {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	password := base64.RawURLEncoding.EncodeToString(b)
-	hash, err := web.HashPassword(password, web.Argon2Params{})
+	pw := base64.RawURLEncoding.EncodeToString(b)
+	hash, err := password.Hash(pw, password.Params{})
 	if err != nil {
 		return "", fmt.Errorf("demo user: %w", err)
 	}
 	if _, err := st.CreateUser(ctx, accountID, demoEmail, "Demo", hash); err != nil {
 		return "", fmt.Errorf("demo user: %w", err)
 	}
-	return password, nil
+	return pw, nil
 }
 
 // prepareDemoDir makes dir ready for a fresh demo database: it creates it

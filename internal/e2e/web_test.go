@@ -20,6 +20,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/app"
 	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
@@ -59,7 +60,7 @@ func newWebWorld(t *testing.T, tweak ...func(*app.Options)) *webWorld {
 	cfg.SecretKey = key
 	opts := app.Options{
 		Logger: testLogger(t), NoSweep: true, FetchPollInterval: 100 * time.Millisecond, ServeWeb: true,
-		Argon2: web.Argon2Params{Memory: 64, Time: 1, Threads: 1},
+		Argon2: password.Params{Memory: 64, Time: 1, Threads: 1},
 	}
 	for _, f := range tweak {
 		f(&opts)

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
-	"github.com/orderbridge/orderbridge/internal/web"
 )
 
 // TestXeroWebhookSwitchedOffIsNoticed: Xero disables a webhook whose
@@ -80,8 +80,8 @@ func TestXeroWebhookSwitchedOffIsNoticed(t *testing.T) {
 // dashboard's HTML.
 func dashboardOf(t *testing.T, w *hookWorld) string {
 	t.Helper()
-	const email, password = "ops@example.com", "correct horse battery"
-	hash, err := web.HashPassword(password, web.Argon2Params{Memory: 1024, Time: 1, Threads: 1})
+	const email, pw = "ops@example.com", "correct horse battery"
+	hash, err := password.Hash(pw, password.Params{Memory: 1024, Time: 1, Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func dashboardOf(t *testing.T, w *hookWorld) string {
 	}
 	c := &client{t: t, base: w.url, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 	c.get("/signin")
-	c.submit("/signin", url.Values{"email": {email}, "password": {password}})
+	c.submit("/signin", url.Values{"email": {email}, "password": {pw}})
 	c.get("/dashboard")
 	c.want(http.StatusOK, "/dashboard")
 	return c.body

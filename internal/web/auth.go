@@ -11,12 +11,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
 )
-
-// minPasswordLength follows NIST SP 800-63B for a password chosen by the
-// user (no composition rules, a length floor).
-const minPasswordLength = 10
 
 type authForm struct {
 	Email       string
@@ -67,7 +64,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		Name:    strings.TrimSpace(r.PostFormValue("name")),
 		Company: strings.TrimSpace(r.PostFormValue("company")),
 	}
-	password := r.PostFormValue("password")
+	pw := r.PostFormValue("password")
 	if addr, err := mail.ParseAddress(f.Email); err != nil || addr.Address != f.Email {
 		f.fail("email", "Enter an email address like name@example.com.")
 	}
@@ -76,19 +73,17 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	} else if utf8.RuneCountInString(f.Company) > 200 {
 		f.fail("company", "Use at most 200 characters.")
 	}
-	if utf8.RuneCountInString(password) < minPasswordLength {
-		f.fail("password", "Use at least 10 characters.")
-	} else if len(password) > 1024 {
-		f.fail("password", "Use at most 1,024 characters.")
+	if msg := password.Problem(pw); msg != "" {
+		f.fail("password", msg)
 	}
-	if password != r.PostFormValue("password_confirm") {
+	if pw != r.PostFormValue("password_confirm") {
 		f.fail("password_confirm", "The two passwords differ.")
 	}
 	if f.Errors != nil {
 		s.render(w, r, http.StatusUnprocessableEntity, "signup", page{Title: "Create your account", Data: f})
 		return
 	}
-	hash, err := HashPassword(password, s.cfg.Argon2)
+	hash, err := password.Hash(pw, s.cfg.Argon2)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -146,7 +141,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := &authForm{Email: strings.TrimSpace(r.PostFormValue("email")), Next: r.PostFormValue("next"),
 		AllowSignUp: s.cfg.AllowSignUp}
-	password := r.PostFormValue("password")
+	pw := r.PostFormValue("password")
 	emailKey, ipKey := "email:"+store.NormalizeEmail(f.Email), "ip:"+clientIP(r)
 	since := s.now().Add(-s.cfg.SignInWindow)
 	for _, lim := range []struct {
@@ -176,7 +171,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	ok, rehash := false, false
 	switch {
 	case err == nil:
-		ok, rehash, err = checkPassword(password, user.PasswordHash, s.cfg.Argon2)
+		ok, rehash, err = password.Check(pw, user.PasswordHash, s.cfg.Argon2)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -184,7 +179,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrNotFound):
 		// Spend the same time as a real check, so timing does not tell
 		// which emails have accounts.
-		_, _ = HashPassword(password, s.cfg.Argon2)
+		_, _ = password.Hash(pw, s.cfg.Argon2)
 	default:
 		s.serverError(w, r, err)
 		return
@@ -200,7 +195,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rehash {
-		if h, err := HashPassword(password, s.cfg.Argon2); err == nil {
+		if h, err := password.Hash(pw, s.cfg.Argon2); err == nil {
 			if err := s.st.SetPasswordHash(ctx, user.ID, h); err != nil {
 				s.log.WarnContext(ctx, "web: rehash password", "user", user.ID, "err", err)
 			}

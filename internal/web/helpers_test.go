@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	pwd "github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
@@ -189,7 +190,7 @@ func newEnv(t *testing.T, tweak func(*web.Config)) *env {
 		Logger:      slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Jobs:        e.jobs,
 		Now:         clk.Now,
-		Argon2:      web.Argon2Params{Memory: 64, Time: 1, Threads: 1},
+		Argon2:      pwd.Params{Memory: 64, Time: 1, Threads: 1},
 		AllowSignUp: true,
 	}
 	if tweak != nil {
@@ -533,7 +534,7 @@ func (e *env) rebuild(t *testing.T, tweak func(*web.Config)) {
 		Logger:      slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Jobs:        e.jobs,
 		Now:         e.clock.Now,
-		Argon2:      web.Argon2Params{Memory: 64, Time: 1, Threads: 1},
+		Argon2:      pwd.Params{Memory: 64, Time: 1, Threads: 1},
 		AllowSignUp: true,
 	}
 	tweak(&cfg)

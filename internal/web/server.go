@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
@@ -207,7 +208,7 @@ type Config struct {
 	SignInWindow time.Duration
 	// Argon2 is the password hashing cost; zero means DefaultArgon2Params.
 	// Tests lower it.
-	Argon2 Argon2Params
+	Argon2 password.Params
 	// AllowSignUp lets anyone create an account; the demo and tests turn
 	// it on, an operator may leave it off after creating their users.
 	AllowSignUp bool
