@@ -408,12 +408,6 @@ func (s webStatus) AccountStatus(ctx context.Context, accountID int64) (web.Acco
 	if err != nil {
 		return web.AccountStatus{}, fmt.Errorf("app: account status: %w", err)
 	}
-	st := web.AccountStatus{LastRunAt: sched.LastRunAt, NextRunAt: sched.NextRunAt}
-	if sched.StuckAttempts > 0 {
-		st.Problems = append(st.Problems, web.Problem{
-			Text:   fmt.Sprintf("Exports keep failing (%d tries so far); orders are waiting. It will try again on its own.", sched.StuckAttempts),
-			Action: "See the log", Link: "/log?outcome=failed",
-		})
-	}
+	st := web.AccountStatus{LastRunAt: sched.LastRunAt, NextRunAt: sched.NextRunAt, StuckAttempts: sched.StuckAttempts}
 	return st, nil
 }

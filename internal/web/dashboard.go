@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/orderbridge/orderbridge/internal/bridge"
+	"github.com/orderbridge/orderbridge/internal/problems"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
 )
@@ -108,18 +108,6 @@ func sweepText(set store.Settings, off, healthy bool) string {
 	}
 }
 
-// switchedOffText is the Xero webhook's state when changes came only
-// through the sweep (store.WebhookHealth.MissedChanges): Xero disables a
-// webhook after a day of failed deliveries and says nothing to the app, so
-// the dashboard must, or it would go on reporting webhooks that work.
-func switchedOffText(missed int) string {
-	changes := strconv.Itoa(missed) + " changes"
-	if missed == 1 {
-		changes = "1 change"
-	}
-	return "Xero webhooks seem switched off: " + changes + " in the last day arrived only through the sweep — re-enable the webhook in Xero's developer portal."
-}
-
 // webhookRows builds the dashboard's Webhooks section for the account.
 func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, now time.Time) ([]webhookRow, error) {
 	health, err := s.st.WebhookHealthOf(ctx, acc)
@@ -137,7 +125,7 @@ func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, n
 		xr.Hint = "For the operator: in Xero's developer portal, the app's webhook must point at this address (and its signing key must be this orderbridge's):"
 		xr.URL = s.cfg.BaseURL + "/webhooks/xero"
 	case xr.Health.MissedChanges(now) > 0:
-		xr.State, xr.ShowCounts = switchedOffText(xr.Health.MissedChanges(now)), true
+		xr.State, xr.ShowCounts = problems.SwitchedOffText(xr.Health.MissedChanges(now)), true
 		xr.Hint = "For the operator: in Xero's developer portal, open the app's Webhooks and re-enable the webhook (Xero disables one whose deliveries failed for a day); it must point at:"
 		xr.URL = s.cfg.BaseURL + "/webhooks/xero"
 	default:
@@ -241,41 +229,30 @@ func buildChart(counts []store.DayCount, today time.Time) (chart, int, int) {
 	return c, synced, failed
 }
 
-// dashboard shows the account's health and what needs a person.
+// dashboard shows the account's health and what needs a person. What
+// needs a person is problems.Decide's, the notifier's decision too.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionState) {
 	ctx := r.Context()
 	acc := ss.s.AccountID
-	var d dashboardData
-	var err error
-	if d.Xero, err = s.connection(ctx, acc, store.KindXero); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if d.ShipStation, err = s.connection(ctx, acc, store.KindShipStation); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if d.Settings, err = s.st.Settings(ctx, acc); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	waiting := waitingCodes()
-	counted, err := s.st.CountInvoiceStates(ctx, acc, waiting)
+	now := s.now()
+	src := problems.Source{Store: s.st, Quota: s.cfg.XeroQuota, XeroWebhooks: s.cfg.XeroWebhookKey != "" && s.cfg.Webhooks != nil}
+	facts, err := src.Facts(ctx, acc, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	d := dashboardData{Xero: facts.Xero, ShipStation: facts.ShipStation, Settings: facts.Settings, plan: facts.Plan}
 	d.Counts = map[string]int{}
-	for k, v := range counted {
+	for k, v := range facts.Counts {
 		d.Counts[string(k)] = v
 	}
+	waiting := problems.WaitingCodes()
 	if d.Counts[string(store.StateWaiting)] > 0 {
 		if d.Waiting, err = s.st.InvoicesInState(ctx, acc, store.StateWaiting, waiting, waitingShown); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
 	}
-	now := s.now()
 	counts, err := s.st.LogCountsPerDay(ctx, acc, now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(chartDays-1)))
 	if err != nil {
 		s.serverError(w, r, err)
@@ -292,10 +269,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	// The sweep's own plan: slower while Xero's webhooks work, slower
 	// still as the day quota runs low, waiting at the reserve.
-	if d.plan, err = worker.ExportSweepPlan(ctx, s.st, s.cfg.XeroQuota, acc, now); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	if d.Xero != nil && d.Xero.Status != store.StatusDisconnected {
 		d.Quota = quotaText(d.plan)
 	}
@@ -323,12 +296,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		d.Attention = append(d.Attention, links...)
 	}
 	d.AttentionTotal = d.Counts[string(store.StateFailed)] + d.Counts[string(store.StateAttention)]
-	d.Problems = problems(d)
-	if d.Xero != nil && d.Xero.Status == store.StatusConnected {
-		if text, ok := s.grantLapseText(ctx, acc); ok {
-			d.Problems = append(d.Problems, Problem{text, "Reconnect Xero", "/connections"})
-		}
-	}
 	if s.cfg.Status != nil {
 		as, err := s.cfg.Status.AccountStatus(ctx, acc)
 		if err != nil {
@@ -339,53 +306,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 			if !as.NextRunAt.IsZero() && d.Settings.SyncEnabled {
 				d.NextRun = untilText(as.NextRunAt.Sub(now))
 			}
-			d.Problems = append(d.Problems, as.Problems...)
+			facts.StuckAttempts = as.StuckAttempts
 		}
 	}
+	d.Problems = problems.Decide(facts)
 	s.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: d})
-}
-
-// problems lists what stops or endangers syncing, each with what to do.
-func problems(d dashboardData) []Problem {
-	var out []Problem
-	switch {
-	case d.Xero == nil || d.Xero.Status == store.StatusDisconnected:
-		out = append(out, Problem{"Xero is not connected: no invoices can be read.", "Connect Xero", "/connections"})
-	case d.Xero.Status == store.StatusReconnectNeeded && d.Xero.Metadata.TenantID == "":
-		out = append(out, Problem{"Choose which Xero organisation to sync with.", "Choose organisation", "/connections/xero/organisation"})
-	case d.Xero.Status == store.StatusReconnectNeeded:
-		out = append(out, Problem{"Xero needs reconnecting: " + d.Xero.StatusReason, "Reconnect Xero", "/connections"})
-	}
-	switch {
-	case d.ShipStation == nil || d.ShipStation.Status == store.StatusDisconnected:
-		out = append(out, Problem{"ShipStation is not connected: no orders can be sent.", "Connect ShipStation", "/connections"})
-	case d.ShipStation.Status == store.StatusReconnectNeeded:
-		out = append(out, Problem{"ShipStation refuses the API key: " + d.ShipStation.StatusReason, "Enter a new key", "/connections"})
-	case d.ShipStation.Metadata.StoreID == 0:
-		out = append(out, Problem{"No ShipStation store is chosen; orders go to the account's default store.", "Choose a store", "/connections"})
-	}
-	if !d.Settings.SyncEnabled {
-		out = append(out, Problem{"“Sync orders from Xero” is off: nothing syncs on its own.", "Configure", "/configure"})
-	}
-	switch q := d.plan.Quota; {
-	case !q.BlockedUntil.IsZero():
-		out = append(out, Problem{"Xero's day limit is spent: no Xero call (orders or write-back) until " + whenText(q.BlockedUntil) + ".",
-			"Sync less often", "/configure"})
-	case d.plan.Deferred && d.Settings.SyncEnabled:
-		out = append(out, Problem{"Xero's day quota is down to the part kept for write-back: orders sync only when Xero's webhooks announce a change, until " +
-			whenText(d.plan.Until) + ".", "Sync less often", "/configure"})
-	}
-	if n := d.Counts[string(store.StateFailed)]; n > 0 {
-		out = append(out, Problem{plural(n, "invoice") + " failed to sync; each says what to fix.", "See failures", "#attention"})
-	}
-	if n := d.Counts[string(store.StateAttention)]; n > 0 {
-		out = append(out, Problem{plural(n, "invoice") + " need attention (for example voided after shipping).", "See below", "#attention"})
-	}
-	if n := d.Counts[string(store.StateWaiting)]; n > 0 {
-		out = append(out, Problem{strconv.Itoa(n) + " invoice(s) wait for a contact's address or country in Xero; fix the contact and they sync on the next run.",
-			"See which", "#waiting"})
-	}
-	return out
 }
 
 // quotaText says how much of today's Xero quota is used and what the
@@ -424,7 +349,7 @@ func thousands(n int) string {
 }
 
 // whenText is an instant as the pages write one.
-func whenText(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+func whenText(t time.Time) string { return problems.WhenText(t) }
 
 // attentionShown is how many of the failed, and of the alert, invoices
 // the dashboard lists.
@@ -434,12 +359,3 @@ const attentionShown = 10
 // dashboard lists.
 const waitingShown = 100
 
-// waitingCodes are the reason codes of the invoices that wait for the
-// merchant: bridge decides which causes a merchant fixes.
-func waitingCodes() []string {
-	var out []string
-	for _, c := range bridge.ContactToFix() {
-		out = append(out, string(c))
-	}
-	return out
-}

@@ -607,10 +607,10 @@ func TestDashboardWorkerStatus(t *testing.T) {
 		nextRun   string
 		wantError bool
 	}{
-		{"quota", fakeStatus{st: web.AccountStatus{
+		{"stuck", fakeStatus{st: web.AccountStatus{
 			LastRunAt: time.Date(2026, 3, 14, 11, 58, 0, 0, time.UTC), NextRunAt: time.Date(2026, 3, 14, 12, 3, 0, 0, time.UTC),
-			Problems: []web.Problem{{Text: "Xero's daily quota is 92% spent; syncing pauses at 100% until midnight UTC.", Action: "See usage", Link: "/log"}},
-		}}, "Xero's daily quota is 92% spent; syncing pauses at 100% until midnight UTC. See usage", "in 3 minutes", false},
+			StuckAttempts: 3,
+		}}, "Exports keep failing (3 tries so far); orders are waiting. It will try again on its own. See the log", "in 3 minutes", false},
 		{"worker down", fakeStatus{err: context.DeadlineExceeded}, "", "within 5 minutes", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/problems"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
 )
@@ -135,10 +136,10 @@ func (s *Server) grantLapseText(ctx context.Context, acct int64) (string, bool) 
 		return "", false
 	}
 	lapse := worker.GrantLapsesAt(tok)
-	if lapse.IsZero() || lapse.Sub(s.now()) >= worker.GrantWarnWithin {
+	if !problems.GrantLapsing(lapse, s.now()) {
 		return "", false
 	}
-	return "Xero's permission lapses on " + whenText(lapse) + " unless it is renewed, and renewing it has failed so far: reconnect Xero before then.", true
+	return problems.GrantLapseText(lapse), true
 }
 
 type errorData struct {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/password"
+	"github.com/orderbridge/orderbridge/internal/problems"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
@@ -116,18 +117,14 @@ type AccountStatus struct {
 	LastRunAt time.Time
 	// NextRunAt is when the next scheduled run is due (zero: none).
 	NextRunAt time.Time
-	// Problems need a person: the Xero day quota nearly spent, orders stuck
-	// in a retry loop, and so on. Each says what to do.
-	Problems []Problem
+	// StuckAttempts is the attempts so far of an export that keeps
+	// failing (0: none is stuck); problems.Decide says what it means.
+	StuckAttempts int
 }
 
-// Problem is one thing that needs a person, with what to do about it.
-type Problem struct {
-	// Text says what is wrong, in a merchant's words.
-	Text string
-	// Action and Link name and lead to the fix (Link may be empty).
-	Action, Link string
-}
+// Problem is one thing that needs a person, with what to do about it
+// (problems.Decide decides them).
+type Problem = problems.Problem
 
 // WebhookWork is what the webhook receivers and the ShipStation connect
 // flow ask of the worker. The app implements it over River. Each Enqueue

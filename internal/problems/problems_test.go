@@ -1,0 +1,65 @@
+package problems_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/problems"
+	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
+)
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+	ok := func() problems.Facts {
+		xero := &store.Connection{Status: store.StatusConnected}
+		xero.Metadata.TenantID = "t1"
+		ss := &store.Connection{Status: store.StatusConnected}
+		ss.Metadata.StoreID = 7
+		set := store.DefaultSettings()
+		set.SyncEnabled = true
+		return problems.Facts{Now: now, Xero: xero, ShipStation: ss, Settings: set, Counts: map[store.InvoiceState]int{}}
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(f *problems.Facts)
+		want   []problems.Kind
+	}{
+		{"all well", func(*problems.Facts) {}, nil},
+		{"nothing connected", func(f *problems.Facts) { f.Xero, f.ShipStation = nil, nil; f.Settings.SyncEnabled = false },
+			[]problems.Kind{problems.XeroNotConnected, problems.ShipStationNotConnected, problems.SyncOff}},
+		{"xero reconnect", func(f *problems.Facts) { f.Xero.Status, f.Xero.StatusReason = store.StatusReconnectNeeded, "revoked" },
+			[]problems.Kind{problems.XeroReconnect}},
+		{"shipstation key", func(f *problems.Facts) { f.ShipStation.Status = store.StatusReconnectNeeded },
+			[]problems.Kind{problems.ShipStationKey}},
+		{"quota spent", func(f *problems.Facts) { f.Plan = worker.SweepPlan{Quota: worker.Quota{BlockedUntil: now.Add(time.Hour)}} },
+			[]problems.Kind{problems.XeroQuota}},
+		{"invoices", func(f *problems.Facts) {
+			f.Counts[store.StateFailed], f.Counts[store.StateAttention], f.Counts[store.StateWaiting] = 1, 2, 3
+		}, []problems.Kind{problems.InvoicesFailed, problems.InvoicesAttention, problems.ContactsWaiting}},
+		{"grant lapsing", func(f *problems.Facts) { f.GrantLapse = now.Add(24 * time.Hour) }, []problems.Kind{problems.XeroGrantLapse}},
+		{"grant far", func(f *problems.Facts) { f.GrantLapse = now.Add(50 * 24 * time.Hour) }, nil},
+		{"stuck", func(f *problems.Facts) { f.StuckAttempts = 4 }, []problems.Kind{problems.ExportsStuck}},
+		{"webhooks off", func(f *problems.Facts) {
+			f.XeroWebhooks = true
+			f.Webhooks = map[store.WebhookSource]store.WebhookHealth{store.SourceXero: {
+				LastDeliveryAt: now.Add(-20 * time.Hour), SweptChanges: []time.Time{now.Add(-2 * time.Hour)}}}
+		}, []problems.Kind{problems.XeroWebhooksOff}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := ok()
+			tc.change(&f)
+			got := problems.Decide(f)
+			if len(got) != len(tc.want) {
+				t.Fatalf("problems = %+v, want kinds %v", got, tc.want)
+			}
+			for i, p := range got {
+				if p.Kind != tc.want[i] || p.Text == "" || p.Action == "" || p.Link == "" {
+					t.Errorf("problem %d = %+v, want kind %s with text, action and link", i, p, tc.want[i])
+				}
+			}
+		})
+	}
+}
