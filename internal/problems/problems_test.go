@@ -33,7 +33,9 @@ func TestDecide(t *testing.T) {
 			[]problems.Kind{problems.XeroReconnect}},
 		{"shipstation key", func(f *problems.Facts) { f.ShipStation.Status = store.StatusReconnectNeeded },
 			[]problems.Kind{problems.ShipStationKey}},
-		{"quota spent", func(f *problems.Facts) { f.Plan = worker.SweepPlan{Quota: worker.Quota{BlockedUntil: now.Add(time.Hour)}} },
+		{"quota spent", func(f *problems.Facts) {
+			f.Plan = worker.SweepPlan{Quota: worker.Quota{BlockedUntil: now.Add(time.Hour)}}
+		},
 			[]problems.Kind{problems.XeroQuota}},
 		{"invoices", func(f *problems.Facts) {
 			f.Counts[store.StateFailed], f.Counts[store.StateAttention], f.Counts[store.StateWaiting] = 1, 2, 3

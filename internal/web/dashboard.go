@@ -358,4 +358,3 @@ const attentionShown = 10
 // waitingShown is how many of the invoices waiting for the merchant the
 // dashboard lists.
 const waitingShown = 100
-
