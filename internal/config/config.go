@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/mailer"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
@@ -49,6 +50,7 @@ const (
 	EnvXeroReserve        = "ORDERBRIDGE_XERO_RESERVE_PERCENT"
 	EnvXeroTimeScale      = "ORDERBRIDGE_XERO_TIME_SCALE"
 	EnvJobPoll            = "ORDERBRIDGE_JOB_POLL"
+	EnvSMTPURL            = "ORDERBRIDGE_SMTP_URL"
 )
 
 // Defaults.
@@ -148,6 +150,12 @@ type Config struct {
 	SecureCookies bool
 	// AllowSignUp lets anyone create an account on the web app.
 	AllowSignUp bool
+
+	// SMTPURL is the SMTP server notifications and password reset links
+	// are sent through (smtp://user:password@host:587?from=…&tls=starttls;
+	// mailer.Parse reads it). Empty: no mail is sent. It holds a password:
+	// environment only, never logged.
+	SMTPURL string
 }
 
 // Default returns the defaults.
@@ -213,6 +221,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	addr(EnvHTTPAddr, &c.HTTPAddr)
 	addr(EnvMetricsAddr, &c.MetricsAddr)
 	str(EnvBaseURL, &c.BaseURL)
+	str(EnvSMTPURL, &c.SMTPURL)
 	boolean := func(name string, dst *bool) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -372,6 +381,11 @@ func (c Config) Validate(needXero bool) error {
 			add("%s: %q is not an http(s) URL", u.name, u.v)
 		}
 	}
+	if c.SMTPURL != "" {
+		if _, err := mailer.Parse(c.SMTPURL); err != nil {
+			add("%s: %w", EnvSMTPURL, err)
+		}
+	}
 	if c.SweepEvery < time.Second {
 		add("the sweep period %s is under a second", c.SweepEvery)
 	}
@@ -391,6 +405,29 @@ func (c Config) Validate(needXero bool) error {
 		add("workers %d must be between 1 and 100", c.Workers)
 	}
 	return errors.Join(errs...)
+}
+
+// SMTP returns the mail settings, and false when no SMTP URL is set
+// (notifications off). Validate has checked the URL.
+func (c Config) SMTP() (mailer.Settings, bool) {
+	if c.SMTPURL == "" {
+		return mailer.Settings{}, false
+	}
+	s, err := mailer.Parse(c.SMTPURL)
+	return s, err == nil
+}
+
+// SMTPRedacted says where mail goes without the password ("off" when
+// nowhere).
+func (c Config) SMTPRedacted() string {
+	if c.SMTPURL == "" {
+		return "off"
+	}
+	s, err := mailer.Parse(c.SMTPURL)
+	if err != nil {
+		return "[invalid]"
+	}
+	return s.Redacted()
 }
 
 // redact shows whether a secret is set, never its value.
@@ -439,6 +476,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("base_url", c.BaseURL),
 		slog.Bool("secure_cookies", c.SecureCookies),
 		slog.Bool("allow_signup", c.AllowSignUp),
+		slog.String("smtp", c.SMTPRedacted()),
 	)
 }
 

@@ -77,6 +77,8 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		{"many", func(c *config.Config) {
 			c.DataDir, c.XeroBaseURL, c.SweepEvery, c.Overlap, c.Backfill, c.Workers = "", "ftp://x", 0, -time.Second, 0, 0
 		}, false, []string{"data directory", config.EnvXeroBaseURL, "sweep period", "overlap", "backfill", "workers"}},
+		{"smtp url", func(c *config.Config) { c.SMTPURL = "smtp://ann:smtp-pass@mail.example.com?tls=maybe" }, false,
+			[]string{config.EnvSMTPURL, "tls"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,10 +111,11 @@ func TestSecretsNeverShown(t *testing.T) {
 	c.SecretKey = "c2VjcmV0LWtleS12YWx1ZQ=="
 	c.SecretKeysPrevious = "b2xkLWtleS12YWx1ZQ=="
 	c.DatabaseURL = "postgres://app:db-password-value@db:5432/ob"
+	c.SMTPURL = "smtp://ann:smtp-password-value@mail.example.com?from=ob%40example.com"
 	var logged strings.Builder
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "config", c)
 	for _, out := range []string{c.String(), fmt.Sprint(c), fmt.Sprintf("%v", c), logged.String()} {
-		for _, secret := range []string{"xero-secret-value", c.SecretKey, c.SecretKeysPrevious, "db-password-value"} {
+		for _, secret := range []string{"xero-secret-value", c.SecretKey, c.SecretKeysPrevious, "db-password-value", "smtp-password-value"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("output shows a secret: %s", out)
 			}
