@@ -117,12 +117,18 @@ func (q *Queries) ReleaseNotification(ctx context.Context, key string) error {
 	return nil
 }
 
-// NotificationsSince counts the mails claimed since since: for one user
-// (userID > 0) or for everyone (0). The notifier's rate limits read it.
-func (q *Queries) NotificationsSince(ctx context.Context, userID int64, since time.Time) (int, error) {
+// NotificationsSince counts the mails claimed after since, of one
+// account (accountID > 0), one user (userID > 0), or everyone (both 0):
+// what the notifier's rate limits read.
+func (q *Queries) NotificationsSince(ctx context.Context, since time.Time, accountID, userID int64) (int, error) {
 	query, args := "SELECT COUNT(*) FROM notification WHERE claimed_at > $1", []any{q.t(since)}
+	if accountID > 0 {
+		args = append(args, accountID)
+		query += fmt.Sprintf(" AND account_id = $%d", len(args))
+	}
 	if userID > 0 {
-		query, args = query+" AND user_id = $2", append(args, userID)
+		args = append(args, userID)
+		query += fmt.Sprintf(" AND user_id = $%d", len(args))
 	}
 	var n int
 	if err := q.r.queryRow(ctx, query, args...).Scan(&n); err != nil {
