@@ -20,6 +20,7 @@ import (
 func parsePages() (map[string]*template.Template, error) {
 	pageNames := []string{
 		"signin", "signup", "dashboard", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "error",
+		"forgot", "reset", "notifications",
 	}
 	funcs := template.FuncMap{
 		"datetime": func(t time.Time) string {

@@ -209,6 +209,12 @@ type Config struct {
 	// AllowSignUp lets anyone create an account; the demo and tests turn
 	// it on, an operator may leave it off after creating their users.
 	AllowSignUp bool
+	// Mail sends password reset links; nil (no ORDERBRIDGE_SMTP_URL) turns
+	// the reset off, and the notification settings say mail is off.
+	Mail Mailer
+	// ResetTTL is how long a password reset link works; zero means
+	// DefaultResetTTL.
+	ResetTTL time.Duration
 }
 
 // Server is the web app.
@@ -317,6 +323,7 @@ func (s *Server) routes() http.Handler {
 	authed("GET /log.csv", s.logCSV)
 	authed("GET /invoices/{id}", s.invoicePage)
 	authed("POST /invoices/{id}/resync", s.resync)
+	s.mailRoutes(handle, authed)
 
 	handle("/", func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
