@@ -19,7 +19,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/mailer"
+	"github.com/orderbridge/orderbridge/internal/notify"
 	"github.com/orderbridge/orderbridge/internal/password"
+	"github.com/orderbridge/orderbridge/internal/problems"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/web"
@@ -90,6 +93,9 @@ type App struct {
 	// Metrics are shared by the web app (/metrics), the API clients'
 	// transport and River's job events.
 	Metrics *web.Metrics
+	// Mailer sends the problem notifications and password reset links;
+	// nil when ORDERBRIDGE_SMTP_URL is not set (no mail at all).
+	Mailer *mailer.Sender
 
 	listener net.Listener
 	// metricsListener serves /metrics, /healthz and /readyz on their own
@@ -289,6 +295,13 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
+	notifyJob, err := a.buildMail(cfg, opts, workers)
+	if err != nil {
+		return err
+	}
+	if notifyJob != nil {
+		periodic = append(periodic, notifyJob)
+	}
 	poll := opts.FetchPollInterval
 	if poll == 0 {
 		poll = cfg.JobPoll
@@ -311,6 +324,41 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		return fmt.Errorf("app: river: %w", err)
 	}
 	return a.buildWeb(opts)
+}
+
+// buildMail makes the Mailer and registers the notifier's job, whose
+// periodic tick it returns, when an SMTP URL is set; it says once which.
+func (a *App) buildMail(cfg config.Config, opts Options, workers *river.Workers) (*river.PeriodicJob, error) {
+	set, on := cfg.SMTP()
+	if !on {
+		a.Logger.Info("email notifications and password reset are off: " + config.EnvSMTPURL + " is not set")
+		return nil, nil
+	}
+	a.Mailer = mailer.New(set, a.Logger)
+	a.Logger.Info("email notifications on", "smtp", set.Redacted())
+	if cfg.BaseURL == "" {
+		a.Logger.Warn("email links need " + config.EnvBaseURL + ": the mails carry paths without a host until it is set")
+	}
+	n, err := notify.New(notify.Options{
+		Store: a.Store, Problems: a.problemSource(), Sender: a.Mailer, BaseURL: cfg.BaseURL, Logger: a.Logger, Now: opts.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &notify.Worker{Notifier: n}); err != nil {
+		return nil, fmt.Errorf("app: add notify worker: %w", err)
+	}
+	return notify.PeriodicJob(cfg.SweepEvery), nil
+}
+
+// problemSource reads an account's problems for the notifier, as the
+// dashboard does, with the stuck exports only River knows of.
+func (a *App) problemSource() problems.Source {
+	return problems.Source{Store: a.Store, Quota: a.quota, XeroWebhooks: a.Config.XeroWebhookKey != "",
+		Stuck: func(ctx context.Context, accountID int64, now time.Time) (int, error) {
+			sched, err := worker.ScheduleOf(ctx, a.River, a.Store, a.quota, accountID, now)
+			return sched.StuckAttempts, err
+		}}
 }
 
 // Run works jobs (exports, the periodic sweep) until ctx ends, then stops

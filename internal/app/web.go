@@ -87,12 +87,22 @@ func (a *App) buildWeb(opts Options) error {
 		Metrics:            a.Metrics,
 		AllowSignUp:        a.Config.AllowSignUp,
 		Argon2:             opts.Argon2,
+		Mail:               a.webMailer(),
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
 	a.Web = srv
 	return nil
+}
+
+// webMailer is the Mailer as the web app takes it: nil, not a typed nil,
+// when mail is off.
+func (a *App) webMailer() web.Mailer {
+	if a.Mailer == nil {
+		return nil
+	}
+	return a.Mailer
 }
 
 // WebURL is where the web app is served ("" without a listener).
