@@ -6,10 +6,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/app"
@@ -18,6 +20,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/testenv/smtpsink"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
@@ -31,6 +34,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 			"seeded with a demo organisation, orderbridge on SQLite under --data-dir, connected to both, with\n"+
 			"the sweep exporting every 30 seconds, and the web app on --http with a demo user. Every URL and\n"+
 			"credential is printed as 'label: value', the web UI's first and the demo sign-in second.\n"+
+			"Its mail goes to an SMTP server inside the demo and is printed as it arrives.\n"+
 			"Runs until interrupted. Each start begins afresh: the emulators live in memory, so the demo\n"+
 			"replaces the database it left in --data-dir (it refuses a directory it did not create).")
 	dataDir := fs.String("data-dir", filepath.Join("data", "demo"), "`directory` for the demo's SQLite database and key")
@@ -88,8 +92,19 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
+	// The demo's mail (problem notifications, password reset links) goes
+	// to an SMTP server in this process, through the same mail path as in
+	// production, and is printed as it arrives.
+	out := env.Stdout
+	sink, err := smtpsink.Start(smtpsink.Options{OnMessage: func(m smtpsink.Message) { printMail(out, m) }})
+	if err != nil {
+		return err
+	}
+	defer sink.Close()
+
 	cfg := config.Default()
 	cfg.DataDir = *dataDir
+	cfg.SMTPURL = sink.URL("orderbridge@example.com")
 	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
 	cfg.XeroBaseURL = xeroURL
 	cfg.BaseURL = webURL
@@ -140,7 +155,6 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
-	out := env.Stdout
 	fmt.Fprintf(out, "Web UI: %s\n", webURL)
 	fmt.Fprintf(out, "Sign in: %s / %s\n", demoEmail, password)
 	fmt.Fprintf(out, "Xero base URL: %s\n", xeroURL)
@@ -157,6 +171,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(out, "database: %s\n", cfg.Database())
 	fmt.Fprintf(out, "data dir: %s\n", cfg.DataDir)
 	fmt.Fprintf(out, "sync: every %s\n", *interval)
+	fmt.Fprintf(out, "Mail: smtp://%s, an SMTP server inside the demo: every mail it sends (problem notifications, password reset links) is printed here as a \"mail to\" line\n", sink.Addr())
 	for _, l := range xsum.Lines() {
 		fmt.Fprintln(out, l)
 	}
@@ -165,6 +180,20 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		config.EnvXeroBaseURL, cfg.XeroBaseURL, config.EnvShipStationBaseURL, cfg.ShipStationBaseURL, cfg.DataDir)
 	fmt.Fprintln(out, "running: press Ctrl-C to stop")
 	return a.Run(ctx)
+}
+
+// printMail prints a mail the demo's SMTP server received: who it is for
+// and its subject, then its text, indented.
+func printMail(out io.Writer, m smtpsink.Message) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mail to %s: %s\n", strings.Join(m.To, ", "), m.Subject)
+	for line := range strings.Lines(strings.TrimRight(m.Body, "\n")) {
+		b.WriteString("  | " + line)
+		if !strings.HasSuffix(line, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	_, _ = io.WriteString(out, b.String())
 }
 
 // demoEmail is the demo user's sign-in.

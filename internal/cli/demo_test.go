@@ -116,6 +116,15 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	if got != want {
 		t.Errorf("%d orders in ShipStation, want the %d the demo data promises", got, want)
 	}
+	// The demo's contact without an address is mailed to the demo user,
+	// and the demo prints the mail with its link.
+	if !strings.HasPrefix(l["Mail"], "smtp://127.0.0.1:") {
+		t.Errorf("Mail: %q, want where the demo's mail goes", l["Mail"])
+	}
+	waitWhileRunning(t, "the mail about the contact without an address", 30*time.Second, done, &out, &errOut, func() bool {
+		return strings.Contains(out.String(), "mail to "+email+": A contact has no address or country") &&
+			strings.Contains(out.String(), "  | What to do: See which: "+l["Web UI"]+"/dashboard#waiting\n")
+	})
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("demo exit code %d after interrupt: %s", code, errOut.String())
