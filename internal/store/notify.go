@@ -191,6 +191,16 @@ func (q *Queries) CreatePasswordReset(ctx context.Context, token string, userID 
 	return nil
 }
 
+// PasswordResetsSince counts the reset links made for the user after
+// since: the limit on how many are mailed to one address.
+func (q *Queries) PasswordResetsSince(ctx context.Context, userID int64, since time.Time) (int, error) {
+	var n int
+	if err := q.r.queryRow(ctx, "SELECT COUNT(*) FROM password_reset WHERE user_id = $1 AND created_at > $2", userID, q.t(since)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count password resets: %w", err)
+	}
+	return n, nil
+}
+
 // PasswordResetUser returns the user of a reset token that still works
 // at now, without using it; ErrResetInvalid otherwise.
 func (q *Queries) PasswordResetUser(ctx context.Context, token string, now time.Time) (int64, error) {

@@ -23,8 +23,8 @@ type Mailer interface {
 const (
 	// DefaultResetTTL is how long a reset link works.
 	DefaultResetTTL = time.Hour
-	// resetLimit links an hour per email (ten times that per IP address)
-	// are sent at most; the page says the same whatever happens.
+	// resetLimit links an hour per user are sent at most; the page says
+	// the same whatever happens.
 	resetLimit  = 3
 	resetWindow = time.Hour
 )
@@ -56,7 +56,7 @@ func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) {
 
 // forgot mails a reset link to the email's user, if there is one. The
 // answer is the same whether there is or not, and whether the hourly limit
-// per email (or per address) held the mail back.
+// held the mail back.
 func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d := forgotData{Email: strings.TrimSpace(r.PostFormValue("email")), MailOff: s.cfg.Mail == nil}
@@ -70,29 +70,6 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Sent = true
-	emailKey, ipKey := "reset:"+store.NormalizeEmail(d.Email), "reset-ip:"+clientIP(r)
-	since := s.now().Add(-resetWindow)
-	for _, lim := range []struct {
-		key   string
-		limit int
-	}{{emailKey, resetLimit}, {ipKey, 10 * resetLimit}} {
-		n, _, err := s.st.LoginFailures(ctx, lim.key, since)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		if n >= lim.limit {
-			s.log.WarnContext(ctx, "web: password reset rate limited", "limit", strings.SplitN(lim.key, ":", 2)[0])
-			s.render(w, r, http.StatusOK, "forgot", page{Title: "Check your email", Data: d})
-			return
-		}
-	}
-	// Counted whether or not the email has an account, so the limit
-	// tells nothing either.
-	if err := s.st.RecordLoginFailure(ctx, emailKey, ipKey); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	user, err := s.st.UserByEmail(ctx, d.Email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -101,7 +78,11 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	default:
-		if err := s.sendResetLink(ctx, user); err != nil {
+		err := s.sendResetLink(ctx, user)
+		switch {
+		case errors.Is(err, errResetLimit):
+			s.log.WarnContext(ctx, "web: password reset rate limited", "user", user.ID, "limit", resetLimit)
+		case err != nil:
 			// The person sees the same page; the operator must know.
 			s.log.ErrorContext(ctx, "web: password reset mail not sent", "user", user.ID, "err", err)
 		}
@@ -109,11 +90,27 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "forgot", page{Title: "Check your email", Data: d})
 }
 
+// errResetLimit is a reset link held back: resetLimit were mailed to the
+// address within resetWindow already.
+var errResetLimit = errors.New("web: password reset links limited per hour")
+
 // sendResetLink makes a single-use token (the store keeps its hash) and
-// mails its link.
+// mails its link, at most resetLimit an hour per user, so the form cannot
+// be used to flood somebody's inbox.
 func (s *Server) sendResetLink(ctx context.Context, user store.User) error {
-	token := randomToken()
 	now := s.now()
+	// Expired links are of no use to anyone; they go as new ones come.
+	if _, err := s.st.PurgePasswordResets(ctx, now.Add(-24*time.Hour)); err != nil {
+		return err
+	}
+	n, err := s.st.PasswordResetsSince(ctx, user.ID, now.Add(-resetWindow))
+	if err != nil {
+		return err
+	}
+	if n >= resetLimit {
+		return errResetLimit
+	}
+	token := randomToken()
 	ttl := s.cfg.ResetTTL
 	if ttl <= 0 {
 		ttl = DefaultResetTTL
