@@ -53,6 +53,8 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
+		{"ProblemsAndClaims", testProblemsAndClaims},
+		{"PasswordResets", testPasswordResets},
 		{"WebhookEvents", testWebhookEvents},
 		{"WebhookEventsBatch", testWebhookEventsBatch},
 		{"WorkDemand", testWorkDemand},
