@@ -49,13 +49,14 @@ func TestPagesAccessible(t *testing.T) {
 	}
 	check(anon, "/signin")
 	check(anon, "/signup")
+	check(anon, "/password/forgot")
 	b := e.browser()
 	b.signUp("Acme", "ann@example.com", password)
 	acc := e.mustAccount(t, "ann@example.com")
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "i1", InvoiceNumber: "INV-1", Decision: store.DecisionExported}); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/dashboard", "/connections", "/configure", "/configure/export", "/log", "/invoices/i1"} {
+	for _, path := range []string{"/dashboard", "/connections", "/configure", "/configure/export", "/log", "/invoices/i1", "/notifications"} {
 		check(b, path)
 	}
 }
