@@ -75,6 +75,9 @@ type Options struct {
 	HTTPListener net.Listener
 	// Argon2 is the web app's password hashing cost (tests lower it).
 	Argon2 password.Params
+	// NotifyEvery is how often the email notifier ticks when mail is on;
+	// zero means notify.DefaultEvery (the demo and tests shorten it).
+	NotifyEvery time.Duration
 }
 
 // App is a built process: everything wired, nothing started.
@@ -348,7 +351,7 @@ func (a *App) buildMail(cfg config.Config, opts Options, workers *river.Workers)
 	if err := river.AddWorkerSafely(workers, &notify.Worker{Notifier: n}); err != nil {
 		return nil, fmt.Errorf("app: add notify worker: %w", err)
 	}
-	return notify.PeriodicJob(cfg.SweepEvery), nil
+	return notify.PeriodicJob(cmp.Or(opts.NotifyEvery, notify.DefaultEvery)), nil
 }
 
 // problemSource reads an account's problems for the notifier, as the

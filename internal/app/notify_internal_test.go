@@ -38,7 +38,8 @@ func TestAppMailsNewProblems(t *testing.T) {
 	cfg.SweepEvery = time.Second
 	cfg.SMTPURL = sink.URL("orderbridge@example.com")
 	var logs testkit.Buffer
-	a, err := New(t.Context(), cfg, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), FetchPollInterval: 100 * time.Millisecond})
+	a, err := New(t.Context(), cfg, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), FetchPollInterval: 100 * time.Millisecond,
+		NotifyEvery: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

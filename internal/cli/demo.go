@@ -118,7 +118,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	// The demo's invoices reach back DefaultDays; read all of them.
 	cfg.Backfill = time.Duration(demo.DefaultDays+30) * 24 * time.Hour
 	log := logger(env, &cfg)
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, HTTPListener: webLn})
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, HTTPListener: webLn, NotifyEvery: cfg.SweepEvery})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,10 @@ const (
 	DefaultPerAccountPerHour = 20
 	DefaultGlobalPerHour     = 1000
 	DefaultDigestAfter       = 24 * time.Hour
+	// DefaultEvery is how often the notifier ticks: a tick reads every
+	// account's problems (some ten queries each), so it runs less often
+	// than the sweeps; a problem is mailed within this long of being seen.
+	DefaultEvery = 5 * time.Minute
 	// claimStaleAfter is how long a claim whose mail was never marked sent
 	// (its process died mid-send) holds the mail back before another
 	// process may send it.

@@ -299,6 +299,16 @@ func TestRateLimits(t *testing.T) {
 		e.wantMails("ann@example.com", 4)
 		e.wantMails("bob@example.com", 4)
 	})
+	t.Run("per account", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, func(o *notify.Options) { o.PerAccountPerHour = 3 })
+		e.link("1", "failed", "")
+		e.link("2", "alert", "")
+		e.tick()
+		if n := len(e.sink.Messages()); n != 3 {
+			t.Errorf("%d mails to the account in the first hour, want its limit 3", n)
+		}
+	})
 	t.Run("global", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, func(o *notify.Options) { o.GlobalPerHour = 3 })
