@@ -189,6 +189,10 @@ func (n *Notifier) user(ctx context.Context, a store.Account, u store.User, open
 // global limit and the database stop the caller; a refused send is
 // released for the next tick.
 func (n *Notifier) send(ctx context.Context, key string, a store.Account, u store.User, kind string, now time.Time, msg mailer.Message) error {
+	// Most ticks find every mail sent already: one lookup, no counting.
+	if sent, err := n.o.Store.NotificationSent(ctx, key); err != nil || sent {
+		return err
+	}
 	hourAgo := now.Add(-time.Hour)
 	global, err := n.o.Store.NotificationsSince(ctx, hourAgo, 0, 0)
 	if err != nil {

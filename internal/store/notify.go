@@ -96,6 +96,16 @@ func (q *Queries) ClaimNotification(ctx context.Context, key string, accountID, 
 	return n == 1, nil
 }
 
+// NotificationSent reports whether the mail of key was sent: the
+// notifier's cheap check before it counts its limits and claims.
+func (q *Queries) NotificationSent(ctx context.Context, key string) (bool, error) {
+	var n int
+	if err := q.r.queryRow(ctx, "SELECT COUNT(*) FROM notification WHERE dedupe_key = $1 AND sent_at IS NOT NULL", key).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: notification sent: %w", err)
+	}
+	return n > 0, nil
+}
+
 // MarkNotificationSent records that the mail of key was sent.
 func (q *Queries) MarkNotificationSent(ctx context.Context, key string, now time.Time) error {
 	n, err := q.w.exec(ctx, "UPDATE notification SET sent_at = $2 WHERE dedupe_key = $1", key, q.t(now))

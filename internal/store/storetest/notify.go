@@ -58,7 +58,13 @@ func testProblemsAndClaims(t *testing.T, open Opener) {
 	if claim("k1", ts(5*time.Minute)) || !claim("k1", ts(13*time.Minute)) {
 		t.Error("an unsent claim should be taken over only after 10 minutes")
 	}
+	if sent, err := b.st.NotificationSent(b.ctx, "k1"); err != nil || sent {
+		t.Errorf("NotificationSent before the mark = %v, %v", sent, err)
+	}
 	must(t, "MarkNotificationSent", b.st.MarkNotificationSent(b.ctx, "k1", ts(14*time.Minute)))
+	if sent, err := b.st.NotificationSent(b.ctx, "k1"); err != nil || !sent {
+		t.Errorf("NotificationSent after the mark = %v, %v", sent, err)
+	}
 	must(t, "ReleaseNotification", b.st.ReleaseNotification(b.ctx, "k1"))
 	if claim("k1", ts(48*time.Hour)) {
 		t.Error("a sent mail was claimed again")
