@@ -71,6 +71,11 @@ func TestXeroWebhookSwitchedOffIsNoticed(t *testing.T) {
 			t.Errorf("the dashboard does not say %q:\n%s", want, excerpt(page, "webhook-xero"))
 		}
 	}
+	// It needs a person: it is among the problems (problems.Decide), so
+	// the notifier mails it too.
+	if p := excerpt(page, "problems"); !strings.Contains(p, "Xero webhooks seem switched off:") || !strings.Contains(p, "See webhooks") {
+		t.Errorf("the dashboard's Needs you does not list the switched-off webhook:\n%s", p)
+	}
 	if !strings.Contains(page, "as Xero&#39;s webhooks seem switched off.") || strings.Contains(excerpt(page, "webhook-xero"), "Safety sweep") {
 		t.Errorf("the dashboard does not show the sync interval's sweep for Xero:\n%s", excerpt(page, "webhook-xero"))
 	}
