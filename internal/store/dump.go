@@ -12,6 +12,7 @@ var dataTables = []string{
 	"account", "account_connection", "account_settings", "invoice_link", "contact_cache",
 	"transaction_log", "sync_cursor", "written_shipment", "webhook_event", "work_demand", "webhook_health",
 	"shipstation_hook", "xero_quota", "xero_egress", "swept_change", "seal_check",
+	"account_problem", "notification", "notification_optout", "password_reset",
 }
 
 // DumpTables writes every row of orderbridge's tables to w, one line per

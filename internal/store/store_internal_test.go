@@ -109,7 +109,8 @@ func TestMigrationsMatch(t *testing.T) {
 			}
 		}
 	}
-	for _, table := range []string{"webhook_event", "work_demand", "webhook_health", "shipstation_hook", "xero_egress", "swept_change"} {
+	for _, table := range []string{"webhook_event", "work_demand", "webhook_health", "shipstation_hook", "xero_egress", "swept_change",
+		"account_problem", "notification", "notification_optout", "password_reset"} {
 		if !slices.Contains(dataTables, table) {
 			t.Errorf("table %s is not in DumpTables", table)
 		}
