@@ -32,10 +32,7 @@ func TestBrowserMailPages(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#reset-sent")),
 	)
 	b.Shot("01-reset-sent")
-	mails := sink.To("ann@example.com")
-	if len(mails) != 1 {
-		t.Fatalf("%d mails, want the reset link", len(mails))
-	}
+	mails := waitMails(t, sink, "ann@example.com", 1)
 	const newPassword = "a brand new passphrase"
 	b.Step("choose a new password",
 		chromedp.Navigate(base+linkIn(t, mails[0])),

@@ -27,6 +27,9 @@ const (
 	// the same whatever happens.
 	resetLimit  = 3
 	resetWindow = time.Hour
+	// resetSendTimeout bounds a reset mail's send, which runs after the
+	// answer.
+	resetSendTimeout = time.Minute
 )
 
 // mailRoutes adds the pages of mail: password reset and the notification
@@ -78,13 +81,17 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	default:
-		err := s.sendResetLink(ctx, user)
+		msg, err := s.resetMail(ctx, user)
 		switch {
 		case errors.Is(err, errResetLimit):
 			s.log.WarnContext(ctx, "web: password reset rate limited", "user", user.ID, "limit", resetLimit)
 		case err != nil:
-			// The person sees the same page; the operator must know.
-			s.log.ErrorContext(ctx, "web: password reset mail not sent", "user", user.ID, "err", err)
+			s.serverError(w, r, err)
+			return
+		default:
+			// Sent after the answer: how long the SMTP server takes
+			// must not tell which emails have accounts.
+			go s.sendResetMail(context.WithoutCancel(ctx), user.ID, msg)
 		}
 	}
 	s.render(w, r, http.StatusOK, "forgot", page{Title: "Check your email", Data: d})
@@ -94,21 +101,21 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 // address within resetWindow already.
 var errResetLimit = errors.New("web: password reset links limited per hour")
 
-// sendResetLink makes a single-use token (the store keeps its hash) and
-// mails its link, at most resetLimit an hour per user, so the form cannot
-// be used to flood somebody's inbox.
-func (s *Server) sendResetLink(ctx context.Context, user store.User) error {
+// resetMail makes a single-use token (the store keeps its hash) and the
+// mail with its link, at most resetLimit an hour per user, so the form
+// cannot be used to flood somebody's inbox.
+func (s *Server) resetMail(ctx context.Context, user store.User) (mailer.Message, error) {
 	now := s.now()
 	// Expired links are of no use to anyone; they go as new ones come.
 	if _, err := s.st.PurgePasswordResets(ctx, now.Add(-24*time.Hour)); err != nil {
-		return err
+		return mailer.Message{}, err
 	}
 	n, err := s.st.PasswordResetsSince(ctx, user.ID, now.Add(-resetWindow))
 	if err != nil {
-		return err
+		return mailer.Message{}, err
 	}
 	if n >= resetLimit {
-		return errResetLimit
+		return mailer.Message{}, errResetLimit
 	}
 	token := randomToken()
 	ttl := s.cfg.ResetTTL
@@ -116,7 +123,7 @@ func (s *Server) sendResetLink(ctx context.Context, user store.User) error {
 		ttl = DefaultResetTTL
 	}
 	if err := s.st.CreatePasswordReset(ctx, token, user.ID, now, now.Add(ttl)); err != nil {
-		return err
+		return mailer.Message{}, err
 	}
 	link := strings.TrimSuffix(s.cfg.BaseURL, "/") + "/password/reset?" + url.Values{"token": {token}}.Encode()
 	body := "Hello" + nameSuffix(user.Name) + ",\n\n" +
@@ -124,7 +131,17 @@ func (s *Server) sendResetLink(ctx context.Context, user store.User) error {
 		"Choose a new password here (the link works once, for " + durationText(ttl) + "):\n" + link + "\n\n" +
 		"Choosing one signs out every browser signed in with the old password.\n" +
 		"If you did not ask, ignore this mail: your password stays as it is.\n"
-	return s.cfg.Mail.Send(ctx, mailer.Message{To: user.Email, Subject: "Reset your orderbridge password", Body: body})
+	return mailer.Message{To: user.Email, Subject: "Reset your orderbridge password", Body: body}, nil
+}
+
+// sendResetMail sends a reset link's mail, within resetSendTimeout. The
+// person already has their answer; a failure is the operator's to see.
+func (s *Server) sendResetMail(ctx context.Context, userID int64, msg mailer.Message) {
+	ctx, cancel := context.WithTimeout(ctx, resetSendTimeout)
+	defer cancel()
+	if err := s.cfg.Mail.Send(ctx, msg); err != nil {
+		s.log.ErrorContext(ctx, "web: password reset mail not sent", "user", userID, "err", err)
+	}
 }
 
 func nameSuffix(name string) string {
