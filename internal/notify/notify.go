@@ -33,6 +33,10 @@ const (
 	DefaultPerAccountPerHour = 20
 	DefaultGlobalPerHour     = 1000
 	DefaultDigestAfter       = 24 * time.Hour
+	// DigestHourUTC is when the daily digest goes out: every digest at
+	// the same hour, so they come a day apart, whenever their problems
+	// opened.
+	DigestHourUTC = 8
 	// DefaultEvery is how often the notifier ticks: a tick reads every
 	// account's problems (some ten queries each), so it runs less often
 	// than the sweeps; a problem is mailed within this long of being seen.
@@ -58,8 +62,10 @@ type Options struct {
 	// claimed in the last hour; a mail over a cap waits for a later tick
 	// (and is dropped if its problem clears meanwhile). Zero: the defaults.
 	PerUserPerHour, PerAccountPerHour, GlobalPerHour int
-	// DigestAfter is how long a problem is open before the daily digest
-	// lists it (zero: a day).
+	// DigestAfter is how long before a day's digest time
+	// (DigestHourUTC) a problem must have opened for that digest to list
+	// it (zero: a day): its first digest comes one to two days after the
+	// mail that said it began.
 	DigestAfter time.Duration
 }
 
@@ -153,19 +159,21 @@ func (n *Notifier) account(ctx context.Context, a store.Account) error {
 }
 
 // user sends one user the mails due: a mail per problem new to them, then
-// the day's digest of the problems open for DigestAfter.
+// the day's digest of the problems open since DigestAfter before today's
+// digest time, once that time has come.
 func (n *Notifier) user(ctx context.Context, a store.Account, u store.User, open []store.AccountProblem, now time.Time) error {
 	off, err := n.o.Store.NotificationOptOuts(ctx, u.ID)
 	if err != nil {
 		return fmt.Errorf("notify: opt-outs: %w", err)
 	}
+	digestAt := time.Date(now.Year(), now.Month(), now.Day(), DigestHourUTC, 0, 0, 0, time.UTC)
 	var wanted, lasting []store.AccountProblem
 	for _, p := range open {
 		if off[p.Kind] {
 			continue
 		}
 		wanted = append(wanted, p)
-		if now.Sub(p.OpenedAt) >= n.o.DigestAfter {
+		if !now.Before(digestAt) && !p.OpenedAt.After(digestAt.Add(-n.o.DigestAfter)) {
 			lasting = append(lasting, p)
 		}
 	}

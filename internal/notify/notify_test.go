@@ -236,32 +236,36 @@ func TestEachKindMailedOnce(t *testing.T) {
 	}
 }
 
-// A problem still open after a day is in one digest a day, not a mail a
-// tick; one that clears and comes back is new again.
+// A problem still open after a day is in one digest a day, at
+// notify.DigestHourUTC, not a mail a tick; one that clears and comes back
+// is new again.
 func TestDigestAndReopen(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	e := newEnv(t, nil) // 14 Mar 12:00 UTC
 	e.link("1", "failed", "")
 	e.tick()
 	e.wantMails("ann@example.com", 1)
-	for range 12 { // ticks through the next half day: nothing
+	// Through 15 Mar 08:00: it opened less than a day before, no digest.
+	for range 43 {
 		e.clock.Advance(time.Hour)
 		e.tick()
 	}
 	e.wantMails("ann@example.com", 1)
-	e.clock.Advance(12 * time.Hour) // a day after it opened
+	e.clock.Advance(time.Hour) // 16 Mar 08:00
 	e.tick()
 	got := e.wantMails("ann@example.com", 2)
 	d := got[1]
-	if !strings.HasPrefix(d.Subject, "Daily summary: 1 problem still open — Acme Outdoors") ||
+	if !strings.HasPrefix(d.Subject, "Daily summary: 1 problem still open — Acme Outdoors (16 Mar 2026)") ||
 		!strings.Contains(d.Body, "Invoices failed to sync (since 14 Mar 2026 12:00 UTC)") ||
 		!strings.Contains(d.Body, baseURL+"/dashboard#attention") {
 		t.Errorf("digest:\n%s\n%s", d.Subject, d.Body)
 	}
-	e.clock.Advance(time.Hour)
-	e.tick()
+	for range 23 { // the rest of the day: nothing more
+		e.clock.Advance(time.Hour)
+		e.tick()
+	}
 	e.wantMails("ann@example.com", 2)
-	e.clock.Advance(24 * time.Hour) // the next day: the next digest
+	e.clock.Advance(time.Hour) // 17 Mar 08:00: the next digest
 	e.tick()
 	e.wantMails("ann@example.com", 3)
 
@@ -341,7 +345,7 @@ func TestOptOut(t *testing.T) {
 		t.Errorf("ann got %q", got[0].Subject)
 	}
 	e.wantMails("bob@example.com", 2)
-	e.clock.Advance(25 * time.Hour)
+	e.clock.Advance(44 * time.Hour) // 16 Mar 08:00, digest time
 	e.tick()
 	got = e.wantMails("ann@example.com", 2)
 	if strings.Contains(got[1].Body, "Invoices failed") {
