@@ -72,6 +72,10 @@ type Options struct {
 	HTTPListener net.Listener
 	// Argon2 is the web app's password hashing cost (tests lower it).
 	Argon2 password.Params
+	// ServerLimits are the timeouts and header limit of the web and
+	// metrics listeners; zero fields take web.DefaultServerLimits (tests
+	// shorten them).
+	ServerLimits web.ServerLimits
 }
 
 // App is a built process: everything wired, nothing started.
@@ -110,6 +114,8 @@ type App struct {
 	// unlock releases the SQLite database's lock (lockDatabase); a no-op
 	// on PostgreSQL and for a Store given in Options.
 	unlock func() error
+	// serverLimits is Options.ServerLimits.
+	serverLimits web.ServerLimits
 }
 
 // New builds the App: it checks cfg, opens (and migrates) the database,
@@ -149,7 +155,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		_ = unlock()
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: logger, Store: st, now: now, http: opts.HTTPClient, ownsStore: owns, listener: ln, unlock: unlock}
+	a := &App{Config: cfg, Logger: logger, Store: st, now: now, http: opts.HTTPClient, ownsStore: owns, listener: ln, unlock: unlock,
+		serverLimits: opts.ServerLimits}
 	if ln != nil {
 		a.webURL = cfg.BaseURL
 	}
