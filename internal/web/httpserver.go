@@ -14,15 +14,30 @@ import (
 type ServerLimits struct {
 	// ReadHeaderTimeout bounds reading the request line and headers.
 	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included: a client
+	// that stalls its body is cut, on the webhook receivers too.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a response, from the end of the request's
+	// headers. A handler that streams more (the log's CSV) extends its own
+	// deadline with http.ResponseController.
+	WriteTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection with no request.
 	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and headers.
+	MaxHeaderBytes int
 }
 
 // DefaultServerLimits are the limits of a production listener.
 func DefaultServerLimits() ServerLimits {
 	return ServerLimits{
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// A form or a webhook body (1 MiB at most, see maxBody) arrives
+		// well within this even on a slow link.
+		ReadTimeout: 30 * time.Second,
+		// Above webhookSaveTimeout, so a webhook's transaction can answer.
+		WriteTimeout:   time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
 	}
 }
 
@@ -32,8 +47,17 @@ func (l ServerLimits) withDefaults() ServerLimits {
 	if l.ReadHeaderTimeout <= 0 {
 		l.ReadHeaderTimeout = d.ReadHeaderTimeout
 	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = d.ReadTimeout
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = d.WriteTimeout
+	}
 	if l.IdleTimeout <= 0 {
 		l.IdleTimeout = d.IdleTimeout
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
 	}
 	return l
 }
@@ -46,6 +70,9 @@ func NewHTTPServer(h http.Handler, limits ServerLimits) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
 		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
 	}
 }
