@@ -111,3 +111,44 @@ func TestOversizedHeadersAreRefused(t *testing.T) {
 		t.Fatalf("64 KiB of headers: %d, want 431", resp.StatusCode)
 	}
 }
+
+// TestOversizedBodyIsRefused shows that a body past its route's limit gets
+// 413, whether it announces its length or streams it chunked, on the
+// forms as on the webhook receivers.
+func TestOversizedBodyIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHookEnv(t, nil)
+	big := strings.Repeat("a", 2<<20)
+	for _, tt := range []struct {
+		path    string
+		chunked bool
+	}{
+		{"/signin", false},
+		{"/signin", true},
+		{"/signup", true},
+		{"/webhooks/xero", false},
+		{"/webhooks/xero", true},
+		{"/configure", true},
+	} {
+		t.Run(fmt.Sprintf("%s chunked=%v", tt.path, tt.chunked), func(t *testing.T) {
+			t.Parallel()
+			var body io.Reader = strings.NewReader("csrf_token=x&email=" + big)
+			if tt.chunked {
+				body = io.MultiReader(body) // no length known: sent chunked
+			}
+			req, err := http.NewRequest(http.MethodPost, h.srv.URL+tt.path, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := h.srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("2 MiB to %s: %d, want 413", tt.path, resp.StatusCode)
+			}
+		})
+	}
+}

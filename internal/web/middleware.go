@@ -162,7 +162,12 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		// The body is bounded by limitBodies; past it, say so rather than
+		// "expired".
+		if err := r.ParseForm(); isTooLarge(err) {
+			s.tooLarge(w, r)
+			return
+		}
 		want := st.anonCSRF
 		if st.sess != nil {
 			want = st.sess.s.CSRFToken

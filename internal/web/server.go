@@ -355,6 +355,7 @@ func (s *Server) routes() http.Handler {
 	// logged and counted once, as before.
 	var outer http.Handler = top
 	outer = s.recoverer(outer)
+	outer = s.limitBodies(outer)
 	outer = s.logRequests(outer)
 	return outer
 }
