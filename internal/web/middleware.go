@@ -83,7 +83,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			attrs = append(attrs, "account", st.sess.s.AccountID, "user", st.sess.s.UserID)
 		}
 		level := s.log.InfoContext
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			level = s.log.DebugContext
 		}
 		level(r.Context(), "web: request", attrs...)

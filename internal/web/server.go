@@ -196,7 +196,8 @@ type Config struct {
 	SecureCookies bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Metrics is exported on /metrics; nil makes a new set.
+	// Metrics is exported on /metrics of OpsHandler (never of Handler, the
+	// public listener); nil makes a new set.
 	Metrics *Metrics
 	// SessionTTL is how long a session lives without use (sliding); 14
 	// days when zero.
@@ -290,7 +291,9 @@ func (s *Server) routes() http.Handler {
 	handle("GET /static/", http.StripPrefix("/static/", s.staticHandler()).ServeHTTP)
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
-	handle("GET /metrics", s.metrics.Handler().ServeHTTP)
+	// /metrics is not here: this listener faces the internet (webhooks),
+	// and the metrics tell about every account's traffic. OpsHandler
+	// serves them on the metrics listener (ORDERBRIDGE_METRICS_ADDR).
 
 	handle("GET /{$}", s.home)
 	handle("GET /signup", s.signUpForm)
@@ -380,10 +383,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-// OpsHandler serves only /healthz, /readyz and /metrics, as the web app
-// does: the handler of the metrics listener (ORDERBRIDGE_METRICS_ADDR),
-// which gives a worker-only process its health checks and metrics and
-// lets the metrics stay off the public listener.
+// OpsHandler serves only /healthz, /readyz and /metrics: the handler of
+// the metrics listener (ORDERBRIDGE_METRICS_ADDR), which gives a
+// worker-only process its health checks and is the only place the
+// metrics are served (Handler, the public listener, does not serve them).
 func (s *Server) OpsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
