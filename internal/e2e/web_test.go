@@ -51,7 +51,7 @@ func newWebWorld(t *testing.T, tweak ...func(*app.Options)) *webWorld {
 	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
 	cfg.XeroBaseURL = xemu.URL()
 	cfg.ShipStationBaseURL = semu.URL()
-	cfg.HTTPAddr = "127.0.0.1:0" // the base URL and the Xero redirect URL follow the port
+	cfg.HTTPAddr = "127.0.0.1:0"    // the base URL and the Xero redirect URL follow the port
 	cfg.MetricsAddr = "127.0.0.1:0" // /metrics is served there only
 	cfg.AllowSignUp = true
 	_, key, err := seal.GenerateKey()
