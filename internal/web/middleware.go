@@ -90,14 +90,19 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// loggedPath is the request path as logged: a ShipStation webhook path
-// ends in the account's URL secret, which is never logged. The check is
-// on the cleaned path, so "/webhooks//shipstation/x" is caught too.
+// loggedPath is the request path as every log line shows it (the request
+// line, the CSRF warning, an internal error): a ShipStation webhook path
+// ends in the account's URL secret, which is never logged. Anything under
+// /webhooks/ but the Xero receiver is redacted, whatever its case, dot
+// segments, doubled or encoded slashes (the path is decoded and cleaned
+// first), so a secret sent in a shape the receiver does not match, and
+// that reaches the other layers, is not logged either.
 func loggedPath(p string) string {
-	if strings.HasPrefix(path.Clean(p), "/webhooks/shipstation/") {
-		return "/webhooks/shipstation/{secret}"
+	clean := strings.ToLower(path.Clean("/" + p))
+	if clean == "/webhooks/xero" || !strings.HasPrefix(clean, "/webhooks/") {
+		return p
 	}
-	return p
+	return "/webhooks/{redacted}"
 }
 
 // recoverer turns a panic into a 500 page and a log line with the stack,
@@ -174,7 +179,7 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		}
 		got := r.PostFormValue(csrfField)
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-			s.log.WarnContext(r.Context(), "web: csrf token missing or wrong", "path", r.URL.Path)
+			s.log.WarnContext(r.Context(), "web: csrf token missing or wrong", "path", loggedPath(r.URL.Path))
 			s.errorPage(w, r, http.StatusForbidden, "This form has expired",
 				"Go back, reload the page and submit the form again.")
 			return

@@ -155,7 +155,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, hea
 // serverError logs err and shows a 500 page without its text (which may
 // name internals).
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.ErrorContext(r.Context(), "web: internal error", "path", r.URL.Path, "err", err)
+	s.log.ErrorContext(r.Context(), "web: internal error", "path", loggedPath(r.URL.Path), "err", err)
 	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
 		"The error has been logged. Please try again in a moment.")
 }
