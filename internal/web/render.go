@@ -30,7 +30,9 @@ func parsePages() (map[string]*template.Template, error) {
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"date":    func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"lower":   strings.ToLower,
-		"add":     func(a, b int) int { return a + b },
+		// invoiceURL builds an invoice's link from its id, escaped (urls.go).
+		"invoiceURL": invoiceURL,
+		"add":        func(a, b int) int { return a + b },
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {
 				if v == s {
