@@ -132,9 +132,13 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 // securityHeaders sets a strict Content Security Policy (scripts and styles
 // only from our own static files, no inline code) and the usual hardening
 // headers. Referrer-Policy keeps the OAuth code out of Referer headers.
+// Cache-Control: no-store keeps every answer (pages, the log's CSV, run
+// JSON, redirects) out of browser and proxy caches; the static files
+// alone replace it with their own.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
