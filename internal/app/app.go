@@ -185,8 +185,19 @@ func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slo
 		// that only this process knows.
 		return nil, false, unlock, errNoSharedKey
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, store.PrivateDirMode); err != nil {
 		return nil, false, unlock, fmt.Errorf("app: data dir: %w", err)
+	}
+	// An existing data directory keeps the mode it was made with, and the
+	// files in it theirs (an older version, a restore, a copy): owner-only,
+	// before anything is read or written there.
+	fixed, err := store.MakePrivate(cfg.DataDir)
+	if err != nil {
+		return nil, false, unlock, fmt.Errorf("app: data dir: %w", err)
+	}
+	if len(fixed) > 0 {
+		logger.Warn("tightened the permissions under the data directory to owner-only (files 0600, directories 0700)",
+			"dir", cfg.DataDir, "paths", fixed)
 	}
 	if opts.Store == nil && !postgres {
 		// Before anything else touches the file: a second process must
