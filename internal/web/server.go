@@ -400,8 +400,9 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// readyz reports whether the database answers with an up-to-date schema;
-// a load balancer sends no traffic until it does.
+// readyz reports whether the database answers with an up-to-date schema
+// and the process's secret key opens its secrets (store.VerifySealer);
+// a load balancer sends no traffic until both hold.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
@@ -410,6 +411,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "web: not ready", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("not ready: database unavailable or schema out of date\n"))
+		return
+	}
+	if err := s.st.VerifySealer(ctx); err != nil {
+		s.log.ErrorContext(ctx, "web: not ready: the secret key cannot open the database's secrets", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: the secret key cannot open the database's secrets (see the log)\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
