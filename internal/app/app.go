@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -243,7 +244,20 @@ func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slo
 	if err != nil {
 		return st, owns, unlock, fmt.Errorf("app: %w", err)
 	}
-	if err = st.CheckSealer(ctx); errors.Is(err, store.ErrWrongSecretKey) {
+	if err = st.CheckSealer(ctx); errors.Is(err, store.ErrWrongSecretKey) && created {
+		// The key file was generated just now, for a database sealed with
+		// another: the old file is lost. The new one goes again (this
+		// process holds the database's lock, so no other uses it): left
+		// in place it would look like the key, and stop the next start
+		// the same way.
+		keyPath := filepath.Join(cfg.DataDir, seal.KeyFileName)
+		if rmErr := os.Remove(keyPath); rmErr != nil {
+			logger.Error("could not remove the key file generated for a database sealed with another key", "file", keyPath, "err", rmErr)
+		}
+		return st, owns, unlock, fmt.Errorf("app: %w: the key file %s that sealed this database is missing: "+
+			"restore it from your backup (or set %s to its key)", err, keyPath, config.EnvSecretKey)
+	}
+	if errors.Is(err, store.ErrWrongSecretKey) {
 		return st, owns, unlock, fmt.Errorf("app: %w: the key that sealed this database is missing: set %s to it, "+
 			"or, during a key rotation, the new key there and the old one in %s (the same in every process)",
 			err, config.EnvSecretKey, config.EnvSecretKeysPrevious)
