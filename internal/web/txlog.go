@@ -12,6 +12,10 @@ import (
 
 const logPageSize = 50
 
+// maxLogPage is the last page number a query may ask for: far past any
+// log (a million pages of 50), and its offset cannot overflow.
+const maxLogPage = 1_000_000
+
 type logData struct {
 	Direction, Outcome, Invoice, Search string
 	// Run keeps the lines one run wrote (its page links here); 0: all.
@@ -56,9 +60,8 @@ func logQuery(q url.Values) (store.LogQuery, logData) {
 		d.Run = run
 	}
 	page, _ := strconv.Atoi(q.Get("page"))
-	if page < 1 {
-		page = 1
-	}
+	page = min(max(page, 1), maxLogPage) // (page-1)*size is the store's offset
+
 	return store.LogQuery{Direction: store.Direction(d.Direction), Outcome: store.Outcome(d.Outcome),
 		InvoiceNumber: d.Invoice, Search: d.Search, RunID: d.Run, Page: page, PageSize: logPageSize}, d
 }
