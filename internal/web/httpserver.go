@@ -34,8 +34,10 @@ func DefaultServerLimits() ServerLimits {
 		// A form or a webhook body (1 MiB at most, see maxBody) arrives
 		// well within this even on a slow link.
 		ReadTimeout: 30 * time.Second,
-		// Above webhookSaveTimeout, so a webhook's transaction can answer.
-		WriteTimeout:   time.Minute,
+		// Above webhookSaveTimeout, so a webhook's transaction can answer,
+		// and above one API call's 60 s (the invoice preview and the
+		// connect pages call Xero or ShipStation while the browser waits).
+		WriteTimeout:   2 * time.Minute,
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 64 << 10,
 	}
