@@ -49,3 +49,21 @@ func TestALostKeyFileIsNotReplaced(t *testing.T) {
 		t.Fatalf("with the key file back: %v", err)
 	}
 }
+
+// TestAMalformedSecretKeyIsRefused shows that a key that is not base64 of
+// 32 bytes stops the start, naming the variable, instead of falling back
+// to a key file.
+func TestAMalformedSecretKeyIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"not-base64!", "c2hvcnQ=", generatedKey(t) + "x"} {
+		cfg := testConfig(t)
+		cfg.SecretKey = key
+		err := tryNew(t, cfg, app.Options{NoSweep: true})
+		if err == nil || !strings.Contains(err.Error(), "ORDERBRIDGE_SECRET_KEY") {
+			t.Errorf("key %q: %v, want a refusal naming ORDERBRIDGE_SECRET_KEY", key, err)
+		}
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, seal.KeyFileName)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("key %q: a key file was generated instead (stat: %v)", key, err)
+		}
+	}
+}
