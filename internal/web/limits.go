@@ -11,13 +11,17 @@ import (
 // the largest form (the export settings) is a few kilobytes.
 const maxFormBody = 1 << 20
 
+// webhookPath reports whether p is under /webhooks/, where the receivers
+// answer with empty bodies and count what they refuse.
+func webhookPath(p string) bool { return strings.HasPrefix(path.Clean(p), "/webhooks/") }
+
 // maxBody is the body limit of a request path: each webhook receiver's
 // own (what its vendor sends, with room to spare), maxFormBody otherwise.
 func maxBody(p string) int64 {
-	switch clean := path.Clean(p); {
-	case clean == "/webhooks/xero":
+	switch {
+	case path.Clean(p) == "/webhooks/xero":
 		return maxXeroWebhookBody
-	case strings.HasPrefix(clean, "/webhooks/"):
+	case webhookPath(p):
 		return maxShipStationWebhookBody
 	}
 	return maxFormBody
@@ -30,7 +34,7 @@ func maxBody(p string) int64 {
 func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := maxBody(r.URL.Path)
-		if r.ContentLength > limit && limit == maxFormBody {
+		if r.ContentLength > limit && !webhookPath(r.URL.Path) {
 			s.tooLarge(w, r)
 			return
 		}
@@ -41,7 +45,7 @@ func (s *Server) limitBodies(next http.Handler) http.Handler {
 
 // tooLarge answers 413: empty to a webhook sender, a page to a person.
 func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(path.Clean(r.URL.Path), "/webhooks/") {
+	if webhookPath(r.URL.Path) {
 		emptyStatus(w, http.StatusRequestEntityTooLarge)
 		return
 	}
