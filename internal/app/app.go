@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -78,6 +79,10 @@ type Options struct {
 	// NotifyEvery is how often the email notifier ticks when mail is on;
 	// zero means notify.DefaultEvery (the demo and tests shorten it).
 	NotifyEvery time.Duration
+	// ServerLimits are the timeouts and header limit of the web and
+	// metrics listeners; zero fields take web.DefaultServerLimits (tests
+	// shorten them).
+	ServerLimits web.ServerLimits
 }
 
 // App is a built process: everything wired, nothing started.
@@ -119,6 +124,8 @@ type App struct {
 	// unlock releases the SQLite database's lock (lockDatabase); a no-op
 	// on PostgreSQL and for a Store given in Options.
 	unlock func() error
+	// serverLimits is Options.ServerLimits.
+	serverLimits web.ServerLimits
 }
 
 // New builds the App: it checks cfg, opens (and migrates) the database,
@@ -158,7 +165,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		_ = unlock()
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: logger, Store: st, now: now, http: opts.HTTPClient, ownsStore: owns, listener: ln, unlock: unlock}
+	a := &App{Config: cfg, Logger: logger, Store: st, now: now, http: opts.HTTPClient, ownsStore: owns, listener: ln, unlock: unlock,
+		serverLimits: opts.ServerLimits}
 	if ln != nil {
 		a.webURL = cfg.BaseURL
 	}
@@ -187,8 +195,19 @@ func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slo
 		// that only this process knows.
 		return nil, false, unlock, errNoSharedKey
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, store.PrivateDirMode); err != nil {
 		return nil, false, unlock, fmt.Errorf("app: data dir: %w", err)
+	}
+	// An existing data directory keeps the mode it was made with, and the
+	// files in it theirs (an older version, a restore, a copy): owner-only,
+	// before anything is read or written there.
+	fixed, err := store.MakePrivate(cfg.DataDir)
+	if err != nil {
+		return nil, false, unlock, fmt.Errorf("app: data dir: %w", err)
+	}
+	if len(fixed) > 0 {
+		logger.Warn("tightened the permissions under the data directory to owner-only (files 0600, directories 0700)",
+			"dir", cfg.DataDir, "paths", fixed)
 	}
 	if opts.Store == nil && !postgres {
 		// Before anything else touches the file: a second process must
@@ -234,7 +253,20 @@ func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slo
 	if err != nil {
 		return st, owns, unlock, fmt.Errorf("app: %w", err)
 	}
-	if err = st.CheckSealer(ctx); errors.Is(err, store.ErrWrongSecretKey) {
+	if err = st.CheckSealer(ctx); errors.Is(err, store.ErrWrongSecretKey) && created {
+		// The key file was generated just now, for a database sealed with
+		// another: the old file is lost. The new one goes again (this
+		// process holds the database's lock, so no other uses it): left
+		// in place it would look like the key, and stop the next start
+		// the same way.
+		keyPath := filepath.Join(cfg.DataDir, seal.KeyFileName)
+		if rmErr := os.Remove(keyPath); rmErr != nil {
+			logger.Error("could not remove the key file generated for a database sealed with another key", "file", keyPath, "err", rmErr)
+		}
+		return st, owns, unlock, fmt.Errorf("app: %w: the key file %s that sealed this database is missing: "+
+			"restore it from your backup (or set %s to its key)", err, keyPath, config.EnvSecretKey)
+	}
+	if errors.Is(err, store.ErrWrongSecretKey) {
 		return st, owns, unlock, fmt.Errorf("app: %w: the key that sealed this database is missing: set %s to it, "+
 			"or, during a key rotation, the new key there and the old one in %s (the same in every process)",
 			err, config.EnvSecretKey, config.EnvSecretKeysPrevious)

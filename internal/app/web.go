@@ -120,16 +120,14 @@ func (a *App) serveMetrics(ctx context.Context) (stop func()) {
 	ln := a.metricsListener
 	a.metricsListener = nil // served: Close leaves it to Shutdown
 	a.Logger.Info("metrics listening", "url", a.metricsURL, "addr", ln.Addr().String())
-	return serveHTTP(ctx, a.Logger, "metrics", ln, a.Web.OpsHandler())
+	return serveHTTP(ctx, a.Logger, "metrics", ln, web.NewHTTPServer(a.Web.OpsHandler(), a.serverLimits))
 }
 
-// serveHTTP serves h on ln until stop is called, which shuts the server
-// down gracefully (10 seconds, then closes it).
-func serveHTTP(ctx context.Context, logger *slog.Logger, name string, ln net.Listener, h http.Handler) (stop func()) {
-	srv := &http.Server{
-		Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+// serveHTTP serves srv (made by web.NewHTTPServer, so every listener has
+// the same timeouts and header limit) on ln until stop is called, which
+// shuts the server down gracefully (10 seconds, then closes it).
+func serveHTTP(ctx context.Context, logger *slog.Logger, name string, ln net.Listener, srv *http.Server) (stop func()) {
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -155,7 +153,7 @@ func (a *App) serveWeb(ctx context.Context) (stop func()) {
 	}
 	ln := a.listener
 	a.listener = nil // served: Close leaves it to Shutdown
-	stopServer := serveHTTP(ctx, a.Logger, "web", ln, a.Web.Handler())
+	stopServer := serveHTTP(ctx, a.Logger, "web", ln, web.NewHTTPServer(a.Web.Handler(), a.serverLimits))
 	purgeCtx, cancelPurge := context.WithCancel(ctx)
 	go func() {
 		t := time.NewTicker(time.Hour)

@@ -10,7 +10,7 @@ import (
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [--migrate] [flags]",
 		"Run orderbridge: the web app on --http (default "+config.DefaultHTTPAddr+"; empty for a worker-only\n"+
-			"process), /metrics, /healthz and /readyz also on --metrics-addr if given, the export worker and\n"+
+			"process), /metrics (only there), /healthz and /readyz on --metrics-addr if given, the export worker and\n"+
 			"the periodic sweep, until interrupted. Configuration comes from\n"+
 			"the environment (see doc/configuration.md); flags override it. On PostgreSQL an out-of-date\n"+
 			"schema stops the start unless --migrate is given (or `orderbridge migrate` ran); SQLite always\n"+

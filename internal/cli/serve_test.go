@@ -46,7 +46,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 	for _, tt := range []struct {
 		path string
 		code int
-	}{{"/readyz", http.StatusOK}, {"/signup", http.StatusOK}, {"/metrics", http.StatusOK}, {"/dashboard", http.StatusOK}} {
+	}{{"/readyz", http.StatusOK}, {"/signup", http.StatusOK}, {"/metrics", http.StatusNotFound}, {"/dashboard", http.StatusOK}} {
 		resp, err := hc.Get(base + tt.path)
 		if err != nil {
 			t.Fatal(err)

@@ -138,8 +138,9 @@ type Config struct {
 	// web app (a worker-only process). Default: DefaultHTTPAddr.
 	HTTPAddr string
 	// MetricsAddr is a second listener (host:port) serving only /metrics,
-	// /healthz and /readyz: a worker-only process's health checks and
-	// metrics, or the metrics kept off the public listener. Empty: none.
+	// /healthz and /readyz: the only listener serving the metrics (the web
+	// app's, public for the webhooks, never does), and a worker-only
+	// process's health checks. Empty: none.
 	MetricsAddr string
 	// BaseURL is where users reach the web app (https://… in production),
 	// for absolute links; the Xero redirect URL defaults to BaseURL +
@@ -398,7 +399,8 @@ func (c Config) Validate(needXero bool) error {
 	if c.JobPoll < 100*time.Millisecond || c.JobPoll > time.Minute {
 		add("the job poll interval %s must be between 100ms and 1m", c.JobPoll)
 	}
-	if c.MetricsAddr != "" && c.MetricsAddr == c.HTTPAddr {
+	// Port 0 picks a free port for each listener, so two of them differ.
+	if c.MetricsAddr != "" && c.MetricsAddr == c.HTTPAddr && !strings.HasSuffix(c.MetricsAddr, ":0") {
 		add("the metrics address %s is the web app's too (give %s another port, or leave it empty)", c.MetricsAddr, EnvMetricsAddr)
 	}
 	if c.Workers < 1 || c.Workers > 100 {

@@ -51,7 +51,8 @@ func newWebWorld(t *testing.T, tweak ...func(*app.Options)) *webWorld {
 	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
 	cfg.XeroBaseURL = xemu.URL()
 	cfg.ShipStationBaseURL = semu.URL()
-	cfg.HTTPAddr = "127.0.0.1:0" // the base URL and the Xero redirect URL follow the port
+	cfg.HTTPAddr = "127.0.0.1:0"    // the base URL and the Xero redirect URL follow the port
+	cfg.MetricsAddr = "127.0.0.1:0" // /metrics is served there only
 	cfg.AllowSignUp = true
 	_, key, err := seal.GenerateKey()
 	if err != nil {
@@ -389,8 +390,12 @@ func TestWebAppSaveAndSync(t *testing.T) {
 	bob.get(run + "/status")
 	bob.want(http.StatusNotFound, "")
 
-	// River reports the finished job to the metrics a moment after the
-	// run's status says so.
+	// The public listener does not serve the metrics.
+	ann.get("/metrics")
+	ann.want(http.StatusNotFound, "")
+
+	// River reports the finished job to the metrics (on the metrics
+	// listener) a moment after the run's status says so.
 	wants := []string{`orderbridge_api_calls_total{service="xero",status="200"}`,
 		`orderbridge_api_calls_total{service="shipstation",status="200"}`,
 		`orderbridge_jobs_total{kind="export_invoices",outcome="completed"} 2`,
@@ -399,7 +404,7 @@ func TestWebAppSaveAndSync(t *testing.T) {
 		`orderbridge_rate_limit_remaining{service="xero",window="day"}`,
 		`orderbridge_rate_limit_remaining{service="shipstation",window="minute"}`}
 	testkit.Until(t, 10*time.Second, func() error {
-		ann.get("/metrics")
+		ann.get(w.app.MetricsURL() + "/metrics")
 		var missing []string
 		for _, want := range wants {
 			if !strings.Contains(ann.body, want) {

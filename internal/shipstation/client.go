@@ -292,7 +292,9 @@ func rateHeaders(h http.Header) (remaining int, reset time.Duration, ok bool) {
 	}
 	r, err1 := strconv.Atoi(strings.TrimSpace(rs))
 	t, err2 := strconv.ParseFloat(strings.TrimSpace(ts), 64)
-	if err1 != nil || err2 != nil || t < 0 || t > 3600 {
+	// !(t >= 0 && t <= 3600) refuses a NaN too, which would convert to a
+	// negative Duration; a negative count is no count.
+	if err1 != nil || err2 != nil || r < 0 || !(t >= 0 && t <= 3600) {
 		return -1, 0, false
 	}
 	return r, time.Duration(t * float64(time.Second)), true

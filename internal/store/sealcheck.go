@@ -70,6 +70,30 @@ func (s *Store) CheckSealer(ctx context.Context) error {
 	return errors.New("store: the key check value vanished while it was checked")
 }
 
+// VerifySealer proves, reading only, that the Store's Sealer still opens
+// the key check value CheckSealer wrote: a running process's readiness
+// (/readyz), which a key rotation by another process that dropped this
+// process's key takes away. A database without the check value yet passes
+// (CheckSealer, at start, writes it). The error wraps ErrWrongSecretKey
+// when the keys do not fit, ErrNoSealer without a Sealer.
+func (s *Store) VerifySealer(ctx context.Context) error {
+	if s.sealer == nil {
+		return ErrNoSealer
+	}
+	var sealed string
+	err := s.Queries.r.queryRow(ctx, "SELECT sealed FROM seal_check WHERE id = 1").Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: read the key check value: %w", err)
+	}
+	if _, err := s.sealer.Open(sealed, sealCheckAD()); err != nil {
+		return fmt.Errorf("%w: %w", ErrWrongSecretKey, err)
+	}
+	return nil
+}
+
 // checkExistingSecret opens the most recently saved connection secret, if
 // there is one: the check of a database that has secrets but no check
 // value yet.

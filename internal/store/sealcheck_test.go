@@ -119,3 +119,39 @@ func TestCheckSealerOnAnUpgradedDatabase(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifySealerAfterARotation shows the readiness check of a running
+// process: before the check value exists it passes (writing nothing),
+// with its key it passes, and once another process has rotated to a new
+// key and resealed without this process's key it fails with
+// ErrWrongSecretKey.
+func TestVerifySealerAfterARotation(t *testing.T) {
+	t.Parallel()
+	for name, open := range sealCheckOpeners() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			base := open(t)
+			if err := base.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			oldKey, nextKey := newKey(t), newKey(t)
+			running := base.WithSealer(newSealer(t, oldKey))
+			if err := base.WithSealer(newSealer(t, nextKey)).VerifySealer(ctx); err != nil {
+				t.Fatalf("before any check value: %v", err)
+			}
+			if err := running.CheckSealer(ctx); err != nil { // the start enrols oldKey
+				t.Fatal(err)
+			}
+			if err := running.VerifySealer(ctx); err != nil {
+				t.Fatalf("with its key: %v", err)
+			}
+			if _, err := base.WithSealer(newSealer(t, nextKey, oldKey)).ResealSecrets(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := running.VerifySealer(ctx); !errors.Is(err, store.ErrWrongSecretKey) {
+				t.Fatalf("after another process's rotation: %v, want ErrWrongSecretKey", err)
+			}
+		})
+	}
+}

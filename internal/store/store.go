@@ -183,6 +183,15 @@ func (s *Store) openSQLite(ctx context.Context, databaseURL string, opts *Option
 	if err != nil {
 		return err
 	}
+	// SQLite creates the file 0644 (less the umask); it holds password
+	// hashes and addresses, so it is made private first.
+	fixed, err := privateSQLiteFiles(databaseURL)
+	if err != nil {
+		return err
+	}
+	if len(fixed) > 0 && opts.Logger != nil {
+		opts.Logger.WarnContext(ctx, "store: tightened the permissions of the database files to owner-only (0600)", "files", fixed)
+	}
 	w, err := sql.Open("sqlite", wdsn)
 	if err != nil {
 		return fmt.Errorf("store: open sqlite: %w", err)

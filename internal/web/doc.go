@@ -3,7 +3,8 @@
 // the Xero (OAuth2 with PKCE) and ShipStation connect flows, the configure
 // page with its Xero Export tab, Save and sync with live progress, the
 // transaction log with CSV, the invoice detail with an order preview, the
-// dashboard, and /healthz, /readyz and /metrics.
+// dashboard, and /healthz and /readyz; /metrics only on the metrics
+// listener's OpsHandler, never on the public Handler.
 //
 // Pages are html/template rendered on the server from embedded templates
 // and static files; every form works without JavaScript. The package knows

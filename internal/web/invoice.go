@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/orderbridge/orderbridge/internal/bridge"
 	"github.com/orderbridge/orderbridge/internal/store"
@@ -118,7 +117,7 @@ func (s *Server) resync(w http.ResponseWriter, r *http.Request, ss *sessionState
 			return
 		}
 	}
-	s.startRun(w, r, ss, nil, "", "/invoices/"+url.PathEscape(id), func(tx *store.Tx) (int64, error) {
+	s.startRun(w, r, ss, nil, "", invoiceURL(id), func(tx *store.Tx) (int64, error) {
 		return s.cfg.Jobs.EnqueueResync(ctx, tx, ss.s.AccountID, id)
 	})
 }

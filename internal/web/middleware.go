@@ -83,21 +83,26 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			attrs = append(attrs, "account", st.sess.s.AccountID, "user", st.sess.s.UserID)
 		}
 		level := s.log.InfoContext
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			level = s.log.DebugContext
 		}
 		level(r.Context(), "web: request", attrs...)
 	})
 }
 
-// loggedPath is the request path as logged: a ShipStation webhook path
-// ends in the account's URL secret, which is never logged. The check is
-// on the cleaned path, so "/webhooks//shipstation/x" is caught too.
+// loggedPath is the request path as every log line shows it (the request
+// line, the CSRF warning, an internal error): a ShipStation webhook path
+// ends in the account's URL secret, which is never logged. Anything under
+// /webhooks/ but the Xero receiver is redacted, whatever its case, dot
+// segments, doubled or encoded slashes (the path is decoded and cleaned
+// first), so a secret sent in a shape the receiver does not match, and
+// that reaches the other layers, is not logged either.
 func loggedPath(p string) string {
-	if strings.HasPrefix(path.Clean(p), "/webhooks/shipstation/") {
-		return "/webhooks/shipstation/{secret}"
+	clean := strings.ToLower(path.Clean("/" + p))
+	if clean == "/webhooks/xero" || !strings.HasPrefix(clean, "/webhooks/") {
+		return p
 	}
-	return p
+	return "/webhooks/{redacted}"
 }
 
 // recoverer turns a panic into a 500 page and a log line with the stack,
@@ -127,9 +132,13 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 // securityHeaders sets a strict Content Security Policy (scripts and styles
 // only from our own static files, no inline code) and the usual hardening
 // headers. Referrer-Policy keeps the OAuth code out of Referer headers.
+// Cache-Control: no-store keeps every answer (pages, the log's CSV, run
+// JSON, redirects) out of browser and proxy caches; the static files
+// alone replace it with their own.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -162,14 +171,19 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		// The body is bounded by limitBodies; past it, say so rather than
+		// "expired".
+		if err := r.ParseForm(); isTooLarge(err) {
+			s.tooLarge(w, r)
+			return
+		}
 		want := st.anonCSRF
 		if st.sess != nil {
 			want = st.sess.s.CSRFToken
 		}
 		got := r.PostFormValue(csrfField)
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-			s.log.WarnContext(r.Context(), "web: csrf token missing or wrong", "path", r.URL.Path)
+			s.log.WarnContext(r.Context(), "web: csrf token missing or wrong", "path", loggedPath(r.URL.Path))
 			s.errorPage(w, r, http.StatusForbidden, "This form has expired",
 				"Go back, reload the page and submit the form again.")
 			return

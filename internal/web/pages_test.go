@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -33,7 +34,9 @@ func TestHealthReadyMetrics(t *testing.T) {
 
 	e.web.Metrics().OrdersExported.WithLabelValues("created").Add(3)
 	e.web.Metrics().APICalls.WithLabelValues("xero", "200").Inc()
-	b.get("/metrics")
+	ops := httptest.NewServer(e.web.OpsHandler())
+	t.Cleanup(ops.Close)
+	b.get(ops.URL + "/metrics")
 	b.wantStatus(http.StatusOK)
 	families, err := e.web.Metrics().Registry.Gather()
 	if err != nil {

@@ -32,7 +32,9 @@ func parsePages() (map[string]*template.Template, error) {
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"date":    func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"lower":   strings.ToLower,
-		"add":     func(a, b int) int { return a + b },
+		// invoiceURL builds an invoice's link from its id, escaped (urls.go).
+		"invoiceURL": invoiceURL,
+		"add":        func(a, b int) int { return a + b },
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {
 				if v == s {
@@ -157,7 +159,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, hea
 // serverError logs err and shows a 500 page without its text (which may
 // name internals).
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.ErrorContext(r.Context(), "web: internal error", "path", r.URL.Path, "err", err)
+	s.log.ErrorContext(r.Context(), "web: internal error", "path", loggedPath(r.URL.Path), "err", err)
 	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong",
 		"The error has been logged. Please try again in a moment.")
 }

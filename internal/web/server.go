@@ -193,7 +193,8 @@ type Config struct {
 	SecureCookies bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Metrics is exported on /metrics; nil makes a new set.
+	// Metrics is exported on /metrics of OpsHandler (never of Handler, the
+	// public listener); nil makes a new set.
 	Metrics *Metrics
 	// SessionTTL is how long a session lives without use (sliding); 14
 	// days when zero.
@@ -293,7 +294,9 @@ func (s *Server) routes() http.Handler {
 	handle("GET /static/", http.StripPrefix("/static/", s.staticHandler()).ServeHTTP)
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
-	handle("GET /metrics", s.metrics.Handler().ServeHTTP)
+	// /metrics is not here: this listener faces the internet (webhooks),
+	// and the metrics tell about every account's traffic. OpsHandler
+	// serves them on the metrics listener (ORDERBRIDGE_METRICS_ADDR).
 
 	handle("GET /{$}", s.home)
 	handle("GET /signup", s.signUpForm)
@@ -359,6 +362,7 @@ func (s *Server) routes() http.Handler {
 	// logged and counted once, as before.
 	var outer http.Handler = top
 	outer = s.recoverer(outer)
+	outer = s.limitBodies(outer)
 	outer = s.logRequests(outer)
 	return outer
 }
@@ -383,10 +387,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-// OpsHandler serves only /healthz, /readyz and /metrics, as the web app
-// does: the handler of the metrics listener (ORDERBRIDGE_METRICS_ADDR),
-// which gives a worker-only process its health checks and metrics and
-// lets the metrics stay off the public listener.
+// OpsHandler serves only /healthz, /readyz and /metrics: the handler of
+// the metrics listener (ORDERBRIDGE_METRICS_ADDR), which gives a
+// worker-only process its health checks and is the only place the
+// metrics are served (Handler, the public listener, does not serve them).
 func (s *Server) OpsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -400,8 +404,9 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// readyz reports whether the database answers with an up-to-date schema;
-// a load balancer sends no traffic until it does.
+// readyz reports whether the database answers with an up-to-date schema
+// and the process's secret key opens its secrets (store.VerifySealer);
+// a load balancer sends no traffic until both hold.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
@@ -410,6 +415,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "web: not ready", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("not ready: database unavailable or schema out of date\n"))
+		return
+	}
+	if err := s.st.VerifySealer(ctx); err != nil {
+		s.log.ErrorContext(ctx, "web: not ready: the secret key cannot open the database's secrets", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: the secret key cannot open the database's secrets (see the log)\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))

@@ -1,16 +1,20 @@
 package web
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orderbridge/orderbridge/internal/store"
 )
 
 const logPageSize = 50
+
+// maxLogPage is the last page number a query may ask for: far past any
+// log (a million pages of 50), and its offset cannot overflow.
+const maxLogPage = 1_000_000
 
 type logData struct {
 	Direction, Outcome, Invoice, Search string
@@ -56,9 +60,8 @@ func logQuery(q url.Values) (store.LogQuery, logData) {
 		d.Run = run
 	}
 	page, _ := strconv.Atoi(q.Get("page"))
-	if page < 1 {
-		page = 1
-	}
+	page = min(max(page, 1), maxLogPage) // (page-1)*size is the store's offset
+
 	return store.LogQuery{Direction: store.Direction(d.Direction), Outcome: store.Outcome(d.Outcome),
 		InvoiceNumber: d.Invoice, Search: d.Search, RunID: d.Run, Page: page, PageSize: logPageSize}, d
 }
@@ -117,13 +120,19 @@ func (s *Server) logCSV(w http.ResponseWriter, r *http.Request, ss *sessionState
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="orderbridge-log.csv"`)
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"time", "direction", "outcome", "invoice_id", "invoice_number", "order_number", "message", "detail"})
+	// A long download outlives the listener's WriteTimeout: each page of
+	// rows gets its own minute (ServerLimits). A network deadline is on
+	// the wall clock, never the injected one.
+	rc := http.NewResponseController(w)
+	extend := func() { _ = rc.SetWriteDeadline(time.Now().Add(csvPageWriteTime)) }
+	extend()
+	cw := NewCSVWriter(w)
+	_ = cw.WriteRow("time", "direction", "outcome", "invoice_id", "invoice_number", "order_number", "message", "detail")
 	p, rows := first, 0
 	for {
 		for _, e := range p.Entries {
-			_ = cw.Write([]string{e.At.UTC().Format("2006-01-02T15:04:05Z"), string(e.Direction), string(e.Outcome),
-				csvSafe(e.InvoiceID), csvSafe(e.InvoiceNumber), csvSafe(e.OrderNumber), csvSafe(e.Message), csvSafe(e.Detail)})
+			_ = cw.WriteRow(e.At.UTC().Format("2006-01-02T15:04:05Z"), string(e.Direction), string(e.Outcome),
+				e.InvoiceID, e.InvoiceNumber, e.OrderNumber, e.Message, e.Detail)
 			rows++
 		}
 		if len(p.Entries) < lq.PageSize || rows >= maxCSVRows {
@@ -134,15 +143,12 @@ func (s *Server) logCSV(w http.ResponseWriter, r *http.Request, ss *sessionState
 			s.log.ErrorContext(r.Context(), "web: log csv", "err", err)
 			break
 		}
+		extend()
 	}
-	cw.Flush()
+	if err := cw.Flush(); err != nil {
+		s.log.WarnContext(r.Context(), "web: log csv: write", "err", err)
+	}
 }
 
-// csvSafe defuses spreadsheet formulas: a cell starting with = + - @ is
-// run by Excel as a formula, and invoice text comes from customers.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// csvPageWriteTime is how long writing one page of CSV rows may take.
+const csvPageWriteTime = time.Minute

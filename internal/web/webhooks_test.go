@@ -252,10 +252,12 @@ func (h *hookEnv) health(t *testing.T, acct int64, src store.WebhookSource) stor
 }
 
 // metric reads orderbridge_webhook_deliveries_total{source,outcome} off
-// /metrics, as an operator's scraper would.
+// /metrics of the metrics listener, as an operator's scraper would.
 func (h *hookEnv) metric(t *testing.T, source, outcome string) float64 {
 	t.Helper()
-	resp, err := http.Get(h.srv.URL + "/metrics")
+	ops := httptest.NewServer(h.web.OpsHandler())
+	defer ops.Close()
+	resp, err := ops.Client().Get(ops.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

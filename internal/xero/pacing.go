@@ -505,17 +505,26 @@ func headerInt(h http.Header, name string) int {
 	return n
 }
 
+// maxRetryAfter bounds a wait Retry-After asks for: Xero's longest is
+// the day limit's, until the next day.
+const maxRetryAfter = 24 * time.Hour
+
 // retryAfter reads Retry-After as seconds or an HTTP date.
 func retryAfter(h http.Header, now time.Time) time.Duration {
 	v := h.Get("Retry-After")
 	if v == "" {
 		return 0
 	}
+	// Compared as seconds before the conversion: a huge, infinite or
+	// NaN value would overflow time.Duration into a negative wait.
 	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		if !(secs < maxRetryAfter.Seconds()) {
+			return maxRetryAfter
+		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
 }
