@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteAccountCascades", testDeleteAccountCascades},
 		{"RiverJobInTx", testRiverJobInTx},
 		{"Users", testUsers},
+		{"UserAdmin", testUserAdmin},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
 		{"WebhookEvents", testWebhookEvents},

@@ -176,3 +176,55 @@ func testLoginFailures(t *testing.T, open Opener) {
 		t.Errorf("PurgeLoginFailures = %d, want 4", purged)
 	}
 }
+
+// testUserAdmin covers the operators' marks: admin, disable (which ends
+// the sessions and refuses the sign-in lookup) and enable.
+func testUserAdmin(t *testing.T, open Opener) {
+	b := setup(t, open)
+	acme, other := b.account(t, "Acme"), b.account(t, "Other")
+	ann, err := b.st.CreateUser(b.ctx, acme.ID, "ann@example.com", "Ann", "h")
+	must(t, "CreateUser", err)
+	bob, err := b.st.CreateUser(b.ctx, other.ID, "bob@example.com", "Bob", "h")
+	must(t, "CreateUser(bob)", err)
+	if ann.Admin || ann.Disabled() {
+		t.Errorf("a new user is %+v, want neither admin nor disabled", ann)
+	}
+	must(t, "SetUserAdmin", b.st.SetUserAdmin(b.ctx, ann.ID, true))
+	wantNotFound(t, "SetUserAdmin(unknown)", b.st.SetUserAdmin(b.ctx, bob.ID+1000, true))
+
+	future := time.Now().Add(time.Hour)
+	must(t, "CreateSession", b.st.CreateSession(b.ctx, "ann-1", ann.ID, "c", future))
+	must(t, "CreateSession", b.st.CreateSession(b.ctx, "ann-2", ann.ID, "c", future))
+	must(t, "CreateSession", b.st.CreateSession(b.ctx, "bob-1", bob.ID, "c", future))
+	n, err := b.st.DisableUser(b.ctx, ann.ID)
+	must(t, "DisableUser", err)
+	if n != 2 {
+		t.Errorf("DisableUser ended %d sessions, want 2", n)
+	}
+	_, err = b.st.SessionByToken(b.ctx, "ann-1")
+	wantNotFound(t, "SessionByToken(disabled user)", err)
+	if _, err := b.st.SessionByToken(b.ctx, "bob-1"); err != nil {
+		t.Errorf("another user's session ended: %v", err)
+	}
+	_, err = b.st.UserByEmail(b.ctx, "ann@example.com")
+	if !errors.Is(err, store.ErrUserDisabled) || !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UserByEmail(disabled) = %v, want ErrUserDisabled and ErrNotFound", err)
+	}
+	got, err := b.st.FindUser(b.ctx, "ANN@example.com")
+	must(t, "FindUser", err)
+	if !got.Admin || !got.Disabled() {
+		t.Errorf("FindUser = %+v, want an admin, disabled", got)
+	}
+	_, err = b.st.DisableUser(b.ctx, bob.ID+1000)
+	wantNotFound(t, "DisableUser(unknown)", err)
+
+	all, err := b.st.AllUsers(b.ctx)
+	must(t, "AllUsers", err)
+	if len(all) != 2 || all[0].ID != ann.ID || all[1].ID != bob.ID {
+		t.Errorf("AllUsers = %+v, want Ann then Bob", all)
+	}
+	must(t, "EnableUser", b.st.EnableUser(b.ctx, ann.ID))
+	if _, err := b.st.UserByEmail(b.ctx, "ann@example.com"); err != nil {
+		t.Errorf("UserByEmail after EnableUser: %v", err)
+	}
+}
