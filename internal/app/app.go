@@ -225,13 +225,8 @@ func openStore(ctx context.Context, cfg config.Config, opts Options, logger *slo
 	if err != nil {
 		return st, owns, unlock, fmt.Errorf("app: %w", err)
 	}
-	if err = st.CheckSealer(ctx); errors.Is(err, store.ErrWrongSecretKey) {
-		return st, owns, unlock, fmt.Errorf("app: %w: the key that sealed this database is missing: set %s to it, "+
-			"or, during a key rotation, the new key there and the old one in %s (the same in every process)",
-			err, config.EnvSecretKey, config.EnvSecretKeysPrevious)
-	}
-	if err != nil {
-		return st, owns, unlock, fmt.Errorf("app: %w", err)
+	if err = st.CheckSealer(ctx); err != nil {
+		return st, owns, unlock, keyCheckError(err)
 	}
 	return st, owns, unlock, nil
 }
