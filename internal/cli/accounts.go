@@ -1,0 +1,5 @@
+package cli
+
+import "context"
+
+func runAccounts(ctx context.Context, env *Env, args []string) error { return nil }
