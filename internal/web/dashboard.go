@@ -345,12 +345,21 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	s.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: d})
 }
 
+// unreadableText is what a merchant reads of a connection whose stored
+// credentials the server cannot open (store.ReasonSecretUnreadable): the
+// server's fault, mended by connecting again, not the service's refusal.
+func unreadableText(service string) string {
+	return service + ": reconnect needed: " + store.ReasonSecretUnreadable + "."
+}
+
 // problems lists what stops or endangers syncing, each with what to do.
 func problems(d dashboardData) []Problem {
 	var out []Problem
 	switch {
 	case d.Xero == nil || d.Xero.Status == store.StatusDisconnected:
 		out = append(out, Problem{"Xero is not connected: no invoices can be read.", "Connect Xero", "/connections"})
+	case d.Xero.Status == store.StatusReconnectNeeded && d.Xero.StatusReason == store.ReasonSecretUnreadable:
+		out = append(out, Problem{unreadableText("Xero"), "Reconnect Xero", "/connections"})
 	case d.Xero.Status == store.StatusReconnectNeeded && d.Xero.Metadata.TenantID == "":
 		out = append(out, Problem{"Choose which Xero organisation to sync with.", "Choose organisation", "/connections/xero/organisation"})
 	case d.Xero.Status == store.StatusReconnectNeeded:
@@ -359,6 +368,8 @@ func problems(d dashboardData) []Problem {
 	switch {
 	case d.ShipStation == nil || d.ShipStation.Status == store.StatusDisconnected:
 		out = append(out, Problem{"ShipStation is not connected: no orders can be sent.", "Connect ShipStation", "/connections"})
+	case d.ShipStation.Status == store.StatusReconnectNeeded && d.ShipStation.StatusReason == store.ReasonSecretUnreadable:
+		out = append(out, Problem{unreadableText("ShipStation"), "Enter the API key again", "/connections"})
 	case d.ShipStation.Status == store.StatusReconnectNeeded:
 		out = append(out, Problem{"ShipStation refuses the API key: " + d.ShipStation.StatusReason, "Enter a new key", "/connections"})
 	case d.ShipStation.Metadata.StoreID == 0:
