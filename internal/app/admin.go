@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/orderbridge/orderbridge/internal/config"
@@ -90,4 +91,64 @@ func keyCheckError(err error) error {
 			err, config.EnvSecretKey, config.EnvSecretKeysPrevious)
 	}
 	return fmt.Errorf("app: %w", err)
+}
+
+// Rotation is what RotateKeys did.
+type Rotation struct {
+	// KeyID names the new key (a fingerprint, not the key).
+	KeyID string
+	// Resealed is how many values moved to the new key, the key check
+	// value included.
+	Resealed int
+	// Verified is how many values then opened with the new key alone.
+	Verified int
+	// KeyFile is the data directory's key file when it holds an old key
+	// that is no longer needed (empty: none).
+	KeyFile string
+}
+
+// RotateKeys moves every sealed value to the key in ORDERBRIDGE_SECRET_KEY:
+// it opens the database with that key and the old ones
+// (ORDERBRIDGE_SECRET_KEYS_PREVIOUS, a key file in the data directory),
+// re-seals whatever an old key sealed, the key check value included, in
+// one transaction, and then proves that a Sealer holding only the new key
+// opens every value. Only when that proof holds may the old keys go. On
+// SQLite it needs the database to itself (stop serve first).
+func RotateKeys(ctx context.Context, cfg config.Config, logger *slog.Logger) (Rotation, error) {
+	if strings.TrimSpace(cfg.SecretKey) == "" {
+		return Rotation{}, fmt.Errorf("app: set %s to the new key (`orderbridge keys generate` makes one) and %s to the old one",
+			config.EnvSecretKey, config.EnvSecretKeysPrevious)
+	}
+	newKey, err := seal.ParseKey(cfg.SecretKey)
+	if err != nil {
+		return Rotation{}, fmt.Errorf("app: %s: %w", config.EnvSecretKey, err)
+	}
+	st, closeStore, err := OpenStore(ctx, cfg, logger, StoreOptions{Exclusive: true, Secrets: true})
+	if err != nil {
+		return Rotation{}, err
+	}
+	defer closeStore()
+	r := Rotation{KeyID: newKey.ID()}
+	if r.Resealed, err = st.ResealSecrets(ctx); err != nil {
+		return r, fmt.Errorf("app: %w (nothing changed: keep the old key)", err)
+	}
+	only, err := seal.NewSealer(newKey)
+	if err != nil {
+		return r, fmt.Errorf("app: %w", err)
+	}
+	if r.Verified, err = st.WithSealer(only).VerifySecrets(ctx); err != nil {
+		return r, fmt.Errorf("app: %w: keep the old key in %s; a process still sealing with the old key as its %s "+
+			"wrote these since the reseal: give every process the new key first, then run `orderbridge keys rotate` again",
+			err, config.EnvSecretKeysPrevious, config.EnvSecretKey)
+	}
+	if cfg.DataDir != "" {
+		path := filepath.Join(cfg.DataDir, seal.KeyFileName)
+		if data, err := os.ReadFile(path); err == nil {
+			if k, err := seal.ParseKey(string(data)); err == nil && k.ID() != newKey.ID() {
+				r.KeyFile = path
+			}
+		}
+	}
+	logger.InfoContext(ctx, "secret key rotated", "key_id", r.KeyID, "resealed", r.Resealed, "verified", r.Verified)
+	return r, nil
 }
