@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
 // StoreOptions say what an operator's one-off command (`orderbridge users`,
@@ -151,4 +153,104 @@ func RotateKeys(ctx context.Context, cfg config.Config, logger *slog.Logger) (Ro
 	}
 	logger.InfoContext(ctx, "secret key rotated", "key_id", r.KeyID, "resealed", r.Resealed, "verified", r.Verified)
 	return r, nil
+}
+
+// AccountDeletion is what DeleteAccount did, and what it could not.
+type AccountDeletion struct {
+	Account store.Account
+	// WebhookRemoved: the ShipStation webhook subscription was deleted at
+	// ShipStation (or was already gone there).
+	WebhookRemoved bool
+	// XeroDisconnected: the Xero organisation's connection to the app was
+	// removed through Xero's connections API.
+	XeroDisconnected bool
+	// Remains says, for a person, what is left outside this database
+	// (a webhook or a Xero connection that could not be removed).
+	Remains []string
+	// Purge is what went beside the account's own rows.
+	Purge store.Purge
+}
+
+// DeleteAccount deletes an account with everything it owns: first what it
+// holds at the services, with its stored credentials (its ShipStation
+// webhook subscription, tolerating one already gone; its Xero
+// organisation's connection to the app), then every row (store.PurgeAccount:
+// its River jobs, its users' failed sign-ins and the rate budgets of its
+// organisation and key too). What cannot be removed at a service is
+// reported in Remains, not a reason to keep the merchant's data.
+func (a *App) DeleteAccount(ctx context.Context, accountID int64) (AccountDeletion, error) {
+	var d AccountDeletion
+	acct, err := a.Store.Account(ctx, accountID)
+	if err != nil {
+		return d, fmt.Errorf("app: delete account: %w", err)
+	}
+	d.Account = acct
+	var rateKeys []string
+
+	hook, hookErr := a.Store.ShipStationHookOf(ctx, accountID)
+	creds, credsErr := a.Store.ShipStationCredentials(ctx, accountID)
+	if credsErr == nil {
+		rateKeys = append(rateKeys, shipstation.LimitKey(creds.APIKey))
+	}
+	switch {
+	case errors.Is(hookErr, store.ErrNotFound):
+	case hookErr != nil:
+		return d, fmt.Errorf("app: delete account: %w", hookErr)
+	case hook.WebhookID != 0 && credsErr != nil:
+		// Without the key pair nothing can reach ShipStation.
+		d.Remains = append(d.Remains, fmt.Sprintf("ShipStation webhook %d (store %d) could not be deleted: the account's key "+
+			"pair is not readable (%v): delete it in ShipStation (Settings › Integrations › Webhooks); its deliveries are refused now",
+			hook.WebhookID, hook.StoreID, credsErr))
+	default:
+		if err := a.Engine.Subscriber.Unsubscribe(ctx, accountID); err != nil {
+			d.Remains = append(d.Remains, fmt.Sprintf("ShipStation webhook %d (store %d) could not be deleted (%v): delete it in ShipStation "+
+				"(Settings › Integrations › Webhooks); its deliveries are refused now", hook.WebhookID, hook.StoreID, err))
+		} else {
+			d.WebhookRemoved = hook.WebhookID != 0
+		}
+	}
+
+	if conn, err := a.Store.Connection(ctx, accountID, store.KindXero); err == nil {
+		if conn.Metadata.TenantID != "" {
+			rateKeys = append(rateKeys, xero.LimitOrg+":"+conn.Metadata.TenantID)
+		}
+		if conn.HasSecret && conn.Metadata.TenantID != "" {
+			if err := a.disconnectXero(ctx, accountID, conn.Metadata.TenantID); err != nil {
+				d.Remains = append(d.Remains, fmt.Sprintf("Xero organisation %s (%s) is still connected to the app (%v): "+
+					"its admin can remove the app in Xero (Settings › Connected apps)", conn.Metadata.TenantName, conn.Metadata.TenantID, err))
+			} else {
+				d.XeroDisconnected = true
+			}
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return d, fmt.Errorf("app: delete account: %w", err)
+	}
+
+	if d.Purge, err = a.Store.PurgeAccount(ctx, accountID, rateKeys); err != nil {
+		return d, fmt.Errorf("app: delete account: %w", err)
+	}
+	a.Logger.InfoContext(ctx, "account deleted", "account", accountID, "webhook_removed", d.WebhookRemoved,
+		"xero_disconnected", d.XeroDisconnected, "jobs", d.Purge.Jobs)
+	return d, nil
+}
+
+// disconnectXero removes the tenant's connection to the app at Xero with
+// the account's grant (refreshed if need be); a tenant the grant no
+// longer lists is gone already.
+func (a *App) disconnectXero(ctx context.Context, accountID int64, tenantID string) error {
+	src, err := a.Engine.Clients.XeroTokens(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	c := a.Xero.Client(src)
+	conns, err := c.Connections(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, xc := range conns {
+		if xc.TenantID == tenantID {
+			return c.DeleteConnection(ctx, xc.ID)
+		}
+	}
+	return nil
 }

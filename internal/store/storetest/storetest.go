@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"RiverJobInTx", testRiverJobInTx},
 		{"Users", testUsers},
 		{"UserAdmin", testUserAdmin},
+		{"PurgeAccount", testPurgeAccount},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
 		{"WebhookEvents", testWebhookEvents},

@@ -228,3 +228,51 @@ func testUserAdmin(t *testing.T, open Opener) {
 		t.Errorf("UserByEmail after EnableUser: %v", err)
 	}
 }
+
+// testPurgeAccount: PurgeAccount leaves no row naming the account in any
+// table with an account_id (found in the catalogue), nor its River jobs,
+// sessions or failed sign-ins, and leaves another account whole.
+func testPurgeAccount(t *testing.T, open Opener) {
+	b := setup(t, open)
+	ctx := b.ctx
+	acme, other := b.account(t, "Acme"), b.account(t, "Other")
+	fill := func(acct store.Account, email string) {
+		must(t, "SaveShipStationConnection", b.st.SaveShipStationConnection(ctx, acct.ID, store.ConnectionMetadata{StoreID: acct.ID},
+			store.ShipStationCredentials{APIKey: "k", APISecret: "s"}))
+		u, err := b.st.CreateUser(ctx, acct.ID, email, "", "h")
+		must(t, "CreateUser", err)
+		must(t, "CreateSession", b.st.CreateSession(ctx, "tok-"+email, u.ID, "c", time.Now().Add(time.Hour)))
+		must(t, "RecordLoginFailure", b.st.RecordLoginFailure(ctx, "email:"+email))
+		_, err = b.st.AppendLog(ctx, store.LogEntry{AccountID: acct.ID, Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, Message: "m"})
+		must(t, "AppendLog", err)
+	}
+	fill(acme, "ann@example.com")
+	fill(other, "bob@example.com")
+	before, err := b.st.AccountRows(ctx, acme.ID)
+	must(t, "AccountRows", err)
+	for _, table := range []string{"account", "account_connection", "app_user", "user_session", "transaction_log"} {
+		if before[table] == 0 {
+			t.Errorf("before the purge: no %s row counted (%v)", table, before)
+		}
+	}
+	p, err := b.st.PurgeAccount(ctx, acme.ID, nil)
+	must(t, "PurgeAccount", err)
+	if p.LoginFailures != 1 {
+		t.Errorf("PurgeAccount = %+v, want its user's failed sign-in", p)
+	}
+	after, err := b.st.AccountRows(ctx, acme.ID)
+	must(t, "AccountRows", err)
+	if len(after) != 0 {
+		t.Errorf("rows of the purged account remain: %v", after)
+	}
+	if n, _, _ := b.st.LoginFailures(ctx, "email:ann@example.com", time.Time{}); n != 0 {
+		t.Errorf("%d failed sign-ins of the purged account's user remain", n)
+	}
+	kept, err := b.st.AccountRows(ctx, other.ID)
+	must(t, "AccountRows(other)", err)
+	if len(kept) != len(before) {
+		t.Errorf("the other account's rows %v, want the same tables as %v", kept, before)
+	}
+	_, err = b.st.PurgeAccount(ctx, acme.ID, nil)
+	wantNotFound(t, "PurgeAccount(gone)", err)
+}
