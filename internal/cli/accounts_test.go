@@ -33,7 +33,16 @@ func getJSON(t *testing.T, req *http.Request, into any) int {
 // of it remains in any table.
 func TestAccountsListAndDelete(t *testing.T) {
 	t.Parallel()
-	environ, semu := syncFixture(t)
+	for name, base := range dialects() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testAccountsListAndDelete(t, base(t))
+		})
+	}
+}
+
+func testAccountsListAndDelete(t *testing.T, base map[string]string) {
+	environ, semu := syncFixtureOn(t, base)
 	environ[config.EnvBaseURL] = "http://127.0.0.1:1" // where the webhook points
 	ctx := t.Context()
 

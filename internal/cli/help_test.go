@@ -33,6 +33,31 @@ func TestHelpListsWhatTheCommandUses(t *testing.T) {
 			want: []string{"-http", "-workers", "-sweep-every", "-migrate", "ORDERBRIDGE_SECRET_KEY",
 				"ORDERBRIDGE_SECRET_KEYS_PREVIOUS", "ORDERBRIDGE_XERO_CLIENT_SECRET", "ORDERBRIDGE_XERO_WEBHOOK_KEY"},
 		},
+		{
+			args:    []string{"users", "create", "--help"},
+			want:    []string{"-email", "-account", "-account-id", "-admin", "-password-stdin", "-database-url", "ORDERBRIDGE_DATA_DIR"},
+			notWant: []string{"-workers", "-http", "-xero-client-id", "-password"},
+		},
+		{
+			args:    []string{"keys", "rotate", "--help"},
+			want:    []string{"-database-url", "ORDERBRIDGE_SECRET_KEY", "ORDERBRIDGE_SECRET_KEYS_PREVIOUS"},
+			notWant: []string{"-workers", "-http", "-xero-client-id"},
+		},
+		{
+			args: []string{"accounts", "delete", "--help"},
+			want: []string{"-id", "-yes", "-xero-client-id", "-shipstation-base-url", "ORDERBRIDGE_SECRET_KEY",
+				"ORDERBRIDGE_XERO_CLIENT_SECRET"},
+			notWant: []string{"-workers", "-http", "-sweep-every", "-overlap"},
+		},
+		{
+			args:    []string{"accounts", "list", "--help"},
+			want:    []string{"-database-url", "-data-dir"},
+			notWant: []string{"-workers", "-http", "-xero-client-id"},
+		},
+		{
+			args: []string{"users", "--help"},
+			want: []string{"create", "reset-password", "disable", "enable", "list"},
+		},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runCLI(t, tt.args...)

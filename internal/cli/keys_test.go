@@ -29,7 +29,16 @@ func with(environ map[string]string, kv ...string) map[string]string {
 // then exports with the new key alone.
 func TestKeysRotate(t *testing.T) {
 	t.Parallel()
-	environ, semu := syncFixture(t)
+	for name, base := range dialects() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testKeysRotate(t, base(t))
+		})
+	}
+}
+
+func testKeysRotate(t *testing.T, base map[string]string) {
+	environ, semu := syncFixtureOn(t, base)
 	oldKey := environ[config.EnvSecretKey]
 
 	code, out, errOut := runCLIEnv(t, environ, "keys", "generate")

@@ -28,11 +28,11 @@ func runCLIStdin(t *testing.T, environ map[string]string, stdin string, args ...
 	return code, out.String(), errOut.String()
 }
 
-// migratedDir is a data directory with a migrated SQLite database and the
-// environment naming it.
-func migratedDir(t *testing.T) map[string]string {
+// migrated migrates the database environ names (dialects) through the
+// command line and returns environ.
+func migrated(t *testing.T, environ map[string]string) map[string]string {
 	t.Helper()
-	environ := map[string]string{config.EnvDataDir: t.TempDir(), config.EnvLogLevel: "error"}
+	environ[config.EnvLogLevel] = "error"
 	if code, _, errOut := runCLIEnv(t, environ, "migrate"); code != 0 {
 		t.Fatalf("migrate: exit %d: %s", code, errOut)
 	}
@@ -42,7 +42,11 @@ func migratedDir(t *testing.T) map[string]string {
 // openDir opens the data directory's database as another process would.
 func openDir(t *testing.T, environ map[string]string) *store.Store {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(environ[config.EnvDataDir], config.DatabaseFile), nil)
+	db := environ[config.EnvDatabaseURL]
+	if db == "" {
+		db = filepath.Join(environ[config.EnvDataDir], config.DatabaseFile)
+	}
+	st, err := store.Open(t.Context(), db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +56,15 @@ func openDir(t *testing.T, environ map[string]string) *store.Store {
 
 func TestUsersCommands(t *testing.T) {
 	t.Parallel()
-	environ := migratedDir(t)
+	for name, base := range dialects() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testUsersCommands(t, migrated(t, base(t)))
+		})
+	}
+}
+
+func testUsersCommands(t *testing.T, environ map[string]string) {
 	st := openDir(t, environ)
 	ctx := t.Context()
 	const pw, pw2 = "correct horse battery", "another long passphrase"
