@@ -55,7 +55,7 @@ func syncFixtureOn(t *testing.T, base map[string]string) (environ map[string]str
 		t.Fatal(err)
 	}
 	environ = map[string]string{
-		config.EnvSecretKey: key,
+		config.EnvSecretKey:    key,
 		config.EnvXeroClientID: xemu.ClientID(), config.EnvXeroClientSecret: xemu.ClientSecret(),
 		config.EnvXeroBaseURL: xemu.URL(), config.EnvXeroRedirectURL: "http://127.0.0.1:1/cb",
 		config.EnvShipStationBaseURL: semu.URL(), config.EnvLogLevel: "error",
