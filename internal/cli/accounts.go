@@ -18,10 +18,7 @@ func runAccounts(ctx context.Context, env *Env, args []string) error {
 	return runGroup(ctx, env, "accounts",
 		"The merchants' accounts: each is one Xero organisation and ShipStation store, its settings,\n"+
 			"log and users.",
-		[]command{
-			{"list", "list every account: users, connections, last runs and problems", runAccountsList},
-			{"delete", "delete an account with everything it owns, its webhook and Xero connection too", runAccountsDelete},
-		}, args)
+		accountsCommands(), args)
 }
 
 func runAccountsList(ctx context.Context, env *Env, args []string) error {
@@ -160,4 +157,12 @@ func confirmName(env *Env, acct store.Account) error {
 		return errors.New("the name does not match: nothing deleted")
 	}
 	return nil
+}
+
+// accountsCommands lists the "accounts" subcommands.
+func accountsCommands() []command {
+	return []command{
+		{"list", "list every account: users, connections, last runs and problems", runAccountsList},
+		{"delete", "delete an account with everything it owns, its webhook and Xero connection too", runAccountsDelete},
+	}
 }

@@ -76,3 +76,18 @@ func TestHelpListsWhatTheCommandUses(t *testing.T) {
 		}
 	}
 }
+
+// TestEverySubcommandHasHelp: each subcommand of users, accounts and keys
+// answers --help with its usage, exit 0.
+func TestEverySubcommandHasHelp(t *testing.T) {
+	t.Parallel()
+	groups := map[string][]command{"users": usersCommands(), "accounts": accountsCommands(), "keys": keysCommands()}
+	for group, subs := range groups {
+		for _, c := range subs {
+			code, out, errOut := runCLI(t, group, c.name, "--help")
+			if code != 0 || !strings.Contains(out, "Usage: orderbridge "+group+" "+c.name) {
+				t.Errorf("%s %s --help: exit %d, stdout %q, stderr %q", group, c.name, code, out, errOut)
+			}
+		}
+	}
+}

@@ -14,10 +14,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 		"The secret key seals every connection's credentials in the database (AES-256-GCM). Keys are\n"+
 			"read from the environment only: "+config.EnvSecretKey+" (the current key) and\n"+
 			config.EnvSecretKeysPrevious+" (older keys that still open what they sealed).",
-		[]command{
-			{"generate", "print a new random key, to set as " + config.EnvSecretKey, runKeysGenerate},
-			{"rotate", "reseal every secret under " + config.EnvSecretKey + " and prove the old key can go", runKeysRotate},
-		}, args)
+		keysCommands(), args)
 }
 
 func runKeysGenerate(ctx context.Context, env *Env, args []string) error {
@@ -67,4 +64,12 @@ func runKeysRotate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "the key file %s holds an old key and is no longer needed: delete it (after a backup)\n", r.KeyFile)
 	}
 	return nil
+}
+
+// keysCommands lists the "keys" subcommands.
+func keysCommands() []command {
+	return []command{
+		{"generate", "print a new random key, to set as " + config.EnvSecretKey, runKeysGenerate},
+		{"rotate", "reseal every secret under " + config.EnvSecretKey + " and prove the old key can go", runKeysRotate},
+	}
 }

@@ -19,13 +19,7 @@ func runUsers(ctx context.Context, env *Env, args []string) error {
 		"Manage the people who sign in to the web app, without SQL and without switching sign-up on.\n"+
 			"Passwords are typed at a terminal without echo, or read from standard input with\n"+
 			"--password-stdin; never from the command line.",
-		[]command{
-			{"create", "create a user (and the account, if it is new); --admin for the first admin", runUsersCreate},
-			{"reset-password", "set a new password for a user and end their sessions", runUsersResetPassword},
-			{"disable", "stop a user signing in and end their sessions", runUsersDisable},
-			{"enable", "let a disabled user sign in again", runUsersEnable},
-			{"list", "list every user with their account, admin mark and state", runUsersList},
-		}, args)
+		usersCommands(), args)
 }
 
 // userFlagSet is a users subcommand's flag set with the database flags.
@@ -330,4 +324,15 @@ func runUsersList(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(tw, "%d\t%s\t%d (%s)\t%s\t%s\t%s\n", u.ID, u.Email, u.AccountID, names[u.AccountID], role, state, last)
 	}
 	return tw.Flush()
+}
+
+// usersCommands lists the "users" subcommands.
+func usersCommands() []command {
+	return []command{
+		{"create", "create a user (and the account, if it is new); --admin for the first admin", runUsersCreate},
+		{"reset-password", "set a new password for a user and end their sessions", runUsersResetPassword},
+		{"disable", "stop a user signing in and end their sessions", runUsersDisable},
+		{"enable", "let a disabled user sign in again", runUsersEnable},
+		{"list", "list every user with their account, admin mark and state", runUsersList},
+	}
 }
