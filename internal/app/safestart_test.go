@@ -52,7 +52,7 @@ func TestPostgresNeedsTheSecretKey(t *testing.T) {
 	if err == nil {
 		t.Fatal("app.New on PostgreSQL without a secret key started")
 	}
-	for _, want := range []string{config.EnvSecretKey, "head -c 32 /dev/urandom | base64", "every"} {
+	for _, want := range []string{config.EnvSecretKey, "orderbridge keys generate", "every"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

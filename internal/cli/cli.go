@@ -18,6 +18,9 @@ import (
 // Env is what a subcommand may touch of the outside world. Tests build one
 // with buffers in place of the standard streams.
 type Env struct {
+	// Stdin is where a password or key is read from when it is not typed
+	// at a terminal (--password-stdin); nil reads nothing.
+	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
 	// LookupEnv reads an environment variable and whether it is set (an
@@ -40,11 +43,14 @@ var errUsage = errors.New("usage")
 
 func commands() []command {
 	return []command{
+		{"accounts", "list the merchants' accounts and their health, or delete one with everything it owns", runAccounts},
 		{"demo", "run the whole product on seeded emulators, printing every URL and credential", runDemo},
 		{"emulate", "run an API emulator (xero or shipstation) for development and tests", runEmulate},
+		{"keys", "generate a secret key, or rotate the key that seals connection secrets", runKeys},
 		{"migrate", "bring the database schema up to date", runMigrate},
 		{"serve", "run the export worker and the periodic sweep", runServe},
 		{"sync", "run one export now and print a summary (--dry-run: what would be sent)", runSync},
+		{"users", "create users (the first admin too), reset a password, disable, enable, list", runUsers},
 		{"version", "print the version of this build", runVersion},
 	}
 }
@@ -53,6 +59,7 @@ func commands() []command {
 // and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	env := &Env{
+		Stdin:     os.Stdin,
 		Stdout:    stdout,
 		Stderr:    stderr,
 		LookupEnv: os.LookupEnv,

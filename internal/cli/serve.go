@@ -21,6 +21,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	migrate := fs.Bool("migrate", false, "bring the schema up to date before starting")
+	withEnv(fs, config.EnvSecretKey, config.EnvSecretKeysPrevious, config.EnvXeroClientSecret, config.EnvXeroWebhookKey,
+		config.EnvXeroReserve, config.EnvXeroTimeScale)
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/app"
+	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
 )
@@ -22,13 +23,14 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 			"since then instead of since the account's cursor. --dry-run sends nothing, records nothing\n"+
 			"and moves no cursor: it prints each invoice's decision and the order that would be sent.\n"+
 			"Do not run it for an account while `serve` is exporting the same account.")
-	cfg, err := configFlags(env, fs)
+	cfg, err := configFlagsFor(env, fs, flagsSync)
 	if err != nil {
 		return err
 	}
 	account := fs.Int64("account", 0, "account `ID` to export (default every account)")
 	sinceText := fs.String("since", "", "read invoices changed since `DATE` (2006-01-02 or RFC 3339)")
 	dryRun := fs.Bool("dry-run", false, "print what would be sent and why each invoice would be skipped; send nothing")
+	withEnv(fs, config.EnvSecretKey, config.EnvSecretKeysPrevious, config.EnvXeroClientSecret, config.EnvXeroReserve, config.EnvXeroTimeScale)
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}

@@ -41,6 +41,12 @@ func runCLIEnv(t *testing.T, environ map[string]string, args ...string) (code in
 // environment that points the commands at it.
 func syncFixture(t *testing.T) (environ map[string]string, semu *shipstationemu.Emulator) {
 	t.Helper()
+	return syncFixtureOn(t, map[string]string{config.EnvDataDir: t.TempDir()})
+}
+
+// syncFixtureOn is syncFixture on the database base names (dialects).
+func syncFixtureOn(t *testing.T, base map[string]string) (environ map[string]string, semu *shipstationemu.Emulator) {
+	t.Helper()
 	ctx := t.Context()
 	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	semu = shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
@@ -49,16 +55,21 @@ func syncFixture(t *testing.T) (environ map[string]string, semu *shipstationemu.
 		t.Fatal(err)
 	}
 	environ = map[string]string{
-		config.EnvDataDir: t.TempDir(), config.EnvSecretKey: key,
+		config.EnvSecretKey:    key,
 		config.EnvXeroClientID: xemu.ClientID(), config.EnvXeroClientSecret: xemu.ClientSecret(),
 		config.EnvXeroBaseURL: xemu.URL(), config.EnvXeroRedirectURL: "http://127.0.0.1:1/cb",
 		config.EnvShipStationBaseURL: semu.URL(), config.EnvLogLevel: "error",
+	}
+	for k, v := range base {
+		if k != config.EnvSecretKey {
+			environ[k] = v
+		}
 	}
 	cfg, err := config.FromEnv(lookupIn(environ))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: slog.New(slog.DiscardHandler), NoSweep: true})
+	a, err := app.New(ctx, cfg, app.Options{Logger: slog.New(slog.DiscardHandler), NoSweep: true, Migrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

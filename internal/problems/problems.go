@@ -189,6 +189,13 @@ func (s Source) connection(ctx context.Context, accountID int64, kind store.Conn
 	return &c, nil
 }
 
+// UnreadableText is what a merchant reads of a connection whose stored
+// credentials the server cannot open (store.ReasonSecretUnreadable): the
+// server's fault, mended by connecting again, not the service's refusal.
+func UnreadableText(service string) string {
+	return service + ": reconnect needed: " + store.ReasonSecretUnreadable + "."
+}
+
 // Decide lists what stops or endangers syncing, each with what to do, at
 // most one problem of each kind.
 func Decide(f Facts) []Problem {
@@ -199,6 +206,8 @@ func Decide(f Facts) []Problem {
 	switch {
 	case f.Xero == nil || f.Xero.Status == store.StatusDisconnected:
 		add(XeroNotConnected, "Xero is not connected: no invoices can be read.", "Connect Xero", "/connections")
+	case f.Xero.Status == store.StatusReconnectNeeded && f.Xero.StatusReason == store.ReasonSecretUnreadable:
+		add(XeroReconnect, UnreadableText("Xero"), "Reconnect Xero", "/connections")
 	case f.Xero.Status == store.StatusReconnectNeeded && f.Xero.Metadata.TenantID == "":
 		add(XeroOrganisation, "Choose which Xero organisation to sync with.", "Choose organisation", "/connections/xero/organisation")
 	case f.Xero.Status == store.StatusReconnectNeeded:
@@ -207,6 +216,8 @@ func Decide(f Facts) []Problem {
 	switch {
 	case f.ShipStation == nil || f.ShipStation.Status == store.StatusDisconnected:
 		add(ShipStationNotConnected, "ShipStation is not connected: no orders can be sent.", "Connect ShipStation", "/connections")
+	case f.ShipStation.Status == store.StatusReconnectNeeded && f.ShipStation.StatusReason == store.ReasonSecretUnreadable:
+		add(ShipStationKey, UnreadableText("ShipStation"), "Enter the API key again", "/connections")
 	case f.ShipStation.Status == store.StatusReconnectNeeded:
 		add(ShipStationKey, "ShipStation refuses the API key: "+f.ShipStation.StatusReason, "Enter a new key", "/connections")
 	case f.ShipStation.Metadata.StoreID == 0:

@@ -157,9 +157,42 @@ func (q *Queries) ConnectionSecret(ctx context.Context, accountID int64, kind Co
 	}
 	plain, err := q.s.sealer.Open(secret.String, additionalData(accountID, kind))
 	if err != nil {
-		return nil, fmt.Errorf("store: %s secret of account %d: %w", kind, accountID, err)
+		q.unreadable(ctx, accountID, kind, err)
+		return nil, fmt.Errorf("store: %s secret of account %d: %w: %w", kind, accountID, ErrSecretUnreadable, err)
 	}
 	return plain, nil
+}
+
+// ReasonSecretUnreadable is the status reason of a connection whose
+// secret the keys cannot open: what the merchant reads beside "reconnect
+// needed". Reconnecting seals a new secret under the current key.
+const ReasonSecretUnreadable = "the server cannot read this connection's credentials"
+
+// ErrSecretUnreadable means a stored secret does not open with the
+// Sealer's keys (its key was dropped from ORDERBRIDGE_SECRET_KEYS_PREVIOUS
+// too early, or the value was altered). ConnectionSecret has then marked
+// the connection reconnect_needed with ReasonSecretUnreadable and logged
+// it at ERROR: an operator can still bring the key back; otherwise the
+// merchant must reconnect.
+var ErrSecretUnreadable = errors.New("store: the connection's credentials cannot be unsealed")
+
+// unreadable reports a secret that does not open: at ERROR, as only a
+// person can fix it (restore the key, or reconnect), and on the
+// connection, so every page and run says "reconnect needed" for the
+// right reason. The sealed value is never logged, only the key id it
+// names. Inside a transaction the mark joins it (on SQLite the
+// transaction holds the only writer); it outlives a cancelled request.
+func (q *Queries) unreadable(ctx context.Context, accountID int64, kind ConnectionKind, cause error) {
+	ctx = context.WithoutCancel(ctx)
+	q.s.logger.ErrorContext(ctx, "store: a connection's credentials cannot be unsealed with the configured keys: "+
+		"put the key that sealed them back in ORDERBRIDGE_SECRET_KEYS_PREVIOUS, or the merchant must reconnect",
+		"account", accountID, "kind", string(kind), "error", cause.Error())
+	_, err := q.w.exec(ctx, `UPDATE account_connection SET status = $1, status_reason = $2, updated_at = $3
+		WHERE account_id = $4 AND kind = $5 AND (status <> $1 OR status_reason <> $2)`,
+		string(StatusReconnectNeeded), ReasonSecretUnreadable, q.t(q.now()), accountID, string(kind))
+	if err != nil {
+		q.s.logger.ErrorContext(ctx, "store: mark an unreadable connection reconnect needed", "account", accountID, "kind", string(kind), "error", err)
+	}
 }
 
 // SaveXeroToken replaces the sealed Xero token of an account that has a

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -122,6 +123,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := notNewer(all, applied); err != nil {
+			return err
+		}
 		for _, m := range all {
 			if applied[m.version] {
 				continue
@@ -159,6 +163,56 @@ func (q *Queries) appliedVersions(ctx context.Context) (map[int]bool, error) {
 	return applied, nil
 }
 
+// SchemaTooNewError refuses a database that a newer orderbridge migrated:
+// it holds a migration this binary does not know, so its tables may mean
+// something this binary would get wrong. errors.Is(err, ErrSchemaTooNew)
+// matches it.
+type SchemaTooNewError struct {
+	// Database is the highest migration the database has applied.
+	Database int
+	// Binary is the highest migration this binary carries.
+	Binary int
+	// Unknown are the applied migrations this binary lacks.
+	Unknown []int
+}
+
+// ErrSchemaTooNew is what a *SchemaTooNewError matches with errors.Is.
+var ErrSchemaTooNew = errors.New("store: database schema is newer than this binary")
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("store: the database schema is version %d, newer than this binary's %d "+
+		"(it holds migration %v, which this binary does not know): run the orderbridge release that migrated it, "+
+		"or a newer one; to go back to this release, restore the backup taken before the upgrade",
+		e.Database, e.Binary, e.Unknown)
+}
+
+// Is makes errors.Is(err, ErrSchemaTooNew) true.
+func (e *SchemaTooNewError) Is(target error) bool { return target == ErrSchemaTooNew }
+
+// notNewer refuses applied migrations that are not among all: the
+// upgrade guard of every command that opens the database, migrate too
+// (which must not call such a schema up to date).
+func notNewer(all []migration, applied map[int]bool) error {
+	known := map[int]bool{}
+	binary := 0
+	for _, m := range all {
+		known[m.version] = true
+		binary = max(binary, m.version)
+	}
+	e := &SchemaTooNewError{Binary: binary}
+	for v := range applied {
+		e.Database = max(e.Database, v)
+		if !known[v] {
+			e.Unknown = append(e.Unknown, v)
+		}
+	}
+	if len(e.Unknown) == 0 {
+		return nil
+	}
+	sort.Ints(e.Unknown)
+	return e
+}
+
 // CheckSchema returns nil when every embedded migration, orderbridge's and
 // River's, has been applied, and an error wrapping ErrSchemaOutOfDate
 // naming what is pending otherwise. A server on PostgreSQL calls it at
@@ -182,6 +236,9 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 		if applied, err = s.appliedVersions(ctx); err != nil {
 			return err
 		}
+	}
+	if err := notNewer(all, applied); err != nil {
+		return err
 	}
 	var pending []string
 	for _, m := range all {

@@ -142,3 +142,65 @@ func (q *Queries) resealCheck(ctx context.Context, sealer *seal.Sealer) (bool, e
 	}
 	return true, nil
 }
+
+// VerifySecrets opens every stored secret and the key check value with
+// the Store's Sealer, changing nothing (unlike ConnectionSecret, which
+// marks what does not open): the proof, after ResealSecrets, that a
+// Sealer holding only the new key opens everything, so the old key can
+// go. It returns how many values opened and an error naming each
+// connection that did not.
+func (q *Queries) VerifySecrets(ctx context.Context) (int, error) {
+	sealer := q.s.sealer
+	if sealer == nil {
+		return 0, ErrNoSealer
+	}
+	type item struct {
+		account int64
+		kind    ConnectionKind
+		secret  string
+	}
+	var items []item
+	rs, err := q.r.query(ctx, "SELECT account_id, kind, secret FROM account_connection WHERE secret IS NOT NULL ORDER BY account_id, kind")
+	if err != nil {
+		return 0, fmt.Errorf("store: verify secrets: %w", err)
+	}
+	for rs.Next() {
+		var it item
+		var kind string
+		if err := rs.Scan(&it.account, &kind, &it.secret); err != nil {
+			rs.Close()
+			return 0, fmt.Errorf("store: verify secrets: %w", err)
+		}
+		it.kind = ConnectionKind(kind)
+		items = append(items, it)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return 0, fmt.Errorf("store: verify secrets: %w", err)
+	}
+	var errs []error
+	opened := 0
+	for _, it := range items {
+		if _, err := sealer.Open(it.secret, additionalData(it.account, it.kind)); err != nil {
+			errs = append(errs, fmt.Errorf("account %d %s: %w", it.account, it.kind, err))
+			continue
+		}
+		opened++
+	}
+	var sealed string
+	err = q.r.queryRow(ctx, "SELECT sealed FROM seal_check WHERE id = 1").Scan(&sealed)
+	switch {
+	case err == nil:
+		if _, err := sealer.Open(sealed, sealCheckAD()); err != nil {
+			errs = append(errs, fmt.Errorf("the key check value: %w", err))
+		} else {
+			opened++
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return opened, fmt.Errorf("store: verify secrets: %w", err)
+	}
+	if len(errs) > 0 {
+		return opened, fmt.Errorf("store: verify secrets: %w: %w", ErrWrongSecretKey, errors.Join(errs...))
+	}
+	return opened, nil
+}

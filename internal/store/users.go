@@ -33,7 +33,17 @@ type User struct {
 	CreatedAt    time.Time
 	// LastSignInAt is zero until the first sign-in.
 	LastSignInAt time.Time
+	// Admin marks an installation's administrator (`orderbridge users
+	// create --admin`). Today it grants nothing in the web app; operators
+	// see it in `orderbridge users list`.
+	Admin bool
+	// DisabledAt is when an operator disabled the user (zero: enabled). A
+	// disabled user cannot sign in and has no live session.
+	DisabledAt time.Time
 }
+
+// Disabled reports whether an operator disabled the user.
+func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
 // NormalizeEmail is how emails are compared and stored: trimmed and
 // lower-cased, so "Ann@Example.com " and "ann@example.com" are one user.
@@ -55,11 +65,12 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
-const userColumns = "id, account_id, email, name, password_hash, created_at, last_sign_in_at"
+const userColumns = "id, account_id, email, name, password_hash, created_at, last_sign_in_at, is_admin, disabled_at"
 
 func scanUser(r row) (User, error) {
 	var u User
-	err := r.Scan(&u.ID, &u.AccountID, &u.Email, &u.Name, &u.PasswordHash, timeCol{&u.CreatedAt}, timeCol{&u.LastSignInAt})
+	err := r.Scan(&u.ID, &u.AccountID, &u.Email, &u.Name, &u.PasswordHash, timeCol{&u.CreatedAt}, timeCol{&u.LastSignInAt},
+		&u.Admin, timeCol{&u.DisabledAt})
 	return u, err
 }
 
@@ -100,8 +111,25 @@ func (q *Queries) User(ctx context.Context, id int64) (User, error) {
 
 // UserByEmail returns the user with that email (normalised first), or
 // ErrNotFound. Like ListAccounts it spans accounts: sign-in starts from an
-// email, not an account.
+// email, not an account. It is the sign-in path's lookup, so a disabled
+// user is refused here, once for every caller (web sign-in, a password
+// reset by email): the error matches both ErrUserDisabled and
+// ErrNotFound, and a caller that only knows ErrNotFound answers as it
+// would for an unknown email. Operators' commands use FindUser.
 func (q *Queries) UserByEmail(ctx context.Context, email string) (User, error) {
+	u, err := q.FindUser(ctx, email)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Disabled() {
+		return User{}, fmt.Errorf("store: user by email: %w", errUserDisabled)
+	}
+	return u, nil
+}
+
+// FindUser returns the user with that email, disabled or not, or
+// ErrNotFound: the operator's lookup (`orderbridge users`).
+func (q *Queries) FindUser(ctx context.Context, email string) (User, error) {
 	u, err := scanUser(q.r.queryRow(ctx, "SELECT "+userColumns+" FROM app_user WHERE email = $1", NormalizeEmail(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("store: user by email: %w", ErrNotFound)
@@ -198,13 +226,15 @@ func (q *Queries) CreateSession(ctx context.Context, token string, userID int64,
 }
 
 // SessionByToken returns the live session of token with its user's account,
-// or ErrNotFound when there is none or it has expired.
+// or ErrNotFound when there is none, it has expired or its user is
+// disabled (DisableUser also deletes the sessions; this holds if one is
+// created in between).
 func (q *Queries) SessionByToken(ctx context.Context, token string) (Session, error) {
 	var s Session
 	var data string
 	err := q.r.queryRow(ctx, `SELECT s.user_id, u.account_id, s.csrf_token, s.data, s.created_at, s.expires_at
 		FROM user_session s JOIN app_user u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > $2`,
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
 		HashSessionToken(token), q.t(q.now())).
 		Scan(&s.UserID, &s.AccountID, &s.CSRFToken, textCol{&data}, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
 	if errors.Is(err, sql.ErrNoRows) {

@@ -214,3 +214,35 @@ func (e *env) mustAccount(t *testing.T, email string) int64 {
 	_, id := e.account(t, email)
 	return id
 }
+
+// TestADisabledUserCannotSignIn: an operator's `orderbridge users disable`
+// (store.DisableUser) ends the user's open session and refuses the right
+// password with the answer a wrong one gets; enabling lets them back.
+func TestADisabledUserCannotSignIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.signUp("Acme Ltd", "ann@example.com", password)
+	b.get("/dashboard")
+	b.wantStatus(http.StatusOK)
+	u, _ := e.account(t, "ann@example.com")
+
+	if _, err := e.st.DisableUser(t.Context(), u.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.get("/dashboard")
+	b.wantRedirect("/signin?next=%2Fdashboard")
+	b.get("/signin")
+	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	b.wantStatus(http.StatusUnauthorized)
+	if a := b.alerts(); len(a) != 1 || a[0] != "That email and password do not match an account." {
+		t.Errorf("a disabled user's sign-in: alerts %q", a)
+	}
+
+	if err := e.st.EnableUser(t.Context(), u.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.get("/signin")
+	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	b.wantRedirect("/dashboard")
+}

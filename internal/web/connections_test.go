@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"errors"
+	stdhtml "html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -519,4 +521,44 @@ func TestConnectRefusesWhatAnotherAccountSyncs(t *testing.T) {
 	bob.get("/connections")
 	bob.submit("/connections/shipstation/store", url.Values{"store_id": {itoa64(shop.StoreID)}})
 	bob.wantRedirect("/connections")
+}
+
+// TestUnreadableCredentialsSayReconnectNeeded: when the server's keys
+// cannot open a connection's stored credentials (a key dropped too early
+// in a rotation), the merchant reads that, not that ShipStation refused
+// the key or Xero revoked the grant.
+func TestUnreadableCredentialsSayReconnectNeeded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	connectFake(t, e, acc)
+	otherKey, _, err := seal.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := seal.NewSealer(otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := e.st.WithSealer(other) // a process whose keys lack the one that sealed them
+	if _, err := lost.ShipStationCredentials(t.Context(), acc); err == nil {
+		t.Fatal("credentials opened with another key")
+	}
+	if _, err := lost.XeroGrant(t.Context(), acc); err == nil {
+		t.Fatal("grant opened with another key")
+	}
+	b.get("/dashboard")
+	for _, want := range []string{
+		"ShipStation: reconnect needed: the server cannot read this connection's credentials.",
+		"Xero: reconnect needed: the server cannot read this connection's credentials.",
+	} {
+		if !strings.Contains(stdhtml.UnescapeString(b.body), want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	if strings.Contains(b.body, "refuses the API key") {
+		t.Error("the dashboard blames ShipStation for credentials the server cannot read")
+	}
 }

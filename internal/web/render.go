@@ -111,7 +111,9 @@ func (s *Server) banners(r *http.Request, ss *sessionState) []banner {
 	c, err := s.st.Connection(r.Context(), ss.s.AccountID, store.KindXero)
 	if err == nil && c.Status == store.StatusReconnectNeeded {
 		text := "Xero needs reconnecting: nothing syncs until it is."
-		if c.StatusReason != "" {
+		if c.StatusReason == store.ReasonSecretUnreadable {
+			text = problems.UnreadableText("Xero")
+		} else if c.StatusReason != "" {
 			text = "Xero needs reconnecting: " + c.StatusReason
 		}
 		action, link := "Reconnect Xero", "/connections"

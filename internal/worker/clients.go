@@ -189,7 +189,7 @@ func (c *Clients) egressMeter(acct int64) xero.Meter {
 func (c *Clients) shipStationClient(ctx context.Context, acct int64) (*shipstation.Client, string, error) {
 	creds, err := c.st.ShipStationCredentials(ctx, acct)
 	if err != nil {
-		return nil, "", fmt.Errorf("worker: shipstation key of account %d: %w", acct, err)
+		return nil, "", fmt.Errorf("worker: shipstation key of account %d: %w", acct, secretError(err))
 	}
 	ss, err := shipstation.New(shipstation.Config{
 		BaseURL: c.ssURL, APIKey: creds.APIKey, APISecret: creds.APISecret, HTTPClient: c.http,

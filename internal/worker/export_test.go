@@ -12,6 +12,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -420,5 +421,37 @@ func TestExportWebhooksOnlyReadsAnnouncedInvoices(t *testing.T) {
 	}
 	if pending, err := b.st.HasPendingWebhookEvents(b.ctx, b.acct, store.SourceXero); err != nil || pending {
 		t.Errorf("events pending after the window's run (%v)", err)
+	}
+}
+
+// A ShipStation key pair the server's keys cannot open (its key dropped
+// too early in a rotation) stops the run as "reconnect needed" at once,
+// rather than failing it for retries with a seal error.
+func TestExportUnreadableKeyNeedsReconnect(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{})
+	b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
+	lostKey, _, err := seal.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, err := seal.NewSealer(lostKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := store.ShipStationCredentials{APIKey: b.semu.APIKey(), APISecret: b.semu.APISecret()}
+	if err := b.st.WithSealer(lost).SaveShipStationConnection(b.ctx, b.acct, store.ConnectionMetadata{StoreID: b.semu.DefaultStoreID()}, creds); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := b.eng.Exporter.Export(b.ctx, b.acct, worker.RunOptions{})
+	if !errors.Is(err, worker.ErrReconnectNeeded) || !errors.Is(err, store.ErrSecretUnreadable) {
+		t.Fatalf("err = %v, want ErrReconnectNeeded and ErrSecretUnreadable", err)
+	}
+	if sum.ShipStationCalls != 0 {
+		t.Errorf("%d ShipStation calls without a key", sum.ShipStationCalls)
+	}
+	conn, err := b.st.Connection(b.ctx, b.acct, store.KindShipStation)
+	if err != nil || conn.Status != store.StatusReconnectNeeded || conn.StatusReason != store.ReasonSecretUnreadable {
+		t.Errorf("connection %+v, %v", conn, err)
 	}
 }

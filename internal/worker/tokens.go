@@ -2,10 +2,12 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"golang.org/x/oauth2"
 
+	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
@@ -23,7 +25,7 @@ import (
 func (c *Clients) XeroTokens(ctx context.Context, acct int64) (*xero.TokenSource, error) {
 	stored, err := c.st.XeroGrant(ctx, acct)
 	if err != nil {
-		return nil, fmt.Errorf("worker: xero token: %w", err)
+		return nil, fmt.Errorf("worker: xero token: %w", secretError(err))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -42,4 +44,15 @@ func (c *Clients) XeroTokens(ctx context.Context, acct int64) (*xero.TokenSource
 	}
 	c.tokens[acct] = src
 	return src, nil
+}
+
+// secretError adds ErrReconnectNeeded to a secret the store cannot open
+// (store.ErrSecretUnreadable; the store has marked the connection and
+// logged it at ERROR), so the run stops as "reconnect needed" instead of
+// retrying a failure no retry mends.
+func secretError(err error) error {
+	if errors.Is(err, store.ErrSecretUnreadable) {
+		return fmt.Errorf("%w: %w", ErrReconnectNeeded, err)
+	}
+	return err
 }

@@ -51,6 +51,8 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteAccountCascades", testDeleteAccountCascades},
 		{"RiverJobInTx", testRiverJobInTx},
 		{"Users", testUsers},
+		{"UserAdmin", testUserAdmin},
+		{"PurgeAccount", testPurgeAccount},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
 		{"ProblemsAndClaims", testProblemsAndClaims},

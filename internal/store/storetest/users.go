@@ -176,3 +176,103 @@ func testLoginFailures(t *testing.T, open Opener) {
 		t.Errorf("PurgeLoginFailures = %d, want 4", purged)
 	}
 }
+
+// testUserAdmin covers the operators' marks: admin, disable (which ends
+// the sessions and refuses the sign-in lookup) and enable.
+func testUserAdmin(t *testing.T, open Opener) {
+	b := setup(t, open)
+	acme, other := b.account(t, "Acme"), b.account(t, "Other")
+	ann, err := b.st.CreateUser(b.ctx, acme.ID, "ann@example.com", "Ann", "h")
+	must(t, "CreateUser", err)
+	bob, err := b.st.CreateUser(b.ctx, other.ID, "bob@example.com", "Bob", "h")
+	must(t, "CreateUser(bob)", err)
+	if ann.Admin || ann.Disabled() {
+		t.Errorf("a new user is %+v, want neither admin nor disabled", ann)
+	}
+	must(t, "SetUserAdmin", b.st.SetUserAdmin(b.ctx, ann.ID, true))
+	wantNotFound(t, "SetUserAdmin(unknown)", b.st.SetUserAdmin(b.ctx, bob.ID+1000, true))
+
+	future := time.Now().Add(time.Hour)
+	must(t, "CreateSession", b.st.CreateSession(b.ctx, "ann-1", ann.ID, "c", future))
+	must(t, "CreateSession", b.st.CreateSession(b.ctx, "ann-2", ann.ID, "c", future))
+	must(t, "CreateSession", b.st.CreateSession(b.ctx, "bob-1", bob.ID, "c", future))
+	n, err := b.st.DisableUser(b.ctx, ann.ID)
+	must(t, "DisableUser", err)
+	if n != 2 {
+		t.Errorf("DisableUser ended %d sessions, want 2", n)
+	}
+	_, err = b.st.SessionByToken(b.ctx, "ann-1")
+	wantNotFound(t, "SessionByToken(disabled user)", err)
+	if _, err := b.st.SessionByToken(b.ctx, "bob-1"); err != nil {
+		t.Errorf("another user's session ended: %v", err)
+	}
+	_, err = b.st.UserByEmail(b.ctx, "ann@example.com")
+	if !errors.Is(err, store.ErrUserDisabled) || !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UserByEmail(disabled) = %v, want ErrUserDisabled and ErrNotFound", err)
+	}
+	got, err := b.st.FindUser(b.ctx, "ANN@example.com")
+	must(t, "FindUser", err)
+	if !got.Admin || !got.Disabled() {
+		t.Errorf("FindUser = %+v, want an admin, disabled", got)
+	}
+	_, err = b.st.DisableUser(b.ctx, bob.ID+1000)
+	wantNotFound(t, "DisableUser(unknown)", err)
+
+	all, err := b.st.AllUsers(b.ctx)
+	must(t, "AllUsers", err)
+	if len(all) != 2 || all[0].ID != ann.ID || all[1].ID != bob.ID {
+		t.Errorf("AllUsers = %+v, want Ann then Bob", all)
+	}
+	must(t, "EnableUser", b.st.EnableUser(b.ctx, ann.ID))
+	if _, err := b.st.UserByEmail(b.ctx, "ann@example.com"); err != nil {
+		t.Errorf("UserByEmail after EnableUser: %v", err)
+	}
+}
+
+// testPurgeAccount: PurgeAccount leaves no row naming the account in any
+// table with an account_id (found in the catalogue), nor its River jobs,
+// sessions or failed sign-ins, and leaves another account whole.
+func testPurgeAccount(t *testing.T, open Opener) {
+	b := setup(t, open)
+	ctx := b.ctx
+	acme, other := b.account(t, "Acme"), b.account(t, "Other")
+	fill := func(acct store.Account, email string) {
+		must(t, "SaveShipStationConnection", b.st.SaveShipStationConnection(ctx, acct.ID, store.ConnectionMetadata{StoreID: acct.ID},
+			store.ShipStationCredentials{APIKey: "k", APISecret: "s"}))
+		u, err := b.st.CreateUser(ctx, acct.ID, email, "", "h")
+		must(t, "CreateUser", err)
+		must(t, "CreateSession", b.st.CreateSession(ctx, "tok-"+email, u.ID, "c", time.Now().Add(time.Hour)))
+		must(t, "RecordLoginFailure", b.st.RecordLoginFailure(ctx, "email:"+email))
+		_, err = b.st.AppendLog(ctx, store.LogEntry{AccountID: acct.ID, Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, Message: "m"})
+		must(t, "AppendLog", err)
+	}
+	fill(acme, "ann@example.com")
+	fill(other, "bob@example.com")
+	before, err := b.st.AccountRows(ctx, acme.ID)
+	must(t, "AccountRows", err)
+	for _, table := range []string{"account", "account_connection", "app_user", "user_session", "transaction_log"} {
+		if before[table] == 0 {
+			t.Errorf("before the purge: no %s row counted (%v)", table, before)
+		}
+	}
+	p, err := b.st.PurgeAccount(ctx, acme.ID, nil)
+	must(t, "PurgeAccount", err)
+	if p.LoginFailures != 1 {
+		t.Errorf("PurgeAccount = %+v, want its user's failed sign-in", p)
+	}
+	after, err := b.st.AccountRows(ctx, acme.ID)
+	must(t, "AccountRows", err)
+	if len(after) != 0 {
+		t.Errorf("rows of the purged account remain: %v", after)
+	}
+	if n, _, _ := b.st.LoginFailures(ctx, "email:ann@example.com", time.Time{}); n != 0 {
+		t.Errorf("%d failed sign-ins of the purged account's user remain", n)
+	}
+	kept, err := b.st.AccountRows(ctx, other.ID)
+	must(t, "AccountRows(other)", err)
+	if len(kept) != len(before) {
+		t.Errorf("the other account's rows %v, want the same tables as %v", kept, before)
+	}
+	_, err = b.st.PurgeAccount(ctx, acme.ID, nil)
+	wantNotFound(t, "PurgeAccount(gone)", err)
+}
