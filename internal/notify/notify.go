@@ -151,6 +151,9 @@ func (n *Notifier) account(ctx context.Context, a store.Account) error {
 		return fmt.Errorf("notify: users: %w", err)
 	}
 	for _, u := range users {
+		if u.Disabled() {
+			continue // cannot sign in to act on it
+		}
 		if err := n.user(ctx, a, u, open, now); err != nil {
 			return err
 		}

@@ -391,3 +391,17 @@ func TestSeveralNotifiers(t *testing.T) {
 	e.wantMails("ann@example.com", 2)
 	e.wantMails("bob@example.com", 2)
 }
+
+// A user an operator disabled is mailed nothing: they cannot sign in to
+// act on it, and a disabled person should hear nothing more from us.
+func TestDisabledUserIsNotMailed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	if _, err := e.st.DisableUser(t.Context(), e.bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.link("1", "failed", "")
+	e.tick()
+	e.wantMails("ann@example.com", 1)
+	e.wantMails("bob@example.com", 0)
+}
