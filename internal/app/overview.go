@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/problems"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/worker"
+	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
 // AccountHealth is one line of `orderbridge accounts list`.
@@ -46,6 +49,19 @@ func AccountsOverview(ctx context.Context, cfg config.Config, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	tier, err := xero.ParseTier(cfg.XeroTier)
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	quota := worker.QuotaPolicy{Tier: tier, ReservePercent: cfg.XeroReservePercent}
+	// The merchant's own problems, decided as the dashboard and the
+	// notifier decide them (one policy), stuck exports included.
+	src := problems.Source{Store: st, Quota: quota, XeroWebhooks: cfg.XeroWebhookKey != "",
+		Stuck: func(ctx context.Context, accountID int64, now time.Time) (int, error) {
+			sched, err := worker.ScheduleOf(ctx, client, st, quota, accountID, now)
+			return sched.StuckAttempts, err
+		}}
+	now := time.Now()
 	out := make([]AccountHealth, 0, len(accounts))
 	for _, a := range accounts {
 		h := AccountHealth{Account: a, Runs: runs[a.ID]}
@@ -67,36 +83,23 @@ func AccountsOverview(ctx context.Context, cfg config.Config, logger *slog.Logge
 			}
 			*k.dst = &c
 		}
-		settings, err := st.Settings(ctx, a.ID)
+		found, err := src.Of(ctx, a.ID, now)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
-		h.Problems = accountProblems(h, settings)
+		h.Problems = accountProblems(h, found)
 		out = append(out, h)
 	}
 	return out, nil
 }
 
-// accountProblems are an operator's short list of what needs a person:
-// the connections' states, sync switched off and a last run that failed.
-// (The merchant's dashboard says more, with what to do about each.)
-func accountProblems(h AccountHealth, s store.Settings) []string {
-	var out []string
-	for _, c := range []struct {
-		name string
-		conn *store.Connection
-	}{{"Xero", h.Xero}, {"ShipStation", h.ShipStation}} {
-		switch {
-		case c.conn == nil || c.conn.Status == store.StatusDisconnected:
-			out = append(out, c.name+" is not connected")
-		case c.conn.Status == store.StatusReconnectNeeded && c.conn.StatusReason != "":
-			out = append(out, c.name+": reconnect needed: "+c.conn.StatusReason)
-		case c.conn.Status == store.StatusReconnectNeeded:
-			out = append(out, c.name+": reconnect needed")
-		}
-	}
-	if !s.SyncEnabled {
-		out = append(out, "sync is off")
+// accountProblems are an operator's list of what needs a person: the
+// merchant's problems as the dashboard lists them (problems.Decide), and
+// a last run that failed, which only an operator reads as a problem.
+func accountProblems(h AccountHealth, found []problems.Problem) []string {
+	out := make([]string, 0, len(found)+2)
+	for _, p := range found {
+		out = append(out, p.Text)
 	}
 	if r := h.Runs.Export; r != nil && r.State == worker.RunFailed {
 		out = append(out, "last export failed: "+r.Error)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/app"
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/store"
 )
 
 // getJSON calls an emulator over HTTP as the real service is called.
@@ -66,6 +67,12 @@ func testAccountsListAndDelete(t *testing.T, base map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One invoice that failed to sync: the list must say so as the
+	// merchant's dashboard does.
+	if err := a.Store.UpsertInvoiceLink(ctx, store.InvoiceLink{AccountID: 1, InvoiceID: "failed-1", InvoiceNumber: "INV-FAILED",
+		OrderKey: "k-failed-1", Decision: store.DecisionFailed, Reason: "ShipStation refused the order"}); err != nil {
+		t.Fatal(err)
+	}
 	a.Close()
 	listHooks := func() []any {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, semu.URL()+"/webhooks", nil)
@@ -98,6 +105,9 @@ func testAccountsListAndDelete(t *testing.T, base map[string]string) {
 	if len(lines) < 2 || !strings.HasPrefix(lines[1], "1 ") || !strings.Contains(lines[1], "Acme") ||
 		!strings.Contains(lines[1], "connected (") || strings.Count(lines[1], "connected") != 2 {
 		t.Errorf("accounts list:\n%s", out)
+	}
+	if !strings.Contains(out, "1 invoice failed to sync; each says what to fix.") {
+		t.Errorf("accounts list does not say what the dashboard says about the failed invoice:\n%s", out)
 	}
 	fields := strings.Fields(lines[1])
 	if len(fields) < 3 || fields[2] != "1" {
