@@ -334,8 +334,8 @@ func TestWebAppSaveAndSync(t *testing.T) {
 	invoicePage := attrOf(links[0], "href")
 	ann.get(invoicePage)
 	ann.want(http.StatusOK, "/invoices/"+inv.InvoiceID)
-	if got := nodeText(ann.byID("invoice-decision")); got != "exported" {
-		t.Errorf("invoice decision = %q", got)
+	if got := nodeText(ann.byID("invoice-decision")); got != "In ShipStation, awaiting shipment" {
+		t.Errorf("invoice state = %q", got)
 	}
 	// The preview fetched the invoice from Xero and decided it again.
 	if got := nodeText(ann.byID("preview-kind")); got != "ShipStation already has this order" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/store"
@@ -409,17 +410,20 @@ func TestTransactionLog(t *testing.T) {
 // fakeInvoices previews one invoice and contact, decided as the worker's
 // dry run decides them.
 type fakeInvoices struct {
-	st      *store.Store
-	inv     xero.Invoice
-	contact *xero.Contact
-	account int64
+	st        *store.Store
+	inv       xero.Invoice
+	contact   *xero.Contact
+	account   int64
+	shortCode string // the organisation's, as the worker's dry run reads it
 }
 
 func (f *fakeInvoices) Preview(ctx context.Context, accountID int64, id string) (worker.InvoiceResult, error) {
 	if accountID != f.account || id != f.inv.InvoiceID {
 		return worker.InvoiceResult{}, worker.ErrInvoiceNotFound
 	}
-	return decideLikeTheWorker(ctx, f.st, accountID, f.inv, f.contact)
+	res, err := decideLikeTheWorker(ctx, f.st, accountID, f.inv, f.contact)
+	res.OrgShortCode = f.shortCode
+	return res, err
 }
 
 func TestInvoiceDetail(t *testing.T) {
@@ -451,11 +455,12 @@ func TestInvoiceDetail(t *testing.T) {
 	if b.h1() != "Invoice INV-0001" {
 		t.Errorf("h1 = %q", b.h1())
 	}
-	if got := text(b.byID("invoice-decision")); got != "skipped" {
+	if got := text(b.byID("invoice-decision")); got != "Skipped" {
 		t.Errorf("decision = %q", got)
 	}
-	if rows := b.rows("invoice-log"); len(rows) != 2 || rows[0][3] != "skip 1" {
-		t.Errorf("log rows = %q", rows)
+	// The timeline: oldest first.
+	if items := findIn(b.byID("timeline"), func(n *html.Node) bool { return n.DataAtom == atom.Li }); len(items) != 2 || !strings.Contains(text(items[1]), "skip 1") {
+		t.Errorf("timeline = %q", text(b.byID("timeline")))
 	}
 	if got := text(b.byID("preview-kind")); got != "Would be sent to ShipStation" {
 		t.Errorf("preview = %q (reason %q)", got, b.body)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"iter"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -86,9 +87,12 @@ type RunSummary struct {
 func (r RunStatus) Finished() bool { return r.State == RunSucceeded || r.State == RunFailed }
 
 // ShipStation is what the web app calls on ShipStation: listing stores,
-// which also proves a key pair works.
+// which also proves a key pair works, and an order and its shipments
+// (labels) for the invoice page.
 type ShipStation interface {
 	Stores(ctx context.Context, showInactive bool) ([]shipstation.Store, error)
+	Shipments(ctx context.Context, f shipstation.ShipmentFilter) iter.Seq2[shipstation.Shipment, error]
+	GetOrder(ctx context.Context, orderID int64) (shipstation.Order, error)
 }
 
 // InvoiceSource previews an invoice for the invoice page. The app

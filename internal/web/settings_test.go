@@ -42,7 +42,7 @@ func decideLikeTheWorker(ctx context.Context, st *store.Store, acct int64, inv x
 		return worker.InvoiceResult{}, err
 	}
 	dec := bridge.Decide(inv, contact, worker.BridgeSettings(set, xm, sm), prev)
-	return worker.InvoiceResult{InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber, Decision: dec}, nil
+	return worker.InvoiceResult{InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber, Decision: dec, Invoice: &inv}, nil
 }
 
 // submitAsIs posts the form whose action is action exactly as a browser

@@ -108,6 +108,13 @@ type InvoiceResult struct {
 	// Decision is bridge.Decide's answer; Decision.Order is the order sent
 	// (or that would be sent).
 	Decision bridge.Decision
+	// Invoice is the invoice as Xero has it now (its status, due date and
+	// total for the invoice page); set by Resync only.
+	Invoice *xero.Invoice
+	// OrgShortCode is the organisation's Xero short code, for the deep link
+	// to the invoice in Xero; set by a dry-run Resync (the invoice page's
+	// preview) when Xero returned it, else empty.
+	OrgShortCode string
 }
 
 // Summary counts what a run did.
@@ -379,6 +386,17 @@ func (e *Exporter) Resync(ctx context.Context, accountID int64, invoiceID string
 	}
 	if !found {
 		return res, sum, fmt.Errorf("worker: resync %s: no decision was reached", invoiceID)
+	}
+	res.Invoice = inv
+	if opts.DryRun {
+		// The page a person opened links to the invoice in Xero, which
+		// needs the organisation's short code; a failure only costs the
+		// link its organisation switch.
+		org, err := r.xc.Organisation(ctx, r.tenant)
+		sum.XeroCalls++
+		if err == nil {
+			res.OrgShortCode = org.ShortCode
+		}
 	}
 	return res, sum, nil
 }
