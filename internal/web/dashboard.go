@@ -30,8 +30,11 @@ type dashboardData struct {
 	// contact (the most recent waitingShown of Counts["waiting"]).
 	Waiting      []store.InvoiceLink
 	Chart        chart
-	Sent, Failed int // over the chart's days
-	Webhooks     []webhookRow
+	Sent, Failed int          // over the chart's days
+	Webhooks     []webhookRow // the Status page's
+	// Alerts are Problems, Attention and Waiting as shown, without those
+	// dealt with.
+	Alerts alertsView
 	// Quota says how much of today's Xero quota is used and what the
 	// export sweep does about it (quotaText).
 	Quota string
@@ -193,13 +196,20 @@ func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, n
 	return []webhookRow{xr, sr}, nil
 }
 
-// chart is a small bar chart of orders sent (with warnings or not) and
-// failed to send per day, from the log, drawn as
-// SVG on the server (no script, no inline style: the CSP allows neither).
+// chart is a bar chart of orders sent (with warnings or not) and failed
+// to send per day, from the log, drawn as SVG on the server (no script, no
+// inline style: the CSP allows neither), with the days on its x axis, the
+// counts on its y axis, and the numbers in a table beside it.
 type chart struct {
-	Width, Height int
-	Bars          []bar
-	Days          []dayCount
+	Width, Height int // the viewBox
+	// The plot area, inside the axes.
+	PlotX, PlotY, PlotW, PlotH int
+	Bars                       []bar
+	Days                       []dayCount
+	XLabels                    []axisLabel
+	YTicks                     []axisLabel
+	// Busiest is the day with the most orders sent, for the description.
+	Busiest dayCount
 }
 
 type bar struct {
@@ -208,62 +218,123 @@ type bar struct {
 	Label      string
 }
 
+// axisLabel is a label at (X, Y); for a y tick, Y is also its grid line.
+type axisLabel struct {
+	X, Y int
+	Text string
+}
+
 type dayCount struct {
-	Day            string
+	Day            string // 2006-01-02
+	Label          string // "14 Mar"
 	Synced, Failed int
 }
 
 const chartDays = 14
+
+// niceTop is the axis's top value and its step: the smallest of 1, 2, 5,
+// 10, 20, 50, ... steps that needs at most four of them to reach maxV.
+func niceTop(maxV int) (top, step int) {
+	for m := 1; ; m *= 10 {
+		for _, f := range []int{1, 2, 5} {
+			step = f * m
+			if n := (maxV + step - 1) / step; n <= 4 {
+				return max(n, 1) * step, step
+			}
+		}
+	}
+}
 
 func buildChart(counts []store.DayCount, today time.Time) (chart, int, int) {
 	byDay := map[string]store.DayCount{}
 	for _, c := range counts {
 		byDay[c.Day.UTC().Format("2006-01-02")] = c
 	}
-	c := chart{Width: chartDays * 24, Height: 100}
-	maxV := 1
+	const slot, left, top, bottom, right = 36, 34, 10, 46, 8
+	c := chart{PlotX: left, PlotY: top, PlotW: chartDays * slot, PlotH: 120}
+	c.Width, c.Height = left+c.PlotW+right, top+c.PlotH+bottom
+	maxV := 0
 	start := today.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(chartDays - 1))
 	var synced, failed int
 	for i := range chartDays {
-		day := start.AddDate(0, 0, i).Format("2006-01-02")
-		dc := byDay[day]
-		c.Days = append(c.Days, dayCount{Day: day, Synced: dc.Sent, Failed: dc.SendFailed})
+		day := start.AddDate(0, 0, i)
+		dc := byDay[day.Format("2006-01-02")]
+		d := dayCount{Day: day.Format("2006-01-02"), Label: day.Format("2 Jan"), Synced: dc.Sent, Failed: dc.SendFailed}
+		c.Days = append(c.Days, d)
+		if d.Synced > c.Busiest.Synced {
+			c.Busiest = d
+		}
 		maxV = max(maxV, dc.Sent, dc.SendFailed)
 		synced += dc.Sent
 		failed += dc.SendFailed
 	}
+	topV, step := niceTop(maxV)
+	base := c.PlotY + c.PlotH
+	for v := 0; v <= topV; v += step {
+		c.YTicks = append(c.YTicks, axisLabel{X: left - 6, Y: base - v*c.PlotH/topV, Text: strconv.Itoa(v)})
+	}
 	for i, d := range c.Days {
-		hs, hf := d.Synced*(c.Height-4)/maxV, d.Failed*(c.Height-4)/maxV
+		x := left + i*slot
+		hs, hf := d.Synced*c.PlotH/topV, d.Failed*c.PlotH/topV
 		c.Bars = append(c.Bars,
-			bar{X: i*24 + 2, Y: c.Height - hs, W: 9, H: hs, Class: "bar-ok", Label: d.Day + ": " + strconv.Itoa(d.Synced) + " sent"},
-			bar{X: i*24 + 12, Y: c.Height - hf, W: 9, H: hf, Class: "bar-bad", Label: d.Day + ": " + strconv.Itoa(d.Failed) + " failed"})
+			bar{X: x + 4, Y: base - hs, W: 13, H: hs, Class: "bar-ok", Label: d.Label + ": " + strconv.Itoa(d.Synced) + " sent"},
+			bar{X: x + 19, Y: base - hf, W: 13, H: hf, Class: "bar-bad", Label: d.Label + ": " + strconv.Itoa(d.Failed) + " failed"})
+		c.XLabels = append(c.XLabels, axisLabel{X: x + slot/2 + 4, Y: base + 14, Text: d.Label})
 	}
 	return c, synced, failed
 }
 
-// dashboard shows the account's health and what needs a person.
+// dashboard shows what needs the merchant first (each alert can be marked
+// dealt with), then where the invoices stand, the chart, and the
+// account's health.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionState) {
 	ctx := r.Context()
-	acc := ss.s.AccountID
+	d, err := s.loadDashboard(ctx, ss.s.AccountID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Alerts, err = s.alertsOf(ctx, ss.s.AccountID, &d, r.URL.Query().Get("dealt") == "1"); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: d})
+}
+
+// statusPage is the operator's view of the account: webhook delivery
+// health per direction, the sweeps in effect, runs and the Xero quota.
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	ctx := r.Context()
+	d, err := s.loadDashboard(ctx, ss.s.AccountID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Webhooks, err = s.webhookRows(ctx, ss.s.AccountID, &d, s.now()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "status", page{Title: "Status", Nav: "status", Data: d})
+}
+
+// loadDashboard reads what the dashboard and the Status page show, but
+// the webhook rows and the alerts' acknowledgements.
+func (s *Server) loadDashboard(ctx context.Context, acc int64) (dashboardData, error) {
 	var d dashboardData
 	var err error
 	if d.Xero, err = s.connection(ctx, acc, store.KindXero); err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	if d.ShipStation, err = s.connection(ctx, acc, store.KindShipStation); err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	if d.Settings, err = s.st.Settings(ctx, acc); err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	waiting := waitingCodes()
 	counted, err := s.st.CountInvoiceStates(ctx, acc, waiting)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	d.Counts = map[string]int{}
 	for k, v := range counted {
@@ -271,21 +342,18 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	}
 	if d.Counts[string(store.StateWaiting)] > 0 {
 		if d.Waiting, err = s.st.InvoicesInState(ctx, acc, store.StateWaiting, waiting, waitingShown); err != nil {
-			s.serverError(w, r, err)
-			return
+			return d, err
 		}
 	}
 	now := s.now()
 	counts, err := s.st.LogCountsPerDay(ctx, acc, now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(chartDays-1)))
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	d.Chart, d.Sent, d.Failed = buildChart(counts, now)
 	latest, err := s.st.ListLog(ctx, acc, store.LogQuery{PageSize: 1})
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	if len(latest.Entries) > 0 {
 		d.LastActivity = latest.Entries[0].At
@@ -293,15 +361,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	// The sweep's own plan: slower while Xero's webhooks work, slower
 	// still as the day quota runs low, waiting at the reserve.
 	if d.plan, err = worker.ExportSweepPlan(ctx, s.st, s.cfg.XeroQuota, acc, now); err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	if d.Xero != nil && d.Xero.Status != store.StatusDisconnected {
 		d.Quota = quotaText(d.plan)
-	}
-	if d.Webhooks, err = s.webhookRows(ctx, acc, &d, now); err != nil {
-		s.serverError(w, r, err)
-		return
 	}
 	interval := d.plan.Interval
 	switch {
@@ -317,8 +380,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	for _, state := range []store.InvoiceState{store.StateFailed, store.StateAttention} {
 		links, err := s.st.InvoicesInState(ctx, acc, state, waiting, attentionShown)
 		if err != nil {
-			s.serverError(w, r, err)
-			return
+			return d, err
 		}
 		d.Attention = append(d.Attention, links...)
 	}
@@ -342,7 +404,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 			d.Problems = append(d.Problems, as.Problems...)
 		}
 	}
-	s.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: d})
+	return d, nil
 }
 
 // problems lists what stops or endangers syncing, each with what to do.

@@ -509,10 +509,7 @@ func TestDashboard(t *testing.T) {
 	b.signUp("Acme", "ann@example.com", password)
 	acc := e.mustAccount(t, "ann@example.com")
 	b.get("/dashboard")
-	var problems []string
-	for _, li := range findIn(b.byID("problems"), func(n *html.Node) bool { return n.Data == "li" }) {
-		problems = append(problems, text(li))
-	}
+	problems := b.alertItems("problems")
 	want := []string{
 		"Xero is not connected: no invoices can be read. Connect Xero",
 		"ShipStation is not connected: no orders can be sent. Connect ShipStation",
@@ -544,7 +541,7 @@ func TestDashboard(t *testing.T) {
 	if got := text(b.byID("count-in-shipstation")); got != "2" {
 		t.Errorf("in ShipStation = %s", got)
 	}
-	if got := text(b.byID("problems")); got != "1 invoice failed to sync; each says what to fix. See failures" {
+	if got := strings.Join(b.alertItems("problems"), "\n"); got != "1 invoice failed to sync; each says what to fix. See failures" {
 		t.Errorf("problems = %q", got)
 	}
 	rows := b.rows("chart-table")
@@ -629,10 +626,7 @@ func TestDashboardWorkerStatus(t *testing.T) {
 			set.SyncEnabled = true
 			_, _ = e.st.ChangeSettings(t.Context(), acc, set)
 			b.get("/dashboard")
-			got := ""
-			if b.has("problems") {
-				got = text(b.byID("problems"))
-			}
+			got := strings.Join(b.alertItems("problems"), "\n")
 			if got != tc.problem {
 				t.Errorf("problems = %q, want %q", got, tc.problem)
 			}
@@ -812,7 +806,7 @@ func TestDashboardWebhooks(t *testing.T) {
 			for _, s := range tc.seeds {
 				s(t, e, acc)
 			}
-			b.get("/dashboard")
+			b.get("/status")
 			b.wantStatus(http.StatusOK)
 			for id, want := range tc.want {
 				// text() spaces block elements, <time> among them.
@@ -847,7 +841,7 @@ func TestDashboardWebhooksSweepSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b.get("/dashboard")
+	b.get("/status")
 	for id, want := range map[string]string{
 		"webhook-xero-sweep":        "No sweep: “Sync orders from Xero” is off.",
 		"webhook-shipstation-sweep": "No sweep: “Update tracking and shipping information” is off (Xero Export).",
@@ -862,12 +856,13 @@ func TestDashboardWebhooksSweepSettings(t *testing.T) {
 	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
-	b.get("/dashboard")
+	b.get("/status")
 	for _, id := range []string{"webhook-xero-sweep", "webhook-shipstation-sweep"} {
 		if got, want := text(b.byID(id)), "Safety sweep every 3 hours, as webhooks are working: it catches what they missed."; got != want {
 			t.Errorf("#%s = %q, want %q", id, got, want)
 		}
 	}
+	b.get("/dashboard")
 	if got := text(b.byID("next-run")); got != "within 3 hours" {
 		t.Errorf("next run = %q, want the safety sweep's interval", got)
 	}
@@ -897,11 +892,11 @@ func TestDashboardWebhooksIsolation(t *testing.T) {
 		WebhookID: 77, StoreID: 7}); err != nil {
 		t.Fatal(err)
 	}
-	ann.get("/dashboard")
+	ann.get("/status")
 	if got := text(ann.byID("webhook-xero-events")); got != "9" {
 		t.Fatalf("Ann's events = %q, want 9", got)
 	}
-	bob.get("/dashboard")
+	bob.get("/status")
 	for id, want := range map[string]string{
 		"webhook-xero-state":        "No event received yet.",
 		"webhook-xero-last":         "none yet",

@@ -18,7 +18,7 @@ import (
 // around it.
 func parsePages() (map[string]*template.Template, error) {
 	pageNames := []string{
-		"signin", "signup", "dashboard", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "error",
+		"signin", "signup", "dashboard", "status", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "error",
 	}
 	funcs := template.FuncMap{
 		"datetime": func(t time.Time) string {
@@ -31,6 +31,9 @@ func parsePages() (map[string]*template.Template, error) {
 		"date":    func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"lower":   strings.ToLower,
 		"add":     func(a, b int) int { return a + b },
+		// alertArgs hands the "alert" template its item and the page's
+		// CSRF token.
+		"alertArgs": func(p page, it alertItem) map[string]any { return map[string]any{"Item": it, "CSRF": p.CSRF} },
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {
 				if v == s {

@@ -304,6 +304,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /signout", s.signOut)
 
 	authed("GET /dashboard", s.dashboard)
+	authed("POST /dashboard/dealt-with", s.dealtWith)
+	authed("GET /status", s.statusPage)
 	authed("GET /connections", s.connections)
 	authed("POST /connections/shipstation", s.connectShipStation)
 	authed("POST /connections/shipstation/store", s.chooseShipStationStore)

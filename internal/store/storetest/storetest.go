@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"XeroEgress", testXeroEgress},
 		{"SweptChanges", testSweptChanges},
 		{"ReadCursorFollowsInvoiceCursor", testReadCursorFollowsInvoiceCursor},
+		{"AlertAcks", testAlertAcks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,31 @@
+package storetest
+
+import (
+	"testing"
+)
+
+func testAlertAcks(t *testing.T, open Opener) {
+	b := setup(t, open)
+	a1, a2 := b.account(t, "Acme"), b.account(t, "Globex")
+	must(t, "AcknowledgeAlert", b.st.AcknowledgeAlert(b.ctx, a1.ID, "invoice:inv-1", "f1", 0))
+	must(t, "AcknowledgeAlert again", b.st.AcknowledgeAlert(b.ctx, a1.ID, "invoice:inv-1", "f2", 0))
+	must(t, "AcknowledgeAlert", b.st.AcknowledgeAlert(b.ctx, a1.ID, "problem:sync_off", "p", 0))
+	got, err := b.st.AcknowledgedAlerts(b.ctx, a1.ID)
+	must(t, "AcknowledgedAlerts", err)
+	if len(got) != 2 || got["invoice:inv-1"] != "f2" || got["problem:sync_off"] != "p" {
+		t.Errorf("acks = %v", got)
+	}
+	other, err := b.st.AcknowledgedAlerts(b.ctx, a2.ID)
+	must(t, "AcknowledgedAlerts", err)
+	if len(other) != 0 {
+		t.Errorf("another account sees acks %v", other)
+	}
+	must(t, "ForgetAcknowledgement", b.st.ForgetAcknowledgement(b.ctx, a1.ID, "problem:sync_off"))
+	got, _ = b.st.AcknowledgedAlerts(b.ctx, a1.ID)
+	if _, ok := got["problem:sync_off"]; ok || len(got) != 1 {
+		t.Errorf("after forget: %v", got)
+	}
+	if err := b.st.AcknowledgeAlert(b.ctx, a1.ID, "", "f", 0); err == nil {
+		t.Error("an empty key was accepted")
+	}
+}
