@@ -18,7 +18,7 @@ import (
 // around it.
 func parsePages() (map[string]*template.Template, error) {
 	pageNames := []string{
-		"signin", "signup", "dashboard", "status", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "error",
+		"signin", "signup", "dashboard", "status", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "disconnect", "account", "invite", "error",
 	}
 	funcs := template.FuncMap{
 		"datetime": func(t time.Time) string {

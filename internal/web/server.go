@@ -292,6 +292,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	handle("GET /static/", http.StripPrefix("/static/", s.staticHandler()).ServeHTTP)
+	handle("GET /favicon.ico", s.favicon)
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
 	handle("GET /metrics", s.metrics.Handler().ServeHTTP)
@@ -306,6 +307,11 @@ func (s *Server) routes() http.Handler {
 	authed("GET /dashboard", s.dashboard)
 	authed("POST /dashboard/dealt-with", s.dealtWith)
 	authed("GET /status", s.statusPage)
+	authed("GET /account", s.accountPage)
+	authed("POST /account/password", s.changePassword)
+	authed("POST /account/invites", s.invite)
+	handle("GET /invite/{token}", s.inviteForm)
+	handle("POST /invite/{token}", s.acceptInvite)
 	authed("GET /connections", s.connections)
 	authed("POST /connections/shipstation", s.connectShipStation)
 	authed("POST /connections/shipstation/store", s.chooseShipStationStore)
@@ -375,6 +381,20 @@ func (s *Server) staticHandler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
+}
+
+// favicon serves the icon browsers ask for at /favicon.ico whatever the
+// page says (the pages link the SVG one), cached for a week: it never
+// changes between releases.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+	b, err := fs.ReadFile(s.static, "favicon.ico")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/x-icon")
+	w.Header().Set("Cache-Control", "public, max-age=604800")
+	_, _ = w.Write(b)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,11 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
+	"time"
+
+	"github.com/orderbridge/orderbridge/internal/store"
 )
 
 func testAlertAcks(t *testing.T, open Opener) {
@@ -27,5 +31,32 @@ func testAlertAcks(t *testing.T, open Opener) {
 	}
 	if err := b.st.AcknowledgeAlert(b.ctx, a1.ID, "", "f", 0); err == nil {
 		t.Error("an empty key was accepted")
+	}
+}
+
+func testInvites(t *testing.T, open Opener) {
+	b := setup(t, open)
+	a := b.account(t, "Acme")
+	now := time.Now().UTC()
+	must(t, "CreateInvite", b.st.CreateInvite(b.ctx, "tok-1", store.Invite{AccountID: a.ID, Email: " Cat@Example.com ", ExpiresAt: now.Add(time.Hour)}))
+	must(t, "CreateInvite", b.st.CreateInvite(b.ctx, "tok-old", store.Invite{AccountID: a.ID, Email: "dan@example.com", ExpiresAt: now.Add(-time.Minute)}))
+	inv, err := b.st.InviteByToken(b.ctx, "tok-1")
+	must(t, "InviteByToken", err)
+	if inv.AccountID != a.ID || inv.Email != "cat@example.com" || !inv.UsedAt.IsZero() {
+		t.Errorf("invite = %+v", inv)
+	}
+	if _, err := b.st.InviteByToken(b.ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown token: %v", err)
+	}
+	used, err := b.st.UseInvite(b.ctx, "tok-1")
+	must(t, "UseInvite", err)
+	if used.UsedAt.IsZero() {
+		t.Errorf("used invite = %+v", used)
+	}
+	if _, err := b.st.UseInvite(b.ctx, "tok-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("second use: %v", err)
+	}
+	if _, err := b.st.UseInvite(b.ctx, "tok-old"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("expired use: %v", err)
 	}
 }

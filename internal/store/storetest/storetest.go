@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 		{"SweptChanges", testSweptChanges},
 		{"ReadCursorFollowsInvoiceCursor", testReadCursorFollowsInvoiceCursor},
 		{"AlertAcks", testAlertAcks},
+		{"Invites", testInvites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
