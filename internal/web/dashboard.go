@@ -219,9 +219,12 @@ type bar struct {
 }
 
 // axisLabel is a label at (X, Y); for a y tick, Y is also its grid line.
+// Class "xl-skip" marks the day labels a phone leaves out (every other
+// one, counted from today's), so the rest can be read.
 type axisLabel struct {
-	X, Y int
-	Text string
+	X, Y  int
+	Text  string
+	Class string
 }
 
 type dayCount struct {
@@ -250,7 +253,7 @@ func buildChart(counts []store.DayCount, today time.Time) (chart, int, int) {
 	for _, c := range counts {
 		byDay[c.Day.UTC().Format("2006-01-02")] = c
 	}
-	const slot, left, top, bottom, right = 36, 34, 10, 46, 8
+	const slot, left, top, bottom, right = 36, 34, 10, 62, 8
 	c := chart{PlotX: left, PlotY: top, PlotW: chartDays * slot, PlotH: 120}
 	c.Width, c.Height = left+c.PlotW+right, top+c.PlotH+bottom
 	maxV := 0
@@ -279,7 +282,11 @@ func buildChart(counts []store.DayCount, today time.Time) (chart, int, int) {
 		c.Bars = append(c.Bars,
 			bar{X: x + 4, Y: base - hs, W: 13, H: hs, Class: "bar-ok", Label: d.Label + ": " + strconv.Itoa(d.Synced) + " sent"},
 			bar{X: x + 19, Y: base - hf, W: 13, H: hf, Class: "bar-bad", Label: d.Label + ": " + strconv.Itoa(d.Failed) + " failed"})
-		c.XLabels = append(c.XLabels, axisLabel{X: x + slot/2 + 4, Y: base + 14, Text: d.Label})
+		l := axisLabel{X: x + slot/2 + 4, Y: base + 14, Text: d.Label, Class: "xl"}
+		if (chartDays-1-i)%2 == 1 {
+			l.Class = "xl xl-skip"
+		}
+		c.XLabels = append(c.XLabels, l)
 	}
 	return c, synced, failed
 }

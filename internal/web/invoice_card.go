@@ -275,10 +275,12 @@ func timelineOf(entries []store.LogEntry) []timelineItem {
 		var rest []string
 		for line := range strings.SplitSeq(e.Detail, "\n") {
 			switch {
+			// A note's own text may hold "; ", the worker's separator
+			// too: the line is shown whole.
 			case strings.HasPrefix(line, "notes: "):
-				it.Notes = append(it.Notes, strings.Split(strings.TrimPrefix(line, "notes: "), "; ")...)
+				it.Notes = append(it.Notes, strings.TrimPrefix(line, "notes: "))
 			case strings.HasPrefix(line, "warnings: "):
-				it.Warnings = append(it.Warnings, strings.Split(strings.TrimPrefix(line, "warnings: "), "; ")...)
+				it.Warnings = append(it.Warnings, strings.TrimPrefix(line, "warnings: "))
 			case strings.TrimSpace(line) != "":
 				rest = append(rest, line)
 			}
