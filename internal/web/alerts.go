@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/orderbridge/orderbridge/internal/store"
@@ -29,6 +30,10 @@ type alertItem struct {
 	// Dealt is true when the item is shown although dealt with (?dealt=1).
 	Dealt bool
 }
+
+// ID is the element id of the item's text, which its "Dealt with" button
+// names as what it is about (the buttons all read alike).
+func (a alertItem) ID() string { return "alert-" + fingerprint(a.Key) }
 
 // fingerprint is a short hash of what an alert says.
 func fingerprint(parts ...string) string {
@@ -68,6 +73,11 @@ func (s *Server) alertsOf(ctx context.Context, acc int64, d *dashboardData, show
 	v := alertsView{ShowingDealt: showDealt}
 	current := map[string]bool{}
 	keep := func(list []alertItem, it alertItem) []alertItem {
+		// Two problems with the same link and action (the worker's) are
+		// told apart by their order.
+		for n := 2; current[it.Key]; n++ {
+			it.Key = strings.TrimSuffix(it.Key, "#"+strconv.Itoa(n-1)) + "#" + strconv.Itoa(n)
+		}
 		current[it.Key] = true
 		if acks[it.Key] == it.Fingerprint {
 			v.Hidden++
