@@ -129,7 +129,10 @@ func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request, ss *session
 			orderNumber = d.Link.InvoiceNumber
 		}
 		d.ShipStationURL = shipStationOrderURL(orderNumber)
-		if err := s.fromShipStation(ctx, ss.s.AccountID, d.Link.OrderID, &d); err != nil {
+		switch err := s.fromShipStation(ctx, ss.s.AccountID, d.Link.OrderID, &d); {
+		case errors.Is(err, errNoShipStation):
+			d.ShipmentsError = "ShipStation is not connected, so this order's shipments cannot be shown (Connections)."
+		case err != nil:
 			s.log.WarnContext(ctx, "web: invoice shipments", "account", ss.s.AccountID, "err", err)
 			d.ShipmentsError = "ShipStation could not be reached for this order's shipments. Try again in a minute."
 		}
@@ -144,6 +147,9 @@ func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request, ss *session
 	s.render(w, r, http.StatusOK, "invoice", page{Title: title, Nav: "log", Data: d})
 }
 
+// errNoShipStation: the account has no ShipStation key to read with.
+var errNoShipStation = errors.New("web: shipstation not connected")
+
 // fromShipStation reads what ShipStation has of the order: its labels,
 // voided ones included (the page says so), newest first; and, when the
 // preview has no order to show (an order shipped or cancelled is not sent
@@ -154,7 +160,7 @@ func (s *Server) fromShipStation(ctx context.Context, accountID, orderID int64, 
 	}
 	sec, err := s.st.ShipStationCredentials(ctx, accountID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return errNoShipStation
 	}
 	if err != nil {
 		return err

@@ -230,3 +230,24 @@ func TestInvoicePreviewCard(t *testing.T) {
 		t.Error("the preview JSON is not behind a closed <details>")
 	}
 }
+
+// TestInvoicePageWithoutShipStation: with ShipStation disconnected the
+// page still shows the invoice and says why there are no shipments,
+// rather than claiming no label was bought.
+func TestInvoicePageWithoutShipStation(t *testing.T) {
+	t.Parallel()
+	semu := newSSEmu(t, shipstationemu.Options{})
+	e := newEnv(t, withShipStation(semu))
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "inv-1", InvoiceNumber: "INV-1",
+		Decision: store.DecisionExported, OrderID: 42, OrderStatus: "shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	b.get("/invoices/inv-1")
+	b.wantStatus(http.StatusOK)
+	if got := text(b.byID("ship-h").Parent); !strings.Contains(got, "ShipStation is not connected") || strings.Contains(got, "No label") {
+		t.Errorf("shipments section = %q", got)
+	}
+}
