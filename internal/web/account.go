@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,7 +40,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, ss *sessi
 		s.serverError(w, r, err)
 		return
 	}
-	d.Team, d.InviteTTL = team, durationText(inviteTTL)
+	d.Team, d.InviteTTL = team, strconv.Itoa(int(inviteTTL/(24*time.Hour)))+" days"
 	s.render(w, r, code, "account", page{Title: "Account", Nav: "account", Data: d})
 }
 

@@ -110,6 +110,10 @@ func TestBrowserOrderCardAndDashboard(t *testing.T) {
 		b.Step("account at "+width, chromedp.Navigate(e.srv.URL+"/account"), chromedp.WaitVisible(chromedp.CSS("#team")))
 		check("account at " + width)
 		b.Shot("account-" + width)
+		b.Step("invite at "+width, chromedp.SendKeys(chromedp.CSS("#invite-email"), "teammate"+width+"@example.com"),
+			chromedp.Submit(chromedp.CSS("#invite-email")), chromedp.WaitVisible(chromedp.CSS("#invite-link")))
+		check("invitation at " + width)
+		b.Shot("account-invite-" + width)
 	}
 
 	// Dealt with, in the browser: the alert goes, the flash says so.
