@@ -145,6 +145,13 @@ func TestInviteTeammate(t *testing.T) {
 	// A made-up token is not found.
 	dan.get("/invite/not-a-token")
 	dan.wantStatus(http.StatusGone)
+	// Another account's team is its own.
+	bob := e.browser()
+	bob.signUp("Bob Co", "bob@example.com", password)
+	bob.get("/account")
+	if got := text(bob.byID("team")); strings.Contains(got, "ann@") || strings.Contains(got, "cat@") {
+		t.Errorf("Bob's team shows Ann's people: %q", got)
+	}
 }
 
 // TestDisconnectAsksFirst: disconnecting takes a confirmation step, which
