@@ -281,7 +281,7 @@ func TestResync(t *testing.T) {
 	t.Parallel()
 	b := setupEngine(t, engineOptions{})
 	inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
-	res, _, err := b.eng.Exporter.Resync(b.ctx, b.acct, inv.InvoiceID, worker.RunOptions{DryRun: true})
+	res, _, err := b.eng.Exporter.Resync(b.ctx, b.acct, inv.InvoiceID, worker.RunOptions{DryRun: true, ShortCode: true})
 	if err != nil {
 		t.Fatal(err)
 	}
