@@ -31,8 +31,10 @@ const (
 )
 
 // NoteKinds lists every kind, for tests and documentation.
-var NoteKinds = []NoteKind{NoteBillToFromStreet, NoteShipToFromPostal, NoteShipToNoStreet, NoteTextCut,
-	NoteNoQuantity, NoteFractionalQuantity, NoteTotalDiffers}
+func NoteKinds() []NoteKind {
+	return []NoteKind{NoteBillToFromStreet, NoteShipToFromPostal, NoteShipToNoStreet, NoteTextCut,
+		NoteNoQuantity, NoteFractionalQuantity, NoteTotalDiffers}
+}
 
 // Severity is the one place that decides how loud a note is: a warning
 // only where the merchant may want to act, info otherwise.
