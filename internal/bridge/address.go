@@ -53,10 +53,10 @@ func (m *mapper) addresses() (billTo, shipTo shipstation.Address, p *problem) {
 			"%s has no address; add a street (delivery) address to the contact in Xero", contactLabel(c))}
 	case street == nil:
 		street = postal
-		m.warn("%s has only a postal (POBOX) address; it was used for ship-to too", contactLabel(c))
+		m.note(NoteShipToFromPostal, "%s has only a postal (POBOX) address; it was used for ship-to too", contactLabel(c))
 	case postal == nil:
 		postal = street
-		m.warn("%s has only a street address; it was used for bill-to too", contactLabel(c))
+		m.note(NoteBillToFromStreet, "%s has only a street address; it was used for bill-to too", contactLabel(c))
 	}
 	if shipTo, p = m.address(street, "ship-to"); p != nil {
 		return billTo, shipTo, p
@@ -93,7 +93,7 @@ func (m *mapper) address(a *xero.Address, role string) (shipstation.Address, *pr
 	}
 	street := streetLines(a)
 	if street[0] == "" && role == "ship-to" {
-		m.warn("the ship-to address of %s has no street line, only a city or postcode; check it in Xero", contactLabel(c))
+		m.note(NoteShipToNoStreet, "the ship-to address of %s has no street line, only a city or postcode; check it in Xero", contactLabel(c))
 	}
 	out := shipstation.Address{
 		Name:       m.fit("the "+role+" name", name, maxPersonName, true),

@@ -97,9 +97,13 @@ type Decision struct {
 	// taken and, for a Skip or an Alert, what to do about it. It does not
 	// repeat the kind ("skipped: ..."); Summary adds that.
 	Reason string
-	// Warnings are things the merchant should know about an order that was
-	// still sent (an address used twice, text cut, a fractional quantity).
+	// Warnings are the notes the merchant may want to act on about an
+	// order that was still sent (text cut, a fractional quantity, a PO box
+	// as ship-to): they make the outcome a warning.
 	Warnings []string
+	// Notes are the harmless notes (the street address used for bill-to
+	// too): shown neutral, never a warning. NoteKind.Severity sorts them.
+	Notes []string
 }
 
 // OrderKey is the ShipStation orderKey of an invoice:
@@ -234,14 +238,15 @@ func Decide(inv xero.Invoice, contact *xero.Contact, s Settings, prev *Previous)
 	if prev != nil && prev.OrderStatus == shipstation.StatusCancelled {
 		return skip(CauseCancelled, "the order was cancelled in ShipStation, which locks it; restore it there, or raise a new invoice")
 	}
-	o, warnings, p := build(&inv, contact, s)
+	o, notes, p := build(&inv, contact, s)
 	if p != nil {
 		if prev != nil {
 			p.reason += "; the order already in ShipStation was left as it is"
 		}
 		return skip(p.cause, p.reason)
 	}
-	d.Order, d.Hash, d.Warnings = o, Hash(o), warnings
+	d.Order, d.Hash = o, Hash(o)
+	d.Warnings, d.Notes = split(notes)
 	if prev != nil && prev.Hash == d.Hash {
 		d.Kind, d.Reason = Unchanged, "ShipStation already has this order as it is now"
 		return d
@@ -273,7 +278,7 @@ func decideCancel(d Decision, inv *xero.Invoice, contact *xero.Contact, s Settin
 		return d
 	}
 	d.Kind = Cancel
-	o, warnings, p := build(inv, contact, s)
+	o, notes, p := build(inv, contact, s)
 	if p != nil {
 		// The upsert must carry the whole order, and Xero no longer gives
 		// us enough to rebuild it: the worker cancels the stored copy.
@@ -281,7 +286,8 @@ func decideCancel(d Decision, inv *xero.Invoice, contact *xero.Contact, s Settin
 		d.Reason = fmt.Sprintf("invoice %s in Xero, so its ShipStation order is cancelled as ShipStation has it (it could not be rebuilt from Xero: %s)", what, p.reason)
 		return d
 	}
-	d.Order, d.Hash, d.Warnings = o, Hash(o), warnings
+	d.Order, d.Hash = o, Hash(o)
+	d.Warnings, d.Notes = split(notes)
 	d.Reason = fmt.Sprintf("invoice %s in Xero, so its ShipStation order is cancelled", what)
 	return d
 }

@@ -17,6 +17,7 @@ type golden struct {
 	Reason   string             `json:"reason"`
 	Summary  string             `json:"summary"`
 	Warnings []string           `json:"warnings,omitempty"`
+	Notes    []string           `json:"notes,omitempty"`
 	Hash     string             `json:"hash,omitempty"`
 	Order    *shipstation.Order `json:"order,omitempty"`
 }
@@ -47,7 +48,7 @@ func TestGolden(t *testing.T) {
 			if d.Kind != Export && d.Kind != Cancel {
 				t.Fatalf("Decide = %s/%s: %s", d.Kind, d.Cause, d.Reason)
 			}
-			got, err := json.MarshalIndent(golden{d.Kind, d.Cause, d.Reason, d.Summary(), d.Warnings, d.Hash, d.Order}, "", "  ")
+			got, err := json.MarshalIndent(golden{d.Kind, d.Cause, d.Reason, d.Summary(), d.Warnings, d.Notes, d.Hash, d.Order}, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}

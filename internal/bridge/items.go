@@ -78,7 +78,7 @@ func (m *mapper) lines() (lineResult, *problem) {
 			it.Quantity, it.UnitPrice, it.Adjustment = 1, xero.FromCents(amount), true
 		case qty == 0:
 			it.Quantity, it.UnitPrice = 1, xero.FromCents(amount)
-			m.warn("line %d (%s) has an amount but no quantity; it was sent as 1", i+1, it.Name)
+			m.note(NoteNoQuantity, "line %d (%s) has an amount but no quantity; it was sent as 1", i+1, it.Name)
 			physical++
 		case qty != math.Trunc(qty) || qty < 1 || qty > maxQuantity:
 			// ShipStation quantities are whole numbers from 1 to 99,999.
@@ -89,7 +89,7 @@ func (m *mapper) lines() (lineResult, *problem) {
 			it.Quantity, it.UnitPrice = 1, xero.FromCents(amount)
 			it.Name = q + " × " + it.Name
 			it.Options = []shipstation.ItemOption{{Name: QuantityOption, Value: q}}
-			m.warn("line %d (%s) has quantity %s, which ShipStation cannot take; it was sent as 1 at the line's total", i+1, itemName(l), q)
+			m.note(NoteFractionalQuantity, "line %d (%s) has quantity %s, which ShipStation cannot take; it was sent as 1 at the line's total", i+1, itemName(l), q)
 			physical++
 		default:
 			n := int64(qty)
@@ -125,7 +125,7 @@ func (m *mapper) balance(r *lineResult, lost int64) {
 	}
 	tolerance := max(abs(lost), int64(len(m.inv.LineItems)))
 	if abs(gap) > tolerance {
-		m.warn("the order's total %s differs from the invoice's total %s; check the invoice's lines in Xero", money(got), money(xero.Cents(m.inv.Total)))
+		m.note(NoteTotalDiffers, "the order's total %s differs from the invoice's total %s; check the invoice's lines in Xero", money(got), money(xero.Cents(m.inv.Total)))
 		return
 	}
 	r.items = append(r.items, shipstation.OrderItem{

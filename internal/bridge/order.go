@@ -19,35 +19,31 @@ type problem struct {
 	reason string
 }
 
-// mapper builds one order and collects the warnings on the way.
+// mapper builds one order and collects its notes on the way.
 type mapper struct {
-	inv      *xero.Invoice
-	contact  *xero.Contact
-	s        Settings
-	warnings []string
-}
-
-func (m *mapper) warn(format string, args ...any) {
-	m.warnings = append(m.warnings, fmt.Sprintf(format, args...))
+	inv     *xero.Invoice
+	contact *xero.Contact
+	s       Settings
+	notes   []mappingNote
 }
 
 // fit cuts a field to its limit and warns when it had to.
 func (m *mapper) fit(what, s string, limit int, mark bool) string {
 	out, wasCut := cut(s, limit, mark)
 	if wasCut {
-		m.warn("%s was cut to %d characters (ShipStation's limit)", what, limit)
+		m.note(NoteTextCut, "%s was cut to %d characters (ShipStation's limit)", what, limit)
 	}
 	return out
 }
 
 // build maps an invoice and its contact to the whole ShipStation order.
-func build(inv *xero.Invoice, contact *xero.Contact, s Settings) (*shipstation.Order, []string, *problem) {
+func build(inv *xero.Invoice, contact *xero.Contact, s Settings) (*shipstation.Order, []mappingNote, *problem) {
 	m := &mapper{inv: inv, contact: contact, s: s}
 	o, p := m.order()
 	if p != nil {
 		return nil, nil, p
 	}
-	return o, m.warnings, nil
+	return o, m.notes, nil
 }
 
 func (m *mapper) order() (*shipstation.Order, *problem) {

@@ -118,6 +118,9 @@ func printDryRun(w io.Writer, r worker.InvoiceResult) {
 	for _, warning := range r.Decision.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warning)
 	}
+	for _, note := range r.Decision.Notes {
+		fmt.Fprintf(w, "  note: %s\n", note)
+	}
 	switch r.Outcome {
 	case worker.OutcomeExported, worker.OutcomeUpdated, worker.OutcomeCancelled:
 		if r.Decision.Order != nil {

@@ -94,6 +94,15 @@ func TestBridgeAgreesWithSummary(t *testing.T) {
 			}
 			return d.Order, d
 		}
+		// No export of the demo is orange for the street address standing
+		// in for bill-to (15 of 35 were).
+		for id, d := range ds {
+			for _, w := range d.Warnings {
+				if strings.Contains(w, "used for bill-to too") {
+					t.Errorf("seed %d: invoice %s warns %q; want a neutral note", seed, id, w)
+				}
+			}
+		}
 		// A few of the promises the showcase notes make.
 		if ord, _ := order("exported"); ord.ShipTo.Name != "Goods Inwards" || ord.BillTo.Street1 != "PO Box 5123" ||
 			ord.ShipTo.Country != "NZ" || ord.ShippingAmount != 12.50 || ord.AdvancedOptions.CustomField1 != "PO-4471" {
@@ -105,8 +114,10 @@ func TestBridgeAgreesWithSummary(t *testing.T) {
 		if ord, _ := order("germany"); ord.ShipTo.Country != "DE" || ord.ShipTo.Street1 != "Friedrichstraße 123" {
 			t.Errorf("seed %d: german ship-to %+v", seed, ord.ShipTo)
 		}
-		if ord, d := order("paid-inclusive"); ord == nil || len(d.Warnings) == 0 {
-			t.Errorf("seed %d: paid-inclusive (street-only contact): want a warning about the address used twice, got %v", seed, d.Warnings)
+		if ord, d := order("paid-inclusive"); ord == nil || len(d.Warnings) != 0 {
+			// Harmless: the street address used for bill-to too is a
+			// neutral note, never the orange of a warning.
+			t.Errorf("seed %d: paid-inclusive (street-only contact): want no warning, got %v", seed, d.Warnings)
 		}
 		if ord, d := order("fractional"); ord.ShipTo.State != "CA" || len(d.Warnings) == 0 {
 			t.Errorf("seed %d: fractional: state %q, warnings %v", seed, ord.ShipTo.State, d.Warnings)

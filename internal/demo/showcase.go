@@ -32,7 +32,7 @@ var showcases = []showcase{
 			return []xeroemu.LineItem{beans, g.line("GRND-HAND", 2, tax, OptionShipStation), g.line("MUG-ENM-350", 12, tax, ""), g.shipping(12.50, tax)}
 		}},
 	{role: "paid-inclusive", contact: "street-only", status: "PAID", amounts: "Inclusive",
-		note: "paid; tax-inclusive prices; the street address is used for bill-to too (warning)",
+		note: "paid; tax-inclusive prices; the street address is used for bill-to too (an info note, not a warning)",
 		lines: func(g *gen, tax string) []xeroemu.LineItem {
 			return []xeroemu.LineItem{g.line("TEA-SENCHA-100", 4, tax, OptionShipStation), g.line("TOWEL-LINEN", 6, tax, OptionShipStation)}
 		}},

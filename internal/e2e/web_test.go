@@ -335,12 +335,21 @@ func TestWebAppSaveAndSync(t *testing.T) {
 	invoicePage := attrOf(links[0], "href")
 	ann.get(invoicePage)
 	ann.want(http.StatusOK, "/invoices/"+inv.InvoiceID)
-	if got := nodeText(ann.byID("invoice-decision")); got != "exported" {
-		t.Errorf("invoice decision = %q", got)
+	if got := nodeText(ann.byID("invoice-decision")); got != "In ShipStation, awaiting shipment" {
+		t.Errorf("invoice state = %q", got)
 	}
 	// The preview fetched the invoice from Xero and decided it again.
 	if got := nodeText(ann.byID("preview-kind")); got != "ShipStation already has this order" {
 		t.Errorf("preview = %q", got)
+	}
+	// The link to Xero goes through the organisation's short code, which
+	// the app's preview read.
+	var xeroLink string
+	for _, a := range ann.find(func(n *html.Node) bool { return n.DataAtom == atom.A && nodeText(n) == "Open in Xero" }) {
+		xeroLink = attrOf(a, "href")
+	}
+	if !strings.Contains(xeroLink, "shortcode=") || !strings.HasSuffix(xeroLink, "InvoiceID="+inv.InvoiceID) {
+		t.Errorf("Open in Xero link %q", xeroLink)
 	}
 
 	// Re-sync sends the order again now, as a run of its own.

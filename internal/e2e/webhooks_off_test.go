@@ -68,7 +68,7 @@ func TestXeroWebhookSwitchedOffIsNoticed(t *testing.T) {
 	for _, want := range []string{"Xero webhooks seem switched off:", "in the last day arrived only through the sweep",
 		"re-enable the webhook in Xero&#39;s developer portal"} {
 		if !strings.Contains(page, want) {
-			t.Errorf("the dashboard does not say %q:\n%s", want, excerpt(page, "webhook-xero"))
+			t.Errorf("the Status page does not say %q:\n%s", want, excerpt(page, "webhook-xero"))
 		}
 	}
 	// It needs a person: it is among the problems (problems.Decide), so
@@ -77,12 +77,13 @@ func TestXeroWebhookSwitchedOffIsNoticed(t *testing.T) {
 		t.Errorf("the dashboard's Needs you does not list the switched-off webhook:\n%s", p)
 	}
 	if !strings.Contains(page, "as Xero&#39;s webhooks seem switched off.") || strings.Contains(excerpt(page, "webhook-xero"), "Safety sweep") {
-		t.Errorf("the dashboard does not show the sync interval's sweep for Xero:\n%s", excerpt(page, "webhook-xero"))
+		t.Errorf("the Status page does not show the sync interval's sweep for Xero:\n%s", excerpt(page, "webhook-xero"))
 	}
 }
 
 // dashboardOf signs a new user of the world's account in and returns the
-// dashboard's HTML.
+// HTML of the Status page, where the webhook health moved from the
+// dashboard.
 func dashboardOf(t *testing.T, w *hookWorld) string {
 	t.Helper()
 	const email, pw = "ops@example.com", "correct horse battery"
@@ -100,8 +101,8 @@ func dashboardOf(t *testing.T, w *hookWorld) string {
 	c := &client{t: t, base: w.url, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 	c.get("/signin")
 	c.submit("/signin", url.Values{"email": {email}, "password": {pw}})
-	c.get("/dashboard")
-	c.want(http.StatusOK, "/dashboard")
+	c.get("/status")
+	c.want(http.StatusOK, "/status")
 	return c.body
 }
 

@@ -300,7 +300,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#log-table tbody tr td:nth-child(3) a")),
 		chromedp.WaitVisible(chromedp.CSS("#preview-kind")),
 	)
-	if dec, preview := read("#invoice-decision"), read("#preview-kind"); dec != "exported" || preview != "ShipStation already has this order" {
+	if dec, preview := read("#invoice-decision"), read("#preview-kind"); dec != "In ShipStation, awaiting shipment" || preview != "ShipStation already has this order" {
 		t.Fatalf("invoice: decision %q preview %q", dec, preview)
 	}
 	shot("07-invoice")

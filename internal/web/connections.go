@@ -264,6 +264,14 @@ func (s *Server) chooseShipStationStore(w http.ResponseWriter, r *http.Request, 
 	http.Redirect(w, r, "/connections", http.StatusSeeOther)
 }
 
+// disconnectData is the confirmation page of a disconnect: what the
+// merchant loses, with the button that does it. Disconnecting asks first
+// because it acts on one click otherwise, and it works without script.
+type disconnectData struct {
+	Service, Name, Action string
+	Consequences          []string
+}
+
 // disconnectShipStation removes the webhook at ShipStation first (that
 // needs the key, which Disconnect erases), then erases the key. A webhook
 // that could not be removed does not keep the key: the merchant asked for
@@ -273,6 +281,19 @@ func (s *Server) disconnectShipStation(w http.ResponseWriter, r *http.Request, s
 	conn, err := s.connection(ctx, ss.s.AccountID, store.KindShipStation)
 	if err != nil {
 		s.serverError(w, r, err)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		d := disconnectData{Service: "ShipStation", Action: "/connections/shipstation/disconnect", Consequences: []string{
+			"No new or changed invoice is sent to ShipStation; orders already there stay as they are.",
+			"Tracking numbers and shipping costs are no longer written back to Xero.",
+			"The API key is erased from orderbridge, and ShipStation's shipment webhook is removed.",
+			"To connect again, you enter the key and secret again.",
+		}}
+		if conn != nil {
+			d.Name = conn.Metadata.StoreName
+		}
+		s.render(w, r, http.StatusOK, "disconnect", page{Title: "Disconnect ShipStation?", Nav: "connections", Data: d})
 		return
 	}
 	msg := "ShipStation is disconnected. Its key is erased from orderbridge."
@@ -500,6 +521,19 @@ func (s *Server) disconnectXero(w http.ResponseWriter, r *http.Request, ss *sess
 	conn, err := s.connection(ctx, ss.s.AccountID, store.KindXero)
 	if err != nil {
 		s.serverError(w, r, err)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		d := disconnectData{Service: "Xero", Action: "/connections/xero/disconnect", Consequences: []string{
+			"No invoice is read from Xero: nothing new reaches ShipStation.",
+			"Tracking numbers and shipping costs are no longer written back to Xero.",
+			"orderbridge's permission is removed at Xero and its token erased here.",
+			"To connect again, you sign in to Xero and choose the same organisation.",
+		}}
+		if conn != nil {
+			d.Name = conn.Metadata.TenantName
+		}
+		s.render(w, r, http.StatusOK, "disconnect", page{Title: "Disconnect Xero?", Nav: "connections", Data: d})
 		return
 	}
 	if conn != nil && conn.HasSecret && s.cfg.Xero != nil {

@@ -132,6 +132,7 @@ func TestConnectShipStation(t *testing.T) {
 	}
 	// Disconnect erases the key.
 	b.submit("/connections/shipstation/disconnect", nil)
+	b.submit("/connections/shipstation/disconnect", nil) // the confirmation page's form
 	b.follow()
 	if got := text(b.byID("shipstation-status")); got != "Disconnected" {
 		t.Errorf("after disconnect: %q", got)
@@ -236,6 +237,7 @@ func TestConnectXero(t *testing.T) {
 	// Disconnect erases the token.
 	b.get("/connections")
 	b.submit("/connections/xero/disconnect", nil)
+	b.submit("/connections/xero/disconnect", nil) // the confirmation page's form
 	b.follow()
 	if got := text(b.byID("xero-status")); got != "Disconnected" {
 		t.Errorf("after disconnect: %q", got)
@@ -367,6 +369,7 @@ func TestShipStationWebhookLifecycle(t *testing.T) {
 
 	// Disconnect: the webhook goes first, while the key is still stored.
 	b.submit("/connections/shipstation/disconnect", nil)
+	b.submit("/connections/shipstation/disconnect", nil) // the confirmation page's form
 	b.wantRedirect("/connections")
 	b.follow()
 	if got, want := b.flash(), "ShipStation is disconnected. Its key is erased from orderbridge."; got != want {
@@ -383,7 +386,7 @@ func TestShipStationWebhookLifecycle(t *testing.T) {
 		t.Errorf("status = %q", got)
 	}
 	// Disconnecting again (an old tab) has no key to remove a webhook with.
-	b.post("/connections/shipstation/disconnect", url.Values{"csrf_token": {b.csrf()}})
+	b.post("/connections/shipstation/disconnect", url.Values{"csrf_token": {b.csrf()}, "confirm": {"yes"}})
 	b.wantRedirect("/connections")
 	if _, unsubs = hooks.calls(); len(unsubs) != 1 {
 		t.Errorf("unsubscribed without a key: %+v", unsubs)
@@ -431,6 +434,7 @@ func TestShipStationDisconnectUnsubscribeFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.submit("/connections/shipstation/disconnect", nil)
+	b.submit("/connections/shipstation/disconnect", nil) // the confirmation page's form
 	b.wantRedirect("/connections")
 	b.follow()
 	if got := text(b.byID("shipstation-status")); got != "Disconnected" {
@@ -518,6 +522,7 @@ func TestConnectRefusesWhatAnotherAccountSyncs(t *testing.T) {
 	// Once Ann lets it go, Bob can take it.
 	ann.get("/connections")
 	ann.submit("/connections/shipstation/disconnect", nil)
+	ann.submit("/connections/shipstation/disconnect", nil) // the confirmation page's form
 	bob.get("/connections")
 	bob.submit("/connections/shipstation/store", url.Values{"store_id": {itoa64(shop.StoreID)}})
 	bob.wantRedirect("/connections")

@@ -30,8 +30,11 @@ type dashboardData struct {
 	// contact (the most recent waitingShown of Counts["waiting"]).
 	Waiting      []store.InvoiceLink
 	Chart        chart
-	Sent, Failed int // over the chart's days
-	Webhooks     []webhookRow
+	Sent, Failed int          // over the chart's days
+	Webhooks     []webhookRow // the Status page's
+	// Alerts are Problems, Attention and Waiting as shown, without those
+	// dealt with.
+	Alerts alertsView
 	// Quota says how much of today's Xero quota is used and what the
 	// export sweep does about it (quotaText).
 	Quota string
@@ -181,13 +184,20 @@ func (s *Server) webhookRows(ctx context.Context, acc int64, d *dashboardData, n
 	return []webhookRow{xr, sr}, nil
 }
 
-// chart is a small bar chart of orders sent (with warnings or not) and
-// failed to send per day, from the log, drawn as
-// SVG on the server (no script, no inline style: the CSP allows neither).
+// chart is a bar chart of orders sent (with warnings or not) and failed
+// to send per day, from the log, drawn as SVG on the server (no script, no
+// inline style: the CSP allows neither), with the days on its x axis, the
+// counts on its y axis, and the numbers in a table beside it.
 type chart struct {
-	Width, Height int
-	Bars          []bar
-	Days          []dayCount
+	Width, Height int // the viewBox
+	// The plot area, inside the axes.
+	PlotX, PlotY, PlotW, PlotH int
+	Bars                       []bar
+	Days                       []dayCount
+	XLabels                    []axisLabel
+	YTicks                     []axisLabel
+	// Busiest is the day with the most orders sent, for the description.
+	Busiest dayCount
 }
 
 type bar struct {
@@ -196,50 +206,121 @@ type bar struct {
 	Label      string
 }
 
+// axisLabel is a label at (X, Y); for a y tick, Y is also its grid line.
+// Class "xl-skip" marks the day labels a phone leaves out (every other
+// one, counted from today's), so the rest can be read.
+type axisLabel struct {
+	X, Y  int
+	Text  string
+	Class string
+}
+
 type dayCount struct {
-	Day            string
+	Day            string // 2006-01-02
+	Label          string // "14 Mar"
 	Synced, Failed int
 }
 
 const chartDays = 14
+
+// niceTop is the axis's top value and its step: the smallest of 1, 2, 5,
+// 10, 20, 50, ... steps that needs at most four of them to reach maxV.
+func niceTop(maxV int) (top, step int) {
+	for m := 1; ; m *= 10 {
+		for _, f := range []int{1, 2, 5} {
+			step = f * m
+			if n := (maxV + step - 1) / step; n <= 4 {
+				return max(n, 1) * step, step
+			}
+		}
+	}
+}
 
 func buildChart(counts []store.DayCount, today time.Time) (chart, int, int) {
 	byDay := map[string]store.DayCount{}
 	for _, c := range counts {
 		byDay[c.Day.UTC().Format("2006-01-02")] = c
 	}
-	c := chart{Width: chartDays * 24, Height: 100}
-	maxV := 1
+	const slot, left, top, bottom, right = 36, 34, 10, 62, 8
+	c := chart{PlotX: left, PlotY: top, PlotW: chartDays * slot, PlotH: 120}
+	c.Width, c.Height = left+c.PlotW+right, top+c.PlotH+bottom
+	maxV := 0
 	start := today.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(chartDays - 1))
 	var synced, failed int
 	for i := range chartDays {
-		day := start.AddDate(0, 0, i).Format("2006-01-02")
-		dc := byDay[day]
-		c.Days = append(c.Days, dayCount{Day: day, Synced: dc.Sent, Failed: dc.SendFailed})
+		day := start.AddDate(0, 0, i)
+		dc := byDay[day.Format("2006-01-02")]
+		d := dayCount{Day: day.Format("2006-01-02"), Label: day.Format("2 Jan"), Synced: dc.Sent, Failed: dc.SendFailed}
+		c.Days = append(c.Days, d)
+		if d.Synced > c.Busiest.Synced {
+			c.Busiest = d
+		}
 		maxV = max(maxV, dc.Sent, dc.SendFailed)
 		synced += dc.Sent
 		failed += dc.SendFailed
 	}
+	topV, step := niceTop(maxV)
+	base := c.PlotY + c.PlotH
+	for v := 0; v <= topV; v += step {
+		c.YTicks = append(c.YTicks, axisLabel{X: left - 6, Y: base - v*c.PlotH/topV, Text: strconv.Itoa(v)})
+	}
 	for i, d := range c.Days {
-		hs, hf := d.Synced*(c.Height-4)/maxV, d.Failed*(c.Height-4)/maxV
+		x := left + i*slot
+		hs, hf := d.Synced*c.PlotH/topV, d.Failed*c.PlotH/topV
 		c.Bars = append(c.Bars,
-			bar{X: i*24 + 2, Y: c.Height - hs, W: 9, H: hs, Class: "bar-ok", Label: d.Day + ": " + strconv.Itoa(d.Synced) + " sent"},
-			bar{X: i*24 + 12, Y: c.Height - hf, W: 9, H: hf, Class: "bar-bad", Label: d.Day + ": " + strconv.Itoa(d.Failed) + " failed"})
+			bar{X: x + 4, Y: base - hs, W: 13, H: hs, Class: "bar-ok", Label: d.Label + ": " + strconv.Itoa(d.Synced) + " sent"},
+			bar{X: x + 19, Y: base - hf, W: 13, H: hf, Class: "bar-bad", Label: d.Label + ": " + strconv.Itoa(d.Failed) + " failed"})
+		l := axisLabel{X: x + slot/2 + 4, Y: base + 14, Text: d.Label, Class: "xl"}
+		if (chartDays-1-i)%2 == 1 {
+			l.Class = "xl xl-skip"
+		}
+		c.XLabels = append(c.XLabels, l)
 	}
 	return c, synced, failed
 }
 
-// dashboard shows the account's health and what needs a person. What
-// needs a person is problems.Decide's, the notifier's decision too.
+// dashboard shows what needs the merchant first (each alert can be marked
+// dealt with), then where the invoices stand, the chart, and the
+// account's health. What needs a person is problems.Decide's, the
+// notifier's decision too.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionState) {
 	ctx := r.Context()
-	acc := ss.s.AccountID
+	d, err := s.loadDashboard(ctx, ss.s.AccountID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Alerts, err = s.alertsOf(ctx, ss.s.AccountID, &d, r.URL.Query().Get("dealt") == "1"); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: d})
+}
+
+// statusPage is the operator's view of the account: webhook delivery
+// health per direction, the sweeps in effect, runs and the Xero quota.
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, ss *sessionState) {
+	ctx := r.Context()
+	d, err := s.loadDashboard(ctx, ss.s.AccountID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Webhooks, err = s.webhookRows(ctx, ss.s.AccountID, &d, s.now()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "status", page{Title: "Status", Nav: "status", Data: d})
+}
+
+// loadDashboard reads what the dashboard and the Status page show, but
+// the webhook rows and the alerts' acknowledgements.
+func (s *Server) loadDashboard(ctx context.Context, acc int64) (dashboardData, error) {
 	now := s.now()
 	src := problems.Source{Store: s.st, Quota: s.cfg.XeroQuota, XeroWebhooks: s.cfg.XeroWebhookKey != "" && s.cfg.Webhooks != nil}
 	facts, err := src.Facts(ctx, acc, now)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return dashboardData{}, err
 	}
 	d := dashboardData{Xero: facts.Xero, ShipStation: facts.ShipStation, Settings: facts.Settings, plan: facts.Plan}
 	d.Counts = map[string]int{}
@@ -249,32 +330,25 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	waiting := problems.WaitingCodes()
 	if d.Counts[string(store.StateWaiting)] > 0 {
 		if d.Waiting, err = s.st.InvoicesInState(ctx, acc, store.StateWaiting, waiting, waitingShown); err != nil {
-			s.serverError(w, r, err)
-			return
+			return d, err
 		}
 	}
 	counts, err := s.st.LogCountsPerDay(ctx, acc, now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(chartDays-1)))
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	d.Chart, d.Sent, d.Failed = buildChart(counts, now)
 	latest, err := s.st.ListLog(ctx, acc, store.LogQuery{PageSize: 1})
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return d, err
 	}
 	if len(latest.Entries) > 0 {
 		d.LastActivity = latest.Entries[0].At
 	}
-	// The sweep's own plan: slower while Xero's webhooks work, slower
-	// still as the day quota runs low, waiting at the reserve.
+	// The sweep's own plan (facts.Plan): slower while Xero's webhooks
+	// work, slower still as the day quota runs low, waiting at the reserve.
 	if d.Xero != nil && d.Xero.Status != store.StatusDisconnected {
 		d.Quota = quotaText(d.plan)
-	}
-	if d.Webhooks, err = s.webhookRows(ctx, acc, &d, now); err != nil {
-		s.serverError(w, r, err)
-		return
 	}
 	interval := d.plan.Interval
 	switch {
@@ -290,8 +364,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 	for _, state := range []store.InvoiceState{store.StateFailed, store.StateAttention} {
 		links, err := s.st.InvoicesInState(ctx, acc, state, waiting, attentionShown)
 		if err != nil {
-			s.serverError(w, r, err)
-			return
+			return d, err
 		}
 		d.Attention = append(d.Attention, links...)
 	}
@@ -310,7 +383,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, ss *sessionSt
 		}
 	}
 	d.Problems = problems.Decide(facts)
-	s.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: d})
+	return d, nil
 }
 
 // quotaText says how much of today's Xero quota is used and what the

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 	"golang.org/x/oauth2"
 
 	"github.com/orderbridge/orderbridge/internal/store"
@@ -412,17 +413,20 @@ func TestTransactionLog(t *testing.T) {
 // fakeInvoices previews one invoice and contact, decided as the worker's
 // dry run decides them.
 type fakeInvoices struct {
-	st      *store.Store
-	inv     xero.Invoice
-	contact *xero.Contact
-	account int64
+	st        *store.Store
+	inv       xero.Invoice
+	contact   *xero.Contact
+	account   int64
+	shortCode string // the organisation's, as the worker's dry run reads it
 }
 
 func (f *fakeInvoices) Preview(ctx context.Context, accountID int64, id string) (worker.InvoiceResult, error) {
 	if accountID != f.account || id != f.inv.InvoiceID {
 		return worker.InvoiceResult{}, worker.ErrInvoiceNotFound
 	}
-	return decideLikeTheWorker(ctx, f.st, accountID, f.inv, f.contact)
+	res, err := decideLikeTheWorker(ctx, f.st, accountID, f.inv, f.contact)
+	res.OrgShortCode = f.shortCode
+	return res, err
 }
 
 func TestInvoiceDetail(t *testing.T) {
@@ -454,11 +458,12 @@ func TestInvoiceDetail(t *testing.T) {
 	if b.h1() != "Invoice INV-0001" {
 		t.Errorf("h1 = %q", b.h1())
 	}
-	if got := text(b.byID("invoice-decision")); got != "skipped" {
+	if got := text(b.byID("invoice-decision")); got != "Skipped" {
 		t.Errorf("decision = %q", got)
 	}
-	if rows := b.rows("invoice-log"); len(rows) != 2 || rows[0][3] != "skip 1" {
-		t.Errorf("log rows = %q", rows)
+	// The timeline: oldest first.
+	if items := findIn(b.byID("timeline"), func(n *html.Node) bool { return n.DataAtom == atom.Li }); len(items) != 2 || !strings.Contains(text(items[1]), "skip 1") {
+		t.Errorf("timeline = %q", text(b.byID("timeline")))
 	}
 	if got := text(b.byID("preview-kind")); got != "Would be sent to ShipStation" {
 		t.Errorf("preview = %q (reason %q)", got, b.body)
@@ -507,10 +512,7 @@ func TestDashboard(t *testing.T) {
 	b.signUp("Acme", "ann@example.com", password)
 	acc := e.mustAccount(t, "ann@example.com")
 	b.get("/dashboard")
-	var problems []string
-	for _, li := range findIn(b.byID("problems"), func(n *html.Node) bool { return n.Data == "li" }) {
-		problems = append(problems, text(li))
-	}
+	problems := b.alertItems("problems")
 	want := []string{
 		"Xero is not connected: no invoices can be read. Connect Xero",
 		"ShipStation is not connected: no orders can be sent. Connect ShipStation",
@@ -542,7 +544,7 @@ func TestDashboard(t *testing.T) {
 	if got := text(b.byID("count-in-shipstation")); got != "2" {
 		t.Errorf("in ShipStation = %s", got)
 	}
-	if got := text(b.byID("problems")); got != "1 invoice failed to sync; each says what to fix. See failures" {
+	if got := strings.Join(b.alertItems("problems"), "\n"); got != "1 invoice failed to sync; each says what to fix. See failures" {
 		t.Errorf("problems = %q", got)
 	}
 	rows := b.rows("chart-table")
@@ -627,10 +629,7 @@ func TestDashboardWorkerStatus(t *testing.T) {
 			set.SyncEnabled = true
 			_, _ = e.st.ChangeSettings(t.Context(), acc, set)
 			b.get("/dashboard")
-			got := ""
-			if b.has("problems") {
-				got = text(b.byID("problems"))
-			}
+			got := strings.Join(b.alertItems("problems"), "\n")
 			if got != tc.problem {
 				t.Errorf("problems = %q, want %q", got, tc.problem)
 			}
@@ -810,7 +809,7 @@ func TestDashboardWebhooks(t *testing.T) {
 			for _, s := range tc.seeds {
 				s(t, e, acc)
 			}
-			b.get("/dashboard")
+			b.get("/status")
 			b.wantStatus(http.StatusOK)
 			for id, want := range tc.want {
 				// text() spaces block elements, <time> among them.
@@ -845,7 +844,7 @@ func TestDashboardWebhooksSweepSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b.get("/dashboard")
+	b.get("/status")
 	for id, want := range map[string]string{
 		"webhook-xero-sweep":        "No sweep: “Sync orders from Xero” is off.",
 		"webhook-shipstation-sweep": "No sweep: “Update tracking and shipping information” is off (Xero Export).",
@@ -860,12 +859,13 @@ func TestDashboardWebhooksSweepSettings(t *testing.T) {
 	if _, err := e.st.ChangeSettings(t.Context(), acc, set); err != nil {
 		t.Fatal(err)
 	}
-	b.get("/dashboard")
+	b.get("/status")
 	for _, id := range []string{"webhook-xero-sweep", "webhook-shipstation-sweep"} {
 		if got, want := text(b.byID(id)), "Safety sweep every 3 hours, as webhooks are working: it catches what they missed."; got != want {
 			t.Errorf("#%s = %q, want %q", id, got, want)
 		}
 	}
+	b.get("/dashboard")
 	if got := text(b.byID("next-run")); got != "within 3 hours" {
 		t.Errorf("next run = %q, want the safety sweep's interval", got)
 	}
@@ -895,11 +895,11 @@ func TestDashboardWebhooksIsolation(t *testing.T) {
 		WebhookID: 77, StoreID: 7}); err != nil {
 		t.Fatal(err)
 	}
-	ann.get("/dashboard")
+	ann.get("/status")
 	if got := text(ann.byID("webhook-xero-events")); got != "9" {
 		t.Fatalf("Ann's events = %q, want 9", got)
 	}
-	bob.get("/dashboard")
+	bob.get("/status")
 	for id, want := range map[string]string{
 		"webhook-xero-state":        "No event received yet.",
 		"webhook-xero-last":         "none yet",

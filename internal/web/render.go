@@ -19,7 +19,7 @@ import (
 // around it.
 func parsePages() (map[string]*template.Template, error) {
 	pageNames := []string{
-		"signin", "signup", "dashboard", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "error",
+		"signin", "signup", "dashboard", "status", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "disconnect", "account", "invite", "error",
 		"forgot", "reset", "notifications",
 	}
 	funcs := template.FuncMap{
@@ -35,6 +35,9 @@ func parsePages() (map[string]*template.Template, error) {
 		// invoiceURL builds an invoice's link from its id, escaped (urls.go).
 		"invoiceURL": invoiceURL,
 		"add":        func(a, b int) int { return a + b },
+		// alertArgs hands the "alert" template its item and the page's
+		// CSRF token.
+		"alertArgs": func(p page, it alertItem) map[string]any { return map[string]any{"Item": it, "CSRF": p.CSRF} },
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {
 				if v == s {

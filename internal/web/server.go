@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"iter"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -87,9 +88,12 @@ type RunSummary struct {
 func (r RunStatus) Finished() bool { return r.State == RunSucceeded || r.State == RunFailed }
 
 // ShipStation is what the web app calls on ShipStation: listing stores,
-// which also proves a key pair works.
+// which also proves a key pair works, and an order and its shipments
+// (labels) for the invoice page.
 type ShipStation interface {
 	Stores(ctx context.Context, showInactive bool) ([]shipstation.Store, error)
+	Shipments(ctx context.Context, f shipstation.ShipmentFilter) iter.Seq2[shipstation.Shipment, error]
+	GetOrder(ctx context.Context, orderID int64) (shipstation.Order, error)
 }
 
 // InvoiceSource previews an invoice for the invoice page. The app
@@ -292,6 +296,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	handle("GET /static/", http.StripPrefix("/static/", s.staticHandler()).ServeHTTP)
+	handle("GET /favicon.ico", s.favicon)
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
 	// /metrics is not here: this listener faces the internet (webhooks),
@@ -306,6 +311,13 @@ func (s *Server) routes() http.Handler {
 	handle("POST /signout", s.signOut)
 
 	authed("GET /dashboard", s.dashboard)
+	authed("POST /dashboard/dealt-with", s.dealtWith)
+	authed("GET /status", s.statusPage)
+	authed("GET /account", s.accountPage)
+	authed("POST /account/password", s.changePassword)
+	authed("POST /account/invites", s.invite)
+	handle("GET /invite/{token}", s.inviteForm)
+	handle("POST /invite/{token}", s.acceptInvite)
 	authed("GET /connections", s.connections)
 	authed("POST /connections/shipstation", s.connectShipStation)
 	authed("POST /connections/shipstation/store", s.chooseShipStationStore)
@@ -377,6 +389,20 @@ func (s *Server) staticHandler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
+}
+
+// favicon serves the icon browsers ask for at /favicon.ico whatever the
+// page says (the pages link the SVG one), cached for a week: it never
+// changes between releases.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+	b, err := fs.ReadFile(s.static, "favicon.ico")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/x-icon")
+	w.Header().Set("Cache-Control", "public, max-age=604800")
+	_, _ = w.Write(b)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {

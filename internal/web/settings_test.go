@@ -42,7 +42,7 @@ func decideLikeTheWorker(ctx context.Context, st *store.Store, acct int64, inv x
 		return worker.InvoiceResult{}, err
 	}
 	dec := bridge.Decide(inv, contact, worker.BridgeSettings(set, xm, sm), prev)
-	return worker.InvoiceResult{InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber, Decision: dec}, nil
+	return worker.InvoiceResult{InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber, Decision: dec, Invoice: &inv}, nil
 }
 
 // submitAsIs posts the form whose action is action exactly as a browser
@@ -121,10 +121,11 @@ func TestSubMinuteIntervalRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b.get("/dashboard")
+	b.get("/status")
 	if got := text(b.byID("webhook-xero-sweep")); !strings.Contains(got, "every 30 seconds") {
-		t.Errorf("dashboard sweep = %q, want it to say every 30 seconds", got)
+		t.Errorf("status page sweep = %q, want it to say every 30 seconds", got)
 	}
+	b.get("/dashboard")
 	if got := text(b.byID("next-run")); got != "within 30 seconds" {
 		t.Errorf("next run = %q, want within 30 seconds", got)
 	}

@@ -254,6 +254,10 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 		if len(it.d.Warnings) > 0 {
 			detail = strings.TrimSpace(detail + "\nwarnings: " + strings.Join(it.d.Warnings, "; "))
 		}
+		if len(it.d.Notes) > 0 {
+			// Harmless: said in the detail, never a warning outcome.
+			detail = strings.TrimSpace(detail + "\nnotes: " + strings.Join(it.d.Notes, "; "))
+		}
 		entries = append(entries, store.LogEntry{
 			AccountID: r.acct, Direction: store.XeroToShipStation, Outcome: logOutcome(it),
 			InvoiceID: it.inv.InvoiceID, InvoiceNumber: it.inv.InvoiceNumber, OrderNumber: orderNumber,

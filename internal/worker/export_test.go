@@ -282,12 +282,17 @@ func TestResync(t *testing.T) {
 	t.Parallel()
 	b := setupEngine(t, engineOptions{})
 	inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
-	res, _, err := b.eng.Exporter.Resync(b.ctx, b.acct, inv.InvoiceID, worker.RunOptions{DryRun: true})
+	res, _, err := b.eng.Exporter.Resync(b.ctx, b.acct, inv.InvoiceID, worker.RunOptions{DryRun: true, ShortCode: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Outcome != worker.OutcomeExported || res.Decision.Order == nil || res.Decision.Order.OrderNumber != inv.InvoiceNumber {
 		t.Errorf("preview: %+v", res)
+	}
+	// The invoice page shows Xero's status and due date and links to the
+	// invoice through the organisation's short code.
+	if res.Invoice == nil || res.Invoice.InvoiceID != inv.InvoiceID || res.Invoice.Status != "AUTHORISED" || res.OrgShortCode == "" {
+		t.Errorf("preview: invoice %+v, short code %q", res.Invoice, res.OrgShortCode)
 	}
 	if n := b.orders(inv); n != 0 {
 		t.Fatalf("a preview sent %d orders", n)

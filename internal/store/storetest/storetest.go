@@ -67,6 +67,8 @@ func Run(t *testing.T, open Opener) {
 		{"XeroEgress", testXeroEgress},
 		{"SweptChanges", testSweptChanges},
 		{"ReadCursorFollowsInvoiceCursor", testReadCursorFollowsInvoiceCursor},
+		{"AlertAcks", testAlertAcks},
+		{"Invites", testInvites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
