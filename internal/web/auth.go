@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -32,10 +33,33 @@ func (f *authForm) fail(field, msg string) {
 }
 
 // safeNext keeps a post-sign-in redirect on this site: a path, not a URL
-// to somewhere else ("//evil.example" included).
+// to somewhere else. Browsers forgive a lot in a Location header: they
+// drop tabs and newlines ("/\t/evil.example" is "//evil.example"), read a
+// backslash as a slash, and trim spaces, so only printable ASCII without
+// backslashes passes (every next this app sends is an escaped request URI),
+// and the path must start with exactly one slash both as written and
+// decoded. Anything else gives the dashboard.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) {
-		return "/dashboard"
+	const home = "/dashboard"
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return home
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return home
+	}
+	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
+	}
+	for i := 0; i < len(u.Path); i++ {
+		if c := u.Path[i]; c < ' ' || c == 0x7f || c == '\\' {
+			return home
+		}
 	}
 	return next
 }
