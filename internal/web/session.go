@@ -161,7 +161,8 @@ func (s *Server) takeFlash(r *http.Request, ss *sessionState) string {
 	return msg
 }
 
-// Purge deletes expired sessions and sign-in failures too old to count.
+// Purge deletes expired sessions, sign-in failures too old to count and
+// sign-in clients too old to be known.
 // The app calls it now and then (hourly is plenty); nothing depends on it
 // but the size of two tables.
 func (s *Server) Purge(ctx context.Context) error {
@@ -169,10 +170,14 @@ func (s *Server) Purge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.st.PurgeLoginFailures(ctx, s.now().Add(-s.cfg.SignInWindow-time.Minute))
+	m, err := s.st.PurgeLoginFailures(ctx, s.now().Add(-max(s.cfg.SignInWindow, accountWindow)-time.Minute))
 	if err != nil {
 		return err
 	}
-	s.log.DebugContext(ctx, "web: purged", "sessions", n, "login_failures", m)
+	c, err := s.st.PurgeSignInClients(ctx, s.now().Add(-knownClientAge))
+	if err != nil {
+		return err
+	}
+	s.log.DebugContext(ctx, "web: purged", "sessions", n, "login_failures", m, "sign_in_clients", c)
 	return nil
 }

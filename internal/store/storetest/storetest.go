@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
+		{"LoginAttemptsConcurrent", testLoginAttemptsConcurrent},
 		{"WebhookEvents", testWebhookEvents},
 		{"WebhookEventsBatch", testWebhookEventsBatch},
 		{"WorkDemand", testWorkDemand},
