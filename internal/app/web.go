@@ -65,6 +65,10 @@ func listenMetrics(ctx context.Context, cfg config.Config, opts Options) (net.Li
 // buildWeb makes the web app on top of the store, the Xero app, River and
 // the metrics the instrumented HTTP client and River's events update.
 func (a *App) buildWeb(opts Options) error {
+	proxies, err := a.Config.TrustedProxyPrefixes()
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
 	srv, err := web.New(web.Config{
 		Store:  a.Store,
 		Logger: a.Logger,
@@ -87,6 +91,7 @@ func (a *App) buildWeb(opts Options) error {
 		Metrics:            a.Metrics,
 		AllowSignUp:        a.Config.AllowSignUp,
 		Argon2:             opts.Argon2,
+		TrustedProxies:     proxies,
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)

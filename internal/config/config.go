@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -44,6 +45,7 @@ const (
 	EnvBaseURL            = "ORDERBRIDGE_BASE_URL"
 	EnvSecureCookies      = "ORDERBRIDGE_SECURE_COOKIES"
 	EnvAllowSignUp        = "ORDERBRIDGE_ALLOW_SIGNUP"
+	EnvTrustedProxies     = "ORDERBRIDGE_TRUSTED_PROXIES"
 	EnvXeroWebhookKey     = "ORDERBRIDGE_XERO_WEBHOOK_KEY"
 	EnvXeroTier           = "ORDERBRIDGE_XERO_TIER"
 	EnvXeroReserve        = "ORDERBRIDGE_XERO_RESERVE_PERCENT"
@@ -148,6 +150,32 @@ type Config struct {
 	SecureCookies bool
 	// AllowSignUp lets anyone create an account on the web app.
 	AllowSignUp bool
+	// TrustedProxies lists, comma-separated, the reverse proxies (CIDRs or
+	// single addresses) whose X-Forwarded-For names the client; the sign-in
+	// limits count per client address. Empty: the header is ignored.
+	TrustedProxies string
+}
+
+// TrustedProxyPrefixes parses TrustedProxies.
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: %q is not an address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1)", EnvTrustedProxies, f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // Default returns the defaults.
@@ -213,6 +241,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	addr(EnvHTTPAddr, &c.HTTPAddr)
 	addr(EnvMetricsAddr, &c.MetricsAddr)
 	str(EnvBaseURL, &c.BaseURL)
+	str(EnvTrustedProxies, &c.TrustedProxies)
 	boolean := func(name string, dst *bool) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -281,6 +310,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "`host:port` serving only /metrics, /healthz and /readyz; empty for none (env "+EnvMetricsAddr+")")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "`URL` users reach the web app at (env "+EnvBaseURL+")")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure and send HSTS; on when the base URL is https (env "+EnvSecureCookies+")")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated `CIDRs` of reverse proxies whose X-Forwarded-For names the client (env "+EnvTrustedProxies+")")
 	fs.BoolVar(&c.AllowSignUp, "allow-signup", c.AllowSignUp, "let anyone create an account on the web app (env "+EnvAllowSignUp+")")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log `level`: debug, info, warn, error (env "+EnvLogLevel+")")
 }
@@ -387,6 +417,9 @@ func (c Config) Validate(needXero bool) error {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.HTTPAddr {
 		add("the metrics address %s is the web app's too (give %s another port, or leave it empty)", c.MetricsAddr, EnvMetricsAddr)
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Workers < 1 || c.Workers > 100 {
 		add("workers %d must be between 1 and 100", c.Workers)
 	}
@@ -439,6 +472,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("base_url", c.BaseURL),
 		slog.Bool("secure_cookies", c.SecureCookies),
 		slog.Bool("allow_signup", c.AllowSignUp),
+		slog.String("trusted_proxies", c.TrustedProxies),
 	)
 }
 

@@ -114,23 +114,11 @@ func (q *Queries) ForgetLoginAttempt(ctx context.Context, a LoginAttempt) error 
 	return nil
 }
 
-// SucceedLoginAttempt removes a successful attempt, and under each key of
-// clear every attempt recorded before it (a right password ends a run of
-// failures; attempts still in flight under the key stay).
-func (q *Queries) SucceedLoginAttempt(ctx context.Context, a LoginAttempt, clear ...string) error {
-	if err := q.ForgetLoginAttempt(ctx, a); err != nil {
-		return err
-	}
-	var last int64
-	for _, id := range a.ids {
-		last = max(last, id)
-	}
-	for _, k := range clear {
-		if _, err := q.w.exec(ctx, "DELETE FROM login_failure WHERE key = $1 AND id <= $2", k, last); err != nil {
-			return fmt.Errorf("store: clear login failures: %w", err)
-		}
-	}
-	return nil
+// SucceedLoginAttempt removes an attempt whose password was right: it is
+// no failure. Failures before it stay until their window passes; clearing
+// them would let a guesser racing the right password past the limit.
+func (q *Queries) SucceedLoginAttempt(ctx context.Context, a LoginAttempt) error {
+	return q.ForgetLoginAttempt(ctx, a)
 }
 
 // PurgeLoginFailures deletes failures recorded before before and returns

@@ -134,6 +134,11 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(r.Context(), "web: account created", "account", user.AccountID, "user", user.ID)
+	// The address the account was made from is the user's: the
+	// per-account sign-in limit never holds it back.
+	if err := s.st.RememberSignInClient(r.Context(), user.Email, s.clientIP(r)); err != nil {
+		s.log.WarnContext(r.Context(), "web: remember sign-in client", "err", err)
+	}
 	if err := s.startSession(w, r, user); err != nil {
 		s.serverError(w, r, err)
 		return

@@ -192,10 +192,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	// A right password ends this pair's run of failures; the account's
-	// count, run up elsewhere, stays.
-	if err := s.st.SucceedLoginAttempt(ctx, attempt, lims[0].key); err != nil {
-		s.log.WarnContext(ctx, "web: clear login failures", "err", err)
+	// The failures before a right password stay until their window
+	// passes: clearing them would let guesses racing it past the limit.
+	if err := s.st.SucceedLoginAttempt(ctx, attempt); err != nil {
+		s.log.WarnContext(ctx, "web: forget successful sign-in", "err", err)
 	}
 	if err := s.st.RememberSignInClient(ctx, email, client); err != nil {
 		s.log.WarnContext(ctx, "web: remember sign-in client", "err", err)
