@@ -96,7 +96,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	} else if utf8.RuneCountInString(f.Company) > 200 {
 		f.fail("company", "Use at most 200 characters.")
 	}
-	if msg := password.Problem(pw); msg != "" {
+	if msg := password.Problem(pw, f.Email); msg != "" {
 		f.fail("password", msg)
 	}
 	if pw != r.PostFormValue("password_confirm") {
