@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 
+	pwd "github.com/orderbridge/orderbridge/internal/password"
+	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
 )
 
@@ -221,4 +223,32 @@ func (e *env) mustAccount(t *testing.T, email string) int64 {
 	t.Helper()
 	_, id := e.account(t, email)
 	return id
+}
+
+// TestOlderShortPasswordStillSignsIn: the password policy applies when a
+// password is set; a user whose password predates the 15-character floor
+// still signs in with it.
+func TestOlderShortPasswordStillSignsIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const old = "tenletters"
+	hash, err := pwd.Hash(old, pwd.Params{Memory: 64, Time: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.st.WithTx(t.Context(), func(tx *store.Tx) error {
+		a, err := tx.CreateAccount(t.Context(), "Old Shop")
+		if err != nil {
+			return err
+		}
+		_, err = tx.CreateUser(t.Context(), a.ID, "old@example.com", "Old", hash)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.get("/signin")
+	b.submit("/signin", url.Values{"email": {"old@example.com"}, "password": {old}})
+	b.wantRedirect("/dashboard")
 }

@@ -202,6 +202,10 @@ type Config struct {
 	// SessionTTL is how long a session lives without use (sliding); 14
 	// days when zero.
 	SessionTTL time.Duration
+	// SessionMaxAge is how long a session lives at most, however much it
+	// is used: then its user signs in again (NIST SP 800-63B-4 asks for
+	// at least every 30 days with a password alone); 30 days when zero.
+	SessionMaxAge time.Duration
 	// SignInLimit failed sign-ins for one email from one client address
 	// within SignInWindow hold that pair back until the window passes; 5
 	// and 15 minutes when zero. A client address gets ten times as many
@@ -260,6 +264,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.cfg.SessionTTL <= 0 {
 		s.cfg.SessionTTL = 14 * 24 * time.Hour
+	}
+	if s.cfg.SessionMaxAge <= 0 {
+		s.cfg.SessionMaxAge = 30 * 24 * time.Hour
 	}
 	if s.cfg.SignInLimit <= 0 {
 		s.cfg.SignInLimit = 5

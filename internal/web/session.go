@@ -48,8 +48,8 @@ func randomToken() string {
 }
 
 // loadSession finds the session of the cookie, if any, and extends it when
-// more than half its life is gone (a sliding session without a write per
-// request).
+// more than half its idle time is gone (a sliding session without a write
+// per request), but never past SessionMaxAge from sign-in.
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
@@ -66,6 +66,15 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			s.serverError(w, r, err)
+			return
+		}
+		if !s.now().Before(sess.CreatedAt.Add(s.cfg.SessionMaxAge)) {
+			// Past its absolute lifetime, however recently used.
+			if err := s.st.DeleteSession(ctx, c.Value); err != nil {
+				s.log.WarnContext(ctx, "web: delete old session", "err", err)
+			}
+			http.SetCookie(w, s.cookie(sessionCookie, "", -1))
+			next.ServeHTTP(w, r)
 			return
 		}
 		user, err := s.st.User(ctx, sess.UserID)
@@ -85,8 +94,15 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			}
 		}
 		if now := s.now(); sess.ExpiresAt.Sub(now) < s.cfg.SessionTTL/2 {
-			if err := s.st.ExtendSession(ctx, c.Value, now.Add(s.cfg.SessionTTL)); err == nil {
-				http.SetCookie(w, s.cookie(sessionCookie, c.Value, int(s.cfg.SessionTTL.Seconds())))
+			// Never past the absolute lifetime.
+			until := now.Add(s.cfg.SessionTTL)
+			if end := sess.CreatedAt.Add(s.cfg.SessionMaxAge); end.Before(until) {
+				until = end
+			}
+			if until.After(sess.ExpiresAt) {
+				if err := s.st.ExtendSession(ctx, c.Value, until); err == nil {
+					http.SetCookie(w, s.cookie(sessionCookie, c.Value, int(until.Sub(now).Seconds())))
+				}
 			}
 		}
 		stateOf(ctx).sess = ss
