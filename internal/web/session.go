@@ -15,6 +15,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 )
 
+// sessionCookie is the session cookie's base name (Server.cookieName).
 const sessionCookie = "ob_session"
 
 // sessionState is the signed-in user of a request.
@@ -52,7 +53,7 @@ func randomToken() string {
 // per request), but never past SessionMaxAge from sign-in.
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(sessionCookie)
+		c, err := r.Cookie(s.cookieName(sessionCookie))
 		if err != nil || c.Value == "" || sessionless(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
@@ -137,7 +138,7 @@ func (s *Server) requireSession(h func(http.ResponseWriter, *http.Request, *sess
 // brought, so a planted cookie cannot be fixed), with its own CSRF token.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, user store.User) error {
 	ctx := r.Context()
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+	if c, err := r.Cookie(s.cookieName(sessionCookie)); err == nil && c.Value != "" {
 		_ = s.st.DeleteSession(ctx, c.Value)
 	}
 	token := randomToken()
