@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pwd "github.com/orderbridge/orderbridge/internal/password"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/web"
 )
 
@@ -258,4 +259,46 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 	if n := count(codes, http.StatusUnauthorized, http.StatusServiceUnavailable); n != len(codes) {
 		t.Errorf("answers %v, want only 401 and 503", codes)
 	}
+}
+
+// TestPasswordHashingBusyAnswers503: with every hashing slot taken, a
+// sign-in or sign-up waits its turn briefly, then is told to come back
+// (503, Retry-After) without anything checked, created or counted.
+func TestPasswordHashingBusyAnswers503(t *testing.T) {
+	t.Parallel()
+	gate := pwd.NewGate(1, 10*time.Millisecond)
+	e := newEnv(t, func(c *web.Config) { c.PasswordHashes = gate; c.SignInLimit = 1 })
+	e.browser().signUp("Acme", "ann@example.com", password)
+	held, release := make(chan struct{}), make(chan struct{})
+	go func() { _ = gate.Do(t.Context(), func() { close(held); <-release }) }()
+	<-held
+
+	b := e.browser()
+	b.get("/signin")
+	for range 2 { // past the limit of 1 if it were counted
+		b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {"a guess"}})
+		b.wantStatus(http.StatusServiceUnavailable)
+		if ra := b.resp.Header.Get("Retry-After"); ra != "2" {
+			t.Errorf("Retry-After = %q, want 2", ra)
+		}
+		if a := b.alerts(); len(a) != 1 || a[0] != "Too many people are signing in right now. Try again in a moment." {
+			t.Errorf("alerts = %q", a)
+		}
+	}
+	s := e.browser()
+	s.get("/signup")
+	s.submit("/signup", url.Values{"company": {"Bobs"}, "email": {"bob@example.com"}, "name": {"Bob"},
+		"password": {password}, "password_confirm": {password}})
+	s.wantStatus(http.StatusServiceUnavailable)
+	if a := s.alerts(); len(a) != 1 || a[0] != "Too many people are signing in right now. Try again in a moment." {
+		t.Errorf("sign-up alerts = %q", a)
+	}
+	if _, err := e.st.UserByEmail(t.Context(), "bob@example.com"); err == nil {
+		t.Error("a sign-up refused for want of a hashing slot created the user")
+	}
+
+	close(release)
+	testkit.Eventually(t, "the held hashing slot is free", func() bool { return gate.Running() == 0 })
+	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	b.wantRedirect("/dashboard")
 }
