@@ -20,7 +20,12 @@ const (
 	// ipLimitFactor: a client address may fail this many times the pair
 	// limit over all emails in the window (guessing many accounts).
 	ipLimitFactor = 10
-	// accountWindow is the window of the per-account limit.
+	// pairDayFactor: one email from one address may fail this many times
+	// the pair limit in a day, so one address alone (5 guesses every
+	// 15 minutes) can never run up the per-account limit.
+	pairDayFactor = 4
+	// accountWindow is the window of the per-account and daily pair
+	// limits.
 	accountWindow = 24 * time.Hour
 	// knownClientAge: an address the user signed in from within this long
 	// is never held back by the per-account limit.
@@ -92,15 +97,18 @@ type signInLimit struct {
 }
 
 // signInLimits are the limits an attempt for email from client counts
-// against. A tight one per (email, client) pair stops a guesser without
-// touching anyone elsewhere; a loose one per client stops one address
-// guessing across many accounts; and one per account, far above what
-// either lets through, stops a guesser spread over many addresses. The
+// against. A tight one per (email, client) pair, per 15 minutes and per
+// day, stops a guesser without touching anyone elsewhere; a loose one per
+// client stops one address guessing across many accounts; and one per
+// account, far above what one address can reach, stops a guesser spread
+// over many addresses. The
 // account limit never applies to an address the user signed in from in
 // the last 30 days, so no one elsewhere can lock the user out.
 func (s *Server) signInLimits(r *http.Request, email, client string) ([]signInLimit, error) {
+	pair := email + "|" + client
 	lims := []signInLimit{
-		{"email and address", "pair:" + email + "|" + client, s.cfg.SignInWindow, s.cfg.SignInLimit},
+		{"email and address", "pair:" + pair, s.cfg.SignInWindow, s.cfg.SignInLimit},
+		{"email and address, a day", "pairday:" + pair, accountWindow, pairDayFactor * s.cfg.SignInLimit},
 		{"address", "ip:" + client, s.cfg.SignInWindow, ipLimitFactor * s.cfg.SignInLimit},
 	}
 	known, err := s.st.KnownSignInClient(r.Context(), email, client, s.now().Add(-knownClientAge))

@@ -157,11 +157,12 @@ func TestSignInLockoutCannotBeTurnedOnOthers(t *testing.T) {
 	}
 
 	// One address guesses many accounts, then ann's, then keeps at it: 5
-	// guesses every 15 minutes for two hours.
+	// guesses every 15 minutes for six hours, 120 in all, more than the
+	// account limit.
 	for i := range 60 {
 		e.signInFrom(t, "user"+itoa64(int64(i))+"@example.com", "guess", attacker)
 	}
-	for range 8 {
+	for range 24 {
 		for i := range 5 {
 			e.signInFrom(t, ann, "guess "+itoa64(int64(i)), attacker)
 		}
@@ -176,6 +177,11 @@ func TestSignInLockoutCannotBeTurnedOnOthers(t *testing.T) {
 			t.Fatalf("bob, never attacked, from a new address: %d, want a sign-in", code)
 		}
 		e.clock.Advance(15 * time.Minute)
+	}
+	// One address alone cannot run up the account limit either: ann
+	// signs in from an address she never used.
+	if code := e.signInFrom(t, ann, password, "192.0.2.77"); code != http.StatusSeeOther {
+		t.Errorf("ann from a new address after the attack: %d, want a sign-in", code)
 	}
 	// The attacker's own address is held back on every account.
 	for i := range 50 {
