@@ -208,8 +208,9 @@ type Config struct {
 	SessionMaxAge time.Duration
 	// SignInLimit failed sign-ins for one email from one client address
 	// within SignInWindow hold that pair back until the window passes; 5
-	// and 15 minutes when zero. A client address gets ten times as many
-	// over all emails.
+	// and 15 minutes when zero. The pair gets four times as many in a
+	// day, and a client address ten times as many over all emails in the
+	// window (doc/security.md).
 	SignInLimit  int
 	SignInWindow time.Duration
 	// SignInAccountLimit failed sign-ins for one email within a day, from
