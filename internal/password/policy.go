@@ -40,17 +40,12 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// keyboardWalks are key runs people type as passwords: rows and columns
-// of a QWERTY keyboard, forwards (and, as checked, backwards).
-var keyboardWalks = []string{
-	"1234567890qwertyuiopasdfghjklzxcvbnm",
-	"qwertyuiopasdfghjklzxcvbnm",
-	"1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
-	"zaq1xsw2cde3vfr4bgt5nhy6mju7ki8lo9p0",
-	"qazwsxedcrfvtgbyhnujmikolp",
-	"azertyuiopqsdfghjklmwxcvbn",
-	"qwertzuiopasdfghjklyxcvbnm",
-}
+// keyboardWalks are key runs people type as passwords, space-separated:
+// rows and columns of QWERTY, AZERTY and QWERTZ keyboards, forwards (and,
+// as checked, backwards).
+const keyboardWalks = "1234567890qwertyuiopasdfghjklzxcvbnm qwertyuiopasdfghjklzxcvbnm " +
+	"1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p zaq1xsw2cde3vfr4bgt5nhy6mju7ki8lo9p0 " +
+	"qazwsxedcrfvtgbyhnujmikolp azertyuiopqsdfghjklmwxcvbn qwertzuiopasdfghjklyxcvbnm"
 
 // Problem says what is wrong with a new password, in words for the person
 // choosing it, or "" when it may be used. context holds words of the
@@ -149,7 +144,7 @@ func onKeyboard(s string) bool {
 	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
 		rev[i], rev[j] = rev[j], rev[i]
 	}
-	for _, w := range keyboardWalks {
+	for _, w := range strings.Fields(keyboardWalks) {
 		if strings.Contains(w, s) || strings.Contains(w, string(rev)) {
 			return true
 		}
