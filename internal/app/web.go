@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
@@ -92,6 +93,7 @@ func (a *App) buildWeb(opts Options) error {
 		AllowSignUp:        a.Config.AllowSignUp,
 		Argon2:             opts.Argon2,
 		TrustedProxies:     proxies,
+		PasswordHashes:     password.NewGate(a.Config.PasswordHashes, 0),
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)

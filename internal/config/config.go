@@ -46,6 +46,7 @@ const (
 	EnvSecureCookies      = "ORDERBRIDGE_SECURE_COOKIES"
 	EnvAllowSignUp        = "ORDERBRIDGE_ALLOW_SIGNUP"
 	EnvTrustedProxies     = "ORDERBRIDGE_TRUSTED_PROXIES"
+	EnvPasswordHashes     = "ORDERBRIDGE_PASSWORD_HASHES"
 	EnvXeroWebhookKey     = "ORDERBRIDGE_XERO_WEBHOOK_KEY"
 	EnvXeroTier           = "ORDERBRIDGE_XERO_TIER"
 	EnvXeroReserve        = "ORDERBRIDGE_XERO_RESERVE_PERCENT"
@@ -154,6 +155,9 @@ type Config struct {
 	// single addresses) whose X-Forwarded-For names the client; the sign-in
 	// limits count per client address. Empty: the header is ignored.
 	TrustedProxies string
+	// PasswordHashes is how many password hashes (19 MiB each) the web app
+	// runs at once; 0 means one per CPU (password.DefaultGateSize).
+	PasswordHashes int
 }
 
 // TrustedProxyPrefixes parses TrustedProxies.
@@ -265,6 +269,13 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, fmt.Errorf("config: %s: %q is not a whole number", EnvWorkers, v))
 		} else {
 			c.Workers = n
+		}
+	}
+	if v := strings.TrimSpace(getenv(EnvPasswordHashes)); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000 {
+			errs = append(errs, fmt.Errorf("config: %s: %q is not a whole number from 1 to 1000", EnvPasswordHashes, v))
+		} else {
+			c.PasswordHashes = n
 		}
 	}
 	if v := strings.TrimSpace(getenv(EnvXeroReserve)); v != "" {
@@ -473,6 +484,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("secure_cookies", c.SecureCookies),
 		slog.Bool("allow_signup", c.AllowSignUp),
 		slog.String("trusted_proxies", c.TrustedProxies),
+		slog.Int("password_hashes", c.PasswordHashes),
 	)
 }
 

@@ -336,3 +336,20 @@ func TestTrustedProxies(t *testing.T) {
 		t.Errorf("flag: %q, %v", c.TrustedProxies, err)
 	}
 }
+
+// TestPasswordHashes: the bound on concurrent password hashes is a whole
+// number from 1 to 1000, or unset for one per CPU.
+func TestPasswordHashes(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int{"": 0, "3": 3, " 16 ": 16} {
+		c, err := config.FromEnv(envOf(map[string]string{config.EnvPasswordHashes: in}))
+		if err != nil || c.PasswordHashes != want {
+			t.Errorf("%q: %d, %v; want %d", in, c.PasswordHashes, err, want)
+		}
+	}
+	for _, in := range []string{"0", "-1", "many", "1001"} {
+		if _, err := config.FromEnv(envOf(map[string]string{config.EnvPasswordHashes: in})); err == nil || !strings.Contains(err.Error(), config.EnvPasswordHashes) {
+			t.Errorf("%q: err = %v, want it refused", in, err)
+		}
+	}
+}
