@@ -29,8 +29,7 @@ type LoginCount struct {
 // ForgetLoginAttempt or SucceedLoginAttempt removes it, it counts as a
 // failure: one whose password is wrong needs nothing more.
 type LoginAttempt struct {
-	keys []string
-	ids  []int64
+	ids []int64
 	// Counts has one entry per limit given to BeginLoginAttempt, in order.
 	Counts []LoginCount
 }
@@ -57,13 +56,13 @@ func (q *Queries) BeginLoginAttempt(ctx context.Context, limits ...LoginLimit) (
 	}
 	at := q.t(q.now())
 	err := q.inTx(ctx, func(q *Queries) error {
-		a.keys, a.ids = a.keys[:0], a.ids[:0]
+		a.ids = a.ids[:0] // a retried transaction starts again
 		for _, l := range limits {
 			var id int64
 			if err := q.w.queryRow(ctx, "INSERT INTO login_failure (key, at) VALUES ($1, $2) RETURNING id", l.Key, at).Scan(&id); err != nil {
 				return err
 			}
-			a.keys, a.ids = append(a.keys, l.Key), append(a.ids, id)
+			a.ids = append(a.ids, id)
 		}
 		return nil
 	})
