@@ -56,7 +56,6 @@ func (q *Queries) BeginLoginAttempt(ctx context.Context, limits ...LoginLimit) (
 	}
 	at := q.t(q.now())
 	err := q.inTx(ctx, func(q *Queries) error {
-		a.ids = a.ids[:0] // a retried transaction starts again
 		for _, l := range limits {
 			var id int64
 			if err := q.w.queryRow(ctx, "INSERT INTO login_failure (key, at) VALUES ($1, $2) RETURNING id", l.Key, at).Scan(&id); err != nil {
