@@ -24,6 +24,9 @@ type authForm struct {
 	AllowSignUp bool
 }
 
+// PasswordMin is the policy's length floor, for the sign-up form's hint.
+func (f *authForm) PasswordMin() int { return password.MinLength }
+
 func (f *authForm) fail(field, msg string) {
 	if f.Errors == nil {
 		f.Errors = map[string]string{}

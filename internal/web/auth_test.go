@@ -252,3 +252,20 @@ func TestOlderShortPasswordStillSignsIn(t *testing.T) {
 	b.submit("/signin", url.Values{"email": {"old@example.com"}, "password": {old}})
 	b.wantRedirect("/dashboard")
 }
+
+// TestSignUpStatesThePasswordFloor: the sign-up form tells the person the
+// policy's own floor before they choose.
+func TestSignUpStatesThePasswordFloor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.get("/signup")
+	want := "At least " + itoa64(int64(pwd.MinLength)) + " characters"
+	labels := b.find(func(n *html.Node) bool { return attr(n, "for") == "password" })
+	if len(labels) != 1 {
+		t.Fatalf("%d labels for the password", len(labels))
+	}
+	if got := text(labels[0]); !strings.Contains(got, want) {
+		t.Errorf("password label %q, want it to say %q", got, want)
+	}
+}
