@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
@@ -65,6 +66,10 @@ func listenMetrics(ctx context.Context, cfg config.Config, opts Options) (net.Li
 // buildWeb makes the web app on top of the store, the Xero app, River and
 // the metrics the instrumented HTTP client and River's events update.
 func (a *App) buildWeb(opts Options) error {
+	proxies, err := a.Config.TrustedProxyPrefixes()
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
 	srv, err := web.New(web.Config{
 		Store:  a.Store,
 		Logger: a.Logger,
@@ -88,6 +93,8 @@ func (a *App) buildWeb(opts Options) error {
 		AllowSignUp:        a.Config.AllowSignUp,
 		Argon2:             opts.Argon2,
 		Mail:               a.webMailer(),
+		TrustedProxies:     proxies,
+		PasswordHashes:     password.NewGate(a.Config.PasswordHashes, 0),
 	})
 	if err != nil {
 		return fmt.Errorf("app: %w", err)

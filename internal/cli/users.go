@@ -37,12 +37,12 @@ func openUsersStore(ctx context.Context, env *Env, cfg *config.Config) (*store.S
 
 // newPasswordHash reads a new password (terminal or --password-stdin),
 // checks it against the one policy and hashes it.
-func newPasswordHash(env *Env, fromStdin bool) (string, error) {
+func newPasswordHash(env *Env, fromStdin bool, email string) (string, error) {
 	pw, err := readNewPassword(env, fromStdin)
 	if err != nil {
 		return "", err
 	}
-	if p := password.Problem(pw); p != "" {
+	if p := password.Problem(pw, email); p != "" {
 		return "", fmt.Errorf("the password is not accepted: %s", p)
 	}
 	return password.Hash(pw, password.Params{})
@@ -107,7 +107,7 @@ func runUsersCreate(ctx context.Context, env *Env, args []string) error {
 	} else if acct, err = accountByName(ctx, st, *accountName); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	hash, err := newPasswordHash(env, *fromStdin)
+	hash, err := newPasswordHash(env, *fromStdin, *email)
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func runUsersResetPassword(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	hash, err := newPasswordHash(env, *fromStdin)
+	hash, err := newPasswordHash(env, *fromStdin, u.Email)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -45,6 +46,8 @@ const (
 	EnvBaseURL            = "ORDERBRIDGE_BASE_URL"
 	EnvSecureCookies      = "ORDERBRIDGE_SECURE_COOKIES"
 	EnvAllowSignUp        = "ORDERBRIDGE_ALLOW_SIGNUP"
+	EnvTrustedProxies     = "ORDERBRIDGE_TRUSTED_PROXIES"
+	EnvPasswordHashes     = "ORDERBRIDGE_PASSWORD_HASHES"
 	EnvXeroWebhookKey     = "ORDERBRIDGE_XERO_WEBHOOK_KEY"
 	EnvXeroTier           = "ORDERBRIDGE_XERO_TIER"
 	EnvXeroReserve        = "ORDERBRIDGE_XERO_RESERVE_PERCENT"
@@ -157,6 +160,36 @@ type Config struct {
 	// mailer.Parse reads it). Empty: no mail is sent. It holds a password:
 	// environment only, never logged.
 	SMTPURL string
+
+	// TrustedProxies lists, comma-separated, the reverse proxies (CIDRs or
+	// single addresses) whose X-Forwarded-For names the client; the sign-in
+	// limits count per client address. Empty: the header is ignored.
+	TrustedProxies string
+	// PasswordHashes is how many password hashes (19 MiB each) the web app
+	// runs at once; 0 means one per CPU (password.DefaultGateSize).
+	PasswordHashes int
+}
+
+// TrustedProxyPrefixes parses TrustedProxies.
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: %q is not an address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1)", EnvTrustedProxies, f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // Default returns the defaults.
@@ -223,6 +256,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	addr(EnvMetricsAddr, &c.MetricsAddr)
 	str(EnvBaseURL, &c.BaseURL)
 	str(EnvSMTPURL, &c.SMTPURL)
+	str(EnvTrustedProxies, &c.TrustedProxies)
 	boolean := func(name string, dst *bool) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -246,6 +280,13 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, fmt.Errorf("config: %s: %q is not a whole number", EnvWorkers, v))
 		} else {
 			c.Workers = n
+		}
+	}
+	if v := strings.TrimSpace(getenv(EnvPasswordHashes)); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000 {
+			errs = append(errs, fmt.Errorf("config: %s: %q is not a whole number from 1 to 1000", EnvPasswordHashes, v))
+		} else {
+			c.PasswordHashes = n
 		}
 	}
 	if v := strings.TrimSpace(getenv(EnvXeroReserve)); v != "" {
@@ -291,6 +332,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "`host:port` serving only /metrics, /healthz and /readyz; empty for none (env "+EnvMetricsAddr+")")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "`URL` users reach the web app at (env "+EnvBaseURL+")")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure and send HSTS; on when the base URL is https (env "+EnvSecureCookies+")")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated `CIDRs` of reverse proxies whose X-Forwarded-For names the client (env "+EnvTrustedProxies+")")
 	fs.BoolVar(&c.AllowSignUp, "allow-signup", c.AllowSignUp, "let anyone create an account on the web app (env "+EnvAllowSignUp+")")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log `level`: debug, info, warn, error (env "+EnvLogLevel+")")
 }
@@ -403,6 +445,9 @@ func (c Config) Validate(needXero bool) error {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.HTTPAddr && !strings.HasSuffix(c.MetricsAddr, ":0") {
 		add("the metrics address %s is the web app's too (give %s another port, or leave it empty)", c.MetricsAddr, EnvMetricsAddr)
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Workers < 1 || c.Workers > 100 {
 		add("workers %d must be between 1 and 100", c.Workers)
 	}
@@ -479,6 +524,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("secure_cookies", c.SecureCookies),
 		slog.Bool("allow_signup", c.AllowSignUp),
 		slog.String("smtp", c.SMTPRedacted()),
+		slog.String("trusted_proxies", c.TrustedProxies),
+		slog.Int("password_hashes", c.PasswordHashes),
 	)
 }
 

@@ -302,3 +302,57 @@ func TestXeroTimeScale(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustedProxies: CIDRs and single addresses, from the environment or
+// the flag; anything else is refused before the app starts.
+func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want string
+		bad  bool
+	}{
+		{"", "[]", false},
+		{"127.0.0.1", "[127.0.0.1/32]", false},
+		{" 10.0.0.0/8 , ::1 ,fd00::/8", "[10.0.0.0/8 ::1/128 fd00::/8]", false},
+		{"10.1.2.3/8", "[10.0.0.0/8]", false},
+		{"::ffff:10.0.0.1", "[10.0.0.1/32]", false},
+		{"proxy.internal", "", true},
+		{"10.0.0.0/33", "", true},
+	} {
+		c, err := config.FromEnv(envOf(map[string]string{config.EnvTrustedProxies: tc.in}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.TrustedProxyPrefixes()
+		if (err != nil) != tc.bad || (!tc.bad && fmt.Sprint(got) != tc.want) {
+			t.Errorf("%q: %v, %v; want %s (bad=%v)", tc.in, got, err, tc.want, tc.bad)
+		}
+		if verr := c.Validate(false); tc.bad && (verr == nil || !strings.Contains(verr.Error(), config.EnvTrustedProxies)) {
+			t.Errorf("%q: Validate = %v, want it named", tc.in, verr)
+		}
+	}
+	c := config.Default()
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--trusted-proxies", "192.0.2.0/24"}); err != nil || c.TrustedProxies != "192.0.2.0/24" {
+		t.Errorf("flag: %q, %v", c.TrustedProxies, err)
+	}
+}
+
+// TestPasswordHashes: the bound on concurrent password hashes is a whole
+// number from 1 to 1000, or unset for one per CPU.
+func TestPasswordHashes(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int{"": 0, "3": 3, " 16 ": 16} {
+		c, err := config.FromEnv(envOf(map[string]string{config.EnvPasswordHashes: in}))
+		if err != nil || c.PasswordHashes != want {
+			t.Errorf("%q: %d, %v; want %d", in, c.PasswordHashes, err, want)
+		}
+	}
+	for _, in := range []string{"0", "-1", "many", "1001"} {
+		if _, err := config.FromEnv(envOf(map[string]string{config.EnvPasswordHashes: in})); err == nil || !strings.Contains(err.Error(), config.EnvPasswordHashes) {
+			t.Errorf("%q: err = %v, want it refused", in, err)
+		}
+	}
+}

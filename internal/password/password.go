@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -84,25 +83,4 @@ func Check(password, encoded string, p Params) (ok, rehash bool, err error) {
 	}
 	p = p.orDefault()
 	return true, have.Memory < p.Memory || have.Time < p.Time, nil
-}
-
-// MinLength and MaxLength bound a new password. NIST SP 800-63B asks for a
-// length floor and no composition rules; the ceiling only bounds the work
-// of hashing.
-const (
-	MinLength = 10
-	MaxLength = 1024
-)
-
-// Problem says what is wrong with a new password, in words for the person
-// choosing it, or "" when it may be used. Every path that sets a password
-// (sign-up, reset, change, admin commands) asks it.
-func Problem(password string) string {
-	switch {
-	case utf8.RuneCountInString(password) < MinLength:
-		return fmt.Sprintf("Use at least %d characters.", MinLength)
-	case len(password) > MaxLength:
-		return "Use at most 1,024 characters."
-	}
-	return ""
 }

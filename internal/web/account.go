@@ -65,7 +65,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 	if ok, _, err := password.Check(current, user.PasswordHash, s.cfg.Argon2); err != nil || !ok {
 		d.fail("current_password", "That is not your current password.")
 	}
-	if msg := password.Problem(pw); msg != "" {
+	if msg := password.Problem(pw, user.Email); msg != "" {
 		d.fail("new_password", msg)
 	} else if pw == current {
 		d.fail("new_password", "Choose a password other than the current one.")
@@ -194,7 +194,7 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	} else if utf8.RuneCountInString(d.Name) > 200 {
 		fail("name", "Use at most 200 characters.")
 	}
-	if msg := password.Problem(pw); msg != "" {
+	if msg := password.Problem(pw, inv.Email, d.Name); msg != "" {
 		fail("password", msg)
 	}
 	if pw != r.PostFormValue("password_confirm") {

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	pwd "github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
 )
 
@@ -46,8 +47,15 @@ func TestChangePassword(t *testing.T) {
 	}
 	b.submit("/account/password", url.Values{"current_password": {password}, "new_password": {"short"}, "new_password_confirm": {"short"}})
 	b.wantStatus(http.StatusUnprocessableEntity)
-	if got := b.fieldError("New password"); !strings.Contains(got, "10") {
+	if got := b.fieldError("New password"); !strings.Contains(got, itoa64(int64(pwd.MinLength))) {
 		t.Errorf("a short password: error %q", got)
+	}
+	// The policy knows whose password it is, as at sign-up.
+	const withEmail = "ann@example.com is my passphrase"
+	b.submit("/account/password", url.Values{"current_password": {password}, "new_password": {withEmail}, "new_password_confirm": {withEmail}})
+	b.wantStatus(http.StatusUnprocessableEntity)
+	if got := b.fieldError("New password"); !strings.Contains(got, "email") {
+		t.Errorf("a password holding the user's email: error %q", got)
 	}
 	b.submit("/account/password", url.Values{"current_password": {password}, "new_password": {newPassword}, "new_password_confirm": {newPassword}})
 	b.follow()

@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 
+	pwd "github.com/orderbridge/orderbridge/internal/password"
+	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
 )
 
@@ -95,7 +97,15 @@ func TestSignUpValidation(t *testing.T) {
 		{"bad email", url.Values{"company": {"X"}, "email": {"not-an-email"}, "password": {password}, "password_confirm": {password}},
 			"Email", "Enter an email address like name@example.com."},
 		{"short password", url.Values{"company": {"X"}, "email": {"a@example.com"}, "password": {"short"}, "password_confirm": {"short"}},
-			"Password", "Use at least 10 characters."},
+			"Password", "Use at least 15 characters. A few unrelated words make a long password that is easy to remember."},
+		{"14 characters", url.Values{"company": {"X"}, "email": {"a@example.com"}, "password": {"tulip-anvil-ka"}, "password_confirm": {"tulip-anvil-ka"}},
+			"Password", "Use at least 15 characters. A few unrelated words make a long password that is easy to remember."},
+		{"only spaces", url.Values{"company": {"X"}, "email": {"a@example.com"}, "password": {"               "}, "password_confirm": {"               "}},
+			"Password", "Use more than spaces: at least 8 letters, digits or symbols."},
+		{"common password", url.Values{"company": {"X"}, "email": {"a@example.com"}, "password": {"password12345678"}, "password_confirm": {"password12345678"}},
+			"Password", "This password is among the most commonly used, so it is guessed first. Choose another."},
+		{"the email in it", url.Values{"company": {"X"}, "email": {"annabel@example.com"}, "password": {"annabel's password!"}, "password_confirm": {"annabel's password!"}},
+			"Password", "Leave your email and the name orderbridge out of your password."},
 		{"confirm differs", url.Values{"company": {"X"}, "email": {"a@example.com"}, "password": {password}, "password_confirm": {password + "x"}},
 			"Password again", "The two passwords differ."},
 		{"no company", url.Values{"email": {"a@example.com"}, "password": {password}, "password_confirm": {password}},
@@ -245,4 +255,49 @@ func TestADisabledUserCannotSignIn(t *testing.T) {
 	b.get("/signin")
 	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
 	b.wantRedirect("/dashboard")
+}
+
+// TestOlderShortPasswordStillSignsIn: the password policy applies when a
+// password is set; a user whose password predates the 15-character floor
+// still signs in with it.
+func TestOlderShortPasswordStillSignsIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	const old = "tenletters"
+	hash, err := pwd.Hash(old, pwd.Params{Memory: 64, Time: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.st.WithTx(t.Context(), func(tx *store.Tx) error {
+		a, err := tx.CreateAccount(t.Context(), "Old Shop")
+		if err != nil {
+			return err
+		}
+		_, err = tx.CreateUser(t.Context(), a.ID, "old@example.com", "Old", hash)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.get("/signin")
+	b.submit("/signin", url.Values{"email": {"old@example.com"}, "password": {old}})
+	b.wantRedirect("/dashboard")
+}
+
+// TestSignUpStatesThePasswordFloor: the sign-up form tells the person the
+// policy's own floor before they choose.
+func TestSignUpStatesThePasswordFloor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.get("/signup")
+	want := "At least " + itoa64(int64(pwd.MinLength)) + " characters"
+	labels := b.find(func(n *html.Node) bool { return attr(n, "for") == "password" })
+	if len(labels) != 1 {
+		t.Fatalf("%d labels for the password", len(labels))
+	}
+	if got := text(labels[0]); !strings.Contains(got, want) {
+		t.Errorf("password label %q, want it to say %q", got, want)
+	}
 }

@@ -78,7 +78,7 @@ func newFuzzApp(f *testing.F) *fuzzApp {
 	if m == nil {
 		f.Fatal("no CSRF token on /signup")
 	}
-	const pw = "fuzzing-the-forms-Pa55phrase-4f9c"
+	const pw = "random-forms-Pa55phrase-4f9c-kestrel"
 	a.post(f, "/signup", url.Values{"csrf_token": {m[1]}, "company": {"Fuzz Co"}, "email": {"fuzz@example.com"},
 		"name": {"Fuzz"}, "password": {pw}, "password_confirm": {pw}})
 	page = a.get(f, "/configure")

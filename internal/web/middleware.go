@@ -192,12 +192,14 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 	})
 }
 
+// anonCSRFCookie is the anonymous CSRF cookie's base name
+// (Server.cookieName).
 const anonCSRFCookie = "ob_csrf"
 
 // anonCSRFToken returns the visitor's anonymous CSRF token, setting the
 // cookie on first sight.
 func (s *Server) anonCSRFToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(anonCSRFCookie); err == nil && len(c.Value) >= 32 {
+	if c, err := r.Cookie(s.cookieName(anonCSRFCookie)); err == nil && len(c.Value) >= 32 {
 		return c.Value
 	}
 	tok := randomToken()
@@ -208,7 +210,21 @@ func (s *Server) anonCSRFToken(w http.ResponseWriter, r *http.Request) string {
 // cookie makes one of our cookies: HttpOnly, SameSite=Lax (a Xero redirect
 // back to us is a top-level GET, which Lax lets through), Secure when so
 // configured. maxAge 0 makes a browser-session cookie; negative deletes it.
+// name is the base name; cookieName gives the one sent.
 func (s *Server) cookie(name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+	return &http.Cookie{Name: s.cookieName(name), Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode}
+}
+
+// cookieName is the name a cookie goes by. Served over HTTPS (Secure
+// cookies) it has the __Host- prefix: browsers accept such a cookie only
+// from a secure origin, with Path=/ and no Domain, so a sibling subdomain
+// or a plain-http page cannot plant or overwrite it (session fixation,
+// CSRF token injection). On a plain-http address (the demo, tests) a
+// Secure cookie would be dropped, so the plain name stays.
+func (s *Server) cookieName(name string) string {
+	if s.cfg.SecureCookies {
+		return "__Host-" + name
+	}
+	return name
 }

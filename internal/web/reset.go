@@ -173,11 +173,17 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d := resetData{Token: r.PostFormValue("token")}
 	pw := r.PostFormValue("password")
-	if _, err := s.st.PasswordResetUser(ctx, d.Token, s.now()); err != nil {
+	owner, err := s.st.PasswordResetUser(ctx, d.Token, s.now())
+	if err != nil {
 		s.resetInvalid(w, r, err)
 		return
 	}
-	if msg := password.Problem(pw); msg != "" {
+	user, err := s.st.User(ctx, owner)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if msg := password.Problem(pw, user.Email, user.Name); msg != "" {
 		d.Errors = map[string]string{"password": msg}
 	} else if pw != r.PostFormValue("password_confirm") {
 		d.Errors = map[string]string{"password_confirm": "The two passwords differ."}

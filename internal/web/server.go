@@ -10,6 +10,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -203,11 +204,31 @@ type Config struct {
 	// SessionTTL is how long a session lives without use (sliding); 14
 	// days when zero.
 	SessionTTL time.Duration
-	// SignInLimit failed sign-ins per email within SignInWindow lock that
-	// email out until the window passes; 5 and 15 minutes when zero. An IP
-	// address gets ten times as many.
+	// SessionMaxAge is how long a session lives at most, however much it
+	// is used: then its user signs in again (NIST SP 800-63B-4 asks for
+	// at least every 30 days with a password alone); 30 days when zero.
+	SessionMaxAge time.Duration
+	// SignInLimit failed sign-ins for one email from one client address
+	// within SignInWindow hold that pair back until the window passes; 5
+	// and 15 minutes when zero. The pair gets four times as many in a
+	// day, and a client address ten times as many over all emails in the
+	// window (doc/security.md).
 	SignInLimit  int
 	SignInWindow time.Duration
+	// SignInAccountLimit failed sign-ins for one email within a day, from
+	// addresses its user has not signed in from in the last 30 days, hold
+	// back every such address for that email (NIST SP 800-63B caps
+	// failures per account at 100); 100 when zero. An address the user
+	// signed in from is never held back by it, so nobody can lock a user
+	// out from elsewhere.
+	SignInAccountLimit int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (config.EnvTrustedProxies). Without them every request
+	// is from its peer address, and behind a proxy all clients share it.
+	TrustedProxies []netip.Prefix
+	// PasswordHashes bounds how many password hashes run at once; nil
+	// means password.NewGate(0, 0) (one per CPU, a 2 s wait).
+	PasswordHashes *password.Gate
 	// Argon2 is the password hashing cost; zero means DefaultArgon2Params.
 	// Tests lower it.
 	Argon2 password.Params
@@ -232,6 +253,7 @@ type Server struct {
 	pages   map[string]*template.Template
 	static  fs.FS
 	handler http.Handler
+	hashes  *password.Gate
 }
 
 // New builds the web app.
@@ -252,11 +274,21 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.SessionTTL <= 0 {
 		s.cfg.SessionTTL = 14 * 24 * time.Hour
 	}
+	if s.cfg.SessionMaxAge <= 0 {
+		s.cfg.SessionMaxAge = 30 * 24 * time.Hour
+	}
 	if s.cfg.SignInLimit <= 0 {
 		s.cfg.SignInLimit = 5
 	}
 	if s.cfg.SignInWindow <= 0 {
 		s.cfg.SignInWindow = 15 * time.Minute
+	}
+	if s.cfg.SignInAccountLimit <= 0 {
+		s.cfg.SignInAccountLimit = 100
+	}
+	s.hashes = s.cfg.PasswordHashes
+	if s.hashes == nil {
+		s.hashes = password.NewGate(0, 0)
 	}
 	if cfg.BaseURL != "" {
 		if u, err := url.Parse(cfg.BaseURL); err != nil || u.Scheme == "" || u.Host == "" {

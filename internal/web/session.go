@@ -15,6 +15,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 )
 
+// sessionCookie is the session cookie's base name (Server.cookieName).
 const sessionCookie = "ob_session"
 
 // sessionState is the signed-in user of a request.
@@ -48,11 +49,11 @@ func randomToken() string {
 }
 
 // loadSession finds the session of the cookie, if any, and extends it when
-// more than half its life is gone (a sliding session without a write per
-// request).
+// more than half its idle time is gone (a sliding session without a write
+// per request), but never past SessionMaxAge from sign-in.
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(sessionCookie)
+		c, err := r.Cookie(s.cookieName(sessionCookie))
 		if err != nil || c.Value == "" || sessionless(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
@@ -66,6 +67,15 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			s.serverError(w, r, err)
+			return
+		}
+		if !s.now().Before(sess.CreatedAt.Add(s.cfg.SessionMaxAge)) {
+			// Past its absolute lifetime, however recently used.
+			if err := s.st.DeleteSession(ctx, c.Value); err != nil {
+				s.log.WarnContext(ctx, "web: delete old session", "err", err)
+			}
+			http.SetCookie(w, s.cookie(sessionCookie, "", -1))
+			next.ServeHTTP(w, r)
 			return
 		}
 		user, err := s.st.User(ctx, sess.UserID)
@@ -85,8 +95,15 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			}
 		}
 		if now := s.now(); sess.ExpiresAt.Sub(now) < s.cfg.SessionTTL/2 {
-			if err := s.st.ExtendSession(ctx, c.Value, now.Add(s.cfg.SessionTTL)); err == nil {
-				http.SetCookie(w, s.cookie(sessionCookie, c.Value, int(s.cfg.SessionTTL.Seconds())))
+			// Never past the absolute lifetime.
+			until := now.Add(s.cfg.SessionTTL)
+			if end := sess.CreatedAt.Add(s.cfg.SessionMaxAge); end.Before(until) {
+				until = end
+			}
+			if until.After(sess.ExpiresAt) {
+				if err := s.st.ExtendSession(ctx, c.Value, until); err == nil {
+					http.SetCookie(w, s.cookie(sessionCookie, c.Value, int(until.Sub(now).Seconds())))
+				}
 			}
 		}
 		stateOf(ctx).sess = ss
@@ -121,7 +138,7 @@ func (s *Server) requireSession(h func(http.ResponseWriter, *http.Request, *sess
 // brought, so a planted cookie cannot be fixed), with its own CSRF token.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, user store.User) error {
 	ctx := r.Context()
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+	if c, err := r.Cookie(s.cookieName(sessionCookie)); err == nil && c.Value != "" {
 		_ = s.st.DeleteSession(ctx, c.Value)
 	}
 	token := randomToken()
@@ -161,7 +178,8 @@ func (s *Server) takeFlash(r *http.Request, ss *sessionState) string {
 	return msg
 }
 
-// Purge deletes expired sessions and sign-in failures too old to count.
+// Purge deletes expired sessions, sign-in failures too old to count and
+// sign-in clients too old to be known.
 // The app calls it now and then (hourly is plenty); nothing depends on it
 // but the size of two tables.
 func (s *Server) Purge(ctx context.Context) error {
@@ -169,10 +187,14 @@ func (s *Server) Purge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.st.PurgeLoginFailures(ctx, s.now().Add(-s.cfg.SignInWindow-time.Minute))
+	m, err := s.st.PurgeLoginFailures(ctx, s.now().Add(-max(s.cfg.SignInWindow, accountWindow)-time.Minute))
 	if err != nil {
 		return err
 	}
-	s.log.DebugContext(ctx, "web: purged", "sessions", n, "login_failures", m)
+	c, err := s.st.PurgeSignInClients(ctx, s.now().Add(-knownClientAge))
+	if err != nil {
+		return err
+	}
+	s.log.DebugContext(ctx, "web: purged", "sessions", n, "login_failures", m, "sign_in_clients", c)
 	return nil
 }

@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"LoginFailures", testLoginFailures},
 		{"ProblemsAndClaims", testProblemsAndClaims},
 		{"PasswordResets", testPasswordResets},
+		{"LoginAttemptsConcurrent", testLoginAttemptsConcurrent},
 		{"WebhookEvents", testWebhookEvents},
 		{"WebhookEventsBatch", testWebhookEventsBatch},
 		{"WorkDemand", testWorkDemand},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,40 +141,130 @@ func testSessions(t *testing.T, open Opener) {
 func testLoginFailures(t *testing.T, open Opener) {
 	b := setup(t, open)
 	start := time.Now().Add(-time.Minute)
-	n, oldest, err := b.st.LoginFailures(b.ctx, "email:ann@example.com", start)
-	must(t, "LoginFailures", err)
-	if n != 0 || !oldest.IsZero() {
-		t.Errorf("LoginFailures before any = %d, %v", n, oldest)
-	}
-	for range 3 {
-		must(t, "RecordLoginFailure", b.st.RecordLoginFailure(b.ctx, "email:ann@example.com", "ip:192.0.2.1"))
-	}
-	must(t, "RecordLoginFailure", b.st.RecordLoginFailure(b.ctx, "ip:192.0.2.1"))
-	must(t, "RecordLoginFailure(none)", b.st.RecordLoginFailure(b.ctx))
-	for key, want := range map[string]int{"email:ann@example.com": 3, "ip:192.0.2.1": 4, "ip:198.51.100.7": 0} {
-		n, oldest, err := b.st.LoginFailures(b.ctx, key, start)
-		must(t, "LoginFailures", err)
-		if n != want || (want > 0) == oldest.IsZero() {
-			t.Errorf("LoginFailures(%s) = %d, %v; want %d", key, n, oldest, want)
-		}
-		if want > 0 && oldest.Before(start) {
-			t.Errorf("LoginFailures(%s) oldest %v before %v", key, oldest, start)
+	pair := store.LoginLimit{Key: "pair:ann@example.com|192.0.2.1", Since: start}
+	ip := store.LoginLimit{Key: "ip:192.0.2.1", Since: start}
+	for i := range 3 {
+		a, err := b.st.BeginLoginAttempt(b.ctx, pair, ip)
+		must(t, "BeginLoginAttempt", err)
+		if len(a.Counts) != 2 || a.Counts[0].N != i+1 || a.Counts[1].N != i+1 || a.Counts[0].Oldest.Before(start) {
+			t.Errorf("attempt %d: counts %+v, want %d each", i+1, a.Counts, i+1)
 		}
 	}
-	// Only failures after since count.
-	n, _, err = b.st.LoginFailures(b.ctx, "ip:192.0.2.1", time.Now().Add(time.Minute))
-	must(t, "LoginFailures(future)", err)
-	if n != 0 {
-		t.Errorf("LoginFailures since the future = %d", n)
+	// Only attempts after since count.
+	a, err := b.st.BeginLoginAttempt(b.ctx, store.LoginLimit{Key: ip.Key, Since: time.Now().Add(time.Minute)})
+	must(t, "BeginLoginAttempt(future)", err)
+	if a.Counts[0].N != 0 {
+		t.Errorf("attempts since the future = %+v", a.Counts)
 	}
-	must(t, "ClearLoginFailures", b.st.ClearLoginFailures(b.ctx, "email:ann@example.com"))
-	if n, _, _ := b.st.LoginFailures(b.ctx, "email:ann@example.com", start); n != 0 {
-		t.Errorf("after ClearLoginFailures: %d", n)
+	// A refused attempt is forgotten: the next counts as if it never was.
+	must(t, "ForgetLoginAttempt", b.st.ForgetLoginAttempt(b.ctx, a))
+	a, err = b.st.BeginLoginAttempt(b.ctx, ip)
+	must(t, "BeginLoginAttempt", err)
+	must(t, "ForgetLoginAttempt", b.st.ForgetLoginAttempt(b.ctx, a))
+	if a.Counts[0].N != 4 {
+		t.Errorf("ip count after a forgotten attempt = %d, want 4", a.Counts[0].N)
+	}
+	// A success is no failure; the failures before it stay.
+	ok, err := b.st.BeginLoginAttempt(b.ctx, pair, ip)
+	must(t, "BeginLoginAttempt", err)
+	must(t, "SucceedLoginAttempt", b.st.SucceedLoginAttempt(b.ctx, ok))
+	a, err = b.st.BeginLoginAttempt(b.ctx, pair, ip)
+	must(t, "BeginLoginAttempt", err)
+	if a.Counts[0].N != 4 || a.Counts[1].N != 4 {
+		t.Errorf("after a success: counts %+v, want 4 each (3 failures and itself)", a.Counts)
+	}
+	if _, err := b.st.BeginLoginAttempt(b.ctx); err != nil {
+		t.Errorf("BeginLoginAttempt(no limits): %v", err)
+	}
+	err = b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		_, err := tx.BeginLoginAttempt(b.ctx, ip)
+		return err
+	})
+	if !errors.Is(err, store.ErrLoginInTx) {
+		t.Errorf("BeginLoginAttempt in a transaction: %v, want ErrLoginInTx", err)
 	}
 	purged, err := b.st.PurgeLoginFailures(b.ctx, time.Now().Add(time.Minute))
 	must(t, "PurgeLoginFailures", err)
-	if purged != 4 {
-		t.Errorf("PurgeLoginFailures = %d, want 4", purged)
+	if purged != 8 {
+		t.Errorf("PurgeLoginFailures = %d, want 8", purged)
+	}
+
+	// Sign-in clients.
+	known, err := b.st.KnownSignInClient(b.ctx, "ann@example.com", "192.0.2.1", start)
+	must(t, "KnownSignInClient", err)
+	if known {
+		t.Error("a client is known before any sign-in")
+	}
+	must(t, "RememberSignInClient", b.st.RememberSignInClient(b.ctx, "Ann@Example.com", "192.0.2.1"))
+	must(t, "RememberSignInClient again", b.st.RememberSignInClient(b.ctx, "ann@example.com", "192.0.2.1"))
+	for _, tc := range []struct {
+		email, client string
+		since         time.Time
+		want          bool
+	}{
+		{"ann@example.com", "192.0.2.1", start, true},
+		{"ANN@example.com", "192.0.2.1", start, true},
+		{"ann@example.com", "192.0.2.2", start, false},
+		{"bob@example.com", "192.0.2.1", start, false},
+		{"ann@example.com", "192.0.2.1", time.Now().Add(time.Minute), false},
+	} {
+		got, err := b.st.KnownSignInClient(b.ctx, tc.email, tc.client, tc.since)
+		must(t, "KnownSignInClient", err)
+		if got != tc.want {
+			t.Errorf("KnownSignInClient(%s, %s, %v) = %v", tc.email, tc.client, tc.since, got)
+		}
+	}
+	n, err := b.st.PurgeSignInClients(b.ctx, time.Now().Add(time.Minute))
+	must(t, "PurgeSignInClients", err)
+	if n != 1 {
+		t.Errorf("PurgeSignInClients = %d, want 1", n)
+	}
+}
+
+// testLoginAttemptsConcurrent is the race of issue 15 at the store: many
+// simultaneous attempts under one key, over the store's whole connection
+// pool (on PostgreSQL, as from many processes). However they interleave,
+// no more than limit of them may see a count within limit; the refused
+// ones are forgotten, as the web app does, and the next attempt counts
+// exactly those that were let through, plus itself.
+func testLoginAttemptsConcurrent(t *testing.T, open Opener) {
+	b := setup(t, open)
+	const limit, n = 5, 40
+	l := store.LoginLimit{Key: "pair:ann@example.com|192.0.2.1", Since: time.Now().Add(-time.Hour)}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	within := 0
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			a, err := b.st.BeginLoginAttempt(b.ctx, l)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if a.Counts[0].N <= limit {
+				mu.Lock()
+				within++
+				mu.Unlock()
+				return
+			}
+			if err := b.st.ForgetLoginAttempt(b.ctx, a); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if within > limit {
+		t.Errorf("%d of %d simultaneous attempts saw a count within %d", within, n, limit)
+	}
+	a, err := b.st.BeginLoginAttempt(b.ctx, l)
+	must(t, "BeginLoginAttempt", err)
+	if a.Counts[0].N != within+1 {
+		t.Errorf("after the burst: count %d, want %d let through + 1", a.Counts[0].N, within)
 	}
 }
 
@@ -242,7 +333,9 @@ func testPurgeAccount(t *testing.T, open Opener) {
 		u, err := b.st.CreateUser(ctx, acct.ID, email, "", "h")
 		must(t, "CreateUser", err)
 		must(t, "CreateSession", b.st.CreateSession(ctx, "tok-"+email, u.ID, "c", time.Now().Add(time.Hour)))
-		must(t, "RecordLoginFailure", b.st.RecordLoginFailure(ctx, "email:"+email))
+		_, err = b.st.BeginLoginAttempt(ctx, store.LoginLimit{Key: "email:" + email, Since: time.Now().Add(-time.Hour)},
+			store.LoginLimit{Key: "pair:" + email + "|192.0.2.1", Since: time.Now().Add(-time.Hour)})
+		must(t, "BeginLoginAttempt", err)
 		_, err = b.st.AppendLog(ctx, store.LogEntry{AccountID: acct.ID, Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, Message: "m"})
 		must(t, "AppendLog", err)
 	}
@@ -257,16 +350,23 @@ func testPurgeAccount(t *testing.T, open Opener) {
 	}
 	p, err := b.st.PurgeAccount(ctx, acme.ID, nil)
 	must(t, "PurgeAccount", err)
-	if p.LoginFailures != 1 {
-		t.Errorf("PurgeAccount = %+v, want its user's failed sign-in", p)
+	if p.LoginFailures != 2 {
+		t.Errorf("PurgeAccount = %+v, want its user's failed sign-in under both keys", p)
 	}
 	after, err := b.st.AccountRows(ctx, acme.ID)
 	must(t, "AccountRows", err)
 	if len(after) != 0 {
 		t.Errorf("rows of the purged account remain: %v", after)
 	}
-	if n, _, _ := b.st.LoginFailures(ctx, "email:ann@example.com", time.Time{}); n != 0 {
-		t.Errorf("%d failed sign-ins of the purged account's user remain", n)
+	// A new attempt counts alone: none of the purged user's remain.
+	a, err := b.st.BeginLoginAttempt(ctx, store.LoginLimit{Key: "email:ann@example.com"},
+		store.LoginLimit{Key: "pair:ann@example.com|192.0.2.1"}, store.LoginLimit{Key: "pair:bob@example.com|192.0.2.1"})
+	must(t, "BeginLoginAttempt", err)
+	if a.Counts[0].N != 1 || a.Counts[1].N != 1 {
+		t.Errorf("failed sign-ins of the purged account's user remain: %+v", a.Counts)
+	}
+	if a.Counts[2].N != 2 {
+		t.Errorf("the other account's user's failed sign-in went too: %+v", a.Counts)
 	}
 	kept, err := b.st.AccountRows(ctx, other.ID)
 	must(t, "AccountRows(other)", err)
