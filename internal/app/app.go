@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/logging"
 	"github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/seal"
@@ -120,7 +121,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	logger := opts.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		logger = logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 	}
 	now := opts.Now
 	if now == nil {

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/orderbridge/orderbridge/internal/logging"
 )
 
 // Env is what a subcommand may touch of the outside world. Tests build one
@@ -56,7 +58,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Stdout:    stdout,
 		Stderr:    stderr,
 		LookupEnv: os.LookupEnv,
-		Logger:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger:    logging.New(stderr, logging.FormatLogfmt, slog.LevelInfo),
 	}
 	return run(ctx, env, args)
 }

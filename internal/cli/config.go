@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/logging"
 )
 
 // configFlags reads the configuration from the environment and registers
@@ -18,7 +19,8 @@ func configFlags(env *Env, fs *flag.FlagSet) (*config.Config, error) {
 	return &cfg, nil
 }
 
-// logger is the command's logger at the configured level, on stderr.
+// logger is the command's logger at the configured level and format, on
+// stderr, with the request's or job's attributes on every line.
 func logger(env *Env, cfg *config.Config) *slog.Logger {
-	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	return logging.New(env.Stderr, cfg.LogFormat, cfg.LogLevel)
 }
