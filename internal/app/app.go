@@ -304,6 +304,9 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	// holds its accounts for about a minute, not the 35 it used to
 	// (worker.ConfigureRecovery, doc/design.md "Recovery").
 	worker.ConfigureRecovery(rc)
+	// The job's id, kind and account on every line its work logs; River's
+	// own lines demoted or rate-limited (worker.FailureLevel's policy).
+	a.Engine.ConfigureLogging(rc)
 	if !opts.NoSweep {
 		rc.PeriodicJobs = periodic
 	}
