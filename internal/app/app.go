@@ -343,6 +343,8 @@ func (a *App) Run(ctx context.Context) error {
 	// River has drained: health checks and metrics cover the whole run.
 	stopMetrics := a.serveMetrics(ctx)
 	defer stopMetrics()
+	stopHealth := a.watchHealth(ctx)
+	defer stopHealth()
 	stopWeb := a.serveWeb(ctx)
 	a.Logger.Info("orderbridge running", "config", a.Config)
 	<-ctx.Done()
