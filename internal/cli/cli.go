@@ -44,6 +44,7 @@ func commands() []command {
 	return []command{
 		{"demo", "run the whole product on seeded emulators, printing every URL and credential", runDemo},
 		{"emulate", "run an API emulator (xero or shipstation) for development and tests", runEmulate},
+		{"healthcheck", "ask a running orderbridge on this machine for /healthz (a container's HEALTHCHECK)", runHealthcheck},
 		{"migrate", "bring the database schema up to date", runMigrate},
 		{"serve", "run the export worker and the periodic sweep", runServe},
 		{"sync", "run one export now and print a summary (--dry-run: what would be sent)", runSync},
