@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"XeroQuota", testXeroQuota},
 		{"XeroEgress", testXeroEgress},
 		{"SweptChanges", testSweptChanges},
+		{"AccountFacts", testAccountFacts},
 		{"ReadCursorFollowsInvoiceCursor", testReadCursorFollowsInvoiceCursor},
 	}
 	for _, tc := range tests {
