@@ -94,7 +94,8 @@ func (m *jobLog) Work(ctx context.Context, job *rivertype.JobRow, doInner func(c
 
 // riverLogHandler passes River's own log lines on, with two changes.
 // River logs "Job errored" at INFO, which jobLog already logs at the
-// level the error deserves: those go to DEBUG. And River's background
+// level the error deserves, and its job counts every 10 seconds: those go
+// to DEBUG. And River's background
 // loops log the same ERROR every poll while the database is down (a
 // flood of thousands of lines an hour): the first line of a message goes
 // out at WARN (a database outage is retried; /readyz and the
@@ -131,7 +132,8 @@ func (h *riverLogHandler) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle demotes, rate-limits and passes r on.
 func (h *riverLogHandler) Handle(ctx context.Context, r slog.Record) error {
 	switch {
-	case strings.Contains(r.Message, "Job errored") || strings.Contains(r.Message, "Job panicked"):
+	case strings.Contains(r.Message, "Job errored") || strings.Contains(r.Message, "Job panicked") ||
+		strings.Contains(r.Message, "Producer job counts"): // every 10 s: noise at INFO
 		r.Level = slog.LevelDebug
 	case r.Level >= slog.LevelError:
 		h.state.mu.Lock()

@@ -109,6 +109,7 @@ func TestRiverLogsDoNotFlood(t *testing.T) {
 	}
 	log.Error("producer: Error fetching jobs", "err", "dial tcp 127.0.0.1:5432: connection refused")
 	log.Info("jobexecutor: Job errored; retrying", "job_id", 1)
+	log.Info("producer: Producer job counts", "num_completed_jobs", 5)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("%d lines, want 2:\n%s", len(lines), buf.String())
