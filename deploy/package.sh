@@ -16,12 +16,13 @@ version="${1:-$(git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-
 commit="$(git rev-parse HEAD 2>/dev/null || true)"
 date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 export GOARCH="${GOARCH:-$(go env GOARCH)}"
-# nfpm wants a version without the leading v; a non-release build is a
-# 0.0.0 prerelease with the commit in it.
+# nfpm wants a semantic version without the leading v; a build that is no
+# release (git describe gave a bare commit) is a 0.0.0-dev prerelease
+# naming it.
 pkgversion="${version#v}"
 case "$pkgversion" in
   [0-9]*.[0-9]*.[0-9]*) ;;
-  *) pkgversion="0.0.0~${pkgversion//[^A-Za-z0-9.]/.}" ;;
+  *) pkgversion="0.0.0-dev.$(printf %s "$pkgversion" | tr -c 'A-Za-z0-9' '.' | tr -s '.' | sed 's/^\.//; s/\.$//')" ;;
 esac
 export VERSION="$pkgversion"
 
