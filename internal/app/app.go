@@ -20,6 +20,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/logging"
 	"github.com/orderbridge/orderbridge/internal/mailer"
 	"github.com/orderbridge/orderbridge/internal/notify"
 	"github.com/orderbridge/orderbridge/internal/password"
@@ -136,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	logger := opts.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		logger = logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 	}
 	now := opts.Now
 	if now == nil {
@@ -346,6 +347,9 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	// holds its accounts for about a minute, not the 35 it used to
 	// (worker.ConfigureRecovery, doc/design.md "Recovery").
 	worker.ConfigureRecovery(rc)
+	// The job's id, kind and account on every line its work logs; River's
+	// own lines demoted or rate-limited (worker.FailureLevel's policy).
+	a.Engine.ConfigureLogging(rc)
 	if !opts.NoSweep {
 		rc.PeriodicJobs = periodic
 	}
@@ -417,6 +421,8 @@ func (a *App) Run(ctx context.Context) error {
 	// River has drained: health checks and metrics cover the whole run.
 	stopMetrics := a.serveMetrics(ctx)
 	defer stopMetrics()
+	stopHealth := a.watchHealth(ctx)
+	defer stopHealth()
 	stopWeb := a.serveWeb(ctx)
 	a.Logger.Info("orderbridge running", "config", a.Config)
 	<-ctx.Done()

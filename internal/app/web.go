@@ -313,16 +313,10 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	if service == "xero" && resp.Body != nil {
 		resp.Body = &byteCounter{ReadCloser: resp.Body, c: t.m.XeroBytes.WithLabelValues(xero.Endpoint(req.URL.Path))}
 	}
-	gauge := func(header, window string) {
-		if n, err := strconv.Atoi(resp.Header.Get(header)); err == nil {
-			t.m.RateLimitRemaining.WithLabelValues(service, window).Set(float64(n))
-		}
-	}
-	if service == "xero" {
-		gauge("X-MinLimit-Remaining", "minute")
-		gauge("X-DayLimit-Remaining", "day")
-	} else {
-		gauge("X-Rate-Limit-Remaining", "minute")
+	// Only the app-wide window is one figure; the per-organisation and
+	// per-key ones are per merchant (see web.Metrics.Accounts).
+	if n, err := strconv.Atoi(resp.Header.Get("X-AppMinLimit-Remaining")); err == nil && service == "xero" {
+		t.m.XeroAppMinuteRemaining.Set(float64(n))
 	}
 	return resp, nil
 }

@@ -24,6 +24,7 @@ func TestInstrumentCountsCallsByService(t *testing.T) {
 	xeroSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-MinLimit-Remaining", "57")
 		w.Header().Set("X-DayLimit-Remaining", "4321")
+		w.Header().Set("X-AppMinLimit-Remaining", "9876")
 		if r.URL.Path == "/limited" {
 			w.WriteHeader(http.StatusTooManyRequests)
 		}
@@ -53,12 +54,9 @@ func TestInstrumentCountsCallsByService(t *testing.T) {
 		}
 		return d.GetCounter().GetValue()
 	}
-	gauge := func(labels ...string) float64 {
-		var d dto.Metric
-		if err := m.RateLimitRemaining.WithLabelValues(labels...).Write(&d); err != nil {
-			t.Fatal(err)
-		}
-		return d.GetGauge().GetValue()
+	var appMinute dto.Metric
+	if err := m.XeroAppMinuteRemaining.Write(&appMinute); err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
 		name string
@@ -68,9 +66,7 @@ func TestInstrumentCountsCallsByService(t *testing.T) {
 		{"xero 200", counter("xero", "200"), 1},
 		{"xero 429", counter("xero", "429"), 1},
 		{"shipstation 200", counter("shipstation", "200"), 1},
-		{"xero minute left", gauge("xero", "minute"), 57},
-		{"xero day left", gauge("xero", "day"), 4321},
-		{"shipstation minute left", gauge("shipstation", "minute"), 39},
+		{"xero app minute left", appMinute.GetGauge().GetValue(), 9876},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

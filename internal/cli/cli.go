@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/orderbridge/orderbridge/internal/logging"
 )
 
 // Env is what a subcommand may touch of the outside world. Tests build one
@@ -46,6 +48,7 @@ func commands() []command {
 		{"accounts", "list the merchants' accounts and their health, or delete one with everything it owns", runAccounts},
 		{"demo", "run the whole product on seeded emulators, printing every URL and credential", runDemo},
 		{"emulate", "run an API emulator (xero or shipstation) for development and tests", runEmulate},
+		{"healthcheck", "ask a running orderbridge on this machine for /healthz (a container's HEALTHCHECK)", runHealthcheck},
 		{"keys", "generate a secret key, or rotate the key that seals connection secrets", runKeys},
 		{"migrate", "bring the database schema up to date", runMigrate},
 		{"serve", "run the export worker and the periodic sweep", runServe},
@@ -63,7 +66,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Stdout:    stdout,
 		Stderr:    stderr,
 		LookupEnv: os.LookupEnv,
-		Logger:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger:    logging.New(stderr, logging.FormatLogfmt, slog.LevelInfo),
 	}
 	return run(ctx, env, args)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/orderbridge/orderbridge/internal/config"
+	"github.com/orderbridge/orderbridge/internal/logging"
 )
 
 // Flag sets of the commands: each command registers only the
@@ -77,7 +78,8 @@ func withEnv(fs *flag.FlagSet, vars ...string) {
 	}
 }
 
-// logger is the command's logger at the configured level, on stderr.
+// logger is the command's logger at the configured level and format, on
+// stderr, with the request's or job's attributes on every line.
 func logger(env *Env, cfg *config.Config) *slog.Logger {
-	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	return logging.New(env.Stderr, cfg.LogFormat, cfg.LogLevel)
 }

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/logging"
 	"github.com/orderbridge/orderbridge/internal/mailer"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
@@ -41,6 +42,7 @@ const (
 	EnvBackfill           = "ORDERBRIDGE_BACKFILL"
 	EnvWorkers            = "ORDERBRIDGE_WORKERS"
 	EnvLogLevel           = "ORDERBRIDGE_LOG_LEVEL"
+	EnvLogFormat          = "ORDERBRIDGE_LOG_FORMAT"
 	EnvHTTPAddr           = "ORDERBRIDGE_HTTP_ADDR"
 	EnvMetricsAddr        = "ORDERBRIDGE_METRICS_ADDR"
 	EnvBaseURL            = "ORDERBRIDGE_BASE_URL"
@@ -136,6 +138,9 @@ type Config struct {
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level
+	// LogFormat is logfmt (key=value lines, the default) or json (one
+	// object per line, for log shippers).
+	LogFormat string
 
 	// HTTPAddr is where the web app listens (host:port); empty serves no
 	// web app (a worker-only process). Default: DefaultHTTPAddr.
@@ -203,6 +208,7 @@ func Default() Config {
 		Workers:    DefaultWorkers,
 		JobPoll:    DefaultJobPoll,
 		LogLevel:   slog.LevelInfo,
+		LogFormat:  logging.FormatLogfmt,
 	}
 }
 
@@ -308,6 +314,13 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, fmt.Errorf("config: %s: %q is not a level (debug, info, warn, error)", EnvLogLevel, v))
 		}
 	}
+	if v := strings.TrimSpace(getenv(EnvLogFormat)); v != "" {
+		if err := logging.CheckFormat(v); err != nil {
+			errs = append(errs, fmt.Errorf("config: %s: %q is not a log format (logfmt or json)", EnvLogFormat, v))
+		} else {
+			c.LogFormat = v
+		}
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -335,6 +348,13 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated `CIDRs` of reverse proxies whose X-Forwarded-For names the client (env "+EnvTrustedProxies+")")
 	fs.BoolVar(&c.AllowSignUp, "allow-signup", c.AllowSignUp, "let anyone create an account on the web app (env "+EnvAllowSignUp+")")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log `level`: debug, info, warn, error (env "+EnvLogLevel+")")
+	fs.Func("log-format", "log line `format`: logfmt or json (default "+c.LogFormat+"; env "+EnvLogFormat+")", func(v string) error {
+		if err := logging.CheckFormat(v); err != nil {
+			return err
+		}
+		c.LogFormat = cmp.Or(v, logging.FormatLogfmt)
+		return nil
+	})
 }
 
 // Database returns the database URL, defaulting to the SQLite file in the
@@ -518,6 +538,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("workers", c.Workers),
 		slog.Duration("job_poll", c.JobPoll),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.String("log_format", c.LogFormat),
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("base_url", c.BaseURL),

@@ -356,3 +356,24 @@ func TestPasswordHashes(t *testing.T) {
 		}
 	}
 }
+
+func TestLogFormat(t *testing.T) {
+	t.Parallel()
+	c, err := config.FromEnv(envOf(map[string]string{config.EnvLogFormat: "json"}))
+	if err != nil || c.LogFormat != "json" {
+		t.Errorf("json: format %q, err %v", c.LogFormat, err)
+	}
+	c, err = config.FromEnv(envOf(nil))
+	if err != nil || c.LogFormat != "logfmt" {
+		t.Errorf("default: format %q, err %v", c.LogFormat, err)
+	}
+	if _, err := config.FromEnv(envOf(map[string]string{config.EnvLogFormat: "xml"})); err == nil || !strings.Contains(err.Error(), config.EnvLogFormat) {
+		t.Errorf("xml: err %v, want one naming %s", err, config.EnvLogFormat)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--log-format", "text"}); err == nil {
+		t.Error("--log-format text accepted")
+	}
+}

@@ -410,8 +410,9 @@ func TestWebAppSaveAndSync(t *testing.T) {
 		`orderbridge_jobs_total{kind="export_invoices",outcome="completed"} 2`,
 		`orderbridge_jobs_total{kind="resync_invoice",outcome="completed"} 1`,
 		`orderbridge_orders_exported_total{result="created"} 1`,
-		`orderbridge_rate_limit_remaining{service="xero",window="day"}`,
-		`orderbridge_rate_limit_remaining{service="shipstation",window="minute"}`}
+		`orderbridge_database_up 1`,
+		`orderbridge_accounts{state="ok"}`,
+		`orderbridge_xero_day_quota_remaining_ratio_bucket{le="0.2"}`}
 	testkit.Until(t, 10*time.Second, func() error {
 		ann.get(w.app.MetricsURL() + "/metrics")
 		var missing []string

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/orderbridge/orderbridge/internal/buildinfo"
 )
 
 // Metrics are the Prometheus metric families orderbridge exports on
@@ -24,11 +28,26 @@ type Metrics struct {
 	// "shipstation") and HTTP status code ("200", "429", "error" when no
 	// answer came).
 	APICalls *prometheus.CounterVec
-	// RateLimitRemaining is the calls left in the current window, by service
-	// and window ("minute", "day"), as the last answer's headers said. It
-	// is not labelled by account or tenant, to keep cardinality bounded:
-	// it shows the tightest recent figure.
-	RateLimitRemaining *prometheus.GaugeVec
+	// XeroAppMinuteRemaining is the calls left in the Xero app's own
+	// minute window (X-AppMinLimit-Remaining), shared by every
+	// organisation: the one rate-limit figure that is a single series.
+	// The per-organisation day and minute figures are per merchant, so one
+	// gauge for them all said nothing; Accounts{state="quota_low"} and
+	// XeroDayQuota tell how the merchants' quotas stand instead.
+	XeroAppMinuteRemaining prometheus.Gauge
+	// Accounts counts the accounts by state (AccountStates): "ok" for one
+	// with no problem, else under each problem it has. No label per
+	// account: the dashboard and `orderbridge accounts` say which.
+	Accounts *prometheus.GaugeVec
+	// DatabaseUp is 1 while the last account health read (every
+	// HealthEvery) reached the database, 0 when it failed.
+	DatabaseUp prometheus.Gauge
+	// BuildInfo is 1, labelled with the running build (buildinfo.Read):
+	// what an upgrade changed, and which processes still run the old one.
+	BuildInfo *prometheus.GaugeVec
+	// xeroDayQuota is the histogram of the fraction of their Xero day
+	// quota the accounts have left (SetAccountHealth).
+	xeroDayQuota *ratioHistogram
 	// OrdersExported counts orders sent to ShipStation, by result
 	// ("created", "updated", "cancelled", "failed").
 	OrdersExported *prometheus.CounterVec
@@ -67,9 +86,22 @@ func NewMetrics() *Metrics {
 		APICalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orderbridge_api_calls_total", Help: "Calls to Xero and ShipStation, by service and HTTP status.",
 		}, []string{"service", "status"}),
-		RateLimitRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "orderbridge_rate_limit_remaining", Help: "Calls left in the current rate-limit window, as last reported.",
-		}, []string{"service", "window"}),
+		XeroAppMinuteRemaining: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orderbridge_xero_app_minute_remaining", Help: "Calls left in the Xero app's minute window (all organisations), as last reported.",
+		}),
+		Accounts: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orderbridge_accounts",
+			Help: "Accounts by state: ok, or each problem an account has (reconnect_needed, quota_low, webhooks_off, stuck).",
+		}, []string{"state"}),
+		DatabaseUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orderbridge_database_up", Help: "1 when the last periodic read of the database succeeded, 0 when it failed.",
+		}),
+		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orderbridge_build_info", Help: "1, labelled with the version, commit and Go version of the running build.",
+		}, []string{"version", "commit", "go_version"}),
+		xeroDayQuota: newRatioHistogram("orderbridge_xero_day_quota_remaining_ratio",
+			"Accounts by the fraction of their Xero day quota left (accounts with a figure from the last day).",
+			[]float64{0.05, 0.1, 0.2, 0.5, 0.8}),
 		OrdersExported: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orderbridge_orders_exported_total", Help: "Orders sent to ShipStation, by result.",
 		}, []string{"result"}),
@@ -97,10 +129,77 @@ func NewMetrics() *Metrics {
 			m.WebhookDeliveries.WithLabelValues(source, o)
 		}
 	}
-	m.Registry.MustRegister(m.Jobs, m.APICalls, m.RateLimitRemaining, m.OrdersExported, m.WriteBacks,
+	for _, state := range AccountStates {
+		m.Accounts.WithLabelValues(state)
+	}
+	bi := buildinfo.Read()
+	m.BuildInfo.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)
+	m.Registry.MustRegister(m.Jobs, m.APICalls, m.XeroAppMinuteRemaining, m.OrdersExported, m.WriteBacks,
 		m.HTTPRequests, m.SignInFailures, m.WebhookDeliveries, m.XeroBytes,
+		m.Accounts, m.DatabaseUp, m.BuildInfo, m.xeroDayQuota,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// AccountStates are the values of orderbridge_accounts' state label.
+var AccountStates = []string{"ok", "reconnect_needed", "quota_low", "webhooks_off", "stuck"}
+
+// SetAccountHealth publishes a reading of every account's health:
+// states counts the accounts by AccountStates value, and quotaLeft is
+// each account's fraction of its Xero day quota left (0 to 1; accounts
+// without a recent figure left out).
+func (m *Metrics) SetAccountHealth(states map[string]int, quotaLeft []float64) {
+	for _, state := range AccountStates {
+		m.Accounts.WithLabelValues(state).Set(float64(states[state]))
+	}
+	m.xeroDayQuota.set(quotaLeft)
+}
+
+// ratioHistogram is a histogram of a snapshot (each account's value now),
+// replaced at every reading rather than added to, as a Prometheus
+// histogram of observations would be.
+type ratioHistogram struct {
+	desc    *prometheus.Desc
+	bounds  []float64
+	mu      sync.Mutex
+	buckets map[float64]uint64
+	count   uint64
+	sum     float64
+}
+
+func newRatioHistogram(name, help string, bounds []float64) *ratioHistogram {
+	h := &ratioHistogram{desc: prometheus.NewDesc(name, help, nil, nil), bounds: bounds}
+	h.set(nil)
+	return h
+}
+
+func (h *ratioHistogram) set(values []float64) {
+	buckets := make(map[float64]uint64, len(h.bounds))
+	var sum float64
+	for _, b := range h.bounds {
+		buckets[b] = 0
+	}
+	for _, v := range values {
+		sum += v
+		for _, b := range h.bounds {
+			if v <= b {
+				buckets[b]++
+			}
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.buckets, h.count, h.sum = buckets, uint64(len(values)), sum
+}
+
+// Describe sends the histogram's description.
+func (h *ratioHistogram) Describe(ch chan<- *prometheus.Desc) { ch <- h.desc }
+
+// Collect sends the last snapshot.
+func (h *ratioHistogram) Collect(ch chan<- prometheus.Metric) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ch <- prometheus.MustNewConstHistogram(h.desc, h.count, h.sum, maps.Clone(h.buckets))
 }
 
 // Handler serves the registry in the Prometheus exposition format.

@@ -2,14 +2,18 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orderbridge/orderbridge/internal/logging"
 )
 
 // reqState is per-request state the middleware shares: set once at the
@@ -62,11 +66,16 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs one line per request and counts it by route pattern
 // (not by path, which would let a scanner blow up the metric's labels).
+// Every line the request logs, this one and the handlers', carries its
+// request id (requestID), which the response's X-Request-Id echoes.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st := &reqState{}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
+		id := requestID(r.Header.Get(requestIDHeader))
+		w.Header().Set(requestIDHeader, id)
+		ctx := logging.With(r.Context(), slog.String("request_id", id))
+		r = r.WithContext(context.WithValue(ctx, ctxKey{}, st))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if sw.code == 0 {
@@ -88,6 +97,23 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		level(r.Context(), "web: request", attrs...)
 	})
+}
+
+// requestIDHeader carries a request's id: from a proxy that set one, and
+// back to the client, which can quote it in a support request.
+const requestIDHeader = "X-Request-Id"
+
+// requestID returns the incoming id when it is safe to log and echo (1 to
+// 64 letters, digits, '.', '_' or '-': a proxy's UUID or trace id), and a
+// new random one otherwise, so a client cannot forge log syntax or flood
+// the log with a huge value.
+func requestID(incoming string) string {
+	if len(incoming) >= 1 && len(incoming) <= 64 && strings.IndexFunc(incoming, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')
+	}) < 0 {
+		return incoming
+	}
+	return rand.Text()[:20]
 }
 
 // loggedPath is the request path as every log line shows it (the request

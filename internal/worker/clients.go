@@ -178,7 +178,7 @@ func (c *Clients) prepare(ctx context.Context, acct int64, opts RunOptions, sum 
 func (c *Clients) egressMeter(acct int64) xero.Meter {
 	return func(ctx context.Context, _, endpoint string, n int64) {
 		if err := c.st.AddXeroEgress(context.WithoutCancel(ctx), acct, c.now(), endpoint, n); err != nil {
-			c.log.Warn("xero egress not recorded", "account", acct, "endpoint", endpoint, "bytes", n, "error", err)
+			c.log.WarnContext(ctx, "xero egress not recorded", "account", acct, "endpoint", endpoint, "bytes", n, "error", err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderbridge/orderbridge/internal/logging"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/xero"
@@ -112,6 +113,11 @@ func New(opts Options) (*Engine, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if _, ok := log.Handler().(*logging.ContextHandler); !ok {
+		// A logger not made by logging.New still gets the job's identity
+		// (ConfigureLogging) on every line.
+		log = slog.New(logging.NewContextHandler(log.Handler()))
 	}
 	now := opts.Now
 	if now == nil {

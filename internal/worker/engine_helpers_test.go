@@ -57,6 +57,8 @@ type engineOptions struct {
 	sweepAppCalls int
 	// jobSlice is the engine's JobSlice (0: the default).
 	jobSlice time.Duration
+	// logger, when set, is the engine's (default: warnings to the test log).
+	logger *slog.Logger
 }
 
 // testLogger writes the engine's warnings to the test log.
@@ -127,8 +129,12 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	if err := st.SaveSettings(ctx, acct.ID, s); err != nil {
 		t.Fatal(err)
 	}
+	logger := o.logger
+	if logger == nil {
+		logger = testLogger(t)
+	}
 	eng, err := worker.New(worker.Options{
-		Store: st, Xero: xapp, ShipStationBaseURL: semu.URL(), HTTPClient: testHTTP, Logger: testLogger(t),
+		Store: st, Xero: xapp, ShipStationBaseURL: semu.URL(), HTTPClient: testHTTP, Logger: logger,
 		PageSize: o.pageSize, WebhookBaseURL: o.hookBase, Now: o.now, JobSlice: o.jobSlice,
 		XeroAppSweepCalls: o.sweepAppCalls,
 	})

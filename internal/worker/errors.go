@@ -102,18 +102,19 @@ func transient(err error) bool {
 	return !errors.Is(err, shipstation.ErrAuth) && !errors.Is(err, shipstation.ErrValidation) && !errors.Is(err, shipstation.ErrNotFound)
 }
 
-// markReconnect flags a connection and says so in the log. It runs outside
-// any transaction.
+// markReconnect flags a connection and says so in the log, at ERROR: a
+// person must connect again. It runs outside any transaction.
 func (c *Clients) markReconnect(ctx context.Context, acct int64, kind store.ConnectionKind, reason string) {
 	ctx = context.WithoutCancel(ctx)
+	c.log.ErrorContext(ctx, "connection needs reconnecting", "account", acct, "kind", kind, "reason", reason)
 	if err := c.st.SetConnectionStatus(ctx, acct, kind, store.StatusReconnectNeeded, reason); err != nil {
-		c.log.Error("mark reconnect needed", "account", acct, "kind", kind, "error", err)
+		c.log.WarnContext(ctx, "mark reconnect needed", "account", acct, "kind", kind, "error", err)
 	}
 	_, err := c.st.AppendLog(ctx, store.LogEntry{
 		AccountID: acct, Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed,
 		Message: "export stopped: " + reason,
 	})
 	if err != nil {
-		c.log.Error("log reconnect needed", "account", acct, "error", err)
+		c.log.WarnContext(ctx, "log reconnect needed", "account", acct, "error", err)
 	}
 }

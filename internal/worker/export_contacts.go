@@ -67,7 +67,7 @@ func (e *Exporter) contacts(ctx context.Context, r *run, invs []xero.Invoice) (m
 		if err := json.Unmarshal(c.JSON, &xc); err != nil {
 			// A cache row we cannot read is as good as missing: forget it
 			// so the next run fetches it again.
-			e.log.Warn("unreadable cached contact", "account", r.acct, "contact", id, "error", err)
+			e.log.WarnContext(ctx, "unreadable cached contact", "account", r.acct, "contact", id, "error", err)
 			_ = e.st.ForgetContacts(ctx, r.acct, []string{id})
 			continue
 		}

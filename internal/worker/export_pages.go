@@ -110,7 +110,7 @@ func (e *Exporter) pages(ctx context.Context, r *run, since time.Time) error {
 			return nil
 		}
 		if rewalks == maxRewalks {
-			e.log.Warn("invoices kept changing during a bulk re-read; the next run's overlap will catch up",
+			e.log.WarnContext(ctx, "invoices kept changing during a bulk re-read; the next run's overlap will catch up",
 				"account", r.acct)
 			r.unsettled = true // so the next run reads from the cursor again
 			return nil

@@ -68,7 +68,7 @@ func GrantLapsesAt(tok *oauth2.Token) time.Time {
 func (c *Clients) KeepXeroGrantsAlive(ctx context.Context) int {
 	accounts, err := c.st.ListAccounts(ctx)
 	if err != nil {
-		c.log.Warn("keep xero grants alive: list accounts", "error", err)
+		c.log.WarnContext(ctx, "keep xero grants alive: list accounts", "error", err)
 		return 0
 	}
 	now := c.now()
@@ -79,7 +79,7 @@ func (c *Clients) KeepXeroGrantsAlive(ctx context.Context) int {
 			continue
 		}
 		if err != nil {
-			c.log.Warn("keep xero grant alive", "account", a.ID, "error", err)
+			c.log.WarnContext(ctx, "keep xero grant alive", "account", a.ID, "error", err)
 			continue
 		}
 		if conn.Status != store.StatusConnected || !conn.HasSecret || !c.grantDue(a.ID, now) {
@@ -87,7 +87,8 @@ func (c *Clients) KeepXeroGrantsAlive(ctx context.Context) int {
 		}
 		tok, err := c.st.XeroGrant(ctx, a.ID)
 		if err != nil {
-			c.log.Warn("keep xero grant alive", "account", a.ID, "error", err)
+			// Unreadable with the current secret key: ERROR (FailureLevel).
+			c.log.Log(ctx, FailureLevel(err, false), "keep xero grant alive", "account", a.ID, "error", err)
 			continue
 		}
 		at := GrantRefreshedAt(tok)
@@ -102,12 +103,12 @@ func (c *Clients) KeepXeroGrantsAlive(ctx context.Context) int {
 		switch {
 		case err == nil:
 			refreshed++
-			c.log.Info("idle xero grant refreshed", "account", a.ID, "last_refreshed", at)
+			c.log.InfoContext(ctx, "idle xero grant refreshed", "account", a.ID, "last_refreshed", at)
 		case errors.Is(err, xero.ErrReconnectNeeded):
 			c.markReconnect(ctx, a.ID, store.KindXero, "Xero dropped the connection after 60 days without use; connect Xero again")
 		default:
 			c.tryGrantAgainAt(a.ID, now.Add(grantRetryEvery))
-			c.log.Warn("keep xero grant alive", "account", a.ID, "lapses_at", GrantLapsesAt(tok), "error", err)
+			c.log.WarnContext(ctx, "keep xero grant alive", "account", a.ID, "lapses_at", GrantLapsesAt(tok), "error", err)
 		}
 	}
 	return refreshed

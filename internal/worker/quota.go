@@ -242,7 +242,7 @@ func (c *Clients) afterRun(ctx context.Context, r *run) {
 		return // no answer in this process yet
 	}
 	if err := c.st.NoteXeroDayRemaining(context.WithoutCancel(ctx), r.acct, b.DayRemaining, b.DaySeenAt); err != nil {
-		c.log.Warn("save xero day quota", "account", r.acct, "error", err)
+		c.log.WarnContext(ctx, "save xero day quota", "account", r.acct, "error", err)
 	}
 }
 
@@ -281,7 +281,7 @@ func (c *Clients) dayLimited(ctx context.Context, acct int64, err error) (time.D
 	}
 	now := c.now()
 	if serr := c.st.BlockXeroUntil(context.WithoutCancel(ctx), acct, now, now.Add(wait)); serr != nil {
-		c.log.Warn("record xero day limit", "account", acct, "error", serr)
+		c.log.WarnContext(ctx, "record xero day limit", "account", acct, "error", serr)
 	}
 	return wait, true
 }

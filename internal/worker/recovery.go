@@ -295,14 +295,15 @@ func (s *slice) finish(ctx context.Context, prev jobMeta, err error) error {
 	return out
 }
 
-// runLogLevel is the level of a run's summary line: WARN when it stopped
-// on an error, INFO when it did something, DEBUG for an idle run. A run
+// runLogLevel is the level of a run's summary line: FailureLevel's when
+// it stopped on an error (ERROR when a person must act, WARN for what a
+// retry fixes), INFO when it did something, DEBUG for an idle run. A run
 // stopped because its job's slice ended (the job goes on at once) did
 // nothing wrong: INFO, or a long run would log a warning every slice.
 func runLogLevel(ctx context.Context, err error, busy bool) slog.Level {
 	switch {
 	case err != nil && !errors.Is(context.Cause(ctx), errSliceEnded):
-		return slog.LevelWarn
+		return FailureLevel(err, false)
 	case err != nil || busy:
 		return slog.LevelInfo
 	}

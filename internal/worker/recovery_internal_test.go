@@ -188,6 +188,7 @@ func TestRunLogLevel(t *testing.T) {
 		{"idle", t.Context(), nil, false, slog.LevelDebug},
 		{"did something", t.Context(), nil, true, slog.LevelInfo},
 		{"failed", t.Context(), failed, true, slog.LevelWarn},
+		{"reconnect needed", t.Context(), fmt.Errorf("worker: list invoices: %w", ErrReconnectNeeded), false, slog.LevelError},
 		{"slice ended", sliced, context.Canceled, true, slog.LevelInfo},
 	}
 	for _, tc := range tests {

@@ -96,7 +96,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, acct int64) error {
 		if err := s.st.SaveShipStationHook(context.WithoutCancel(ctx), h); err != nil {
 			return fmt.Errorf("worker: subscribe: %w", err)
 		}
-		s.log.Info("shipstation webhook subscribed", "account", acct, "store", storeID, "webhook", id)
+		s.log.InfoContext(ctx, "shipstation webhook subscribed", "account", acct, "store", storeID, "webhook", id)
 	}
 	// Ours (our URL) but owned by no account, or an older one of this
 	// account: delete.

@@ -206,6 +206,6 @@ func (e *Exporter) noteSwept(ctx context.Context, r *run, invs []xero.Invoice) {
 		changes = append(changes, store.SweptChange{Resource: inv.InvoiceID, ChangedAt: inv.UpdatedDateUTC.Time})
 	}
 	if err := e.st.NoteSweptChanges(ctx, r.acct, store.SourceXero, changes); err != nil {
-		e.log.Warn("changes read not noted for the webhook health", "account", r.acct, "error", err)
+		e.log.WarnContext(ctx, "changes read not noted for the webhook health", "account", r.acct, "error", err)
 	}
 }

@@ -78,7 +78,7 @@ func (wb *WriteBacker) webhookEvent(ctx context.Context, ir *writeBackRun, ev st
 		return fmt.Errorf("worker: write back: %w", err)
 	}
 	if state == store.EventFailed {
-		wb.log.Warn("shipstation webhook event failed", "account", ir.acct, "event", ev.ID, "reason", detail)
+		wb.log.WarnContext(ctx, "shipstation webhook event failed", "account", ir.acct, "event", ev.ID, "reason", detail)
 	}
 	return nil
 }

@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 		{"XeroQuota", testXeroQuota},
 		{"XeroEgress", testXeroEgress},
 		{"SweptChanges", testSweptChanges},
+		{"AccountFacts", testAccountFacts},
 		{"ReadCursorFollowsInvoiceCursor", testReadCursorFollowsInvoiceCursor},
 		{"AlertAcks", testAlertAcks},
 		{"Invites", testInvites},
