@@ -37,6 +37,8 @@ func Run(t *testing.T, open Opener) {
 		{"Settings", testSettings},
 		{"InvoiceLinks", testInvoiceLinks},
 		{"InvoiceStates", testInvoiceStates},
+		{"InvoiceList", testInvoiceList},
+		{"InvoiceListPaging", testInvoiceListPaging},
 		{"Contacts", testContacts},
 		{"LogAppendAndFilter", testLogAppendAndFilter},
 		{"LogPaging", testLogPaging},

@@ -1,0 +1,22 @@
+-- The invoices page: one row per invoice with what the merchant recognises
+-- it by (customer, date, total, where it ships, its tracking numbers), and
+-- whether its shipment was written back to Xero. The export keeps the
+-- invoice's columns each time it decides the invoice; the write-back keeps
+-- tracking and written_back. Links written before have them empty until
+-- the export next looks at the invoice (a re-sync, or a change in Xero).
+-- total_cents is the invoice's Total in hundredths of its currency.
+ALTER TABLE invoice_link ADD COLUMN customer TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoice_link ADD COLUMN invoice_date TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoice_link ADD COLUMN currency TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoice_link ADD COLUMN total_cents BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE invoice_link ADD COLUMN ship_city TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoice_link ADD COLUMN ship_country TEXT NOT NULL DEFAULT '';
+-- space-separated tracking numbers of the invoice's live labels
+ALTER TABLE invoice_link ADD COLUMN tracking TEXT NOT NULL DEFAULT '';
+ALTER TABLE invoice_link ADD COLUMN written_back INTEGER NOT NULL DEFAULT 0;
+-- Keyset pagination in each sort order: the page reads its rows straight
+-- from one of these and stops at the page's end.
+CREATE INDEX invoice_link_list_date ON invoice_link (account_id, invoice_date, invoice_id);
+CREATE INDEX invoice_link_list_number ON invoice_link (account_id, invoice_number, invoice_id);
+CREATE INDEX invoice_link_list_customer ON invoice_link (account_id, lower(customer), invoice_id);
+CREATE INDEX invoice_link_list_total ON invoice_link (account_id, total_cents, invoice_id);
