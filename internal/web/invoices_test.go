@@ -12,7 +12,9 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
 
+	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
 // seedInvoices stores n invoices INV-0000… for acc: every fifth failed,
@@ -304,5 +306,33 @@ func TestTimesInOrganisationZone(t *testing.T) {
 	}
 	if got := text(b.byID("time-note")); !strings.Contains(got, "UTC") || !strings.Contains(got, "MARSSTANDARDTIME") {
 		t.Errorf("note = %q", got)
+	}
+}
+
+// Connecting Xero reads the organisation's time zone, and the pages then
+// show times in it.
+func TestConnectXeroReadsTimezone(t *testing.T) {
+	t.Parallel()
+	e, _, _ := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"Demo Company (NZ)"}, OrgTimezone: "NEWZEALANDSTANDARDTIME"}, shipstationemu.Options{})
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	acc := e.mustAccount(t, "ann@example.com")
+	b.get("/connections/xero/start")
+	b.get(b.resp.Header.Get("Location"))
+	b.get(b.resp.Header.Get("Location"))
+	b.wantRedirect("/connections")
+	c, err := e.st.Connection(t.Context(), acc, store.KindXero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Metadata.Timezone != "NEWZEALANDSTANDARDTIME" {
+		t.Errorf("stored timezone %q", c.Metadata.Timezone)
+	}
+	seedLog(t, e, acc, 1, func(int) store.LogEntry {
+		return store.LogEntry{Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess, Message: "sent"}
+	})
+	b.get("/log")
+	if got := text(findIn(b.byID("log-table"), func(n *html.Node) bool { return n.Data == "time" })[0]); !strings.Contains(got, "NZDT") {
+		t.Errorf("log time %q, want Auckland's", got)
 	}
 }
