@@ -295,7 +295,7 @@ func TestTimesInOrganisationZone(t *testing.T) {
 		t.Errorf("a known zone has a note: %q", text(b.byID("time-note")))
 	}
 	b.get("/log")
-	if got := text(timeOf("log-table", 0)); !strings.Contains(got, "NZDT") {
+	if got := attr(timeOf("log-table", 0), "title"); !strings.Contains(got, "NZDT") {
 		t.Errorf("the log's time = %q, want it in Auckland", got)
 	}
 
@@ -332,7 +332,7 @@ func TestConnectXeroReadsTimezone(t *testing.T) {
 		return store.LogEntry{Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess, Message: "sent"}
 	})
 	b.get("/log")
-	if got := text(findIn(b.byID("log-table"), func(n *html.Node) bool { return n.Data == "time" })[0]); !strings.Contains(got, "NZDT") {
+	if got := attr(findIn(b.byID("log-table"), func(n *html.Node) bool { return n.Data == "time" })[0], "title"); !strings.Contains(got, "NZDT") {
 		t.Errorf("log time %q, want Auckland's", got)
 	}
 }
