@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/orderbridge/orderbridge/internal/store"
 )
@@ -178,5 +180,32 @@ func testInvoiceListPaging(t *testing.T, open Opener) {
 				t.Errorf("cursor %v does not read back: %v", *pages[1].Prev, c)
 			}
 		}
+	}
+}
+
+// testImportInvoiceLinks loads links in bulk, every field kept; a link
+// that exists already fails the whole import.
+func testImportInvoiceLinks(t *testing.T, open Opener) {
+	b := setup(t, open)
+	a := b.account(t, "Acme")
+	var links []store.InvoiceLink
+	for i := range 1200 {
+		links = append(links, store.InvoiceLink{AccountID: a.ID, InvoiceID: fmt.Sprintf("id-%04d", i), InvoiceNumber: fmt.Sprintf("INV-%04d", i),
+			Customer: "Bulk Ltd", InvoiceDate: "2026-03-01", TotalCents: int64(i), Decision: store.DecisionExported, OrderID: int64(i + 1),
+			OrderStatus: "shipped", Tracking: fmt.Sprintf("TRK%04d", i), WrittenBack: i%2 == 0, UpdatedAt: ts(time.Duration(i) * time.Second)})
+	}
+	must(t, "ImportInvoiceLinks", b.st.ImportInvoiceLinks(b.ctx, links))
+	got, err := b.st.InvoiceLink(b.ctx, a.ID, "id-1100")
+	must(t, "InvoiceLink", err)
+	if got.Tracking != "TRK1100" || !got.WrittenBack || got.TotalCents != 1100 || !got.UpdatedAt.Equal(ts(1100*time.Second)) {
+		t.Errorf("imported link = %+v", got)
+	}
+	counts, err := b.st.CountInvoiceStates(b.ctx, a.ID, nil)
+	must(t, "CountInvoiceStates", err)
+	if counts[store.StateWrittenBack] != 600 || counts[store.StateShipped] != 600 {
+		t.Errorf("counts = %v", counts)
+	}
+	if err := b.st.ImportInvoiceLinks(b.ctx, links[:1]); err == nil {
+		t.Error("importing an existing link succeeded")
 	}
 }

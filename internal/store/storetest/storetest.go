@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"InvoiceStates", testInvoiceStates},
 		{"InvoiceList", testInvoiceList},
 		{"InvoiceListPaging", testInvoiceListPaging},
+		{"ImportInvoiceLinks", testImportInvoiceLinks},
 		{"Contacts", testContacts},
 		{"LogAppendAndFilter", testLogAppendAndFilter},
 		{"LogPaging", testLogPaging},

@@ -16,7 +16,11 @@ ALTER TABLE invoice_link ADD COLUMN tracking TEXT NOT NULL DEFAULT '';
 ALTER TABLE invoice_link ADD COLUMN written_back INTEGER NOT NULL DEFAULT 0;
 -- Keyset pagination in each sort order: the page reads its rows straight
 -- from one of these and stops at the page's end.
-CREATE INDEX invoice_link_list_date ON invoice_link (account_id, invoice_date, invoice_id);
+-- The date index, the page's default order, also holds the columns of an
+-- invoice's state: the counts per state and a state filter read the index
+-- alone, never the wider rows.
+CREATE INDEX invoice_link_list_date ON invoice_link (account_id, invoice_date, invoice_id,
+    decision, order_status, written_back, order_id, reason_code);
 CREATE INDEX invoice_link_list_number ON invoice_link (account_id, invoice_number, invoice_id);
 CREATE INDEX invoice_link_list_customer ON invoice_link (account_id, lower(customer), invoice_id);
 CREATE INDEX invoice_link_list_total ON invoice_link (account_id, total_cents, invoice_id);
