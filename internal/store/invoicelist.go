@@ -124,11 +124,12 @@ func ValidInvoiceSort(s InvoiceSort) bool {
 func (q *Queries) filterSQL(f InvoiceListQuery, args *[]any) string {
 	where := "account_id = $1"
 	if s := strings.TrimSpace(f.Search); s != "" {
-		*args = append(*args, "%"+likeEscape(strings.ToLower(s))+"%")
-		n := "$" + strconv.Itoa(len(*args))
-		like := q.s.dialect.like()
-		where += " AND (invoice_number " + like + " " + n + ` ESCAPE '\' OR customer ` + like + " " + n +
-			` ESCAPE '\' OR tracking ` + like + " " + n + ` ESCAPE '\')`
+		*args = append(*args, strings.ToLower(s))
+		find := "instr(search_text, $" + strconv.Itoa(len(*args)) + ")"
+		if q.s.dialect == Postgres {
+			find = "strpos(search_text, $" + strconv.Itoa(len(*args)) + ")"
+		}
+		where += " AND " + find + " > 0"
 	}
 	if f.From != "" {
 		*args = append(*args, f.From)
@@ -293,16 +294,25 @@ func (q *Queries) countInvoices(ctx context.Context, accountID int64, f InvoiceL
 	return out, nil
 }
 
+// searchText is what the invoices search matches for an invoice: its
+// number, customer and tracking numbers, lower-cased (Go's Unicode
+// lower-casing, as the search term's), one to a line so that a term never
+// matches across two of them. The number and customer line end in a line
+// break, so UpsertInvoiceLink appends the stored tracking numbers to it.
+func searchText(number, customer, tracking string) string {
+	return strings.ToLower(number + "\n" + customer + "\n" + tracking)
+}
+
 // RecordInvoiceShipment keeps what the write-back learned of an invoice's
 // label: its tracking number among the invoice's (removed when the label
 // was voided), and that a shipment was written to the Xero invoice when
 // writtenBack. It touches nothing the export keeps.
 func (q *Queries) RecordInvoiceShipment(ctx context.Context, accountID int64, invoiceID, tracking string, voided, writtenBack bool) error {
 	return q.inTx(ctx, func(q *Queries) error {
-		var current string
+		var current, number, customer string
 		var written int
-		err := q.w.queryRow(ctx, "SELECT tracking, written_back FROM invoice_link WHERE account_id = $1 AND invoice_id = $2",
-			accountID, invoiceID).Scan(&current, &written)
+		err := q.w.queryRow(ctx, "SELECT tracking, written_back, invoice_number, customer FROM invoice_link WHERE account_id = $1 AND invoice_id = $2",
+			accountID, invoiceID).Scan(&current, &written, &number, &customer)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: record invoice %s shipment: %w", invoiceID, ErrNotFound)
 		}
@@ -321,8 +331,9 @@ func (q *Queries) RecordInvoiceShipment(ctx context.Context, accountID int64, in
 		if writtenBack {
 			written = 1
 		}
-		if _, err := q.w.exec(ctx, "UPDATE invoice_link SET tracking = $3, written_back = $4 WHERE account_id = $1 AND invoice_id = $2",
-			accountID, invoiceID, strings.Join(numbers, " "), written); err != nil {
+		joined := strings.Join(numbers, " ")
+		if _, err := q.w.exec(ctx, "UPDATE invoice_link SET tracking = $3, written_back = $4, search_text = $5 WHERE account_id = $1 AND invoice_id = $2",
+			accountID, invoiceID, joined, written, searchText(number, customer, joined)); err != nil {
 			return fmt.Errorf("store: record invoice %s shipment: %w", invoiceID, err)
 		}
 		return nil
@@ -342,8 +353,8 @@ func (q *Queries) ImportInvoiceLinks(ctx context.Context, links []InvoiceLink) e
 			var b strings.Builder
 			b.WriteString(`INSERT INTO invoice_link (account_id, invoice_id, invoice_number, order_key, order_id, order_status,
 				decision, reason, content_hash, created_at, updated_at, reason_code,
-				customer, invoice_date, currency, total_cents, ship_city, ship_country, tracking, written_back) VALUES `)
-			args := make([]any, 0, len(part)*20)
+				customer, invoice_date, currency, total_cents, ship_city, ship_country, tracking, written_back, search_text) VALUES `)
+			args := make([]any, 0, len(part)*21)
 			for i, l := range part {
 				if l.AccountID == 0 || l.InvoiceID == "" {
 					return errors.New("store: import invoice links: account and invoice id are required")
@@ -352,7 +363,7 @@ func (q *Queries) ImportInvoiceLinks(ctx context.Context, links []InvoiceLink) e
 					b.WriteString(", ")
 				}
 				b.WriteString("(")
-				for c := range 20 {
+				for c := range 21 {
 					if c > 0 {
 						b.WriteString(", ")
 					}
@@ -372,7 +383,8 @@ func (q *Queries) ImportInvoiceLinks(ctx context.Context, links []InvoiceLink) e
 				}
 				args = append(args, l.AccountID, l.InvoiceID, l.InvoiceNumber, l.OrderKey, l.OrderID, l.OrderStatus,
 					string(l.Decision), l.Reason, l.ContentHash, created, updated, l.ReasonCode,
-					l.Customer, l.InvoiceDate, l.Currency, l.TotalCents, l.ShipCity, l.ShipCountry, l.Tracking, written)
+					l.Customer, l.InvoiceDate, l.Currency, l.TotalCents, l.ShipCity, l.ShipCountry, l.Tracking, written,
+					searchText(l.InvoiceNumber, l.Customer, l.Tracking))
 			}
 			if _, err := q.w.exec(ctx, b.String(), args...); err != nil {
 				return fmt.Errorf("store: import invoice links: %w", err)

@@ -82,18 +82,19 @@ func (q *Queries) UpsertInvoiceLink(ctx context.Context, l InvoiceLink) error {
 	now := q.t(q.now())
 	_, err := q.w.exec(ctx, `INSERT INTO invoice_link (account_id, invoice_id, invoice_number, order_key, order_id, order_status,
 		decision, reason, content_hash, created_at, updated_at, reason_code,
-		customer, invoice_date, currency, total_cents, ship_city, ship_country)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17)
+		customer, invoice_date, currency, total_cents, ship_city, ship_country, search_text)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (account_id, invoice_id) DO UPDATE SET
 		invoice_number = excluded.invoice_number, order_key = excluded.order_key,
 		order_id = excluded.order_id, order_status = excluded.order_status,
 		decision = excluded.decision, reason = excluded.reason, reason_code = excluded.reason_code,
 		content_hash = excluded.content_hash, updated_at = excluded.updated_at,
 		customer = excluded.customer, invoice_date = excluded.invoice_date, currency = excluded.currency,
-		total_cents = excluded.total_cents, ship_city = excluded.ship_city, ship_country = excluded.ship_country`,
+		total_cents = excluded.total_cents, ship_city = excluded.ship_city, ship_country = excluded.ship_country,
+		search_text = excluded.search_text || lower(invoice_link.tracking)`,
 		l.AccountID, l.InvoiceID, l.InvoiceNumber, l.OrderKey, l.OrderID, l.OrderStatus,
 		string(l.Decision), l.Reason, l.ContentHash, now, l.ReasonCode,
-		l.Customer, l.InvoiceDate, l.Currency, l.TotalCents, l.ShipCity, l.ShipCountry)
+		l.Customer, l.InvoiceDate, l.Currency, l.TotalCents, l.ShipCity, l.ShipCountry, searchText(l.InvoiceNumber, l.Customer, ""))
 	if err != nil {
 		return fmt.Errorf("store: upsert invoice link %s: %w", l.InvoiceID, err)
 	}

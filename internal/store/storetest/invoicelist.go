@@ -134,6 +134,17 @@ func testInvoiceList(t *testing.T, open Opener) {
 	if l, _ = b.st.InvoiceLink(b.ctx, a.ID, "id-d"); l.Tracking != "9400111899223" || !l.WrittenBack {
 		t.Errorf("after the export's upsert: tracking %q, written back %v", l.Tracking, l.WrittenBack)
 	}
+	// ... and its tracking number stays searchable; a customer's name is
+	// found in any case, beyond ASCII too.
+	l.Customer = "Kōwhai Café"
+	must(t, "UpsertInvoiceLink", b.st.UpsertInvoiceLink(b.ctx, l))
+	for _, term := range []string{"94001118", "KŌWHAI CAFÉ", "inv-0004"} {
+		got, err = b.st.ListInvoices(b.ctx, a.ID, store.InvoiceListQuery{Waiting: waiting, Search: term})
+		must(t, "ListInvoices", err)
+		if !slices.Equal(ids(got), []string{"id-d"}) {
+			t.Errorf("search %q after the export's upsert = %v, want [id-d]", term, ids(got))
+		}
+	}
 	wantNotFound(t, "RecordInvoiceShipment of another account's invoice",
 		b.st.RecordInvoiceShipment(b.ctx, a.ID, "theirs", "X", false, true))
 }

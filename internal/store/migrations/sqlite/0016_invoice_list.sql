@@ -14,6 +14,11 @@ ALTER TABLE invoice_link ADD COLUMN ship_country TEXT NOT NULL DEFAULT '';
 -- space-separated tracking numbers of the invoice's live labels
 ALTER TABLE invoice_link ADD COLUMN tracking TEXT NOT NULL DEFAULT '';
 ALTER TABLE invoice_link ADD COLUMN written_back INTEGER NOT NULL DEFAULT 0;
+-- What the page's search matches: the number, customer and tracking
+-- numbers, lower-cased, one to a line (the store keeps it with them), so
+-- a search tests one column for a substring instead of three for a pattern.
+ALTER TABLE invoice_link ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+UPDATE invoice_link SET search_text = lower(invoice_number) || char(10) || char(10);
 -- Keyset pagination in each sort order: the page reads its rows straight
 -- from one of these and stops at the page's end.
 -- The date index, the page's default order, also holds the columns of an
