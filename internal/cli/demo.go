@@ -64,7 +64,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	defer webLn.Close() // after a served Run this is a no-op
 	webURL := "http://" + webLn.Addr().String()
 
-	xemu := xeroemu.New(xeroemu.Options{Logger: env.Logger, OrgNames: []string{demo.OrgName}})
+	xemu := xeroemu.New(xeroemu.Options{Logger: env.Logger, OrgNames: []string{demo.OrgName}, OrgTimezone: demo.OrgTimezone})
 	defer xemu.Close()
 	xeroURL, stopXero, err := serveHandler(ctx, *xeroAddr, xemu)
 	if err != nil {

@@ -6,6 +6,10 @@ import "github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 // a New Zealand café and homeware supplier, which is who the data describes.
 const OrgName = "Kōwhai Café Supplies Ltd"
 
+// OrgTimezone is the demo organisation's Timezone, as Xero names New
+// Zealand's: the demo's pages show times in Auckland.
+const OrgTimezone = "NEWZEALANDSTANDARDTIME"
+
 // The tracking categories every demo organisation has. "ShipStation" is the
 // option the default tracking rule looks for; the others are what a
 // merchant uses for orders that do not ship (trade counter sales, wholesale

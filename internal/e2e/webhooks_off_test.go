@@ -64,7 +64,7 @@ func TestXeroWebhookSwitchedOffIsNoticed(t *testing.T) {
 		t.Errorf("%d missed changes counted (%v), want at least 1 (invoices %v)", n, h.SweptChanges, later)
 	}
 
-	page := dashboardOf(t, w)
+	page, dashboard := pagesOf(t, w)
 	for _, want := range []string{"Xero webhooks seem switched off:", "in the last day arrived only through the sweep",
 		"re-enable the webhook in Xero&#39;s developer portal"} {
 		if !strings.Contains(page, want) {
@@ -73,7 +73,7 @@ func TestXeroWebhookSwitchedOffIsNoticed(t *testing.T) {
 	}
 	// It needs a person: it is among the problems (problems.Decide), so
 	// the notifier mails it too.
-	if p := excerpt(page, "problems"); !strings.Contains(p, "Xero webhooks seem switched off:") || !strings.Contains(p, "See webhooks") {
+	if p := excerpt(dashboard, "problems"); !strings.Contains(p, "Xero webhooks seem switched off:") || !strings.Contains(p, "See webhooks") {
 		t.Errorf("the dashboard's Needs you does not list the switched-off webhook:\n%s", p)
 	}
 	if !strings.Contains(page, "as Xero&#39;s webhooks seem switched off.") || strings.Contains(excerpt(page, "webhook-xero"), "Safety sweep") {
@@ -81,10 +81,10 @@ func TestXeroWebhookSwitchedOffIsNoticed(t *testing.T) {
 	}
 }
 
-// dashboardOf signs a new user of the world's account in and returns the
+// pagesOf signs a new user of the world's account in and returns the
 // HTML of the Status page, where the webhook health moved from the
-// dashboard.
-func dashboardOf(t *testing.T, w *hookWorld) string {
+// dashboard, and of the dashboard, whose Needs you lists the problems.
+func pagesOf(t *testing.T, w *hookWorld) (status, dashboard string) {
 	t.Helper()
 	const email, pw = "ops@example.com", "correct horse battery"
 	hash, err := password.Hash(pw, password.Params{Memory: 1024, Time: 1, Threads: 1})
@@ -103,7 +103,10 @@ func dashboardOf(t *testing.T, w *hookWorld) string {
 	c.submit("/signin", url.Values{"email": {email}, "password": {pw}})
 	c.get("/status")
 	c.want(http.StatusOK, "/status")
-	return c.body
+	status = c.body
+	c.get("/dashboard")
+	c.want(http.StatusOK, "/dashboard")
+	return status, c.body
 }
 
 // excerpt is the part of page from the element with id on, for a failure

@@ -35,6 +35,10 @@ type ConnectionMetadata struct {
 	// Xero: the organisation (tenant) the token grants.
 	TenantID   string `json:"tenant_id,omitempty"`
 	TenantName string `json:"tenant_name,omitempty"`
+	// Timezone is the organisation's Timezone as Xero names it
+	// (NEWZEALANDSTANDARDTIME), read when the connection is made; the
+	// merchant's pages show times in it (xero.ZoneOf).
+	Timezone string `json:"timezone,omitempty"`
 	// ShipStation: the store orders go to.
 	StoreID   int64  `json:"store_id,omitempty"`
 	StoreName string `json:"store_name,omitempty"`

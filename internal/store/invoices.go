@@ -39,38 +39,62 @@ type InvoiceLink struct {
 	// was sent.
 	ReasonCode  string
 	ContentHash string // hash of what was last sent, to skip unchanged invoices
+	// What the merchant knows the invoice by, as the export last read it
+	// (empty for a link written before migration 0016 until then).
+	Customer    string // the contact's name
+	InvoiceDate string // YYYY-MM-DD, Xero's Date
+	Currency    string // Xero's CurrencyCode
+	TotalCents  int64  // Xero's Total in hundredths of Currency
+	ShipCity    string // the order's ship-to city
+	ShipCountry string // the order's ship-to country code
+	// Tracking and WrittenBack are the write-back's (RecordInvoiceShipment):
+	// UpsertInvoiceLink never changes them. Tracking is the tracking
+	// numbers of the live labels, space-separated.
+	Tracking    string
+	WrittenBack bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
 
 const linkColumns = `account_id, invoice_id, invoice_number, order_key, order_id, order_status,
-	decision, reason, content_hash, created_at, updated_at, reason_code`
+	decision, reason, content_hash, created_at, updated_at, reason_code,
+	customer, invoice_date, currency, total_cents, ship_city, ship_country, tracking, written_back`
 
 func scanLink(r row) (InvoiceLink, error) {
 	var l InvoiceLink
 	var decision string
+	var written int
 	err := r.Scan(&l.AccountID, &l.InvoiceID, &l.InvoiceNumber, &l.OrderKey, &l.OrderID, &l.OrderStatus,
-		&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt}, &l.ReasonCode)
-	l.Decision = Decision(decision)
+		&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt}, &l.ReasonCode,
+		&l.Customer, &l.InvoiceDate, &l.Currency, &l.TotalCents, &l.ShipCity, &l.ShipCountry, &l.Tracking, &written)
+	l.Decision, l.WrittenBack = Decision(decision), written != 0
 	return l, err
 }
 
 // UpsertInvoiceLink creates or replaces the link of (AccountID, InvoiceID)
-// with every field of l; UpdatedAt is set to now, CreatedAt kept.
+// with every field of l but the write-back's (Tracking, WrittenBack: a
+// write-back between the export's read of the link and this write must
+// not be undone); UpdatedAt is set to now, CreatedAt kept.
 func (q *Queries) UpsertInvoiceLink(ctx context.Context, l InvoiceLink) error {
 	if l.AccountID == 0 || strings.TrimSpace(l.InvoiceID) == "" {
 		return errors.New("store: upsert invoice link: account and invoice id are required")
 	}
 	now := q.t(q.now())
-	_, err := q.w.exec(ctx, `INSERT INTO invoice_link (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
+	_, err := q.w.exec(ctx, `INSERT INTO invoice_link (account_id, invoice_id, invoice_number, order_key, order_id, order_status,
+		decision, reason, content_hash, created_at, updated_at, reason_code,
+		customer, invoice_date, currency, total_cents, ship_city, ship_country, search_text)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (account_id, invoice_id) DO UPDATE SET
 		invoice_number = excluded.invoice_number, order_key = excluded.order_key,
 		order_id = excluded.order_id, order_status = excluded.order_status,
 		decision = excluded.decision, reason = excluded.reason, reason_code = excluded.reason_code,
-		content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
+		content_hash = excluded.content_hash, updated_at = excluded.updated_at,
+		customer = excluded.customer, invoice_date = excluded.invoice_date, currency = excluded.currency,
+		total_cents = excluded.total_cents, ship_city = excluded.ship_city, ship_country = excluded.ship_country,
+		search_text = excluded.search_text || lower(invoice_link.tracking)`,
 		l.AccountID, l.InvoiceID, l.InvoiceNumber, l.OrderKey, l.OrderID, l.OrderStatus,
-		string(l.Decision), l.Reason, l.ContentHash, now, l.ReasonCode)
+		string(l.Decision), l.Reason, l.ContentHash, now, l.ReasonCode,
+		l.Customer, l.InvoiceDate, l.Currency, l.TotalCents, l.ShipCity, l.ShipCountry, searchText(l.InvoiceNumber, l.Customer, ""))
 	if err != nil {
 		return fmt.Errorf("store: upsert invoice link %s: %w", l.InvoiceID, err)
 	}
@@ -165,7 +189,8 @@ const (
 	StateFailed        InvoiceState = "failed"         // the last try failed; Reason says what to fix
 	StateAttention     InvoiceState = "attention"      // a person must act (voided after shipping)
 	StateWaiting       InvoiceState = "waiting"        // skipped for a reason the merchant fixes in Xero
-	StateShipped       InvoiceState = "shipped"        // its order shipped
+	StateWrittenBack   InvoiceState = "written_back"   // its order shipped and the shipment is on the Xero invoice
+	StateShipped       InvoiceState = "shipped"        // its order shipped (not written back to Xero yet, or write-back is off)
 	StateInShipStation InvoiceState = "in_shipstation" // its order is open in ShipStation
 	StateCancelled     InvoiceState = "cancelled"      // its order was cancelled
 	StateNotSent       InvoiceState = "not_sent"       // never sent, and nothing to fix (a draft, not tracked, ...)
@@ -184,6 +209,7 @@ func stateExpr(waiting []string, args *[]any) string {
 		WHEN decision = 'failed' THEN 'failed'
 		WHEN decision = 'alert' THEN 'attention'
 		WHEN decision = 'skipped' AND ` + wait + ` THEN 'waiting'
+		WHEN order_status = 'shipped' AND written_back <> 0 THEN 'written_back'
 		WHEN order_status = 'shipped' THEN 'shipped'
 		WHEN order_status = 'cancelled' OR decision = 'cancelled' THEN 'cancelled'
 		WHEN order_id <> 0 THEN 'in_shipstation'

@@ -56,7 +56,7 @@ func TestPagesAccessible(t *testing.T) {
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "i1", InvoiceNumber: "INV-1", Decision: store.DecisionExported}); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/dashboard", "/connections", "/configure", "/configure/export", "/log", "/invoices/i1", "/status", "/account", "/notifications"} {
+	for _, path := range []string{"/dashboard", "/connections", "/configure", "/configure/export", "/log", "/invoices", "/invoices/i1", "/status", "/account", "/notifications"} {
 		check(b, path)
 	}
 }

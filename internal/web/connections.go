@@ -431,6 +431,13 @@ func (s *Server) xeroCallback(w http.ResponseWriter, r *http.Request, ss *sessio
 // too (Xero has one per app and organisation).
 func (s *Server) saveXero(w http.ResponseWriter, r *http.Request, ss *sessionState, c xero.Connection, tok *oauth2.Token) {
 	meta := store.ConnectionMetadata{TenantID: c.TenantID, TenantName: c.TenantName}
+	// The organisation's time zone, for the pages' times; without it they
+	// show UTC and say so, so a failure here does not stop the connection.
+	if org, err := s.cfg.Xero.Client(xero.StaticTokens{Tok: tok}).Organisation(r.Context(), c.TenantID); err == nil {
+		meta.Timezone = org.Timezone
+	} else {
+		s.log.WarnContext(r.Context(), "web: xero organisation's time zone", "account", ss.s.AccountID, "err", err)
+	}
 	err := s.st.SaveXeroConnection(r.Context(), ss.s.AccountID, meta, tok)
 	if taken, ok := errors.AsType[*store.ConnectedElsewhereError](err); ok {
 		s.log.InfoContext(r.Context(), "web: xero organisation connected to another account", "account", ss.s.AccountID, "tenant", c.TenantID)

@@ -19,22 +19,21 @@ import (
 // around it.
 func parsePages() (map[string]*template.Template, error) {
 	pageNames := []string{
-		"signin", "signup", "dashboard", "status", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "disconnect", "account", "invite", "error",
+		"signin", "signup", "dashboard", "status", "connections", "xero_org", "configure", "export", "run", "log", "invoice", "invoices", "disconnect", "account", "invite", "error",
 		"forgot", "reset", "notifications",
 	}
-	funcs := template.FuncMap{
-		"datetime": func(t time.Time) string {
-			if t.IsZero() {
-				return "never"
-			}
-			return t.UTC().Format("2 Jan 2006 15:04 UTC")
-		},
+	// The time functions are bound per page to the account's zone
+	// (render); these UTC ones let the templates parse.
+	funcs := timeFuncs(zone{Loc: time.UTC}, time.Time{})
+	for k, v := range (template.FuncMap{
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"date":    func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"lower":   strings.ToLower,
 		// invoiceURL builds an invoice's link from its id, escaped (urls.go).
 		"invoiceURL": invoiceURL,
-		"add":        func(a, b int) int { return a + b },
+		// invoicesURL is the invoices page filtered to a state (the
+		// dashboard's counts link there).
+		"invoicesURL": func(state string) string { return invoicesURL(store.InvoiceState(state)) },
+		"add":         func(a, b int) int { return a + b },
 		// alertArgs hands the "alert" template its item and the page's
 		// CSRF token.
 		"alertArgs": func(p page, it alertItem) map[string]any { return map[string]any{"Item": it, "CSRF": p.CSRF} },
@@ -46,6 +45,8 @@ func parsePages() (map[string]*template.Template, error) {
 			}
 			return false
 		},
+	}) {
+		funcs[k] = v
 	}
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
@@ -67,7 +68,10 @@ type page struct {
 	CSRF    string
 	Flash   string
 	Banners []banner
-	Data    any
+	// TimeNote says why times are in UTC rather than the organisation's
+	// zone; empty when they are in its zone.
+	TimeNote string
+	Data     any
 }
 
 // banner is a problem shown on every page until it is fixed.
@@ -84,9 +88,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 		s.serverError(w, r, fmt.Errorf("web: no template %q", name))
 		return
 	}
+	z := zone{Loc: time.UTC}
 	st := stateOf(r.Context())
 	if st != nil {
 		if st.sess != nil {
+			z = s.zoneOf(r.Context(), st.sess.s.AccountID)
+			p.TimeNote = z.Note
 			p.User, p.Account, p.CSRF = &st.sess.user, &st.sess.account, st.sess.s.CSRFToken
 			if p.Flash == "" {
 				p.Flash = s.takeFlash(r, st.sess)
@@ -96,6 +103,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 			p.CSRF = st.anonCSRF
 		}
 	}
+	// A clone of the never-executed page, so that its time functions are
+	// this account's zone and this moment.
+	t, err := t.Clone()
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	t.Funcs(timeFuncs(z, s.now()))
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.ErrorContext(r.Context(), "web: render", "template", name, "err", err)

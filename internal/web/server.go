@@ -368,6 +368,8 @@ func (s *Server) routes() http.Handler {
 	authed("GET /runs/{id}/status", s.runStatusJSON)
 	authed("GET /log", s.logPage)
 	authed("GET /log.csv", s.logCSV)
+	authed("GET /invoices", s.invoicesPage)
+	authed("GET /invoices.csv", s.invoicesCSV)
 	authed("GET /invoices/{id}", s.invoicePage)
 	authed("POST /invoices/{id}/resync", s.resync)
 	s.mailRoutes(handle, authed)

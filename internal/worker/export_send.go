@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -229,6 +230,7 @@ func (e *Exporter) commit(ctx context.Context, r *run, items []*item, newest tim
 			l = store.InvoiceLink{AccountID: r.acct, InvoiceID: it.inv.InvoiceID, OrderKey: bridge.OrderKey(r.tenant, it.inv.InvoiceID)}
 		}
 		l.InvoiceNumber = it.inv.InvoiceNumber
+		keepFacts(&l, it)
 		l.Decision, l.Reason, l.ReasonCode = decisionOf(it.outcome), it.reason, reasonCode(it)
 		if it.orderID != 0 {
 			l.OrderID = it.orderID
@@ -333,4 +335,19 @@ func decisionMessage(it *item) string {
 		}
 	}
 	return d.Summary()
+}
+
+// keepFacts copies onto the link what the invoices page shows of the
+// invoice: its customer, date and total as Xero has them, and where its
+// order ships (kept from before when no order was decided this time).
+func keepFacts(l *store.InvoiceLink, it *item) {
+	if it.inv.Contact != nil {
+		l.Customer = it.inv.Contact.Name
+	}
+	l.InvoiceDate = it.inv.Date.String()
+	l.Currency = it.inv.CurrencyCode
+	l.TotalCents = int64(math.Round(it.inv.Total * 100))
+	if o := it.d.Order; o != nil {
+		l.ShipCity, l.ShipCountry = o.ShipTo.City, o.ShipTo.Country
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/orderbridge/orderbridge/internal/bridge"
@@ -154,6 +155,9 @@ func (wb *WriteBacker) record(ctx context.Context, ir *writeBackRun, res WriteBa
 				return err
 			}
 		}
+		if err := keepShipment(ctx, tx, ir.acct, link.InvoiceID, res.Event, actions); err != nil {
+			return err
+		}
 		_, err := tx.AppendLog(ctx, entry)
 		return err
 	})
@@ -245,4 +249,19 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// keepShipment records on the invoice's link what the invoices page shows
+// of its labels: the tracking number (gone once voided), and that the
+// shipment is on the Xero invoice once a note or line was written.
+func keepShipment(ctx context.Context, tx *store.Tx, acct int64, invoiceID string, ev bridge.ShipmentEvent, actions []bridge.Action) error {
+	if invoiceID == "" {
+		return nil
+	}
+	written := slices.ContainsFunc(actions, func(a bridge.Action) bool { return a == bridge.ActionNote || a == bridge.ActionLine })
+	err := tx.RecordInvoiceShipment(ctx, acct, invoiceID, ev.TrackingNumber, ev.Voided, written)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the event's invoice was never linked: nothing to show
+	}
+	return err
 }

@@ -449,3 +449,35 @@ func TestWriteBackFromWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The invoices page reads what the export and the write-back keep on the
+// link: the customer, date, total and ship-to from the export, the
+// tracking number and "written back" from the write-back, and a voided
+// label's number leaves it.
+func TestInvoiceLinkKeepsWhatThePageShows(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{})
+	b.writeBackOn(false)
+	inv, o := b.exported()
+	l, _ := b.link(inv)
+	if l.Customer != "Acme Outdoor Ltd" || l.InvoiceDate != inv.Date.Format(time.DateOnly) || l.Currency != "NZD" ||
+		l.TotalCents != int64(inv.Total*100+0.5) || l.TotalCents == 0 || l.ShipCity != o.ShipTo.City || l.ShipCity == "" ||
+		l.ShipCountry != o.ShipTo.Country {
+		t.Errorf("after the export the link is %+v; the order ships to %s, %s", l, o.ShipTo.City, o.ShipTo.Country)
+	}
+	if l.Tracking != "" || l.WrittenBack {
+		t.Errorf("before any label: tracking %q, written back %v", l.Tracking, l.WrittenBack)
+	}
+	s := b.label(o)
+	b.writeBack(worker.WriteBackOptions{})
+	if l, _ = b.link(inv); l.Tracking != s.TrackingNumber || !l.WrittenBack {
+		t.Errorf("after the write-back: tracking %q (want %q), written back %v", l.Tracking, s.TrackingNumber, l.WrittenBack)
+	}
+	if err := b.semu.VoidLabel(s.ShipmentID); err != nil {
+		t.Fatal(err)
+	}
+	b.writeBack(worker.WriteBackOptions{})
+	if l, _ = b.link(inv); l.Tracking != "" {
+		t.Errorf("after the void: tracking %q", l.Tracking)
+	}
+}

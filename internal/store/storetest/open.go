@@ -41,6 +41,12 @@ func OpenSQLite(t *testing.T) *store.Store {
 // failure under CI.
 func OpenPostgres(t *testing.T) *store.Store {
 	t.Helper()
+	return OpenPostgresTB(t)
+}
+
+// OpenPostgresTB is OpenPostgres for a benchmark as well as a test.
+func OpenPostgresTB(t testing.TB) *store.Store {
+	t.Helper()
 	url := os.Getenv(EnvDatabaseURL)
 	if url == "" {
 		testenv.Missing(t, "PostgreSQL", "set "+EnvDatabaseURL+", e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/orderbridge/orderbridge/internal/testenv"
+	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
 // Browser is one Chromium tab.
@@ -133,4 +134,18 @@ func (b *Browser) Shot(name string) {
 func (b *Browser) Width(w int) {
 	b.t.Helper()
 	b.Step("viewport width", chromedp.EmulateViewport(int64(w), 900))
+}
+
+// WaitJS waits until the JavaScript expression js is true in the tab. A
+// navigation in progress (a submitted form) makes an evaluation fail; it
+// is tried again, so a test can wait for the page that answers, not an
+// element the page before it had too.
+func (b *Browser) WaitJS(what, js string) {
+	b.t.Helper()
+	testkit.WaitFor(b.t, what, b.stepWithin, func() bool {
+		ctx, cancel := context.WithTimeout(b.Tab, 2*time.Second)
+		defer cancel()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		return err == nil && ok
+	})
 }

@@ -23,6 +23,10 @@ type Options struct {
 	ClientID, ClientSecret string
 	// OrgNames names the organisations; default one, "Demo Company (Global)".
 	OrgNames []string
+	// OrgTimezone is the Timezone every organisation reports, a value of
+	// Xero's TimeZone enum (NEWZEALANDSTANDARDTIME); default UTC.
+	// SetOrgTimezone changes one organisation's.
+	OrgTimezone string
 	// AccessTokenTTL is an access token's lifetime (default 30m, as Xero).
 	AccessTokenTTL time.Duration
 	// RefreshGrace is how long a superseded refresh token still works
@@ -64,6 +68,8 @@ type Options struct {
 // Accounting API orderbridge uses) served as one http.Handler on one host.
 // It is safe for concurrent use. Call Close to stop webhook deliveries.
 type Emulator struct {
+	// orgTimezone is the Timezone a new organisation reports.
+	orgTimezone            string
 	clientID, clientSecret string
 	accessTTL, grace       time.Duration
 	dayLimit               int
@@ -117,6 +123,10 @@ func New(opts Options) *Emulator {
 		faults:       emukit.NewFaults(opts.Faults),
 		orgs:         make(map[string]*org),
 		inFlight:     make(map[string]int),
+		orgTimezone:  opts.OrgTimezone,
+	}
+	if e.orgTimezone == "" {
+		e.orgTimezone = "UTC"
 	}
 	if e.clientID == "" {
 		e.clientID = strings.ToUpper(randomHex(16))
@@ -272,9 +282,24 @@ func (e *Emulator) AddOrg(name string) (tenantID string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	o := newOrg(name, e.now())
+	o.timezone = e.orgTimezone
 	e.orgs[o.id] = o
 	e.orgOrder = append(e.orgOrder, o)
 	return o.id
+}
+
+// SetOrgTimezone sets the Timezone an organisation reports (a value of
+// Xero's TimeZone enum, which the emulator does not check: a value Xero
+// adds later must reach the app as it would from Xero).
+func (e *Emulator) SetOrgTimezone(tenantID, timezone string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	o := e.orgs[tenantID]
+	if o == nil {
+		return fmt.Errorf("xeroemu: set timezone: unknown tenant %q", tenantID)
+	}
+	o.timezone = timezone
+	return nil
 }
 
 func newID() string {

@@ -14,6 +14,7 @@ import (
 // fill it under the read lock.
 type org struct {
 	id, name, shortCode string
+	timezone            string // Xero's TimeZone enum value
 	created             time.Time
 	accounts            []account
 

@@ -291,7 +291,7 @@ func (e *Emulator) getOrganisation(w http.ResponseWriter, r *http.Request, c *ca
 		SalesTaxBasis: "ACCRUALS", SalesTaxPeriod: "QUARTERLY1", DefaultSalesTax: "Tax Exclusive",
 		DefaultPurchasesTax: "Tax Exclusive", PeriodLockDate: msDate(time.Unix(0, 0)),
 		EndOfYearLockDate: msDate(time.Unix(0, 0)),
-		CreatedDateUTC:    msDateNoZone(o.created), OrganisationEntityType: "COMPANY", Timezone: "UTC",
+		CreatedDateUTC:    msDateNoZone(o.created), OrganisationEntityType: "COMPANY", Timezone: o.timezone,
 		ShortCode: o.shortCode, OrganisationID: o.id, Edition: "BUSINESS", Class: "PREMIUM",
 		Addresses: emptyList{}, Phones: emptyList{}, ExternalLinks: emptyList{},
 	}}
