@@ -300,8 +300,8 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		FetchPollInterval: poll,
 	}
 	// Short attempts and a short rescue window: a process that dies
-	// holds its accounts for about a minute, not the 35 it used to
-	// (worker.ConfigureRecovery, doc/design.md "Recovery").
+	// holds its accounts for about half a minute, not the 35 it used to
+	// (worker.ConfigureRecovery, worker.RunRescue, doc/design.md "Recovery").
 	worker.ConfigureRecovery(rc)
 	if !opts.NoSweep {
 		rc.PeriodicJobs = periodic
@@ -335,6 +335,18 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopWatch := a.watchJobs()
 	defer stopWatch()
+	// Jobs a dead process left running come back within seconds of the
+	// rescue window, whichever process leads (worker.RunRescue).
+	rescueCtx, stopRescue := context.WithCancel(context.WithoutCancel(ctx))
+	rescued := make(chan struct{})
+	go func() {
+		defer close(rescued)
+		worker.RunRescue(rescueCtx, a.Store, a.Logger)
+	}()
+	defer func() {
+		stopRescue()
+		<-rescued
+	}()
 	// The metrics listener answers from before the web app until after
 	// River has drained: health checks and metrics cover the whole run.
 	stopMetrics := a.serveMetrics(ctx)
