@@ -301,7 +301,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 	}
 	// Short attempts and a short rescue window: a process that dies
 	// holds its accounts for about half a minute, not the 35 it used to
-	// (worker.ConfigureRecovery, worker.RunRescue, doc/design.md "Recovery").
+	// (worker.ConfigureRecovery, worker.RunRecovery, doc/design.md "Recovery").
 	worker.ConfigureRecovery(rc)
 	if !opts.NoSweep {
 		rc.PeriodicJobs = periodic
@@ -336,12 +336,12 @@ func (a *App) Run(ctx context.Context) error {
 	stopWatch := a.watchJobs()
 	defer stopWatch()
 	// Jobs a dead process left running come back within seconds of the
-	// rescue window, whichever process leads (worker.RunRescue).
+	// rescue window, whichever process leads (worker.RunRecovery).
 	rescueCtx, stopRescue := context.WithCancel(context.WithoutCancel(ctx))
 	rescued := make(chan struct{})
 	go func() {
 		defer close(rescued)
-		worker.RunRescue(rescueCtx, a.Store, a.Logger)
+		worker.RunRecovery(rescueCtx, a.Store, a.Logger)
 	}()
 	defer func() {
 		stopRescue()

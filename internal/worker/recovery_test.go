@@ -70,7 +70,7 @@ func recoveryClient(t *testing.T, b *engineBundle, sweepEvery time.Duration) *ri
 	rescued := make(chan struct{})
 	go func() {
 		defer close(rescued)
-		worker.RunRescue(rescueCtx, b.st, nil)
+		worker.RunRecovery(rescueCtx, b.st, nil)
 	}()
 	t.Cleanup(func() {
 		stopRescue()

@@ -119,18 +119,55 @@ func rescuable(job *rivertype.JobRow, now time.Time) bool {
 	return meta.CancelAttemptedAt == nil
 }
 
-// RunRescue runs RescueStuckJobs every RescueEvery until ctx ends. A
+// ScheduleEvery is how often every process makes the jobs due within
+// the next ScheduleEvery available (ScheduleDueJobs).
+const ScheduleEvery = time.Second
+
+// ScheduleDueJobs makes available the scheduled and retryable jobs due
+// within ScheduleEvery (River's own JobSchedule query, which also
+// settles unique conflicts), and reports how many. River's scheduler
+// does the same, but only in the leader and every 5 seconds, looking 5
+// seconds ahead: a job snoozed for 2 seconds (a webhook's export waiting
+// for more events, a transient failure's retry) could run 3 seconds
+// late, and wait for a new leader when the leader died.
+func ScheduleDueJobs(ctx context.Context, st *store.Store) (int, error) {
+	exec := st.RiverDriver().GetExecutor()
+	tx, err := exec.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("worker: schedule due jobs: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // after Commit: nothing to undo
+	ahead := time.Now().UTC().Add(ScheduleEvery)
+	res, err := tx.JobSchedule(ctx, &riverdriver.JobScheduleParams{Max: rescueBatch, Now: &ahead, Schema: st.Schema()})
+	if err != nil {
+		return 0, fmt.Errorf("worker: schedule due jobs: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("worker: schedule due jobs: %w", err)
+	}
+	return len(res), nil
+}
+
+// RunRecovery runs, in every process, ScheduleDueJobs every
+// ScheduleEvery and RescueStuckJobs every RescueEvery, until ctx ends. A
 // failure is logged and tried again at the next tick: River's own
-// rescuer stays behind it.
-func RunRescue(ctx context.Context, st *store.Store, log *slog.Logger) {
+// scheduler and rescuer stay behind them.
+func RunRecovery(ctx context.Context, st *store.Store, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := time.NewTicker(RescueEvery)
+	t := time.NewTicker(ScheduleEvery)
 	defer t.Stop()
+	var lastRescue time.Time
 	for {
-		if _, err := RescueStuckJobs(ctx, st, log); err != nil && ctx.Err() == nil {
-			log.Warn("rescue of jobs left running failed", "error", err)
+		if _, err := ScheduleDueJobs(ctx, st); err != nil && ctx.Err() == nil {
+			log.Warn("making due jobs available failed", "error", err)
+		}
+		if time.Since(lastRescue) >= RescueEvery {
+			lastRescue = time.Now()
+			if _, err := RescueStuckJobs(ctx, st, log); err != nil && ctx.Err() == nil {
+				log.Warn("rescue of jobs left running failed", "error", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
