@@ -14,7 +14,7 @@ import (
 // the job is back at once instead of after River's rescue window. On
 // PostgreSQL several processes may work jobs at once, so the rescue alone
 // decides (worker.RunRecovery, in every process): after
-// worker.RescueStuckJobsAfter (20 seconds) and at most one
+// worker.RescueStuckJobsAfter (30 seconds) and at most one
 // worker.RescueEvery (5), a dead process's jobs are back, because no
 // attempt runs longer than its Timeout (worker.ConfigureRecovery).
 func (a *App) requeueOrphanedJobs(ctx context.Context) error {

@@ -60,6 +60,9 @@ const (
 	envChaosKillEvery = "ORDERBRIDGE_CHAOS_KILL_EVERY"
 	// envChaosSeed repeats a run's plan (its log names the seed).
 	envChaosSeed = "ORDERBRIDGE_CHAOS_SEED"
+	// envChaosLogs, a file name, receives every serve process's log
+	// (warnings and errors, each line as the process wrote it).
+	envChaosLogs = "ORDERBRIDGE_CHAOS_LOGS"
 )
 
 // chaosChildEnv carries a chaosChild, as JSON, to the re-executed test
@@ -277,6 +280,14 @@ func startChaosProc(t *testing.T, c chaosChild) (*chaosProc, *url.URL) {
 	cmd.Env = append(os.Environ(), chaosChildEnv+"="+string(raw))
 	p := &chaosProc{cmd: cmd, done: make(chan struct{}), stderr: &testkit.Buffer{}}
 	cmd.Stderr = p.stderr
+	if name := os.Getenv(envChaosLogs); name != "" {
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = f.Close() })
+		cmd.Stderr = io.MultiWriter(p.stderr, f)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -873,7 +884,44 @@ func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []in
 			t.Logf("kill %d kept an account waiting over a minute", i+1)
 		}
 	}
+	for _, acct := range accts {
+		var parts []string
+		for _, kind := range kinds {
+			ts := done[kind][acct]
+			if len(ts) == 0 {
+				parts = append(parts, kind+" never")
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s %d, last %s", kind, len(ts), ts[len(ts)-1].Format("15:04:05.0")))
+		}
+		t.Logf("account %d completed: %s", acct, strings.Join(parts, "; "))
+	}
+	reportOpenJobs(t, rc)
 	slices.Sort(worst)
 	t.Logf("kill -> every account ran again: p50 %s, p95 %s, max %s over %d kills",
 		percentile(worst, 50).Round(100*time.Millisecond), percentile(worst, 95).Round(100*time.Millisecond), lastOf(worst).Round(100*time.Millisecond), len(kills))
+}
+
+// reportOpenJobs logs the export and write-back jobs left not completed at
+// the end: what holds an account whose jobs never completed after a kill.
+func reportOpenJobs(t *testing.T, rc *river.Client[*store.Tx]) {
+	t.Helper()
+	res, err := rc.JobList(t.Context(), river.NewJobListParams().Kinds(worker.KindExportInvoices, worker.KindWriteBack).
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable,
+			rivertype.JobStatePending, rivertype.JobStateDiscarded, rivertype.JobStateCancelled).First(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range res.Jobs {
+		last := ""
+		if len(j.Errors) > 0 {
+			last = j.Errors[len(j.Errors)-1].Error
+		}
+		var at string
+		if j.AttemptedAt != nil {
+			at = j.AttemptedAt.Format("15:04:05.0")
+		}
+		t.Logf("open job %d %s %s: %s, attempt %d, attempted %s, scheduled %s, metadata %s, %d errors, last %q",
+			j.ID, j.Kind, j.EncodedArgs, j.State, j.Attempt, at, j.ScheduledAt.Format("15:04:05.0"), j.Metadata, len(j.Errors), last)
+	}
 }

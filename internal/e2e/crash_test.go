@@ -251,7 +251,7 @@ func runCrashChild(c crashChild) {
 
 // rescueRunningJobs makes export jobs left "running" by a killed process
 // available again, on PostgreSQL. There the app's rescue returns them
-// after its RescueStuckJobsAfter (20 seconds, above every job's Timeout,
+// after its RescueStuckJobsAfter (30 seconds, above every job's Timeout,
 // because several processes may share the queue) and up to one
 // RescueEvery (5 s): longer than this test's children live; in
 // this test one child runs at a time, so a running job at start-up belongs

@@ -29,7 +29,7 @@ const (
 	// JobSlice is how long an export or write-back job works before it
 	// stops at its next committed progress and continues as a new
 	// attempt of the same job.
-	JobSlice = 10 * time.Second
+	JobSlice = 15 * time.Second
 	// DefaultJobTimeout is the hard bound of one attempt of an export or
 	// write-back job (and River's client-wide JobTimeout): the slice plus
 	// room for the page or event under way when the slice ends. An
@@ -37,17 +37,21 @@ const (
 	// the next one does again; each attempt that hits it without progress
 	// doubles the next one's (jobTimeoutOf), so a page slower than the
 	// bound still finishes.
-	DefaultJobTimeout = 15 * time.Second
+	DefaultJobTimeout = 25 * time.Second
 	// RescueStuckJobsAfter is how long a job may be running before a
 	// rescue takes it for the job of a dead process. It must exceed every
 	// job's Timeout (a rescue ignores a job still inside its own, and
 	// River refuses a client JobTimeout above it), and with RescueEvery
-	// it bounds how long a dead process holds an account: 25 seconds,
-	// then the job's next run.
-	RescueStuckJobsAfter = 20 * time.Second
+	// it bounds how long a dead process holds an account: 35 seconds,
+	// then the job's next run. Shorter attempts would shorten it, but an
+	// attempt must have room for a page or a label that waits on a
+	// saturated ShipStation key (40 calls a minute): with 10-second slices
+	// and 15-second attempts, write-backs under the chaos test's load cut
+	// their window reads again and again and ran for minutes.
+	RescueStuckJobsAfter = 30 * time.Second
 	// SweepTimeout bounds one sweep job: it only reads the database,
 	// inserts jobs and refreshes the odd idle grant.
-	SweepTimeout = 15 * time.Second
+	SweepTimeout = 20 * time.Second
 	// maxJobTimeout caps the doubling of a job's Timeout.
 	maxJobTimeout = 30 * time.Minute
 )
@@ -313,7 +317,7 @@ func runLogLevel(ctx context.Context, err error, busy bool) slog.Level {
 
 // slicedJob is what the export and write-back workers share: an attempt
 // kept short (Timeout), so that a rescue can take the job of a dead
-// process within half a minute (RescueStuckJobsAfter), worked in slices that a
+// process within 35 seconds (RescueStuckJobsAfter), worked in slices that a
 // new attempt continues, and retried by nextRetry instead of River's
 // attempt⁴ backoff.
 type slicedJob[T river.JobArgs] struct {
