@@ -58,6 +58,12 @@ const (
 	// envChaosKillEvery is the gap between kills, "min-max" such as
 	// "15s-45s".
 	envChaosKillEvery = "ORDERBRIDGE_CHAOS_KILL_EVERY"
+	// envChaosGap is one merchant's gap between invoices (default 4s):
+	// shorter presses each Xero organisation's 60 calls a minute (about
+	// two calls an invoice, so 2s is near the limit) and ShipStation's 40
+	// a minute per key, and the report's 429s per 1,000 calls show whether
+	// the processes' shared budgets hold.
+	envChaosGap = "ORDERBRIDGE_CHAOS_GAP"
 	// envChaosSeed repeats a run's plan (its log names the seed).
 	envChaosSeed = "ORDERBRIDGE_CHAOS_SEED"
 	// envChaosLogs, a file name, receives every serve process's log
@@ -169,6 +175,13 @@ func chaosSizesFromEnv(t *testing.T) chaosSizes {
 			t.Fatalf("%s=%q: want min-max such as 15s-45s", envChaosKillEvery, v)
 		}
 		sz.killMin, sz.killMax = a, b
+	}
+	if v := os.Getenv(envChaosGap); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			t.Fatalf("%s=%q: want a positive duration such as 2s", envChaosGap, v)
+		}
+		sz.gap = d
 	}
 	return sz
 }
@@ -366,7 +379,8 @@ type chaosKill struct {
 // kill just before the end can add up to a minute of rescue); -short 2,
 // 2 and 12 s (about 15 s). ORDERBRIDGE_CHAOS_PROCESSES, ORDERBRIDGE_CHAOS_MERCHANTS and
 // ORDERBRIDGE_CHAOS_SECONDS resize it; from 120 seconds on, kills come
-// every 15-45 s (doc/operations.md, "Chaos").
+// every 15-45 s (doc/operations.md, "Chaos"); ORDERBRIDGE_CHAOS_GAP sets
+// each merchant's gap between invoices (4 s) to press the rate limits.
 func TestChaos(t *testing.T) {
 	t.Parallel()
 	st := storetest.OpenPostgres(t)
@@ -384,7 +398,8 @@ func TestChaos(t *testing.T) {
 		seed = n
 	}
 	rng := rand.New(rand.NewPCG(seed, 14))
-	t.Logf("%d processes, %d merchants, %s of kills every %s-%s (seed %d)", sz.processes, sz.merchants, sz.chaos, sz.killMin, sz.killMax, seed)
+	t.Logf("%d processes, %d merchants (an invoice every %s each), %s of kills every %s-%s (seed %d)",
+		sz.processes, sz.merchants, sz.gap, sz.chaos, sz.killMin, sz.killMax, seed)
 
 	names := make([]string, sz.merchants)
 	for i := range names {
