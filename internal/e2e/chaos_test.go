@@ -363,6 +363,9 @@ type chaosRecord struct {
 	toNote    []time.Duration // label bought -> note in Xero
 	notTimely int             // orders or notes the trackers gave up on (the final check decides)
 	slow      []string        // orders and notes that took over 10 s
+	// worked is when the trackers saw each organisation's orders (index 0)
+	// and notes (1) arrive: its exports and write-backs at work.
+	worked map[string]*[2][]time.Time
 }
 
 // chaosKill is one kill: when, and which process slots.
@@ -636,6 +639,16 @@ func TestChaos(t *testing.T) {
 	if len(rec.slow) > 0 {
 		t.Logf("over 10 s: %s", strings.Join(rec.slow, "; "))
 	}
+	tenants := make([]string, len(merchants))
+	for i, m := range merchants {
+		tenants[i] = m.tenant
+	}
+	for _, w := range rec.worked {
+		for kind := range w {
+			slices.SortFunc(w[kind], func(a, b time.Time) int { return a.Compare(b) })
+		}
+	}
+	reportWorkAgain(t, rec, kills, tenants)
 	rec.mu.Unlock()
 	accts := make([]int64, len(merchants))
 	for i, m := range merchants {
@@ -688,6 +701,7 @@ func trackChaosInvoice(ctx context.Context, t *testing.T, xemu *xeroemu.Emulator
 		return
 	}
 	rec.mu.Lock()
+	rec.sawWork(tenant, 0)
 	rec.toOrder = append(rec.toOrder, time.Since(approved))
 	if d := time.Since(approved); d > 10*time.Second {
 		rec.slow = append(rec.slow, fmt.Sprintf("order of %s approved %s: %s", inv.InvoiceNumber, approved.Format("15:04:05.0"), d.Round(100*time.Millisecond)))
@@ -710,6 +724,7 @@ func trackChaosInvoice(ctx context.Context, t *testing.T, xemu *xeroemu.Emulator
 		return
 	}
 	rec.mu.Lock()
+	rec.sawWork(tenant, 1)
 	rec.toNote = append(rec.toNote, time.Since(bought))
 	if d := time.Since(bought); d > 10*time.Second {
 		rec.slow = append(rec.slow, fmt.Sprintf("note of %s bought %s: %s", s.TrackingNumber, bought.Format("15:04:05.0"), d.Round(100*time.Millisecond)))
@@ -724,6 +739,63 @@ func trackChaosInvoice(ctx context.Context, t *testing.T, xemu *xeroemu.Emulator
 		l.voided = true
 		rec.mu.Unlock()
 	}
+}
+
+// sawWork records that an order (kind 0) or a note (1) of the
+// organisation arrived now. rec.mu is held.
+func (rec *chaosRecord) sawWork(tenant string, kind int) {
+	if rec.worked == nil {
+		rec.worked = map[string]*[2][]time.Time{}
+	}
+	w := rec.worked[tenant]
+	if w == nil {
+		w = &[2][]time.Time{}
+		rec.worked[tenant] = w
+	}
+	w[kind] = append(w[kind], time.Now())
+}
+
+// reportWorkAgain logs, for every kill, how long until each merchant had
+// both an order and a note arrive again (seen by the trackers, from the
+// emulators), and the worst of those over the kills: the time until every
+// account works again, as a merchant sees it. It includes the wait for
+// the next invoice or label when an account had none pending (an invoice
+// every gap, a label within labelWithin of its order), so it is an upper
+// bound. rec.mu is held.
+func reportWorkAgain(t *testing.T, rec *chaosRecord, kills []chaosKill, tenants []string) {
+	t.Helper()
+	var worst []time.Duration
+	for i, k := range kills {
+		var per []string
+		var w time.Duration
+		for _, tenant := range tenants {
+			d, never := time.Duration(0), false
+			for kind := range 2 {
+				var ts []time.Time
+				if rec.worked[tenant] != nil {
+					ts = rec.worked[tenant][kind]
+				}
+				j := slices.IndexFunc(ts, func(at time.Time) bool { return at.After(k.at) })
+				if j < 0 {
+					never = true
+					break
+				}
+				d = max(d, ts[j].Sub(k.at))
+			}
+			if never {
+				per = append(per, "never")
+				continue
+			}
+			w = max(w, d)
+			per = append(per, d.Round(100*time.Millisecond).String())
+		}
+		worst = append(worst, w)
+		t.Logf("kill %2d at +%s of %v: every merchant had an order and a note again within %s (per merchant: %s)", i+1,
+			k.at.Sub(kills[0].at).Round(time.Second), k.slots, w.Round(100*time.Millisecond), strings.Join(per, " "))
+	}
+	slices.Sort(worst)
+	t.Logf("kill -> every merchant had an order and a note again: p50 %s, p95 %s, max %s over %d kills",
+		percentile(worst, 50).Round(100*time.Millisecond), percentile(worst, 95).Round(100*time.Millisecond), lastOf(worst).Round(100*time.Millisecond), len(kills))
 }
 
 // noteCounts returns, per tracking number named in the invoice's notes,

@@ -461,3 +461,52 @@ func TestRescueStuckJobs(t *testing.T) {
 		})
 	}
 }
+
+// ScheduleDueJobs makes a job due within the next second available in
+// any process, leader or not, and leaves a later one scheduled.
+func TestScheduleDueJobs(t *testing.T) {
+	t.Parallel()
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupEngine(t, engineOptions{open: db.open})
+			workers := river.NewWorkers()
+			if _, err := b.eng.Register(workers, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			insert := func(acct int64, in time.Duration) int64 {
+				var id int64
+				err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+					res, err := inserter.InsertTx(b.ctx, tx, worker.ExportInvoicesArgs{AccountID: acct},
+						&river.InsertOpts{ScheduledAt: time.Now().Add(in)})
+					if err == nil {
+						id = res.Job.ID
+					}
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return id
+			}
+			soon := insert(b.acct, worker.ScheduleEvery/2)
+			later := insert(b.acct+1000, time.Minute)
+			if _, err := worker.ScheduleDueJobs(b.ctx, b.st); err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range map[int64]rivertype.JobState{soon: rivertype.JobStateAvailable, later: rivertype.JobStateScheduled} {
+				job, err := inserter.JobGet(b.ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if job.State != want {
+					t.Errorf("job %d due %s: %s, want %s", id, job.ScheduledAt.Format(time.RFC3339Nano), job.State, want)
+				}
+			}
+		})
+	}
+}
