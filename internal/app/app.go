@@ -300,7 +300,7 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		FetchPollInterval: poll,
 	}
 	// Short attempts and a short rescue window: a process that dies
-	// holds its accounts for about half a minute, not the 35 it used to
+	// holds its accounts for about 35 seconds, not the 35 minutes it used to
 	// (worker.ConfigureRecovery, worker.RunRecovery, doc/design.md "Recovery").
 	worker.ConfigureRecovery(rc)
 	if !opts.NoSweep {
