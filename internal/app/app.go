@@ -344,8 +344,8 @@ func (a *App) build(cfg config.Config, opts Options) error {
 		FetchPollInterval: poll,
 	}
 	// Short attempts and a short rescue window: a process that dies
-	// holds its accounts for about a minute, not the 35 it used to
-	// (worker.ConfigureRecovery, doc/design.md "Recovery").
+	// holds its accounts for about 35 seconds, not the 35 minutes it used to
+	// (worker.ConfigureRecovery, worker.RunRecovery, doc/design.md "Recovery").
 	worker.ConfigureRecovery(rc)
 	// The job's id, kind and account on every line its work logs; River's
 	// own lines demoted or rate-limited (worker.FailureLevel's policy).
@@ -417,6 +417,18 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopWatch := a.watchJobs()
 	defer stopWatch()
+	// Jobs a dead process left running come back within seconds of the
+	// rescue window, whichever process leads (worker.RunRecovery).
+	rescueCtx, stopRescue := context.WithCancel(context.WithoutCancel(ctx))
+	rescued := make(chan struct{})
+	go func() {
+		defer close(rescued)
+		worker.RunRecovery(rescueCtx, a.Store, a.Logger)
+	}()
+	defer func() {
+		stopRescue()
+		<-rescued
+	}()
 	// The metrics listener answers from before the web app until after
 	// River has drained: health checks and metrics cover the whole run.
 	stopMetrics := a.serveMetrics(ctx)

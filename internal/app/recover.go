@@ -12,10 +12,11 @@ import (
 // the embedded database belongs to one process at a time (New holds its
 // lock, lockDatabase), so at start no job can be running anywhere else, and
 // the job is back at once instead of after River's rescue window. On
-// PostgreSQL several processes may work jobs at once, so the rescuer alone
-// decides: after worker.RescueStuckJobsAfter (30 seconds) and its own
-// 30-second tick, a dead process's jobs are back within about a minute,
-// because no attempt runs longer than its Timeout (worker.ConfigureRecovery).
+// PostgreSQL several processes may work jobs at once, so the rescue alone
+// decides (worker.RunRecovery, in every process): after
+// worker.RescueStuckJobsAfter (30 seconds) and at most one
+// worker.RescueEvery (5), a dead process's jobs are back, because no
+// attempt runs longer than its Timeout (worker.ConfigureRecovery).
 func (a *App) requeueOrphanedJobs(ctx context.Context) error {
 	if a.Store.Dialect() != store.SQLite {
 		return nil

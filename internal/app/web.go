@@ -377,7 +377,7 @@ func (j webJobs) RunStatus(ctx context.Context, accountID, runID int64) (web.Run
 type webhookWork struct{ a *App }
 
 func (w webhookWork) EnqueueExport(ctx context.Context, tx *store.Tx, accountID int64) error {
-	return worker.EnqueueWebhookExport(ctx, w.a.River, tx, accountID)
+	return worker.EnqueueWebhookExport(ctx, w.a.River, tx, accountID, w.a.Config.WebhookExportDelay)
 }
 
 func (w webhookWork) EnqueueWriteBack(ctx context.Context, tx *store.Tx, accountID int64) error {

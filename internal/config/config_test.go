@@ -377,3 +377,37 @@ func TestLogFormat(t *testing.T) {
 		t.Error("--log-format text accepted")
 	}
 }
+
+// The webhook export delay: a default of seconds, 0 for none, read from
+// the environment and the flag, and refused negative or over a minute.
+func TestWebhookExportDelay(t *testing.T) {
+	t.Parallel()
+	if d := config.Default().WebhookExportDelay; d <= 0 || d > 10*time.Second {
+		t.Errorf("default delay %s, want a few seconds", d)
+	}
+	for _, tc := range []struct {
+		env  string
+		want time.Duration
+		bad  bool
+	}{
+		{"0", 0, false}, {"5s", 5 * time.Second, false}, {"-1s", 0, true}, {"2m", 0, true},
+	} {
+		c, err := config.FromEnv(envOf(map[string]string{config.EnvWebhookExportDelay: tc.env}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Validate(false)
+		if tc.bad != (err != nil && strings.Contains(err.Error(), "webhook export delay")) {
+			t.Errorf("%s=%s: Validate %v", config.EnvWebhookExportDelay, tc.env, err)
+		}
+		if !tc.bad && c.WebhookExportDelay != tc.want {
+			t.Errorf("%s=%s: delay %s, want %s", config.EnvWebhookExportDelay, tc.env, c.WebhookExportDelay, tc.want)
+		}
+	}
+	c := config.Default()
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--webhook-export-delay", "0"}); err != nil || c.WebhookExportDelay != 0 {
+		t.Errorf("--webhook-export-delay 0: %s, %v", c.WebhookExportDelay, err)
+	}
+}

@@ -1,12 +1,17 @@
 package e2e_test
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
+	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
@@ -78,5 +83,58 @@ func TestWebhookExportReadsAnnouncedInvoices(t *testing.T) {
 	w.quiet("the export of the twenty")
 	if n := w.xemu.Counters().Total(); n != 1 {
 		t.Errorf("20 invoices announced together cost %d Xero calls (%v), want 1", n, w.xemu.Counters().Snapshot())
+	}
+}
+
+// scheduledExports counts the account's export jobs waiting for their time
+// (a webhook's export waiting for more events).
+func scheduledExports(t *testing.T, w *hookWorld) int {
+	t.Helper()
+	res, err := w.app.River.JobList(t.Context(), river.NewJobListParams().Kinds(worker.KindExportInvoices).
+		States(rivertype.JobStateScheduled).First(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, j := range res.Jobs {
+		var args worker.ExportInvoicesArgs
+		if json.Unmarshal(j.EncodedArgs, &args) == nil && args.AccountID == w.acct {
+			n++
+		}
+	}
+	return n
+}
+
+// TestWebhookEventsWithinTheDelayShareOneRead: in steady webhook traffic,
+// the export a webhook asks for waits (config.WebhookExportDelay), and an
+// invoice approved while it waits is read with the first in one Xero call:
+// two invoices, one read (and no other call: the contact is cached).
+func TestWebhookEventsWithinTheDelayShareOneRead(t *testing.T) {
+	t.Parallel()
+	// Long enough for the second approval and its webhook on a busy
+	// machine; the test waits for it once.
+	w := newHookWorld(t, hookWorldOptions{webhookDelay: 2 * time.Second})
+	c := w.contact("Acme Outdoor Ltd")
+	first := w.invoice(c, true)
+	testkit.Eventually(t, "the first order", func() bool { _, ok := w.order(first); return ok })
+	w.quiet("the first export")
+
+	w.xemu.Counters().Reset()
+	a := w.invoice(c, true)
+	// The webhook's export is waiting, or (without a delay) has run.
+	testkit.Eventually(t, "the export of "+a.InvoiceNumber+" waiting or done", func() bool {
+		if _, ok := w.order(a); ok {
+			return true
+		}
+		return scheduledExports(t, w) > 0
+	})
+	b := w.invoice(c, true)
+	for _, inv := range []xeroemu.Invoice{a, b} {
+		testkit.Eventually(t, "order "+inv.InvoiceNumber, func() bool { _, ok := w.order(inv); return ok })
+	}
+	w.quiet("the export of both")
+	if n := w.xemu.Counters().Total(); n != 1 {
+		t.Errorf("two invoices approved within the webhook delay cost %d Xero calls (%v), want 1 (one read by IDs)",
+			n, w.xemu.Counters().Snapshot())
 	}
 }

@@ -250,10 +250,10 @@ func runCrashChild(c crashChild) {
 }
 
 // rescueRunningJobs makes export jobs left "running" by a killed process
-// available again, on PostgreSQL. There River's own rescuer returns them
-// after the app's RescueStuckJobsAfter (30 seconds, above every job's
-// Timeout, because several processes may share the queue) and its own
-// 30-second tick: up to a minute, longer than this test's children live; in
+// available again, on PostgreSQL. There the app's rescue returns them
+// after its RescueStuckJobsAfter (30 seconds, above every job's Timeout,
+// because several processes may share the queue) and up to one
+// RescueEvery (5 s): longer than this test's children live; in
 // this test one child runs at a time, so a running job at start-up belongs
 // to a dead one.
 // On SQLite the app does this itself at start (App.Run requeues jobs left

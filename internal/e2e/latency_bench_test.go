@@ -34,6 +34,9 @@ const (
 	envBenchInvoices = "ORDERBRIDGE_BENCH_INVOICES"
 	envBenchGap      = "ORDERBRIDGE_BENCH_GAP"
 	envBenchBurst    = "ORDERBRIDGE_BENCH_BURST"
+	// envBenchWebhookDelay is the app's webhook export delay
+	// (config.WebhookExportDelay; default the product's).
+	envBenchWebhookDelay = "ORDERBRIDGE_BENCH_WEBHOOK_DELAY"
 )
 
 // benchGap is how often one merchant approves an invoice by default. Each
@@ -87,19 +90,16 @@ type latencyMode struct {
 // size it; the defaults take about six minutes. ORDERBRIDGE_BENCH_BURST
 // (default 1) makes each merchant approve that many invoices at once every
 // gap (a batch approval), whose webhooks Xero delivers together: the
-// export then reads them in one call.
+// export then reads them in one call. ORDERBRIDGE_BENCH_WEBHOOK_DELAY
+// (default config.DefaultWebhookExportDelay) is how long a webhook's
+// export waits for more events: a steady stream (a gap of a second or
+// two) shares reads, an isolated invoice only waits.
 func BenchmarkWebhookLatency(b *testing.B) {
 	tenants := benchEnvInt(b, envBenchTenants, 10)
 	invoices := benchEnvInt(b, envBenchInvoices, 200)
 	burst := benchEnvInt(b, envBenchBurst, 1)
-	gap := benchGap
-	if v := os.Getenv(envBenchGap); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			b.Fatalf("%s=%q: want a positive duration such as 6s", envBenchGap, v)
-		}
-		gap = d
-	}
+	gap := benchEnvDuration(b, envBenchGap, benchGap, false)
+	delay := benchEnvDuration(b, envBenchWebhookDelay, config.DefaultWebhookExportDelay, true)
 	modes := []latencyMode{
 		{name: "webhooks", every: time.Minute, sync: store.DefaultSyncInterval, safety: store.DefaultSafetySweepInterval},
 		{name: "dropped", drop: true, every: 5 * time.Second, sync: 30 * time.Second, safety: store.DefaultSafetySweepInterval},
@@ -108,11 +108,25 @@ func BenchmarkWebhookLatency(b *testing.B) {
 		b.Run(m.name, func(b *testing.B) {
 			var r latencyResult
 			for range b.N {
-				r = runLatency(b, m, tenants, invoices, gap, burst)
+				r = runLatency(b, m, tenants, invoices, gap, burst, delay)
 			}
 			r.report(b)
 		})
 	}
+}
+
+// benchEnvDuration reads a duration from the environment: def when unset,
+// zero refused unless zeroOK.
+func benchEnvDuration(b *testing.B, name string, def time.Duration, zeroOK bool) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d == 0 && !zeroOK {
+		b.Fatalf("%s=%q: want a positive duration such as 6s", name, v)
+	}
+	return d
 }
 
 func benchEnvInt(b *testing.B, name string, def int) int {
@@ -132,7 +146,8 @@ type latencyResult struct {
 	mode                     string
 	tenants, invoices        int
 	gap                      time.Duration
-	burst                    int // invoices a merchant approves at once
+	delay                    time.Duration // the webhook export delay
+	burst                    int           // invoices a merchant approves at once
 	export, note             []time.Duration
 	missing                  int // orders or notes that never came
 	xeroCalls, ssCalls       int64
@@ -151,7 +166,7 @@ type merchant struct {
 
 // runLatency sets up the merchants on fresh emulators and a fresh app,
 // has them approve their invoices and buy their labels, and measures.
-func runLatency(b *testing.B, m latencyMode, tenants, invoices int, gap time.Duration, burst int) latencyResult {
+func runLatency(b *testing.B, m latencyMode, tenants, invoices int, gap time.Duration, burst int, delay time.Duration) latencyResult {
 	b.StopTimer()
 	names := make([]string, tenants)
 	for i := range names {
@@ -170,7 +185,7 @@ func runLatency(b *testing.B, m latencyMode, tenants, invoices int, gap time.Dur
 		semu.SetWebhookDelivery(1, 0)
 	}
 	a := startHookApp(b, hookAppOptions{
-		xemu: xemu, semu: semu, sweep: true, every: m.every, poll: config.DefaultJobPoll,
+		xemu: xemu, semu: semu, sweep: true, every: m.every, poll: config.DefaultJobPoll, webhookDelay: delay,
 		logger: slog.New(slog.NewTextHandler(tlogWriter{b}, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 
@@ -215,7 +230,7 @@ func runLatency(b *testing.B, m latencyMode, tenants, invoices int, gap time.Dur
 	xemu.Counters().Reset()
 	semu.Counters().Reset()
 
-	r := latencyResult{mode: m.name, tenants: tenants, invoices: invoices, gap: gap, burst: burst}
+	r := latencyResult{mode: m.name, tenants: tenants, invoices: invoices, gap: gap, burst: burst, delay: delay}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -375,8 +390,8 @@ func (r latencyResult) report(b *testing.B) {
 	slices.Sort(r.export)
 	slices.Sort(r.note)
 	var tbl strings.Builder
-	fmt.Fprintf(&tbl, "%s: %d merchants, %d invoices (%d every %s per merchant), %s; %d missing\n",
-		r.mode, r.tenants, r.invoices, r.burst, r.gap, r.elapsed.Round(time.Second), r.missing)
+	fmt.Fprintf(&tbl, "%s: %d merchants, %d invoices (%d every %s per merchant), webhook export delay %s, %s; %d missing\n",
+		r.mode, r.tenants, r.invoices, r.burst, r.gap, r.delay, r.elapsed.Round(time.Second), r.missing)
 	fmt.Fprintf(&tbl, "%-34s %6s %8s %8s %8s %8s %8s\n", "", "n", "p50", "p95", "p99", "max", "min")
 	for _, row := range []struct {
 		name, unit string

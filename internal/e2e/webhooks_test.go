@@ -54,6 +54,11 @@ type hookAppOptions struct {
 	poll   time.Duration    // how often River looks for jobs (0: 100 ms)
 	logger *slog.Logger     // nil: the test log at Warn
 	now    func() time.Time // the app's clock (nil: time.Now)
+	// webhookDelay is how long a Xero webhook's export waits for more
+	// events (config.WebhookExportDelay); 0, unlike the product's
+	// default, runs it at once, so that tests about other things do not
+	// wait for it.
+	webhookDelay time.Duration
 }
 
 // startHookApp builds the app with the Xero receiver on (the emulator's
@@ -71,6 +76,7 @@ func startHookApp(tb testing.TB, o hookAppOptions) *app.App {
 	cfg.XeroWebhookKey = o.xemu.WebhookKey()
 	cfg.SweepEvery = orDefault(o.every, time.Second)
 	cfg.JobPoll = orDefault(o.poll, 100*time.Millisecond) // SQLite has no LISTEN/NOTIFY: a job waits up to this long
+	cfg.WebhookExportDelay = o.webhookDelay
 	_, key, err := seal.GenerateKey()
 	if err != nil {
 		tb.Fatal(err)
@@ -183,6 +189,8 @@ type hookWorldOptions struct {
 	// now and xeroNow are the app's and the Xero emulator's clocks (nil:
 	// time.Now).
 	now, xeroNow func() time.Time
+	// webhookDelay is hookAppOptions.webhookDelay.
+	webhookDelay time.Duration
 }
 
 // hookWorld is a world whose app runs and is served, with both webhooks
@@ -198,7 +206,7 @@ func newHookWorld(t *testing.T, o hookWorldOptions) *hookWorld {
 	t.Helper()
 	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit, Now: o.xeroNow})
 	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
-	a := startHookApp(t, hookAppOptions{xemu: xemu, semu: semu, store: o.store, sweep: o.sweep, now: o.now})
+	a := startHookApp(t, hookAppOptions{xemu: xemu, semu: semu, store: o.store, sweep: o.sweep, now: o.now, webhookDelay: o.webhookDelay})
 	storeID := semu.DefaultStoreID()
 	if o.storeName != "" {
 		storeID = semu.AddStore(o.storeName).StoreID

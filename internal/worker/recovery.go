@@ -15,8 +15,9 @@ import (
 
 // Recovery. Export and write-back jobs are unique per account while
 // running, so a job a dead process left "running" holds its account until
-// River's rescuer (run by the leader every 30 seconds) returns it to the
-// queue, and it only does so for a job older than both
+// a rescue returns it to the queue (RescueStuckJobs, in every process
+// every RescueEvery; River's own rescuer, in the leader every 30
+// seconds, behind it), and a rescue only takes a job older than both
 // RescueStuckJobsAfter and the job's own Timeout. Both are therefore
 // short, and a job never runs longer than its Timeout: it works for a
 // slice (JobSlice), stops after the first commit that moved it forward
@@ -37,11 +38,16 @@ const (
 	// doubles the next one's (jobTimeoutOf), so a page slower than the
 	// bound still finishes.
 	DefaultJobTimeout = 25 * time.Second
-	// RescueStuckJobsAfter is how long a job may be running before
-	// River's rescuer takes it for the job of a dead process. It must
-	// exceed every job's Timeout (River ignores a job still inside its
-	// own), and with the rescuer's 30-second tick it bounds how long a
-	// dead process holds an account: at most about a minute.
+	// RescueStuckJobsAfter is how long a job may be running before a
+	// rescue takes it for the job of a dead process. It must exceed every
+	// job's Timeout (a rescue ignores a job still inside its own, and
+	// River refuses a client JobTimeout above it), and with RescueEvery
+	// it bounds how long a dead process holds an account: 35 seconds,
+	// then the job's next run. Shorter attempts would shorten it, but an
+	// attempt must have room for a page or a label that waits on a
+	// saturated ShipStation key (40 calls a minute): with 10-second slices
+	// and 15-second attempts, write-backs under the chaos test's load cut
+	// their window reads again and again and ran for minutes.
 	RescueStuckJobsAfter = 30 * time.Second
 	// SweepTimeout bounds one sweep job: it only reads the database,
 	// inserts jobs and refreshes the odd idle grant.
@@ -311,8 +317,8 @@ func runLogLevel(ctx context.Context, err error, busy bool) slog.Level {
 }
 
 // slicedJob is what the export and write-back workers share: an attempt
-// kept short (Timeout), so that River's rescuer can take the job of a dead
-// process within a minute (RescueStuckJobsAfter), worked in slices that a
+// kept short (Timeout), so that a rescue can take the job of a dead
+// process within 35 seconds (RescueStuckJobsAfter), worked in slices that a
 // new attempt continues, and retried by nextRetry instead of River's
 // attempt⁴ backoff.
 type slicedJob[T river.JobArgs] struct {

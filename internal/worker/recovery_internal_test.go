@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -198,5 +199,35 @@ func TestRunLogLevel(t *testing.T) {
 				t.Errorf("runLogLevel = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// The rescue every process runs has no worker at hand: attemptTimeout
+// must answer what each kind's worker answers River (0: the client's
+// JobTimeout, DefaultJobTimeout), or it would take a live job for dead.
+func TestAttemptTimeoutIsTheWorkers(t *testing.T) {
+	t.Parallel()
+	for _, overruns := range []int{0, 2} {
+		row := func(kind string) *rivertype.JobRow {
+			return &rivertype.JobRow{Kind: kind, Metadata: []byte(fmt.Sprintf(`{"orderbridge_overruns": %d}`, overruns))}
+		}
+		orClient := func(d time.Duration) time.Duration {
+			if d == 0 {
+				return DefaultJobTimeout
+			}
+			return d
+		}
+		for kind, workerSays := range map[string]time.Duration{
+			KindExportInvoices:       (&ExportWorker{}).Timeout(&river.Job[ExportInvoicesArgs]{JobRow: row(KindExportInvoices)}),
+			KindWriteBack:            (&WriteBackWorker{}).Timeout(&river.Job[WriteBackArgs]{JobRow: row(KindWriteBack)}),
+			KindSweep:                (&SweepWorker{}).Timeout(&river.Job[SweepArgs]{JobRow: row(KindSweep)}),
+			KindSweepShipments:       (&ShipmentSweepWorker{}).Timeout(&river.Job[SweepShipmentsArgs]{JobRow: row(KindSweepShipments)}),
+			KindResyncInvoice:        (&ResyncWorker{}).Timeout(&river.Job[ResyncInvoiceArgs]{JobRow: row(KindResyncInvoice)}),
+			KindSubscribeShipStation: (&SubscribeWorker{}).Timeout(&river.Job[SubscribeArgs]{JobRow: row(KindSubscribeShipStation)}),
+		} {
+			if got, want := attemptTimeout(row(kind)), orClient(workerSays); got != want {
+				t.Errorf("%s with %d overruns: attemptTimeout %s, the worker's Timeout %s", kind, overruns, got, want)
+			}
+		}
 	}
 }

@@ -41,26 +41,39 @@ const (
 const maxPasses = 50
 
 // EnqueueWebhookExport asks, in tx, for an export of the account because
-// Xero sent an INVOICE or CONTACT event: a job now, or another run of the
-// job going on.
-func EnqueueWebhookExport(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) error {
-	return enqueueRequested(ctx, client, tx, accountID, ExportInvoicesArgs{AccountID: accountID})
+// Xero sent an INVOICE or CONTACT event: a job delay from now, or another
+// run of the job going on.
+//
+// The delay batches steady traffic. The job is unique per account while
+// it waits, so the events of the next delay join it, and its run reads
+// every invoice they announce in one call (50 IDs a call): invoices
+// approved a second apart cost one read between them, not one each. An
+// isolated invoice only waits delay longer. A job already waiting or
+// queued (a sweep's, "Save and sync"'s) takes the event as it is; the
+// sweep and the buttons insert theirs without a delay, so they never
+// wait, except to join a webhook's job already waiting (at most delay).
+func EnqueueWebhookExport(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64, delay time.Duration) error {
+	var opts *river.InsertOpts
+	if delay > 0 {
+		opts = &river.InsertOpts{ScheduledAt: time.Now().Add(delay)}
+	}
+	return enqueueRequested(ctx, client, tx, accountID, ExportInvoicesArgs{AccountID: accountID}, opts)
 }
 
 // EnqueueWebhookWriteBack asks, in tx, for the account's pending
 // ShipStation events (recorded in tx) to be written back.
 func EnqueueWebhookWriteBack(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64) error {
-	return enqueueRequested(ctx, client, tx, accountID, WriteBackArgs{AccountID: accountID})
+	return enqueueRequested(ctx, client, tx, accountID, WriteBackArgs{AccountID: accountID}, nil)
 }
 
 // enqueueRequested records a request for a run of args' kind and inserts
 // the job, in tx: the insert is refused while the account's job runs, and
 // the request makes that job run again (completeUnlessRequested).
-func enqueueRequested(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64, args river.JobArgs) error {
+func enqueueRequested(ctx context.Context, client *river.Client[*store.Tx], tx *store.Tx, accountID int64, args river.JobArgs, opts *river.InsertOpts) error {
 	if err := tx.RequestWork(ctx, accountID, args.Kind()); err != nil {
 		return fmt.Errorf("worker: webhook %s: %w", args.Kind(), err)
 	}
-	if _, err := client.InsertTx(ctx, tx, args, nil); err != nil {
+	if _, err := client.InsertTx(ctx, tx, args, opts); err != nil {
 		return fmt.Errorf("worker: webhook %s of account %d: %w", args.Kind(), accountID, err)
 	}
 	return nil
