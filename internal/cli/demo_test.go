@@ -123,7 +123,7 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	}
 	waitWhileRunning(t, "the mail about the contact without an address", 30*time.Second, done, &out, &errOut, func() bool {
 		return strings.Contains(out.String(), "mail to "+email+": A contact has no address or country") &&
-			strings.Contains(out.String(), "  | What to do: See which: "+l["Web UI"]+"/dashboard#waiting\n")
+			strings.Contains(out.String(), "  | What to do: See which: "+l["Web UI"]+"/invoices?state=waiting\n")
 	})
 	cancel()
 	if code := <-done; code != 0 {

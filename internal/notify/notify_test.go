@@ -187,11 +187,11 @@ func TestEachKindMailedOnce(t *testing.T) {
 			}
 		}, "Xero's day limit is spent", baseURL + "/configure"},
 		{problems.ExportsStuck, func(e *env) { e.stuck.Store(5) }, "Exports keep failing (5 tries so far)", baseURL + "/log?outcome=failed"},
-		{problems.InvoicesFailed, func(e *env) { e.link("1", "failed", "") }, "1 invoice failed to sync", baseURL + "/dashboard#attention"},
+		{problems.InvoicesFailed, func(e *env) { e.link("1", "failed", "") }, "1 invoice failed to sync", baseURL + "/invoices?state=failed"},
 		{problems.InvoicesAttention, func(e *env) { e.link("1", "alert", "") }, "1 invoice need attention (for example voided after shipping)",
-			baseURL + "/dashboard#attention"},
+			baseURL + "/invoices?state=attention"},
 		{problems.ContactsWaiting, func(e *env) { e.link("1", "skipped", string(bridge.CauseNoAddress)) },
-			"1 invoice(s) wait for a contact's address or country in Xero", baseURL + "/dashboard#waiting"},
+			"1 invoice(s) wait for a contact's address or country in Xero", baseURL + "/invoices?state=waiting"},
 		{problems.XeroWebhooksOff, func(e *env) {
 			ctx := e.t.Context()
 			now := e.clock.Now()
@@ -257,7 +257,7 @@ func TestDigestAndReopen(t *testing.T) {
 	d := got[1]
 	if !strings.HasPrefix(d.Subject, "Daily summary: 1 problem still open — Acme Outdoors (16 Mar 2026)") ||
 		!strings.Contains(d.Body, "Invoices failed to sync (since 14 Mar 2026 12:00 UTC)") ||
-		!strings.Contains(d.Body, baseURL+"/dashboard#attention") {
+		!strings.Contains(d.Body, baseURL+"/invoices?state=failed") {
 		t.Errorf("digest:\n%s\n%s", d.Subject, d.Body)
 	}
 	for range 23 { // the rest of the day: nothing more

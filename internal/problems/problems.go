@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -81,7 +82,7 @@ type Problem struct {
 	// Text says what is wrong, in a merchant's words.
 	Text string
 	// Action and Link name and lead to the fix (Link is a path of the web
-	// app, or an anchor of the dashboard such as "#attention").
+	// app, or an anchor of the dashboard such as "#webhooks").
 	Action, Link string
 }
 
@@ -235,14 +236,14 @@ func Decide(f Facts) []Problem {
 			WhenText(f.Plan.Until)+".", "Sync less often", "/configure")
 	}
 	if n := f.Counts[store.StateFailed]; n > 0 {
-		add(InvoicesFailed, Plural(n, "invoice")+" failed to sync; each says what to fix.", "See failures", "#attention")
+		add(InvoicesFailed, Plural(n, "invoice")+" failed to sync; each says what to fix.", "See failures", InvoicesLink(store.StateFailed))
 	}
 	if n := f.Counts[store.StateAttention]; n > 0 {
-		add(InvoicesAttention, Plural(n, "invoice")+" need attention (for example voided after shipping).", "See below", "#attention")
+		add(InvoicesAttention, Plural(n, "invoice")+" need attention (for example voided after shipping).", "See below", InvoicesLink(store.StateAttention))
 	}
 	if n := f.Counts[store.StateWaiting]; n > 0 {
 		add(ContactsWaiting, strconv.Itoa(n)+" invoice(s) wait for a contact's address or country in Xero; fix the contact and they sync on the next run.",
-			"See which", "#waiting")
+			"See which", InvoicesLink(store.StateWaiting))
 	}
 	// The worker keeps an idle grant alive, so one this close to lapsing
 	// means renewing it kept failing: only reconnecting saves it.
@@ -261,6 +262,14 @@ func Decide(f Facts) []Problem {
 		}
 	}
 	return out
+}
+
+// InvoicesLink is the invoices page filtered to the invoices in state:
+// where a problem about some invoices leads, so the merchant sees all of
+// them (the dashboard lists only the most recent), and where the
+// dashboard's counts link.
+func InvoicesLink(state store.InvoiceState) string {
+	return "/invoices?" + url.Values{"state": {string(state)}}.Encode()
 }
 
 // GrantLapsing reports whether a Xero grant that lapses at lapse (zero:

@@ -136,10 +136,8 @@ func (q invoicesQuery) url(path string) string {
 }
 
 // invoicesURL is the invoices page filtered to one state: where the
-// dashboard's counts link.
-func invoicesURL(state store.InvoiceState) string {
-	return invoicesQuery{State: string(state), Sort: string(store.SortDate), Desc: true}.url("/invoices")
-}
+// dashboard's counts and problems link (problems.InvoicesLink).
+func invoicesURL(state store.InvoiceState) string { return problems.InvoicesLink(state) }
 
 type invoicesData struct {
 	Q        invoicesQuery
