@@ -105,18 +105,17 @@ type signInLimit struct {
 // account limit never applies to an address the user signed in from in
 // the last 30 days, so no one elsewhere can lock the user out.
 func (s *Server) signInLimits(r *http.Request, email, client string) ([]signInLimit, error) {
-	pair := email + "|" + client
 	lims := []signInLimit{
-		{"email and address", "pair:" + pair, s.cfg.SignInWindow, s.cfg.SignInLimit},
-		{"email and address, a day", "pairday:" + pair, accountWindow, pairDayFactor * s.cfg.SignInLimit},
-		{"address", "ip:" + client, s.cfg.SignInWindow, ipLimitFactor * s.cfg.SignInLimit},
+		{"email and address", store.SignInPairKey(email, client), s.cfg.SignInWindow, s.cfg.SignInLimit},
+		{"email and address, a day", store.SignInPairDayKey(email, client), accountWindow, pairDayFactor * s.cfg.SignInLimit},
+		{"address", store.SignInIPKey(client), s.cfg.SignInWindow, ipLimitFactor * s.cfg.SignInLimit},
 	}
 	known, err := s.st.KnownSignInClient(r.Context(), email, client, s.now().Add(-knownClientAge))
 	if err != nil {
 		return nil, err
 	}
 	if !known {
-		lims = append(lims, signInLimit{"account", "email:" + email, accountWindow, s.cfg.SignInAccountLimit})
+		lims = append(lims, signInLimit{"account", store.SignInEmailKey(email), accountWindow, s.cfg.SignInAccountLimit})
 	}
 	return lims, nil
 }

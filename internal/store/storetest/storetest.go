@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"PurgeAccount", testPurgeAccount},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
+		{"ClearLoginFailures", testClearLoginFailures},
 		{"ProblemsAndClaims", testProblemsAndClaims},
 		{"PasswordResets", testPasswordResets},
 		{"LoginAttemptsConcurrent", testLoginAttemptsConcurrent},

@@ -376,3 +376,39 @@ func testPurgeAccount(t *testing.T, open Opener) {
 	_, err = b.st.PurgeAccount(ctx, acme.ID, nil)
 	wantNotFound(t, "PurgeAccount(gone)", err)
 }
+
+func testClearLoginFailures(t *testing.T, open Opener) {
+	b := setup(t, open)
+	start := time.Now().Add(-time.Minute)
+	// Clearing one email's failures leaves everyone else's, including an
+	// email the prefix's "_" would match as a LIKE wildcard.
+	limits := func(email string) []store.LoginLimit {
+		return []store.LoginLimit{{Key: store.SignInPairKey(email, "192.0.2.9"), Since: start},
+			{Key: store.SignInPairDayKey(email, "192.0.2.9"), Since: start}, {Key: store.SignInEmailKey(email), Since: start},
+			{Key: store.SignInIPKey("192.0.2.9"), Since: start}}
+	}
+	for _, email := range []string{"b_b@example.com", "bxb@example.com", "b_b@example.com.other"} {
+		_, err := b.st.BeginLoginAttempt(b.ctx, limits(email)...)
+		must(t, "BeginLoginAttempt", err)
+	}
+	cleared, err := b.st.ClearSignInLockout(b.ctx, "B_B@Example.com")
+	must(t, "ClearSignInLockout", err)
+	if cleared != 3 {
+		t.Errorf("ClearSignInLockout removed %d failures, want 3", cleared)
+	}
+	for email, want := range map[string]int{"b_b@example.com": 1, "bxb@example.com": 2, "b_b@example.com.other": 2} {
+		a, err := b.st.BeginLoginAttempt(b.ctx, limits(email)...)
+		must(t, "BeginLoginAttempt", err)
+		for i, c := range a.Counts[:3] {
+			if c.N != want {
+				t.Errorf("%s: %s counts %d, want %d", email, limits(email)[i].Key, c.N, want)
+			}
+		}
+	}
+	// The address's own count is about the address, not the user: kept.
+	a, err := b.st.BeginLoginAttempt(b.ctx, store.LoginLimit{Key: store.SignInIPKey("192.0.2.9"), Since: start})
+	must(t, "BeginLoginAttempt", err)
+	if a.Counts[0].N != 7 {
+		t.Errorf("the address counts %d failures, want 7 (none cleared)", a.Counts[0].N)
+	}
+}
