@@ -282,6 +282,38 @@ func TestDigestAndReopen(t *testing.T) {
 	}
 }
 
+// A mail writes times in the organisation's zone, as the pages do: the
+// digest's "since", and the times in a problem's text.
+func TestMailTimesInOrganisationZone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil) // 14 Mar 12:00 UTC
+	ctx := t.Context()
+	if err := e.st.SaveXeroConnection(ctx, e.acc.ID, store.ConnectionMetadata{TenantID: "tenant-1", Timezone: "NEWZEALANDSTANDARDTIME"},
+		&oauth2.Token{AccessToken: "a", RefreshToken: "r", Expiry: e.clock.Now().Add(30 * time.Minute), ExpiresIn: 1800}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.BlockXeroUntil(ctx, e.acc.ID, e.clock.Now(), e.clock.Now().Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	e.link("1", "failed", "")
+	e.tick()
+	var quota string
+	for _, m := range e.wantMails("ann@example.com", 2) {
+		if strings.HasPrefix(m.Subject, "Xero's day quota") {
+			quota = m.Body
+		}
+	}
+	if !strings.Contains(quota, "until 15 Mar 2026 04:00 NZDT") {
+		t.Errorf("the quota mail does not give the time in the organisation's zone:\n%s", quota)
+	}
+	e.clock.Advance(44 * time.Hour) // 16 Mar 08:00 UTC: the digest
+	e.tick()
+	d := e.wantMails("ann@example.com", 3)[2]
+	if !strings.Contains(d.Body, "Invoices failed to sync (since 15 Mar 2026 01:00 NZDT)") {
+		t.Errorf("digest:\n%s\n%s", d.Subject, d.Body)
+	}
+}
+
 // Many problems at once are held to the hourly limits; the rest go out
 // later while still open.
 func TestRateLimits(t *testing.T) {
