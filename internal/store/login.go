@@ -137,6 +137,9 @@ func SignInIPKey(client string) string { return "ip:" + client }
 // SignInEmailKey is the key of one email's failures from any address.
 func SignInEmailKey(email string) string { return "email:" + email }
 
+// SignUpKey is the key of one client address's sign-ups.
+func SignUpKey(client string) string { return "signup:" + client }
+
 // ClearSignInLockout deletes every failure recorded against email (from
 // every address, and the account-wide count), leaving the per-address
 // counts, which are about the address, not the user. A password reset
