@@ -24,7 +24,7 @@ func ZoneOf(c *store.Connection) Zone {
 	}
 	tz := c.Metadata.Timezone
 	if tz == "" {
-		return Zone{Loc: time.UTC, Note: "Times are in UTC: Xero has not told orderbridge the organisation's time zone yet (reconnecting Xero reads it)."}
+		return Zone{Loc: time.UTC, Note: "Times are in UTC: Xero has not told orderbridge the organisation's time zone yet (the next sync reads it)."}
 	}
 	name, ok := xero.ZoneOf(tz)
 	if !ok {
