@@ -334,7 +334,8 @@ func testPurgeAccount(t *testing.T, open Opener) {
 		must(t, "CreateUser", err)
 		must(t, "CreateSession", b.st.CreateSession(ctx, "tok-"+email, u.ID, "c", time.Now().Add(time.Hour)))
 		_, err = b.st.BeginLoginAttempt(ctx, store.LoginLimit{Key: "email:" + email, Since: time.Now().Add(-time.Hour)},
-			store.LoginLimit{Key: "pair:" + email + "|192.0.2.1", Since: time.Now().Add(-time.Hour)})
+			store.LoginLimit{Key: "pair:" + email + "|192.0.2.1", Since: time.Now().Add(-time.Hour)},
+			store.LoginLimit{Key: store.SignInPairDayKey(email, "192.0.2.1"), Since: time.Now().Add(-time.Hour)})
 		must(t, "BeginLoginAttempt", err)
 		_, err = b.st.AppendLog(ctx, store.LogEntry{AccountID: acct.ID, Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, Message: "m"})
 		must(t, "AppendLog", err)
@@ -350,8 +351,8 @@ func testPurgeAccount(t *testing.T, open Opener) {
 	}
 	p, err := b.st.PurgeAccount(ctx, acme.ID, nil)
 	must(t, "PurgeAccount", err)
-	if p.LoginFailures != 2 {
-		t.Errorf("PurgeAccount = %+v, want its user's failed sign-in under both keys", p)
+	if p.LoginFailures != 3 {
+		t.Errorf("PurgeAccount = %+v, want its user's failed sign-in under its three keys", p)
 	}
 	after, err := b.st.AccountRows(ctx, acme.ID)
 	must(t, "AccountRows", err)
@@ -360,9 +361,10 @@ func testPurgeAccount(t *testing.T, open Opener) {
 	}
 	// A new attempt counts alone: none of the purged user's remain.
 	a, err := b.st.BeginLoginAttempt(ctx, store.LoginLimit{Key: "email:ann@example.com"},
-		store.LoginLimit{Key: "pair:ann@example.com|192.0.2.1"}, store.LoginLimit{Key: "pair:bob@example.com|192.0.2.1"})
+		store.LoginLimit{Key: "pair:ann@example.com|192.0.2.1"}, store.LoginLimit{Key: "pair:bob@example.com|192.0.2.1"},
+		store.LoginLimit{Key: store.SignInPairDayKey("ann@example.com", "192.0.2.1")})
 	must(t, "BeginLoginAttempt", err)
-	if a.Counts[0].N != 1 || a.Counts[1].N != 1 {
+	if a.Counts[0].N != 1 || a.Counts[1].N != 1 || a.Counts[3].N != 1 {
 		t.Errorf("failed sign-ins of the purged account's user remain: %+v", a.Counts)
 	}
 	if a.Counts[2].N != 2 {
