@@ -27,26 +27,23 @@ import (
 // is exchanged.
 func (a *App) ConnectXero(ctx context.Context, accountID int64, tok *oauth2.Token, tenantID, tenantName string) error {
 	meta := store.ConnectionMetadata{TenantID: tenantID, TenantName: tenantName}
-	meta.Timezone = a.orgTimezone(ctx, accountID, tok, tenantID)
+	a.readOrganisation(ctx, accountID, tok, &meta)
 	if err := a.Store.SaveXeroConnection(ctx, accountID, meta, tok); err != nil {
 		return fmt.Errorf("app: connect xero: %w", err)
 	}
 	return nil
 }
 
-// orgTimezone asks Xero for the organisation's time zone, for the pages'
-// times; "" (UTC, said on the page) when it does not answer, which does
-// not stop the connection.
-func (a *App) orgTimezone(ctx context.Context, accountID int64, tok *oauth2.Token, tenantID string) string {
+// readOrganisation asks Xero for the organisation's time zone and short
+// code into meta (worker.ReadOrganisation); when Xero does not answer the
+// connection is still made, and its first run reads them.
+func (a *App) readOrganisation(ctx context.Context, accountID int64, tok *oauth2.Token, meta *store.ConnectionMetadata) {
 	if a.Xero == nil {
-		return ""
+		return
 	}
-	org, err := a.Xero.Client(xero.StaticTokens{Tok: tok}).Organisation(ctx, tenantID)
-	if err != nil {
-		a.Logger.WarnContext(ctx, "app: xero organisation's time zone", "account", accountID, "err", err)
-		return ""
+	if err := worker.ReadOrganisation(ctx, a.Xero.Client(xero.StaticTokens{Tok: tok}), meta.TenantID, meta); err != nil {
+		a.Logger.WarnContext(ctx, "app: xero organisation not read; the first run reads it", "account", accountID, "err", err)
 	}
-	return org.Timezone
 }
 
 // ConnectXeroAutoConsent connects the account to Xero by running the

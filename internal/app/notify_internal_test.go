@@ -88,7 +88,7 @@ func TestAppMailsNewProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range sink.To("ann@example.com") {
-		if strings.HasPrefix(m.Subject, "A contact has no address") && !strings.Contains(m.Body, "https://ob.example.com/dashboard#waiting") {
+		if strings.HasPrefix(m.Subject, "A contact has no address") && !strings.Contains(m.Body, "https://ob.example.com/invoices?state=waiting") {
 			t.Errorf("the mail has no link to the invoices waiting:\n%s", m.Body)
 		}
 	}

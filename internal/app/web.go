@@ -398,7 +398,7 @@ func (w webhookWork) Unsubscribe(ctx context.Context, accountID int64) error {
 type webInvoices struct{ a *App }
 
 func (w webInvoices) Preview(ctx context.Context, accountID int64, invoiceID string) (worker.InvoiceResult, error) {
-	res, _, err := w.a.Engine.Exporter.Resync(ctx, accountID, invoiceID, worker.RunOptions{DryRun: true, ShortCode: true})
+	res, _, err := w.a.Engine.Exporter.Resync(ctx, accountID, invoiceID, worker.RunOptions{DryRun: true})
 	if err != nil {
 		return res, fmt.Errorf("app: invoice preview: %w", err)
 	}

@@ -46,6 +46,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
+	// The demo's own settings are fixed, but it logs as the operator's
+	// environment asks (format and level), as serve does.
+	cfg := config.Default()
+	if err := cfg.LogFromEnv(env.LookupEnv); err != nil {
+		return err
+	}
 	if err := prepareDemoDir(*dataDir); err != nil {
 		return err
 	}
@@ -102,7 +108,6 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	defer sink.Close()
 
-	cfg := config.Default()
 	cfg.DataDir = *dataDir
 	cfg.SMTPURL = sink.URL("orderbridge@example.com")
 	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
@@ -63,7 +64,9 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errOut testkit.Buffer
-	env := &Env{Stdout: &out, Stderr: &errOut, LookupEnv: func(string) (string, bool) { return "", false },
+	// The demo logs as the operator's environment says, as serve does.
+	logEnv := map[string]string{config.EnvLogFormat: "json", config.EnvLogLevel: "debug"}
+	env := &Env{Stdout: &out, Stderr: &errOut, LookupEnv: lookupIn(logEnv),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	done := make(chan int, 1)
 	go func() {
@@ -74,6 +77,21 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 		return strings.Contains(out.String(), "running:")
 	})
 	l := labels(out.String())
+	var logLines, debugLines int
+	for line := range strings.Lines(errOut.String()) {
+		var rec struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Msg == "" {
+			t.Errorf("stderr line is not a JSON log line: %q", line)
+			break
+		}
+		logLines++
+		if rec.Level == "DEBUG" {
+			debugLines++
+		}
+	}
+	if logLines == 0 || debugLines == 0 {
+		t.Errorf("%d JSON log lines, %d at DEBUG: want the demo to log as %v says", logLines, debugLines, logEnv)
+	}
 	if first, _, _ := strings.Cut(out.String(), "\n"); !strings.HasPrefix(first, "Web UI: http://") {
 		t.Errorf("first line %q, want the web UI's URL", first)
 	}
@@ -123,7 +141,7 @@ func TestDemoExportsTheSeededOrganisation(t *testing.T) {
 	}
 	waitWhileRunning(t, "the mail about the contact without an address", 30*time.Second, done, &out, &errOut, func() bool {
 		return strings.Contains(out.String(), "mail to "+email+": A contact has no address or country") &&
-			strings.Contains(out.String(), "  | What to do: See which: "+l["Web UI"]+"/dashboard#waiting\n")
+			strings.Contains(out.String(), "  | What to do: See which: "+l["Web UI"]+"/invoices?state=waiting\n")
 	})
 	cancel()
 	if code := <-done; code != 0 {

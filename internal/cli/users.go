@@ -207,6 +207,11 @@ func runUsersResetPassword(ctx context.Context, env *Env, args []string) error {
 		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
 			return err
 		}
+		// Failures against the old password would keep the user out of
+		// the new one until their window passed.
+		if _, err := tx.ClearSignInLockout(ctx, u.Email); err != nil {
+			return err
+		}
 		ended, err = tx.DeleteUserSessions(ctx, u.ID)
 		return err
 	})

@@ -123,9 +123,19 @@ func testUsersCommands(t *testing.T, environ map[string]string) {
 	if err := st.CreateSession(ctx, "bob-session", bob.ID, "csrf", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	// Bob is locked out by failed sign-ins; the reset lets him in.
+	lock := store.LoginLimit{Key: store.SignInPairKey("bob@example.com", "192.0.2.1"), Since: time.Now().Add(-time.Hour)}
+	for range 5 {
+		if _, err := st.BeginLoginAttempt(ctx, lock); err != nil {
+			t.Fatal(err)
+		}
+	}
 	code, out, errOut = runCLIStdin(t, environ, pw2+"\n", "users", "reset-password", "--email", "bob@example.com", "--password-stdin")
 	if code != 0 || !strings.Contains(out, "new password set for bob@example.com; 1 sessions ended") {
 		t.Fatalf("reset-password: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if a, err := st.BeginLoginAttempt(ctx, lock); err != nil || a.Counts[0].N != 1 {
+		t.Errorf("after the reset bob's failed sign-ins count %+v (%v), want only the new attempt", a.Counts, err)
 	}
 	bob, _ = st.FindUser(ctx, "bob@example.com")
 	if ok, _, _ := password.Check(pw2, bob.PasswordHash, password.Params{}); !ok {

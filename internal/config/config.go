@@ -329,19 +329,33 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 			c.XeroTimeScale = f
 		}
 	}
-	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
+	if err := c.LogFromEnv(lookup); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// LogFromEnv sets the log level and format from the environment
+// (ORDERBRIDGE_LOG_LEVEL, ORDERBRIDGE_LOG_FORMAT), read through lookup.
+// FromEnv does it; a command that builds the rest of its configuration
+// itself, as the demo does, calls it so it logs as the operator asked.
+func (c *Config) LogFromEnv(lookup func(string) (string, bool)) error {
+	var errs []error
+	if v, _ := lookup(EnvLogLevel); strings.TrimSpace(v) != "" {
+		v = strings.TrimSpace(v)
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("config: %s: %q is not a level (debug, info, warn, error)", EnvLogLevel, v))
 		}
 	}
-	if v := strings.TrimSpace(getenv(EnvLogFormat)); v != "" {
+	if v, _ := lookup(EnvLogFormat); strings.TrimSpace(v) != "" {
+		v = strings.TrimSpace(v)
 		if err := logging.CheckFormat(v); err != nil {
 			errs = append(errs, fmt.Errorf("config: %s: %q is not a log format (logfmt or json)", EnvLogFormat, v))
 		} else {
 			c.LogFormat = v
 		}
 	}
-	return c, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // RegisterFlags adds flags to fs that override c's values (call it after

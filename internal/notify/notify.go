@@ -132,10 +132,14 @@ func (n *Notifier) Tick(ctx context.Context) error {
 // account syncs one account's open problems and mails its users.
 func (n *Notifier) account(ctx context.Context, a store.Account) error {
 	now := n.o.Now().UTC()
-	found, err := n.o.Problems.Of(ctx, a.ID, now)
+	facts, err := n.o.Problems.Facts(ctx, a.ID, now)
 	if err != nil {
 		return err
 	}
+	found := problems.Decide(facts)
+	// The mails write times as the merchant's pages do, in the
+	// organisation's zone (the problems' texts already are).
+	loc := problems.ZoneOf(facts.Xero).Loc
 	var current []store.AccountProblem
 	for _, p := range found {
 		if problems.IsMailed(p.Kind) {
@@ -154,7 +158,7 @@ func (n *Notifier) account(ctx context.Context, a store.Account) error {
 		if u.Disabled() {
 			continue // cannot sign in to act on it
 		}
-		if err := n.user(ctx, a, u, open, now); err != nil {
+		if err := n.user(ctx, a, u, open, now, loc); err != nil {
 			return err
 		}
 	}
@@ -163,8 +167,8 @@ func (n *Notifier) account(ctx context.Context, a store.Account) error {
 
 // user sends one user the mails due: a mail per problem new to them, then
 // the day's digest of the problems open since DigestAfter before today's
-// digest time, once that time has come.
-func (n *Notifier) user(ctx context.Context, a store.Account, u store.User, open []store.AccountProblem, now time.Time) error {
+// digest time, once that time has come. Times in the mails are in loc.
+func (n *Notifier) user(ctx context.Context, a store.Account, u store.User, open []store.AccountProblem, now time.Time, loc *time.Location) error {
 	off, err := n.o.Store.NotificationOptOuts(ctx, u.ID)
 	if err != nil {
 		return fmt.Errorf("notify: opt-outs: %w", err)
@@ -189,7 +193,7 @@ func (n *Notifier) user(ctx context.Context, a store.Account, u store.User, open
 	if len(lasting) > 0 {
 		day := now.Format("2006-01-02")
 		key := fmt.Sprintf("digest:%d:%d:%s", a.ID, u.ID, day)
-		if err := n.send(ctx, key, a, u, "digest", now, n.digestMail(a, u, lasting, now)); err != nil {
+		if err := n.send(ctx, key, a, u, "digest", now, n.digestMail(a, u, lasting, now, loc)); err != nil {
 			return err
 		}
 	}
@@ -286,14 +290,16 @@ func (n *Notifier) problemMail(a store.Account, u store.User, p store.AccountPro
 	return mailer.Message{Subject: label(p.Kind) + " — " + a.Name, Body: b.String()}
 }
 
-// digestMail lists the problems open for a day or more.
-func (n *Notifier) digestMail(a store.Account, u store.User, lasting []store.AccountProblem, now time.Time) mailer.Message {
+// digestMail lists the problems open for a day or more, with when each
+// opened in loc. Its subject's day is the digest's, a UTC day
+// (DigestHourUTC), as the digest is sent once per UTC day.
+func (n *Notifier) digestMail(a store.Account, u store.User, lasting []store.AccountProblem, now time.Time, loc *time.Location) mailer.Message {
 	var b strings.Builder
 	b.WriteString(greeting(u))
 	fmt.Fprintf(&b, "%s still need you at %s:\n", problems.Plural(len(lasting), "problem"), a.Name)
 	for _, p := range lasting {
 		fmt.Fprintf(&b, "\n* %s (since %s)\n  What happened: %s\n  What to do: %s: %s\n",
-			label(p.Kind), problems.WhenText(p.OpenedAt), p.Text, p.Action, n.link(p.Link))
+			label(p.Kind), problems.WhenText(p.OpenedAt, loc), p.Text, p.Action, n.link(p.Link))
 	}
 	fmt.Fprintf(&b, "\nThe dashboard: %s/dashboard\n", n.o.BaseURL)
 	b.WriteString(n.footer())

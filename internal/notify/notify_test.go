@@ -187,11 +187,11 @@ func TestEachKindMailedOnce(t *testing.T) {
 			}
 		}, "Xero's day limit is spent", baseURL + "/configure"},
 		{problems.ExportsStuck, func(e *env) { e.stuck.Store(5) }, "Exports keep failing (5 tries so far)", baseURL + "/log?outcome=failed"},
-		{problems.InvoicesFailed, func(e *env) { e.link("1", "failed", "") }, "1 invoice failed to sync", baseURL + "/dashboard#attention"},
+		{problems.InvoicesFailed, func(e *env) { e.link("1", "failed", "") }, "1 invoice failed to sync", baseURL + "/invoices?state=failed"},
 		{problems.InvoicesAttention, func(e *env) { e.link("1", "alert", "") }, "1 invoice need attention (for example voided after shipping)",
-			baseURL + "/dashboard#attention"},
+			baseURL + "/invoices?state=attention"},
 		{problems.ContactsWaiting, func(e *env) { e.link("1", "skipped", string(bridge.CauseNoAddress)) },
-			"1 invoice(s) wait for a contact's address or country in Xero", baseURL + "/dashboard#waiting"},
+			"1 invoice(s) wait for a contact's address or country in Xero", baseURL + "/invoices?state=waiting"},
 		{problems.XeroWebhooksOff, func(e *env) {
 			ctx := e.t.Context()
 			now := e.clock.Now()
@@ -257,7 +257,7 @@ func TestDigestAndReopen(t *testing.T) {
 	d := got[1]
 	if !strings.HasPrefix(d.Subject, "Daily summary: 1 problem still open — Acme Outdoors (16 Mar 2026)") ||
 		!strings.Contains(d.Body, "Invoices failed to sync (since 14 Mar 2026 12:00 UTC)") ||
-		!strings.Contains(d.Body, baseURL+"/dashboard#attention") {
+		!strings.Contains(d.Body, baseURL+"/invoices?state=failed") {
 		t.Errorf("digest:\n%s\n%s", d.Subject, d.Body)
 	}
 	for range 23 { // the rest of the day: nothing more
@@ -279,6 +279,38 @@ func TestDigestAndReopen(t *testing.T) {
 	got = e.wantMails("ann@example.com", 4)
 	if !strings.HasPrefix(got[3].Subject, "Invoices failed to sync") {
 		t.Errorf("after coming back: %q, want a new-problem mail", got[3].Subject)
+	}
+}
+
+// A mail writes times in the organisation's zone, as the pages do: the
+// digest's "since", and the times in a problem's text.
+func TestMailTimesInOrganisationZone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil) // 14 Mar 12:00 UTC
+	ctx := t.Context()
+	if err := e.st.SaveXeroConnection(ctx, e.acc.ID, store.ConnectionMetadata{TenantID: "tenant-1", Timezone: "NEWZEALANDSTANDARDTIME"},
+		&oauth2.Token{AccessToken: "a", RefreshToken: "r", Expiry: e.clock.Now().Add(30 * time.Minute), ExpiresIn: 1800}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.BlockXeroUntil(ctx, e.acc.ID, e.clock.Now(), e.clock.Now().Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	e.link("1", "failed", "")
+	e.tick()
+	var quota string
+	for _, m := range e.wantMails("ann@example.com", 2) {
+		if strings.HasPrefix(m.Subject, "Xero's day quota") {
+			quota = m.Body
+		}
+	}
+	if !strings.Contains(quota, "until 15 Mar 2026 04:00 NZDT") {
+		t.Errorf("the quota mail does not give the time in the organisation's zone:\n%s", quota)
+	}
+	e.clock.Advance(44 * time.Hour) // 16 Mar 08:00 UTC: the digest
+	e.tick()
+	d := e.wantMails("ann@example.com", 3)[2]
+	if !strings.Contains(d.Body, "Invoices failed to sync (since 15 Mar 2026 01:00 NZDT)") {
+		t.Errorf("digest:\n%s\n%s", d.Subject, d.Body)
 	}
 }
 

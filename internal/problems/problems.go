@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -81,7 +82,7 @@ type Problem struct {
 	// Text says what is wrong, in a merchant's words.
 	Text string
 	// Action and Link name and lead to the fix (Link is a path of the web
-	// app, or an anchor of the dashboard such as "#attention").
+	// app, or an anchor of the dashboard such as "#webhooks").
 	Action, Link string
 }
 
@@ -199,6 +200,8 @@ func UnreadableText(service string) string {
 // Decide lists what stops or endangers syncing, each with what to do, at
 // most one problem of each kind.
 func Decide(f Facts) []Problem {
+	// Times are in the organisation's zone, as on the pages.
+	loc := ZoneOf(f.Xero).Loc
 	var out []Problem
 	add := func(k Kind, text, action, link string) {
 		out = append(out, Problem{Kind: k, Text: text, Action: action, Link: link})
@@ -228,26 +231,26 @@ func Decide(f Facts) []Problem {
 	}
 	switch q := f.Plan.Quota; {
 	case !q.BlockedUntil.IsZero():
-		add(XeroQuota, "Xero's day limit is spent: no Xero call (orders or write-back) until "+WhenText(q.BlockedUntil)+".",
+		add(XeroQuota, "Xero's day limit is spent: no Xero call (orders or write-back) until "+WhenText(q.BlockedUntil, loc)+".",
 			"Sync less often", "/configure")
 	case f.Plan.Deferred && f.Settings.SyncEnabled:
 		add(XeroQuota, "Xero's day quota is down to the part kept for write-back: orders sync only when Xero's webhooks announce a change, until "+
-			WhenText(f.Plan.Until)+".", "Sync less often", "/configure")
+			WhenText(f.Plan.Until, loc)+".", "Sync less often", "/configure")
 	}
 	if n := f.Counts[store.StateFailed]; n > 0 {
-		add(InvoicesFailed, Plural(n, "invoice")+" failed to sync; each says what to fix.", "See failures", "#attention")
+		add(InvoicesFailed, Plural(n, "invoice")+" failed to sync; each says what to fix.", "See failures", InvoicesLink(store.StateFailed))
 	}
 	if n := f.Counts[store.StateAttention]; n > 0 {
-		add(InvoicesAttention, Plural(n, "invoice")+" need attention (for example voided after shipping).", "See below", "#attention")
+		add(InvoicesAttention, Plural(n, "invoice")+" need attention (for example voided after shipping).", "See below", InvoicesLink(store.StateAttention))
 	}
 	if n := f.Counts[store.StateWaiting]; n > 0 {
 		add(ContactsWaiting, strconv.Itoa(n)+" invoice(s) wait for a contact's address or country in Xero; fix the contact and they sync on the next run.",
-			"See which", "#waiting")
+			"See which", InvoicesLink(store.StateWaiting))
 	}
 	// The worker keeps an idle grant alive, so one this close to lapsing
 	// means renewing it kept failing: only reconnecting saves it.
 	if f.Xero != nil && f.Xero.Status == store.StatusConnected && GrantLapsing(f.GrantLapse, f.Now) {
-		add(XeroGrantLapse, GrantLapseText(f.GrantLapse), "Reconnect Xero", "/connections")
+		add(XeroGrantLapse, GrantLapseText(f.GrantLapse, loc), "Reconnect Xero", "/connections")
 	}
 	if f.StuckAttempts > 0 {
 		add(ExportsStuck, fmt.Sprintf("Exports keep failing (%d tries so far); orders are waiting. It will try again on its own.", f.StuckAttempts),
@@ -263,15 +266,24 @@ func Decide(f Facts) []Problem {
 	return out
 }
 
+// InvoicesLink is the invoices page filtered to the invoices in state:
+// where a problem about some invoices leads, so the merchant sees all of
+// them (the dashboard lists only the most recent), and where the
+// dashboard's counts link.
+func InvoicesLink(state store.InvoiceState) string {
+	return "/invoices?" + url.Values{"state": {string(state)}}.Encode()
+}
+
 // GrantLapsing reports whether a Xero grant that lapses at lapse (zero:
 // not known) is close enough to it to warn: within worker.GrantWarnWithin.
 func GrantLapsing(lapse, now time.Time) bool {
 	return !lapse.IsZero() && lapse.Sub(now) < worker.GrantWarnWithin
 }
 
-// GrantLapseText warns that the Xero grant lapses at lapse.
-func GrantLapseText(lapse time.Time) string {
-	return "Xero's permission lapses on " + WhenText(lapse) + " unless it is renewed, and renewing it has failed so far: reconnect Xero before then."
+// GrantLapseText warns that the Xero grant lapses at lapse, written in
+// loc.
+func GrantLapseText(lapse time.Time, loc *time.Location) string {
+	return "Xero's permission lapses on " + WhenText(lapse, loc) + " unless it is renewed, and renewing it has failed so far: reconnect Xero before then."
 }
 
 // SwitchedOffText is the Xero webhook's state when changes came only
@@ -285,9 +297,6 @@ func SwitchedOffText(missed int) string {
 	}
 	return "Xero webhooks seem switched off: " + changes + " in the last day arrived only through the sweep — re-enable the webhook in Xero's developer portal."
 }
-
-// WhenText is an instant as the pages and mails write one.
-func WhenText(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // Plural is "1 invoice", "3 invoices".
 func Plural(n int, word string) string {

@@ -1,6 +1,7 @@
 package problems_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,33 @@ func TestDecide(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecideWritesTimesInTheOrganisationZone: the times in a problem's
+// text are in the Xero organisation's zone, as the pages' times are; UTC,
+// named, when the zone is not known.
+func TestDecideWritesTimesInTheOrganisationZone(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ tz, want string }{
+		{"", "until 14 Mar 2026 17:00 UTC."},
+		{"NEWZEALANDSTANDARDTIME", "until 15 Mar 2026 06:00 NZDT."},
+		{"EASTERNSTANDARDTIME", "until 14 Mar 2026 13:00 EDT."},
+		{"NOT A ZONE", "until 14 Mar 2026 17:00 UTC."},
+	} {
+		xero := &store.Connection{Status: store.StatusConnected}
+		xero.Metadata.TenantID, xero.Metadata.Timezone = "t1", tc.tz
+		f := problems.Facts{Now: now, Xero: xero, Settings: store.DefaultSettings(), Counts: map[store.InvoiceState]int{},
+			Plan: worker.SweepPlan{Quota: worker.Quota{BlockedUntil: now.Add(5 * time.Hour)}}}
+		var got string
+		for _, p := range problems.Decide(f) {
+			if p.Kind == problems.XeroQuota {
+				got = p.Text
+			}
+		}
+		if !strings.HasSuffix(got, tc.want) {
+			t.Errorf("zone %q: %q, want it to end %q", tc.tz, got, tc.want)
+		}
 	}
 }

@@ -39,6 +39,9 @@ type ConnectionMetadata struct {
 	// (NEWZEALANDSTANDARDTIME), read when the connection is made; the
 	// merchant's pages show times in it (xero.ZoneOf).
 	Timezone string `json:"timezone,omitempty"`
+	// ShortCode is the organisation's short code ("!kT9pq"), read with
+	// Timezone: links into Xero name the organisation with it.
+	ShortCode string `json:"short_code,omitempty"`
 	// ShipStation: the store orders go to.
 	StoreID   int64  `json:"store_id,omitempty"`
 	StoreName string `json:"store_name,omitempty"`
@@ -115,6 +118,35 @@ func (q *Queries) SaveConnection(ctx context.Context, accountID int64, kind Conn
 	}
 	if err != nil {
 		return fmt.Errorf("store: save %s connection: %w", kind, err)
+	}
+	return nil
+}
+
+// SetXeroOrganisation stores the Xero organisation's time zone and short
+// code in the account's Xero connection, if it is still the connection to
+// tenantID: one made to another organisation since the caller read it is
+// left alone. Nothing else of the connection changes.
+func (q *Queries) SetXeroOrganisation(ctx context.Context, accountID int64, tenantID, timezone, shortCode string) error {
+	c, err := q.Connection(ctx, accountID, KindXero)
+	if err != nil {
+		return fmt.Errorf("store: set xero organisation: %w", err)
+	}
+	if c.Metadata.TenantID != tenantID {
+		return nil
+	}
+	meta := c.Metadata
+	meta.Timezone, meta.ShortCode = timezone, shortCode
+	metaJSON, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("store: set xero organisation: %w", err)
+	}
+	tenant := "json_extract(metadata, '$.tenant_id')"
+	if q.s.dialect == Postgres {
+		tenant = "metadata ->> 'tenant_id'"
+	}
+	if _, err := q.w.exec(ctx, "UPDATE account_connection SET metadata = $1 WHERE account_id = $2 AND kind = $3 AND "+tenant+" = $4",
+		string(metaJSON), accountID, string(KindXero), tenantID); err != nil {
+		return fmt.Errorf("store: set xero organisation: %w", err)
 	}
 	return nil
 }

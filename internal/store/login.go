@@ -119,6 +119,66 @@ func (q *Queries) SucceedLoginAttempt(ctx context.Context, a LoginAttempt) error
 	return q.ForgetLoginAttempt(ctx, a)
 }
 
+// The keys the web app's sign-in limits record failures under: here, so
+// that clearing a user's lockout (ClearSignInLockout) finds every key the
+// limits use.
+
+// SignInPairKey is the key of one email's failures from one client
+// address, per window.
+func SignInPairKey(email, client string) string { return "pair:" + email + "|" + client }
+
+// SignInPairDayKey is the key of one email's failures from one client
+// address, per day.
+func SignInPairDayKey(email, client string) string { return "pairday:" + email + "|" + client }
+
+// SignInIPKey is the key of one client address's failures, any email.
+func SignInIPKey(client string) string { return "ip:" + client }
+
+// SignInEmailKey is the key of one email's failures from any address.
+func SignInEmailKey(email string) string { return "email:" + email }
+
+// SignUpKey is the key of one client address's sign-ups.
+func SignUpKey(client string) string { return "signup:" + client }
+
+// ClearSignInLockout deletes every failure recorded against email (from
+// every address, and the account-wide count), leaving the per-address
+// counts, which are about the address, not the user. A password reset
+// calls it: the user proved the email is theirs and set a new password,
+// so failures against the old one must not keep them out of the new.
+func (q *Queries) ClearSignInLockout(ctx context.Context, email string) (int64, error) {
+	email = NormalizeEmail(email)
+	return q.ClearLoginFailures(ctx, []string{SignInEmailKey(email)},
+		[]string{SignInPairKey(email, ""), SignInPairDayKey(email, "")})
+}
+
+// ClearLoginFailures deletes the recorded failures under each of keys and
+// under every key that starts with one of prefixes, and returns how many
+// went. A password reset uses it: the user proved the email is theirs, so
+// the lockout their forgetting (or a guesser) ran up must not keep them
+// out of the new password.
+func (q *Queries) ClearLoginFailures(ctx context.Context, keys, prefixes []string) (int64, error) {
+	var where []string
+	var args []any
+	for _, k := range keys {
+		args = append(args, k)
+		where = append(where, fmt.Sprintf("key = $%d", len(args)))
+	}
+	// LIKE with its wildcards escaped: an email may hold "_" or "%".
+	esc := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	for _, p := range prefixes {
+		args = append(args, esc.Replace(p)+"%")
+		where = append(where, fmt.Sprintf("key LIKE $%d ESCAPE '!'", len(args)))
+	}
+	if len(where) == 0 {
+		return 0, nil
+	}
+	n, err := q.w.exec(ctx, "DELETE FROM login_failure WHERE "+strings.Join(where, " OR "), args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: clear login failures: %w", err)
+	}
+	return n, nil
+}
+
 // PurgeLoginFailures deletes failures recorded before before and returns
 // how many went.
 func (q *Queries) PurgeLoginFailures(ctx context.Context, before time.Time) (int64, error) {

@@ -39,13 +39,15 @@ func (q *Queries) PurgeAccount(ctx context.Context, accountID int64, rateKeys []
 		if p.Jobs, err = q.w.exec(ctx, jobs, arg); err != nil {
 			return fmt.Errorf("river jobs: %w", err)
 		}
-		// Sign-in attempts are keyed by email ("email:<email>") and by
-		// email and address ("pair:<email>|<address>"); the addresses a
-		// user signed in from are personal data too.
+		// Sign-in attempts are keyed by email (SignInEmailKey) and by
+		// email and address, per window and per day (SignInPairKey,
+		// SignInPairDayKey); the addresses a user signed in from are
+		// personal data too.
 		if p.LoginFailures, err = q.w.exec(ctx, `DELETE FROM login_failure
 			WHERE key IN (SELECT 'email:' || email FROM app_user WHERE account_id = $1)
 			   OR EXISTS (SELECT 1 FROM app_user u WHERE u.account_id = $1
-			              AND substr(login_failure.key, 1, length(u.email) + 6) = 'pair:' || u.email || '|')`, accountID); err != nil {
+			              AND (substr(login_failure.key, 1, length(u.email) + 6) = 'pair:' || u.email || '|'
+			                OR substr(login_failure.key, 1, length(u.email) + 9) = 'pairday:' || u.email || '|'))`, accountID); err != nil {
 			return fmt.Errorf("login failures: %w", err)
 		}
 		if _, err = q.w.exec(ctx, `DELETE FROM sign_in_client

@@ -109,12 +109,20 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "signup", page{Title: "Create your account", Data: f})
 		return
 	}
-	hash, err := s.hashes.Hash(r.Context(), pw, s.cfg.Argon2)
-	if errors.Is(err, password.ErrBusy) {
-		s.busy(w, r, f)
+	attempt, ok := s.signUpAllowed(w, r, f)
+	if !ok {
 		return
 	}
+	hash, err := s.hashes.Hash(r.Context(), pw, s.cfg.Argon2)
 	if err != nil {
+		// Nothing was tried: it does not count.
+		if ferr := s.st.ForgetLoginAttempt(r.Context(), attempt); ferr != nil {
+			s.log.WarnContext(r.Context(), "web: forget unchecked sign-up", "err", ferr)
+		}
+		if errors.Is(err, password.ErrBusy) {
+			s.busy(w, r, f)
+			return
+		}
 		s.serverError(w, r, err)
 		return
 	}

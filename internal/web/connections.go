@@ -13,6 +13,7 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
@@ -431,12 +432,11 @@ func (s *Server) xeroCallback(w http.ResponseWriter, r *http.Request, ss *sessio
 // too (Xero has one per app and organisation).
 func (s *Server) saveXero(w http.ResponseWriter, r *http.Request, ss *sessionState, c xero.Connection, tok *oauth2.Token) {
 	meta := store.ConnectionMetadata{TenantID: c.TenantID, TenantName: c.TenantName}
-	// The organisation's time zone, for the pages' times; without it they
-	// show UTC and say so, so a failure here does not stop the connection.
-	if org, err := s.cfg.Xero.Client(xero.StaticTokens{Tok: tok}).Organisation(r.Context(), c.TenantID); err == nil {
-		meta.Timezone = org.Timezone
-	} else {
-		s.log.WarnContext(r.Context(), "web: xero organisation's time zone", "account", ss.s.AccountID, "err", err)
+	// The organisation's time zone and short code, for the pages' times
+	// and links into Xero; without them times show UTC and say so, and the
+	// first run reads them, so a failure here does not stop the connection.
+	if err := worker.ReadOrganisation(r.Context(), s.cfg.Xero.Client(xero.StaticTokens{Tok: tok}), c.TenantID, &meta); err != nil {
+		s.log.WarnContext(r.Context(), "web: xero organisation not read; the first run reads it", "account", ss.s.AccountID, "err", err)
 	}
 	err := s.st.SaveXeroConnection(r.Context(), ss.s.AccountID, meta, tok)
 	if taken, ok := errors.AsType[*store.ConnectedElsewhereError](err); ok {

@@ -348,7 +348,7 @@ func (s *Server) loadDashboard(ctx context.Context, acc int64) (dashboardData, e
 	// The sweep's own plan (facts.Plan): slower while Xero's webhooks
 	// work, slower still as the day quota runs low, waiting at the reserve.
 	if d.Xero != nil && d.Xero.Status != store.StatusDisconnected {
-		d.Quota = quotaText(d.plan)
+		d.Quota = quotaText(d.plan, problems.ZoneOf(d.Xero).Loc)
 	}
 	interval := d.plan.Interval
 	switch {
@@ -389,7 +389,8 @@ func (s *Server) loadDashboard(ctx context.Context, acc int64) (dashboardData, e
 // quotaText says how much of today's Xero quota is used and what the
 // export sweep does about it: "Xero calls today: 612 of 1,000 (Starter
 // tier) — sweeps slowed to every 30 minutes to keep 200 for write-back."
-func quotaText(p worker.SweepPlan) string {
+// Its times are in loc, the organisation's zone.
+func quotaText(p worker.SweepPlan, loc *time.Location) string {
 	q := p.Quota
 	tier := q.Tier.String()
 	if !q.Known && q.BlockedUntil.IsZero() {
@@ -399,9 +400,9 @@ func quotaText(p worker.SweepPlan) string {
 	head := "Xero calls today: " + thousands(q.Used) + " of " + thousands(q.Limit) + " (" + tier + " tier)"
 	switch {
 	case !q.BlockedUntil.IsZero():
-		return head + " — Xero refuses more calls until " + whenText(q.BlockedUntil) + "; syncing resumes then."
+		return head + " — Xero refuses more calls until " + problems.WhenText(q.BlockedUntil, loc) + "; syncing resumes then."
 	case p.Deferred:
-		return head + " — the sweep waits until the quota may have reset (" + whenText(p.Until) + ") to keep " +
+		return head + " — the sweep waits until the quota may have reset (" + problems.WhenText(p.Until, loc) + ") to keep " +
 			thousands(q.Remaining) + " for write-back; webhooks and write-back go on."
 	case p.Slowed():
 		return head + " — sweeps slowed to " + everyText(p.Interval) + " to keep " + thousands(q.Reserve) + " for write-back."
@@ -420,9 +421,6 @@ func thousands(n int) string {
 	}
 	return s
 }
-
-// whenText is an instant as the pages write one.
-func whenText(t time.Time) string { return problems.WhenText(t) }
 
 // attentionShown is how many of the failed, and of the alert, invoices
 // the dashboard lists.

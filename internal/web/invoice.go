@@ -143,7 +143,7 @@ func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request, ss *session
 	} else if d.Number != "" {
 		title = "Invoice " + d.Number
 	}
-	s.render(w, r, http.StatusOK, "invoice", page{Title: title, Nav: "log", Data: d})
+	s.render(w, r, http.StatusOK, "invoice", page{Title: title, Nav: "invoices", Data: d})
 }
 
 // errNoShipStation: the account has no ShipStation key to read with.

@@ -130,6 +130,14 @@ func TestInvoiceOrderCard(t *testing.T) {
 	if b.h1() != "Invoice INV-0036" {
 		t.Errorf("h1 = %q", b.h1())
 	}
+	current := b.find(func(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "aria-current") == "page" })
+	if len(current) != 1 || text(current[0]) != "Invoices" {
+		var names []string
+		for _, n := range current {
+			names = append(names, text(n))
+		}
+		t.Errorf("the active nav items are %q, want only Invoices", names)
+	}
 	want := map[string]string{
 		"order-customer":   "Smith & Sons",
 		"ship-to":          "1 Queen St",

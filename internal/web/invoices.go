@@ -136,10 +136,8 @@ func (q invoicesQuery) url(path string) string {
 }
 
 // invoicesURL is the invoices page filtered to one state: where the
-// dashboard's counts link.
-func invoicesURL(state store.InvoiceState) string {
-	return invoicesQuery{State: string(state), Sort: string(store.SortDate), Desc: true}.url("/invoices")
-}
+// dashboard's counts and problems link (problems.InvoicesLink).
+func invoicesURL(state store.InvoiceState) string { return problems.InvoicesLink(state) }
 
 type invoicesData struct {
 	Q        invoicesQuery
@@ -287,8 +285,13 @@ func (s *Server) invoicesCSV(w http.ResponseWriter, r *http.Request, ss *session
 		}
 		sq.After = list.Next
 		if list, err = s.st.ListInvoices(r.Context(), ss.s.AccountID, sq); err != nil {
-			s.log.ErrorContext(r.Context(), "web: invoices csv", "err", err)
-			break
+			// The rows so far are sent with a 200: ending the response
+			// normally would hand the merchant a file cut short that looks
+			// whole. Aborting it makes the browser say the download failed,
+			// so they try again; nothing else is for a person to do (WARN).
+			s.log.WarnContext(r.Context(), "web: invoices csv: cut short, download aborted", "rows", rows, "err", err)
+			_ = cw.Flush()
+			panic(http.ErrAbortHandler)
 		}
 		extend()
 	}

@@ -330,8 +330,8 @@ func TestConnectXeroReadsTimezone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Metadata.Timezone != "NEWZEALANDSTANDARDTIME" {
-		t.Errorf("stored timezone %q", c.Metadata.Timezone)
+	if c.Metadata.Timezone != "NEWZEALANDSTANDARDTIME" || c.Metadata.ShortCode == "" {
+		t.Errorf("stored timezone %q, short code %q; want both", c.Metadata.Timezone, c.Metadata.ShortCode)
 	}
 	seedLog(t, e, acc, 1, func(int) store.LogEntry {
 		return store.LogEntry{Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess, Message: "sent"}

@@ -547,6 +547,9 @@ func TestDashboard(t *testing.T) {
 	if got := strings.Join(b.alertItems("problems"), "\n"); got != "1 invoice failed to sync; each says what to fix. See failures" {
 		t.Errorf("problems = %q", got)
 	}
+	if got := attr(b.link("See failures"), "href"); got != "/invoices?state=failed" {
+		t.Errorf("See failures links to %q, want the invoices page filtered to the failed ones", got)
+	}
 	rows := b.rows("chart-table")
 	if len(rows) != 14 || rows[13][0] != "2026-03-14" || rows[13][1] != "3" || rows[13][2] != "1" {
 		t.Errorf("chart rows = %q", rows[len(rows)-1])

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
@@ -25,6 +26,7 @@ func TestDashboardXeroQuota(t *testing.T) {
 		remaining int
 		seenAgo   time.Duration
 		blocked   time.Duration // > 0: a 429 for the day limit now, Xero refusing calls for this long
+		tz        string        // the organisation's Timezone in Xero ("": none known, UTC)
 		quota     string
 		nextRun   string
 		problem   string
@@ -52,6 +54,15 @@ func TestDashboardXeroQuota(t *testing.T) {
 			quota:   "Xero calls today: 1,000 of 1,000 (Starter tier) — Xero refuses more calls until 14 Mar 2026 17:00 UTC; syncing resumes then.",
 			nextRun: "in 5 hours",
 			problem: "Xero's day limit is spent: no Xero call (orders or write-back) until 14 Mar 2026 17:00 UTC. Sync less often"},
+		// Times are in the organisation's zone, as everywhere on the pages.
+		{name: "reserve in Auckland", remaining: 150, seenAgo: time.Hour, tz: "NEWZEALANDSTANDARDTIME",
+			quota:   "Xero calls today: 850 of 1,000 (Starter tier) — the sweep waits until the quota may have reset (16 Mar 2026 00:00 NZDT) to keep 150 for write-back; webhooks and write-back go on.",
+			nextRun: "in 23 hours",
+			problem: "Xero's day quota is down to the part kept for write-back: orders sync only when Xero's webhooks announce a change, until 16 Mar 2026 00:00 NZDT. Sync less often"},
+		{name: "day limit in Auckland", remaining: 40, seenAgo: time.Hour, blocked: 5 * time.Hour, tz: "NEWZEALANDSTANDARDTIME",
+			quota:   "Xero calls today: 1,000 of 1,000 (Starter tier) — Xero refuses more calls until 15 Mar 2026 06:00 NZDT; syncing resumes then.",
+			nextRun: "in 5 hours",
+			problem: "Xero's day limit is spent: no Xero call (orders or write-back) until 15 Mar 2026 06:00 NZDT. Sync less often"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -61,6 +72,9 @@ func TestDashboardXeroQuota(t *testing.T) {
 			acc := e.mustAccount(t, "ann@example.com")
 			connectFake(t, e, acc)
 			ctx := t.Context()
+			if tc.tz != "" {
+				setTimezone(t, e, acc, tc.tz)
+			}
 			set, _ := e.st.Settings(ctx, acc)
 			set.SyncEnabled, set.SyncInterval = true, 6*time.Minute
 			if _, err := e.st.ChangeSettings(ctx, acc, set); err != nil {
@@ -105,9 +119,11 @@ func TestXeroGrantLapseWarning(t *testing.T) {
 		name      string
 		refreshed time.Duration // ago
 		warn      bool
+		tz, want  string
 	}{
-		{"renewed 20 days ago", 20 * 24 * time.Hour, false},
-		{"renewal failing for 20 days", 50 * 24 * time.Hour, true},
+		{"renewed 20 days ago", 20 * 24 * time.Hour, false, "", ""},
+		{"renewal failing for 20 days", 50 * 24 * time.Hour, true, "", "24 Mar 2026 12:00 UTC"},
+		{"renewal failing, in Auckland", 50 * 24 * time.Hour, true, "NEWZEALANDSTANDARDTIME", "25 Mar 2026 01:00 NZDT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -116,12 +132,15 @@ func TestXeroGrantLapseWarning(t *testing.T) {
 			b.signUp("Acme", "ann@example.com", password)
 			acc := e.mustAccount(t, "ann@example.com")
 			connectFake(t, e, acc)
+			if tc.tz != "" {
+				setTimezone(t, e, acc, tc.tz)
+			}
 			issued := now.Add(-tc.refreshed)
 			tok := &oauth2.Token{AccessToken: "a", RefreshToken: "r", Expiry: issued.Add(30 * time.Minute), ExpiresIn: 1800}
 			if err := e.st.SaveXeroGrant(t.Context(), acc, tok); err != nil {
 				t.Fatal(err)
 			}
-			const want = "Xero's permission lapses on 24 Mar 2026 12:00 UTC unless it is renewed, and renewing it has failed so far: reconnect Xero before then."
+			want := "Xero's permission lapses on " + tc.want + " unless it is renewed, and renewing it has failed so far: reconnect Xero before then."
 			for _, path := range []string{"/dashboard", "/log"} {
 				b.get(path)
 				alerts := strings.Join(b.alerts(), "\n")
@@ -138,5 +157,19 @@ func TestXeroGrantLapseWarning(t *testing.T) {
 				t.Errorf("dashboard problems %q; want the warning: %v", problems, tc.warn)
 			}
 		})
+	}
+}
+
+// setTimezone gives the account's Xero connection the organisation's
+// Timezone as Xero names it.
+func setTimezone(t *testing.T, e *env, acc int64, tz string) {
+	t.Helper()
+	c, err := e.st.Connection(t.Context(), acc, store.KindXero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Metadata.Timezone = tz
+	if err := e.st.SaveXeroConnection(t.Context(), acc, c.Metadata, &oauth2.Token{RefreshToken: "r"}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -141,7 +141,7 @@ func (s *Server) banners(r *http.Request, ss *sessionState) []banner {
 		out = append(out, banner{Text: text, Action: action, Link: link})
 	}
 	if err == nil && c.Status == store.StatusConnected {
-		if text, ok := s.grantLapseText(r.Context(), ss.s.AccountID); ok {
+		if text, ok := s.grantLapseText(r.Context(), ss.s.AccountID, problems.ZoneOf(&c).Loc); ok {
 			out = append(out, banner{Text: text, Action: "Reconnect Xero", Link: "/connections"})
 		}
 	}
@@ -152,8 +152,8 @@ func (s *Server) banners(r *http.Request, ss *sessionState) []banner {
 // worker.GrantWarnWithin: the worker keeps an idle grant alive, so one this
 // old means renewing it kept failing, and only the merchant reconnecting
 // saves the connection. ok is false when there is nothing to say (or the
-// grant cannot be read: the worker reports that).
-func (s *Server) grantLapseText(ctx context.Context, acct int64) (string, bool) {
+// grant cannot be read: the worker reports that). The time is in loc.
+func (s *Server) grantLapseText(ctx context.Context, acct int64, loc *time.Location) (string, bool) {
 	tok, err := s.st.XeroGrant(ctx, acct)
 	if err != nil {
 		return "", false
@@ -162,7 +162,7 @@ func (s *Server) grantLapseText(ctx context.Context, acct int64) (string, bool) 
 	if !problems.GrantLapsing(lapse, s.now()) {
 		return "", false
 	}
-	return problems.GrantLapseText(lapse), true
+	return problems.GrantLapseText(lapse, loc), true
 }
 
 type errorData struct {

@@ -167,8 +167,8 @@ func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "reset", page{Title: "Choose a new password", Data: resetData{Token: token}})
 }
 
-// reset sets the new password, uses the link up and ends every session of
-// the user, in one transaction.
+// reset sets the new password, uses the link up, lifts the user's sign-in
+// lockout and ends every session of the user, in one transaction.
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d := resetData{Token: r.PostFormValue("token")}
@@ -204,6 +204,11 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if err := tx.SetPasswordHash(ctx, userID, hash); err != nil {
+			return err
+		}
+		// Failures against the old password would keep the user out of
+		// the new one until their window passed.
+		if _, err := tx.ClearSignInLockout(ctx, user.Email); err != nil {
 			return err
 		}
 		ended, err = tx.DeleteUserSessions(ctx, userID)

@@ -218,3 +218,33 @@ func TestNotificationSettings(t *testing.T) {
 		t.Errorf("stored opt-outs %v (%v)", off, err)
 	}
 }
+
+// TestPasswordResetLiftsTheLockout: a user locked out by failed sign-ins
+// (a guesser's, or their own forgetting) who proves the email is theirs
+// by a reset link signs in with the new password at once, rather than
+// being refused until the window passes.
+func TestPasswordResetLiftsTheLockout(t *testing.T) {
+	t.Parallel()
+	e, sink := newMailEnv(t)
+	e.browser().signUp("Acme", "ann@example.com", password)
+	b := e.browser()
+	b.get("/signin")
+	for range 5 {
+		b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {"not the password at all"}})
+		b.wantStatus(http.StatusUnauthorized)
+	}
+	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	b.wantStatus(http.StatusTooManyRequests)
+
+	askReset(t, e.browser(), "ann@example.com")
+	link := linkIn(t, waitMails(t, sink, "ann@example.com", 1)[0])
+	r := e.browser()
+	r.get(link)
+	const newPassword = "a brand new passphrase"
+	r.submit("/password/reset", url.Values{"password": {newPassword}, "password_confirm": {newPassword}})
+	r.wantStatus(http.StatusOK)
+
+	b.get("/signin")
+	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {newPassword}})
+	b.wantRedirect("/dashboard")
+}

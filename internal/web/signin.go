@@ -105,18 +105,17 @@ type signInLimit struct {
 // account limit never applies to an address the user signed in from in
 // the last 30 days, so no one elsewhere can lock the user out.
 func (s *Server) signInLimits(r *http.Request, email, client string) ([]signInLimit, error) {
-	pair := email + "|" + client
 	lims := []signInLimit{
-		{"email and address", "pair:" + pair, s.cfg.SignInWindow, s.cfg.SignInLimit},
-		{"email and address, a day", "pairday:" + pair, accountWindow, pairDayFactor * s.cfg.SignInLimit},
-		{"address", "ip:" + client, s.cfg.SignInWindow, ipLimitFactor * s.cfg.SignInLimit},
+		{"email and address", store.SignInPairKey(email, client), s.cfg.SignInWindow, s.cfg.SignInLimit},
+		{"email and address, a day", store.SignInPairDayKey(email, client), accountWindow, pairDayFactor * s.cfg.SignInLimit},
+		{"address", store.SignInIPKey(client), s.cfg.SignInWindow, ipLimitFactor * s.cfg.SignInLimit},
 	}
 	known, err := s.st.KnownSignInClient(r.Context(), email, client, s.now().Add(-knownClientAge))
 	if err != nil {
 		return nil, err
 	}
 	if !known {
-		lims = append(lims, signInLimit{"account", "email:" + email, accountWindow, s.cfg.SignInAccountLimit})
+		lims = append(lims, signInLimit{"account", store.SignInEmailKey(email), accountWindow, s.cfg.SignInAccountLimit})
 	}
 	return lims, nil
 }
@@ -216,6 +215,43 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, safeNext(f.Next), http.StatusSeeOther)
+}
+
+// Sign-up limit (doc/security.md): one client address may try signUpLimit
+// sign-ups in signUpWindow, made or refused because the email has an
+// account. Each costs a password hash and a refusal tells that the email
+// is taken, so a bot must not try them by the thousand.
+const (
+	signUpLimit  = 10
+	signUpWindow = time.Hour
+)
+
+// signUpAllowed records a sign-up from the client's address
+// (store.BeginLoginAttempt under store.SignUpKey, so simultaneous ones
+// cannot slip past the limit together) and reports whether it is within
+// the limit. Past it, the attempt is forgotten and the client is answered
+// 429 with Retry-After; ok is false then, or on an error, already
+// answered.
+func (s *Server) signUpAllowed(w http.ResponseWriter, r *http.Request, f *authForm) (store.LoginAttempt, bool) {
+	ctx := r.Context()
+	attempt, err := s.st.BeginLoginAttempt(ctx, store.LoginLimit{Key: store.SignUpKey(s.clientIP(r)), Since: s.now().Add(-signUpWindow)})
+	if err != nil {
+		s.serverError(w, r, err)
+		return attempt, false
+	}
+	c := attempt.Counts[0]
+	if c.N <= signUpLimit {
+		return attempt, true
+	}
+	if err := s.st.ForgetLoginAttempt(ctx, attempt); err != nil {
+		s.log.WarnContext(ctx, "web: forget refused sign-up", "err", err)
+	}
+	wait := c.Oldest.Add(signUpWindow).Sub(s.now())
+	w.Header().Set("Retry-After", itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	f.fail("form", "Too many sign-ups from your network. Try again in "+plural(max(1, int(math.Ceil(wait.Minutes()))), "minute")+".")
+	s.log.WarnContext(ctx, "web: sign-up rate limited", "limit", signUpLimit)
+	s.render(w, r, http.StatusTooManyRequests, "signup", page{Title: "Create your account", Data: f})
+	return attempt, false
 }
 
 // busy answers a sign-in or sign-up that found every password hashing

@@ -4,40 +4,18 @@ import (
 	"context"
 	"html/template"
 	"time"
-	_ "time/tzdata" // the organisation's zone loads on a host without a zone database
 
+	"github.com/orderbridge/orderbridge/internal/problems"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/xero"
 )
 
-// zone is the time zone the merchant's pages show times in: the Xero
-// organisation's. Note says why it is UTC when it is not the
-// organisation's ("" when it is).
-type zone struct {
-	Loc  *time.Location
-	Note string
-}
+// zone is the time zone the merchant's pages show times in
+// (problems.ZoneOf: the Xero organisation's).
+type zone = problems.Zone
 
 // zoneOfConnection reads the zone from the account's Xero connection (nil:
 // not connected).
-func zoneOfConnection(c *store.Connection) zone {
-	if c == nil || c.Status == store.StatusDisconnected || c.Metadata.TenantID == "" {
-		return zone{Loc: time.UTC, Note: "Times are in UTC until Xero is connected: orderbridge shows them in the organisation's time zone."}
-	}
-	tz := c.Metadata.Timezone
-	if tz == "" {
-		return zone{Loc: time.UTC, Note: "Times are in UTC: Xero has not told orderbridge the organisation's time zone yet (reconnecting Xero reads it)."}
-	}
-	name, ok := xero.ZoneOf(tz)
-	if !ok {
-		return zone{Loc: time.UTC, Note: "Times are in UTC: the organisation's time zone in Xero (" + tz + ") is not one orderbridge knows."}
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return zone{Loc: time.UTC, Note: "Times are in UTC: the organisation's time zone (" + name + ") could not be loaded."}
-	}
-	return zone{Loc: loc}
-}
+func zoneOfConnection(c *store.Connection) zone { return problems.ZoneOf(c) }
 
 // zoneOf is the account's zone; a store error shows UTC (and is logged),
 // rather than failing the page.
@@ -50,10 +28,6 @@ func (s *Server) zoneOf(ctx context.Context, acct int64) zone {
 	return zoneOfConnection(c)
 }
 
-// absoluteLayout is how a page writes an instant: the day, the time and
-// the zone's abbreviation ("14 Mar 2026 13:00 NZDT").
-const absoluteLayout = "2 Jan 2006 15:04 MST"
-
 // timeFuncs are the template functions that write times, in z, relative to
 // now: the one way every page writes a time.
 //
@@ -64,7 +38,7 @@ const absoluteLayout = "2 Jan 2006 15:04 MST"
 //     ("3 minutes ago"), the absolute time beyond, with the absolute time in
 //     its title and the instant in its datetime attribute
 func timeFuncs(z zone, now time.Time) template.FuncMap {
-	abs := func(t time.Time) string { return t.In(z.Loc).Format(absoluteLayout) }
+	abs := func(t time.Time) string { return problems.WhenText(t, z.Loc) }
 	return template.FuncMap{
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {

@@ -140,8 +140,13 @@ func (s *Server) logCSV(w http.ResponseWriter, r *http.Request, ss *sessionState
 		}
 		lq.Page++
 		if p, err = s.st.ListLog(r.Context(), ss.s.AccountID, lq); err != nil {
-			s.log.ErrorContext(r.Context(), "web: log csv", "err", err)
-			break
+			// The rows so far are sent with a 200: ending the response
+			// normally would hand the merchant a file cut short that looks
+			// whole. Aborting it makes the browser say the download failed,
+			// so they try again; nothing else is for a person to do (WARN).
+			s.log.WarnContext(r.Context(), "web: log csv: cut short, download aborted", "rows", rows, "err", err)
+			_ = cw.Flush()
+			panic(http.ErrAbortHandler)
 		}
 		extend()
 	}

@@ -208,7 +208,7 @@ func (s *Server) xeroWebhook(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		s.countWebhook(store.SourceXero, outcomeError)
-		s.log.ErrorContext(ctx, "web: xero webhook: delivery not saved; Xero will send it again",
+		s.log.WarnContext(ctx, "web: xero webhook: delivery not saved; Xero will send it again",
 			"err", err, "events", len(p.Events))
 		s.noteWebhookFailures(ctx, store.SourceXero, order, now,
 			"A Xero webhook delivery could not be saved; Xero sends it again.")
@@ -247,7 +247,7 @@ func (s *Server) noteWebhookFailures(ctx context.Context, source store.WebhookSo
 	ctx = context.WithoutCancel(ctx)
 	for _, acct := range accounts {
 		if err := s.st.NoteWebhookFailure(ctx, acct, source, at, reason); err != nil {
-			s.log.ErrorContext(ctx, "web: webhook failure not noted", "account", acct, "err", err)
+			s.log.WarnContext(ctx, "web: webhook failure not noted", "account", acct, "err", err)
 			return
 		}
 	}
@@ -292,7 +292,7 @@ func (s *Server) shipStationWebhook() http.HandlerFunc {
 		}
 		if err != nil {
 			s.countWebhook(store.SourceShipStation, outcomeError)
-			s.log.ErrorContext(ctx, "web: shipstation webhook: looking up the subscription failed", "err", err)
+			s.log.WarnContext(ctx, "web: shipstation webhook: looking up the subscription failed", "err", err)
 			emptyStatus(w, http.StatusInternalServerError)
 			return
 		}
@@ -368,7 +368,7 @@ func (s *Server) shipStationWebhook() http.HandlerFunc {
 		})
 		if err != nil {
 			s.countWebhook(store.SourceShipStation, outcomeError)
-			s.log.ErrorContext(ctx, "web: shipstation webhook: delivery not saved", "account", acct, "err", err)
+			s.log.WarnContext(ctx, "web: shipstation webhook: delivery not saved", "account", acct, "err", err)
 			s.noteWebhookFailures(ctx, store.SourceShipStation, []int64{acct}, now,
 				"A ShipStation webhook delivery could not be saved; the scheduled sync picks its shipments up.")
 			emptyStatus(w, http.StatusInternalServerError)

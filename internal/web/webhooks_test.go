@@ -573,6 +573,10 @@ func TestXeroWebhookQueueFailure(t *testing.T) {
 	if hl := h.health(t, acct, store.SourceXero); hl.Failures != 1 || hl.LastFailure == "" {
 		t.Errorf("health %+v, want the failure noted", hl)
 	}
+	// Xero sends it again: a retry, which no person acts on, is a WARN.
+	if got := logLevels(h.logs.String(), "web: xero webhook: delivery not saved"); got != "WARN" {
+		t.Errorf("the unsaved delivery is logged at %q, want WARN", got)
+	}
 	h.work.mu.Lock()
 	h.work.fail = nil
 	h.work.mu.Unlock()
@@ -580,6 +584,44 @@ func TestXeroWebhookQueueFailure(t *testing.T) {
 	if exports, _ := h.work.counts(); exports[acct] != 1 {
 		t.Errorf("Xero's retry queued %d exports, want 1", exports[acct])
 	}
+}
+
+// TestShipStationWebhookQueueFailure: a delivery that cannot be saved is
+// answered 500 and noted on the webhook's health, and logged as the retry
+// it is (WARN): the scheduled sync picks its shipments up.
+func TestShipStationWebhookQueueFailure(t *testing.T) {
+	t.Parallel()
+	h := newHookEnv(t, func(c *web.Config) { c.ShipStationBaseURL = "https://ssapi.shipstation.com" })
+	acct := connectXero(t, h.st, "North", "tenant-a")
+	saveHook(t, h.st, acct, ssSecret)
+	h.work.mu.Lock()
+	h.work.fail = errors.New("queue is down")
+	h.work.mu.Unlock()
+	ship := "https://ssapi.shipstation.com/shipments?storeID=7&batchId=12345678&includeShipmentItems=False"
+	wantEmpty(t, h.postShipStation(t, ssSecret, ssBody(ship, "SHIP_NOTIFY")), http.StatusInternalServerError)
+	if hl := h.health(t, acct, store.SourceShipStation); hl.Failures != 1 {
+		t.Errorf("health %+v, want the failure noted", hl)
+	}
+	if got := logLevels(h.logs.String(), "web: shipstation webhook: delivery not saved"); got != "WARN" {
+		t.Errorf("the unsaved delivery is logged at %q, want WARN", got)
+	}
+}
+
+// logLevels is the levels of the log lines (logfmt) whose message starts
+// with msg, comma-separated.
+func logLevels(logs, msg string) string {
+	var out []string
+	for line := range strings.Lines(logs) {
+		if !strings.Contains(line, `msg="`+msg) {
+			continue
+		}
+		for f := range strings.FieldsSeq(line) {
+			if lvl, ok := strings.CutPrefix(f, "level="); ok {
+				out = append(out, lvl)
+			}
+		}
+	}
+	return strings.Join(out, ",")
 }
 
 // A panic while a delivery is handled gets what every webhook answer is:

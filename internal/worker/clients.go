@@ -162,11 +162,16 @@ func (c *Clients) prepare(ctx context.Context, acct int64, opts RunOptions, sum 
 	if err != nil {
 		return nil, fmt.Errorf("worker: export: %w", err)
 	}
-	return &run{
+	r := &run{
 		acct: acct, tenant: xc.Metadata.TenantID, xc: c.xero.Client(src).Metered(c.egressMeter(acct)), ss: ss, ssKey: ssKey, start: c.now(),
 		settings: BridgeSettings(st, xc.Metadata, sc.Metadata), opts: opts, sum: sum,
-		shipped: map[string]int64{},
-	}, nil
+		shipped: map[string]int64{}, shortCode: xc.Metadata.ShortCode,
+	}
+	if r.shortCode == "" {
+		// A connection made before the organisation was kept with it.
+		r.shortCode = c.fillOrganisation(ctx, r, xc.Metadata)
+	}
+	return r, nil
 }
 
 // egressMeter records the bytes of every Xero response of the account's

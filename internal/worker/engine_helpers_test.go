@@ -114,7 +114,14 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveXeroConnection(ctx, acct.ID, store.ConnectionMetadata{TenantID: tenant, TenantName: conns[0].TenantName}, tok); err != nil {
+	// As connecting does: the organisation's zone and short code too,
+	// when Xero answers (a test's transport may refuse every call; the
+	// first run then reads them).
+	meta := store.ConnectionMetadata{TenantID: tenant, TenantName: conns[0].TenantName}
+	if err := worker.ReadOrganisation(ctx, xapp.Client(xero.StaticTokens{Tok: tok}), tenant, &meta); err != nil {
+		t.Logf("connect: %v", err)
+	}
+	if err := st.SaveXeroConnection(ctx, acct.ID, meta, tok); err != nil {
 		t.Fatal(err)
 	}
 	creds := store.ShipStationCredentials{APIKey: semu.APIKey(), APISecret: semu.APISecret()}

@@ -58,10 +58,6 @@ type RunOptions struct {
 	// OnInvoice, when set, is called with each invoice's result, before
 	// the page that holds it commits.
 	OnInvoice func(InvoiceResult)
-	// ShortCode makes Resync also read the organisation (one more Xero
-	// call) for its short code, InvoiceResult.OrgShortCode: the invoice
-	// page links to the invoice in Xero with it.
-	ShortCode bool
 	// Force sends an open order again even when its content hash says
 	// ShipStation has it already (the "Re-sync" button: the order may have
 	// been deleted or edited in ShipStation). Shipped and cancelled orders
@@ -116,8 +112,8 @@ type InvoiceResult struct {
 	// total for the invoice page); set by Resync only.
 	Invoice *xero.Invoice
 	// OrgShortCode is the organisation's Xero short code, for the deep link
-	// to the invoice in Xero; set by Resync with RunOptions.ShortCode (the
-	// invoice page's preview) when Xero returned it, else empty.
+	// to the invoice in Xero; set by Resync from the connection (read from
+	// Xero once per connection, ReadOrganisation), empty when not known.
 	OrgShortCode string
 }
 
@@ -199,6 +195,8 @@ type run struct {
 	settings bridge.Settings
 	opts     RunOptions
 	sum      *Summary
+	// shortCode is the organisation's short code (empty: not known).
+	shortCode string
 
 	start          time.Time // when the run began
 	readAt         time.Time // when Xero answered the run's first invoice read (Xero's clock)
@@ -391,16 +389,6 @@ func (e *Exporter) Resync(ctx context.Context, accountID int64, invoiceID string
 	if !found {
 		return res, sum, fmt.Errorf("worker: resync %s: no decision was reached", invoiceID)
 	}
-	res.Invoice = inv
-	if opts.ShortCode {
-		// The page a person opened links to the invoice in Xero, which
-		// needs the organisation's short code; a failure only costs the
-		// link its organisation switch.
-		org, err := r.xc.Organisation(ctx, r.tenant)
-		sum.XeroCalls++
-		if err == nil {
-			res.OrgShortCode = org.ShortCode
-		}
-	}
+	res.Invoice, res.OrgShortCode = inv, r.shortCode
 	return res, sum, nil
 }

@@ -282,7 +282,7 @@ func TestResync(t *testing.T) {
 	t.Parallel()
 	b := setupEngine(t, engineOptions{})
 	inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
-	res, _, err := b.eng.Exporter.Resync(b.ctx, b.acct, inv.InvoiceID, worker.RunOptions{DryRun: true, ShortCode: true})
+	res, _, err := b.eng.Exporter.Resync(b.ctx, b.acct, inv.InvoiceID, worker.RunOptions{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"Migrations", testMigrations},
 		{"Accounts", testAccounts},
 		{"Connections", testConnections},
+		{"SetXeroOrganisation", testSetXeroOrganisation},
 		{"ConnectedElsewhere", testConnectedElsewhere},
 		{"SecretsNeverPlain", testSecretsNeverPlain},
 		{"KeyRotation", testKeyRotation},
@@ -58,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"PurgeAccount", testPurgeAccount},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
+		{"ClearLoginFailures", testClearLoginFailures},
 		{"ProblemsAndClaims", testProblemsAndClaims},
 		{"PasswordResets", testPasswordResets},
 		{"LoginAttemptsConcurrent", testLoginAttemptsConcurrent},
@@ -191,6 +193,35 @@ func testAccounts(t *testing.T, open Opener) {
 	wantNotFound(t, "RenameAccount(missing)", b.st.RenameAccount(b.ctx, 999999, "x"))
 	if _, err := b.st.CreateAccount(b.ctx, "  "); err == nil {
 		t.Error("CreateAccount(blank) succeeded")
+	}
+}
+
+// testSetXeroOrganisation: the organisation's zone and short code join a
+// connection's metadata, keeping the rest and the secret; a connection now
+// to another organisation is left alone.
+func testSetXeroOrganisation(t *testing.T, open Opener) {
+	b := setup(t, open)
+	a := b.account(t, "Acme")
+	meta := store.ConnectionMetadata{TenantID: "tenant-1", TenantName: "Acme NZ"}
+	must(t, "SaveConnection", b.st.SaveConnection(b.ctx, a.ID, store.KindXero, meta, []byte(`{"refresh_token":"r1"}`)))
+	must(t, "SetXeroOrganisation", b.st.SetXeroOrganisation(b.ctx, a.ID, "tenant-2", "EASTERNSTANDARDTIME", "!other"))
+	c, err := b.st.Connection(b.ctx, a.ID, store.KindXero)
+	must(t, "Connection", err)
+	if c.Metadata != meta {
+		t.Errorf("another organisation's details changed the connection: %+v", c.Metadata)
+	}
+	must(t, "SetXeroOrganisation", b.st.SetXeroOrganisation(b.ctx, a.ID, "tenant-1", "NEWZEALANDSTANDARDTIME", "!kT9pq"))
+	c, err = b.st.Connection(b.ctx, a.ID, store.KindXero)
+	must(t, "Connection", err)
+	want := meta
+	want.Timezone, want.ShortCode = "NEWZEALANDSTANDARDTIME", "!kT9pq"
+	if c.Metadata != want || c.Status != store.StatusConnected {
+		t.Errorf("connection after SetXeroOrganisation: %+v, want metadata %+v", c, want)
+	}
+	secret, err := b.st.ConnectionSecret(b.ctx, a.ID, store.KindXero)
+	must(t, "ConnectionSecret", err)
+	if string(secret) != `{"refresh_token":"r1"}` {
+		t.Errorf("secret after SetXeroOrganisation: %s", secret)
 	}
 }
 

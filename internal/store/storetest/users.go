@@ -334,7 +334,8 @@ func testPurgeAccount(t *testing.T, open Opener) {
 		must(t, "CreateUser", err)
 		must(t, "CreateSession", b.st.CreateSession(ctx, "tok-"+email, u.ID, "c", time.Now().Add(time.Hour)))
 		_, err = b.st.BeginLoginAttempt(ctx, store.LoginLimit{Key: "email:" + email, Since: time.Now().Add(-time.Hour)},
-			store.LoginLimit{Key: "pair:" + email + "|192.0.2.1", Since: time.Now().Add(-time.Hour)})
+			store.LoginLimit{Key: "pair:" + email + "|192.0.2.1", Since: time.Now().Add(-time.Hour)},
+			store.LoginLimit{Key: store.SignInPairDayKey(email, "192.0.2.1"), Since: time.Now().Add(-time.Hour)})
 		must(t, "BeginLoginAttempt", err)
 		_, err = b.st.AppendLog(ctx, store.LogEntry{AccountID: acct.ID, Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, Message: "m"})
 		must(t, "AppendLog", err)
@@ -350,8 +351,8 @@ func testPurgeAccount(t *testing.T, open Opener) {
 	}
 	p, err := b.st.PurgeAccount(ctx, acme.ID, nil)
 	must(t, "PurgeAccount", err)
-	if p.LoginFailures != 2 {
-		t.Errorf("PurgeAccount = %+v, want its user's failed sign-in under both keys", p)
+	if p.LoginFailures != 3 {
+		t.Errorf("PurgeAccount = %+v, want its user's failed sign-in under its three keys", p)
 	}
 	after, err := b.st.AccountRows(ctx, acme.ID)
 	must(t, "AccountRows", err)
@@ -360,9 +361,10 @@ func testPurgeAccount(t *testing.T, open Opener) {
 	}
 	// A new attempt counts alone: none of the purged user's remain.
 	a, err := b.st.BeginLoginAttempt(ctx, store.LoginLimit{Key: "email:ann@example.com"},
-		store.LoginLimit{Key: "pair:ann@example.com|192.0.2.1"}, store.LoginLimit{Key: "pair:bob@example.com|192.0.2.1"})
+		store.LoginLimit{Key: "pair:ann@example.com|192.0.2.1"}, store.LoginLimit{Key: "pair:bob@example.com|192.0.2.1"},
+		store.LoginLimit{Key: store.SignInPairDayKey("ann@example.com", "192.0.2.1")})
 	must(t, "BeginLoginAttempt", err)
-	if a.Counts[0].N != 1 || a.Counts[1].N != 1 {
+	if a.Counts[0].N != 1 || a.Counts[1].N != 1 || a.Counts[3].N != 1 {
 		t.Errorf("failed sign-ins of the purged account's user remain: %+v", a.Counts)
 	}
 	if a.Counts[2].N != 2 {
@@ -375,4 +377,40 @@ func testPurgeAccount(t *testing.T, open Opener) {
 	}
 	_, err = b.st.PurgeAccount(ctx, acme.ID, nil)
 	wantNotFound(t, "PurgeAccount(gone)", err)
+}
+
+func testClearLoginFailures(t *testing.T, open Opener) {
+	b := setup(t, open)
+	start := time.Now().Add(-time.Minute)
+	// Clearing one email's failures leaves everyone else's, including an
+	// email the prefix's "_" would match as a LIKE wildcard.
+	limits := func(email string) []store.LoginLimit {
+		return []store.LoginLimit{{Key: store.SignInPairKey(email, "192.0.2.9"), Since: start},
+			{Key: store.SignInPairDayKey(email, "192.0.2.9"), Since: start}, {Key: store.SignInEmailKey(email), Since: start},
+			{Key: store.SignInIPKey("192.0.2.9"), Since: start}}
+	}
+	for _, email := range []string{"b_b@example.com", "bxb@example.com", "b_b@example.com.other"} {
+		_, err := b.st.BeginLoginAttempt(b.ctx, limits(email)...)
+		must(t, "BeginLoginAttempt", err)
+	}
+	cleared, err := b.st.ClearSignInLockout(b.ctx, "B_B@Example.com")
+	must(t, "ClearSignInLockout", err)
+	if cleared != 3 {
+		t.Errorf("ClearSignInLockout removed %d failures, want 3", cleared)
+	}
+	for email, want := range map[string]int{"b_b@example.com": 1, "bxb@example.com": 2, "b_b@example.com.other": 2} {
+		a, err := b.st.BeginLoginAttempt(b.ctx, limits(email)...)
+		must(t, "BeginLoginAttempt", err)
+		for i, c := range a.Counts[:3] {
+			if c.N != want {
+				t.Errorf("%s: %s counts %d, want %d", email, limits(email)[i].Key, c.N, want)
+			}
+		}
+	}
+	// The address's own count is about the address, not the user: kept.
+	a, err := b.st.BeginLoginAttempt(b.ctx, store.LoginLimit{Key: store.SignInIPKey("192.0.2.9"), Since: start})
+	must(t, "BeginLoginAttempt", err)
+	if a.Counts[0].N != 7 {
+		t.Errorf("the address counts %d failures, want 7 (none cleared)", a.Counts[0].N)
+	}
 }
