@@ -166,10 +166,7 @@ func TestInviteTeammate(t *testing.T) {
 // works without JavaScript.
 func TestDisconnectAsksFirst(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
 	for _, tc := range []struct{ action, kind, h1 string }{
 		{"/connections/shipstation/disconnect", string(store.KindShipStation), "Disconnect ShipStation?"},

@@ -534,10 +534,7 @@ func TestConnectRefusesWhatAnotherAccountSyncs(t *testing.T) {
 // the key or Xero revoked the grant.
 func TestUnreadableCredentialsSayReconnectNeeded(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
 	otherKey, _, err := seal.GenerateKey()
 	if err != nil {

@@ -205,6 +205,17 @@ func newEnv(t *testing.T, tweak func(*web.Config)) *env {
 	return e
 }
 
+// annSignedUp starts the web app (newEnv without tweaks) and signs Ann up
+// as the account "Acme": the start of most page tests. It returns the
+// app, Ann's browser and her account's id.
+func annSignedUp(t *testing.T) (*env, *browser, int64) {
+	t.Helper()
+	e := newEnv(t, nil)
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	return e, b, e.mustAccount(t, "ann@example.com")
+}
+
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) {

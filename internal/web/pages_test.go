@@ -199,10 +199,7 @@ func connectFake(t *testing.T, e *env, acc int64) {
 
 func TestConfigure(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 
 	b.get("/configure")
 	if !hasAttr(b.field("Sync orders from Xero"), "type") || hasAttr(b.field("Sync orders from Xero"), "checked") {
@@ -306,10 +303,7 @@ func TestConfigure(t *testing.T) {
 
 func TestConfigureExport(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	b.get("/configure/export")
 	if hasAttr(b.field("Update tracking and shipping information"), "checked") {
 		t.Error("write-back on by default")
@@ -333,10 +327,7 @@ func TestConfigureExport(t *testing.T) {
 
 func TestTransactionLog(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	seedLog(t, e, acc, 120, func(i int) store.LogEntry {
 		le := store.LogEntry{Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess,
 			InvoiceID: fmt.Sprintf("id-%03d", i), InvoiceNumber: fmt.Sprintf("INV-%03d", i), Message: fmt.Sprintf("line %03d", i)}
@@ -507,10 +498,7 @@ func TestInvoiceDetail(t *testing.T) {
 
 func TestDashboard(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	b.get("/dashboard")
 	problems := b.alertItems("problems")
 	want := []string{
@@ -558,10 +546,7 @@ func TestDashboard(t *testing.T) {
 
 func TestBackfill(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	b.get("/configure")
 	for since, want := range map[string]string{
 		"31/01/2026": "Enter a date as YYYY-MM-DD, such as 2026-01-31.",
@@ -663,10 +648,7 @@ func TestPurge(t *testing.T) {
 // when the run cannot be queued, the settings are not saved either.
 func TestSaveAndSyncAtomic(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
 	e.jobs.mu.Lock()
 	e.jobs.fail = errors.New("queue unavailable")
@@ -919,10 +901,7 @@ func TestDashboardWebhooksIsolation(t *testing.T) {
 // shorter than the schedule.
 func TestConfigureSafetySweep(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	b.get("/configure")
 	sel := b.field("Safety sweep when webhooks work")
 	var options []string

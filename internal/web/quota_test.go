@@ -111,10 +111,7 @@ func TestXeroGrantLapseWarning(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, nil)
-			b := e.browser()
-			b.signUp("Acme", "ann@example.com", password)
-			acc := e.mustAccount(t, "ann@example.com")
+			e, b, acc := annSignedUp(t)
 			connectFake(t, e, acc)
 			issued := now.Add(-tc.refreshed)
 			tok := &oauth2.Token{AccessToken: "a", RefreshToken: "r", Expiry: issued.Add(30 * time.Minute), ExpiresIn: 1800}
