@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +20,7 @@ import (
 
 	pwd "github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/web"
 )
@@ -166,24 +165,8 @@ type env struct {
 // config before New.
 func newEnv(t *testing.T, tweak func(*web.Config)) *env {
 	t.Helper()
-	ctx := t.Context()
-	key, _, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := testkit.NewClock(time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC))
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"), &store.Options{Sealer: sealer, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.MigratedSQLite(t, clk.Now)
 	e := &env{t: t, st: st, jobs: &fakeJobs{}, clock: clk}
 	cfg := web.Config{
 		Store:       st,
@@ -196,8 +179,8 @@ func newEnv(t *testing.T, tweak func(*web.Config)) *env {
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	e.web, err = web.New(cfg)
-	if err != nil {
+	var err error
+	if e.web, err = web.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	e.srv = httptest.NewServer(e.web.Handler())
