@@ -28,9 +28,7 @@ func (b *browser) signIn(email, pw string) int {
 // policy applies, and every other session of the user ends.
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	e, b, _ := annSignedUp(t)
 	other := e.browser()
 	other.signIn("ann@example.com", password)
 	if other.h1() != "Dashboard" {
@@ -99,10 +97,7 @@ func inviteLink(t *testing.T, b *browser, email string) string {
 // account, once, until it expires.
 func TestInviteTeammate(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	ann := e.browser()
-	ann.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, ann, acc := annSignedUp(t)
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "inv-1", InvoiceNumber: "INV-1",
 		Decision: store.DecisionSkipped, Reason: "r"}); err != nil {
 		t.Fatal(err)

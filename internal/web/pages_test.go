@@ -630,9 +630,7 @@ func TestDashboardWorkerStatus(t *testing.T) {
 
 func TestPurge(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	e, b, _ := annSignedUp(t)
 	e.clock.Advance(15 * 24 * time.Hour) // past the 14-day session
 	if err := e.web.Purge(t.Context()); err != nil {
 		t.Fatal(err)

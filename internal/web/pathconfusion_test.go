@@ -20,9 +20,7 @@ import (
 // disconnecting ShipStation.
 func TestInvoiceURLsAreEscaped(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	e, b, _ := annSignedUp(t)
 	_, acc := e.account(t, "ann@example.com")
 	connectFake(t, e, acc)
 	const evil = "../connections/shipstation/disconnect?x="

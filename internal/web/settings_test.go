@@ -207,9 +207,7 @@ func TestSubMinuteIntervalRoundTrips(t *testing.T) {
 // left blank.
 func TestConfigureSaysWhatABlankShippingItemCodeMeans(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	_, b, _ := annSignedUp(t)
 	b.get("/configure")
 	want := worker.BridgeSettings(store.Settings{}, store.ConnectionMetadata{}, store.ConnectionMetadata{}).ShippingItemCode
 	field := b.field("Shipping item code")
