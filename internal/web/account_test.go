@@ -14,16 +14,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 )
 
-// signIn signs b in with email and pw and returns the response's status
-// after redirects.
-func (b *browser) signIn(email, pw string) int {
-	b.t.Helper()
-	b.get("/signin")
-	b.submit("/signin", url.Values{"email": {email}, "password": {pw}})
-	b.follow()
-	return b.resp.StatusCode
-}
-
 // TestChangePassword: the current password is required, the one password
 // policy applies, and every other session of the user ends.
 func TestChangePassword(t *testing.T) {

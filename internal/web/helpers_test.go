@@ -335,6 +335,23 @@ func truncate(s string) string {
 	return s
 }
 
+// submitSignIn opens the sign-in page and submits email and pw, leaving
+// the answer (a redirect when they are right) unfollowed.
+func (b *browser) submitSignIn(email, pw string) {
+	b.t.Helper()
+	b.get("/signin")
+	b.submit("/signin", url.Values{"email": {email}, "password": {pw}})
+}
+
+// signIn signs b in with email and pw and returns the response's status
+// after redirects.
+func (b *browser) signIn(email, pw string) int {
+	b.t.Helper()
+	b.submitSignIn(email, pw)
+	b.follow()
+	return b.resp.StatusCode
+}
+
 // signUp creates an account through the form and leaves the browser
 // signed in on the dashboard.
 func (b *browser) signUp(company, email, password string) {
