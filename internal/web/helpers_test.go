@@ -194,9 +194,17 @@ func newEnv(t *testing.T, tweak func(*web.Config)) *env {
 func annSignedUp(t *testing.T) (*env, *browser, int64) {
 	t.Helper()
 	e := newEnv(t, nil)
+	b, acc := e.signUpAnn(t)
+	return e, b, acc
+}
+
+// signUpAnn signs Ann up as the account "Acme" in a new browser and
+// returns it with her account's id.
+func (e *env) signUpAnn(t *testing.T) (*browser, int64) {
+	t.Helper()
 	b := e.browser()
 	b.signUp("Acme", "ann@example.com", password)
-	return e, b, e.mustAccount(t, "ann@example.com")
+	return b, e.mustAccount(t, "ann@example.com")
 }
 
 type testWriter struct{ t *testing.T }
@@ -333,6 +341,15 @@ func truncate(s string) string {
 		return s[:3000] + "…"
 	}
 	return s
+}
+
+// connectXero starts connecting Xero and follows the emulator's consent
+// back to the callback, leaving the callback's answer unfollowed.
+func (b *browser) connectXero() {
+	b.t.Helper()
+	b.get("/connections/xero/start")
+	b.get(b.resp.Header.Get("Location"))
+	b.get(b.resp.Header.Get("Location"))
 }
 
 // submitSignIn opens the sign-in page and submits email and pw, leaving

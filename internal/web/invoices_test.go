@@ -310,12 +310,8 @@ func TestTimesInOrganisationZone(t *testing.T) {
 func TestConnectXeroReadsTimezone(t *testing.T) {
 	t.Parallel()
 	e, _, _ := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"Demo Company (NZ)"}, OrgTimezone: "NEWZEALANDSTANDARDTIME"}, shipstationemu.Options{})
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
-	b.get("/connections/xero/start")
-	b.get(b.resp.Header.Get("Location"))
-	b.get(b.resp.Header.Get("Location"))
+	b, acc := e.signUpAnn(t)
+	b.connectXero()
 	b.wantRedirect("/connections")
 	c, err := e.st.Connection(t.Context(), acc, store.KindXero)
 	if err != nil {

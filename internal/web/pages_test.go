@@ -424,9 +424,7 @@ func TestInvoiceDetail(t *testing.T) {
 	t.Parallel()
 	src := &fakeInvoices{}
 	e := newEnv(t, func(c *web.Config) { c.Invoices = src })
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	connectFake(t, e, acc)
 	src.account, src.st = acc, e.st
 	src.inv = xero.Invoice{InvoiceID: "inv-1", InvoiceNumber: "INV-0001", Type: xero.InvoiceTypeSales, Status: xero.StatusAuthorised,
@@ -606,9 +604,7 @@ func TestDashboardWorkerStatus(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(c *web.Config) { c.Status = tc.status })
-			b := e.browser()
-			b.signUp("Acme", "ann@example.com", password)
-			acc := e.mustAccount(t, "ann@example.com")
+			b, acc := e.signUpAnn(t)
 			connectFake(t, e, acc)
 			set, _ := e.st.Settings(t.Context(), acc)
 			set.SyncEnabled = true
@@ -777,9 +773,7 @@ func TestDashboardWebhooks(t *testing.T) {
 					withHookWork(&fakeHookWork{}, tc.xeroKey)(c)
 				}
 			})
-			b := e.browser()
-			b.signUp("Acme", "ann@example.com", password)
-			acc := e.mustAccount(t, "ann@example.com")
+			b, acc := e.signUpAnn(t)
 			connectFake(t, e, acc)
 			set, _ := e.st.Settings(t.Context(), acc)
 			set.SyncEnabled, set.WriteBackEnabled = true, true
@@ -814,9 +808,7 @@ func TestDashboardWebhooks(t *testing.T) {
 func TestDashboardWebhooksSweepSettings(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, withHookWork(&fakeHookWork{}, "signing-key"))
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	connectFake(t, e, acc)
 	now := e.clock.Now()
 	for _, src := range []store.WebhookSource{store.SourceXero, store.SourceShipStation} {

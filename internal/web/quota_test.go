@@ -56,9 +56,7 @@ func TestDashboardXeroQuota(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(c *web.Config) { c.XeroQuota = tc.policy })
-			b := e.browser()
-			b.signUp("Acme", "ann@example.com", password)
-			acc := e.mustAccount(t, "ann@example.com")
+			b, acc := e.signUpAnn(t)
 			connectFake(t, e, acc)
 			ctx := t.Context()
 			set, _ := e.st.Settings(ctx, acc)
