@@ -142,21 +142,27 @@ func (q *Queries) FindUser(ctx context.Context, email string) (User, error) {
 
 // ListUsers returns an account's users in ID order.
 func (q *Queries) ListUsers(ctx context.Context, accountID int64) ([]User, error) {
-	rs, err := q.r.query(ctx, "SELECT "+userColumns+" FROM app_user WHERE account_id = $1 ORDER BY id", accountID)
+	return q.listUsers(ctx, "store: list users", "SELECT "+userColumns+" FROM app_user WHERE account_id = $1 ORDER BY id", accountID)
+}
+
+// listUsers runs query, which selects userColumns, and scans the users;
+// op prefixes its errors.
+func (q *Queries) listUsers(ctx context.Context, op, query string, args ...any) ([]User, error) {
+	rs, err := q.r.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer rs.Close()
 	var out []User
 	for rs.Next() {
 		u, err := scanUser(rs)
 		if err != nil {
-			return nil, fmt.Errorf("store: list users: %w", err)
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		out = append(out, u)
 	}
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return out, nil
 }
