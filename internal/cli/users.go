@@ -210,14 +210,7 @@ func runUsersResetPassword(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		var ended int64
-		err = st.WithTx(ctx, func(tx *store.Tx) error {
-			if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
-				return err
-			}
-			ended, err = tx.DeleteUserSessions(ctx, u.ID)
-			return err
-		})
+		ended, err := st.ResetPassword(ctx, u.ID, hash)
 		if err != nil {
 			return err
 		}

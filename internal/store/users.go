@@ -183,6 +183,21 @@ func (q *Queries) SetPasswordHash(ctx context.Context, userID int64, passwordHas
 	return nil
 }
 
+// ResetPassword replaces a user's password hash and ends every session
+// they have open, in one transaction (or the caller's): a password set
+// for them, by an operator or through a reset link, signs out whoever
+// knew the old one. It returns how many sessions ended.
+func (q *Queries) ResetPassword(ctx context.Context, userID int64, passwordHash string) (ended int64, err error) {
+	err = q.inTx(ctx, func(q *Queries) error {
+		if err := q.SetPasswordHash(ctx, userID, passwordHash); err != nil {
+			return err
+		}
+		ended, err = q.DeleteUserSessions(ctx, userID)
+		return err
+	})
+	return ended, err
+}
+
 // RecordSignIn sets a user's last sign-in time to now.
 func (q *Queries) RecordSignIn(ctx context.Context, userID int64) error {
 	n, err := q.w.exec(ctx, "UPDATE app_user SET last_sign_in_at = $1 WHERE id = $2", q.t(q.now()), userID)
