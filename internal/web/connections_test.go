@@ -19,7 +19,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -516,15 +516,7 @@ func TestUnreadableCredentialsSayReconnectNeeded(t *testing.T) {
 	t.Parallel()
 	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
-	otherKey, _, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := seal.NewSealer(otherKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lost := e.st.WithSealer(other) // a process whose keys lack the one that sealed them
+	lost := e.st.WithSealer(storetest.NewSealer(t)) // a process whose keys lack the one that sealed them
 	if _, err := lost.ShipStationCredentials(t.Context(), acc); err == nil {
 		t.Fatal("credentials opened with another key")
 	}

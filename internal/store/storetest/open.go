@@ -91,11 +91,27 @@ func OpenPostgresTB(t testing.TB) *store.Store {
 //	st := storetest.Migrated(t, storetest.OpenSQLite)
 func Migrated(t *testing.T, open Opener) *store.Store {
 	t.Helper()
-	st := open(t).WithSealer(sealerOf(t, generateKey(t)))
+	st := open(t).WithSealer(NewSealer(t))
 	if err := st.Migrate(t.Context()); err != nil {
 		t.Fatalf("storetest: migrate: %v", err)
 	}
 	return st
+}
+
+// NewSealer is a sealer of a new random key: a process's own key, or, on
+// a store sealed with another, the key of a process that cannot open
+// its secrets.
+func NewSealer(tb testing.TB) *seal.Sealer {
+	tb.Helper()
+	key, _, err := seal.GenerateKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := seal.NewSealer(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 // MigratedSQLite is a migrated store on a new SQLite file in tb's temp
@@ -106,15 +122,7 @@ func Migrated(t *testing.T, open Opener) *store.Store {
 //	st := storetest.MigratedSQLite(t, clock.Now)
 func MigratedSQLite(tb testing.TB, now func() time.Time) *store.Store {
 	tb.Helper()
-	key, _, err := seal.GenerateKey()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sealer, err := seal.NewSealer(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, err := store.Open(tb.Context(), filepath.Join(tb.TempDir(), "orderbridge.db"), &store.Options{Sealer: sealer, Now: now})
+	st, err := store.Open(tb.Context(), filepath.Join(tb.TempDir(), "orderbridge.db"), &store.Options{Sealer: NewSealer(tb), Now: now})
 	if err != nil {
 		tb.Fatalf("storetest: open sqlite: %v", err)
 	}
