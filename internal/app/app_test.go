@@ -165,6 +165,21 @@ func TestSaveSettings(t *testing.T) {
 	}
 }
 
+// runApp runs a until the test ends, then stops it and reports an error
+// Run returned.
+func runApp(t *testing.T, a *app.App) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+}
+
 func TestRunStopsWhenCancelled(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, testConfig(t), app.Options{})

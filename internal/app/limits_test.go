@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,15 +24,7 @@ func TestEveryListenerCutsAStalledBody(t *testing.T) {
 	cfg.HTTPAddr, cfg.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0"
 	limits := web.ServerLimits{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond}
 	a := newApp(t, cfg, app.Options{ServeWeb: true, NoSweep: true, ServerLimits: limits})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	runApp(t, a)
 	for _, target := range []string{a.WebURL() + "/webhooks/xero", a.WebURL() + "/signin", a.MetricsURL() + "/readyz"} {
 		u, err := url.Parse(target)
 		if err != nil {

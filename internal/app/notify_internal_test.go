@@ -7,11 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
-	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/testenv/smtpsink"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -30,10 +28,7 @@ func TestAppMailsNewProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sink.Close() })
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
-	cfg.XeroBaseURL, cfg.ShipStationBaseURL = xemu.URL(), semu.URL()
+	cfg := emulatedConfig(t, xemu, semu)
 	cfg.BaseURL = "https://ob.example.com"
 	cfg.SweepEvery = time.Second
 	cfg.SMTPURL = sink.URL("orderbridge@example.com")
@@ -45,31 +40,8 @@ func TestAppMailsNewProblems(t *testing.T) {
 	}
 	defer a.Close()
 	ctx := t.Context()
-	acct, err := a.Store.CreateAccount(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	acct := acmeWithContactProblem(t, a, xemu, semu)
 	if _, err := a.Store.CreateUser(ctx, acct.ID, "ann@example.com", "Ann", "x"); err != nil {
-		t.Fatal(err)
-	}
-	tenant, err := a.ConnectXeroAutoConsent(ctx, acct.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.ConnectShipStation(ctx, acct.ID, semu.APIKey(), semu.APISecret(), 0); err != nil {
-		t.Fatal(err)
-	}
-	s := store.DefaultSettings()
-	s.SyncEnabled, s.TrackingRuleEnabled = true, false
-	if _, err := a.Store.ChangeSettings(ctx, acct.ID, s); err != nil {
-		t.Fatal(err)
-	}
-	nowhere, err := xemu.SeedContact(tenant, xeroemu.Contact{Name: "No Address Ltd"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := xemu.SeedInvoice(tenant, xeroemu.Invoice{Status: "AUTHORISED", Contact: xeroemu.Contact{ContactID: nowhere.ContactID},
-		Date: time.Now().UTC(), LineItems: []xeroemu.LineItem{{Description: "Tent", Quantity: 1, UnitAmount: 100, AccountCode: "200"}}}); err != nil {
 		t.Fatal(err)
 	}
 	runCtx, stop := context.WithCancel(ctx)

@@ -22,23 +22,8 @@ import (
 func TestRequeueOrphanedJobs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	key, _, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, t.TempDir()+"/ob.db", &store.Options{Sealer: sealer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	err = st.WithTx(ctx, func(tx *store.Tx) error {
+	st := storetest.MigratedSQLite(t, nil)
+	err := st.WithTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.SQLTx().ExecContext(ctx, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at)
 			VALUES ('{}', 'export_invoices', 25, 'default', 'running', 1, datetime('now'))`)
 		return err

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -150,15 +149,7 @@ func TestWorkerOnlyProcessServesMetrics(t *testing.T) {
 	if a.MetricsURL() == "" {
 		t.Fatal("no metrics listener")
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	runApp(t, a)
 	hc := testkit.HTTPClient(t)
 	for _, tt := range []struct {
 		path, body string

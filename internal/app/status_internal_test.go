@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderbridge/orderbridge/internal/config"
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
-	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -43,10 +41,7 @@ func TestAccountStatus(t *testing.T) {
 	t.Parallel()
 	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.RealRateLimit})
 	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.XeroClientID, cfg.XeroClientSecret = xemu.ClientID(), xemu.ClientSecret()
-	cfg.XeroBaseURL, cfg.ShipStationBaseURL = xemu.URL(), semu.URL()
+	cfg := emulatedConfig(t, xemu, semu)
 	cfg.XeroRedirectURL = "http://127.0.0.1:1/connections/xero/callback"
 	xeroHost := strings.TrimPrefix(xemu.URL(), "http://")
 	a, err := New(t.Context(), cfg, Options{Logger: slog.New(slog.DiscardHandler), NoSweep: true,
@@ -56,30 +51,7 @@ func TestAccountStatus(t *testing.T) {
 	}
 	defer a.Close()
 	ctx := t.Context()
-	acct, err := a.Store.CreateAccount(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tenant, err := a.ConnectXeroAutoConsent(ctx, acct.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.ConnectShipStation(ctx, acct.ID, semu.APIKey(), semu.APISecret(), 0); err != nil {
-		t.Fatal(err)
-	}
-	s := store.DefaultSettings()
-	s.SyncEnabled, s.TrackingRuleEnabled = true, false
-	if _, err := a.Store.ChangeSettings(ctx, acct.ID, s); err != nil {
-		t.Fatal(err)
-	}
-	nowhere, err := xemu.SeedContact(tenant, xeroemu.Contact{Name: "No Address Ltd"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := xemu.SeedInvoice(tenant, xeroemu.Invoice{Status: "AUTHORISED", Contact: xeroemu.Contact{ContactID: nowhere.ContactID},
-		Date: time.Now().UTC(), LineItems: []xeroemu.LineItem{{Description: "Tent", Quantity: 1, UnitAmount: 100, AccountCode: "200"}}}); err != nil {
-		t.Fatal(err)
-	}
+	acct := acmeWithContactProblem(t, a, xemu, semu)
 	if _, err := a.ExportNow(ctx, acct.ID, worker.RunOptions{}); err != nil {
 		t.Fatal(err)
 	}

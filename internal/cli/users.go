@@ -165,6 +165,29 @@ func accountByName(ctx context.Context, st *store.Store, name string) (store.Acc
 	return store.Account{}, fmt.Errorf("%d accounts are named %q: give --account-id instead", len(found), name)
 }
 
+// withUser is the set-up every command about one existing user shares:
+// it adds --email to fs, parses args, requires the email, opens the
+// database and finds the user, then runs fn with them.
+func withUser(ctx context.Context, env *Env, fs *flag.FlagSet, cfg *config.Config, args []string, fn func(*store.Store, store.User) error) error {
+	email := fs.String("email", "", "the user's `email`")
+	if err := parseFlags(env, fs, args); err != nil {
+		return err
+	}
+	if err := requireEmail(env, fs, *email); err != nil {
+		return err
+	}
+	st, closeStore, err := openUsersStore(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	u, err := userByEmail(ctx, st, *email)
+	if err != nil {
+		return err
+	}
+	return fn(st, u)
+}
+
 // userByEmail is the operators' lookup, with the answer for a typo.
 func userByEmail(ctx context.Context, st *store.Store, email string) (store.User, error) {
 	u, err := st.FindUser(ctx, email)
@@ -181,48 +204,22 @@ func runUsersResetPassword(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	email := fs.String("email", "", "the user's `email`")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input (one line)")
-	if err := parseFlags(env, fs, args); err != nil {
-		return err
-	}
-	if err := requireEmail(env, fs, *email); err != nil {
-		return err
-	}
-	st, closeStore, err := openUsersStore(ctx, env, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	u, err := userByEmail(ctx, st, *email)
-	if err != nil {
-		return err
-	}
-	hash, err := newPasswordHash(env, *fromStdin, u.Email)
-	if err != nil {
-		return err
-	}
-	var ended int64
-	err = st.WithTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
+	return withUser(ctx, env, fs, cfg, args, func(st *store.Store, u store.User) error {
+		hash, err := newPasswordHash(env, *fromStdin, u.Email)
+		if err != nil {
 			return err
 		}
-		// Failures against the old password would keep the user out of
-		// the new one until their window passed.
-		if _, err := tx.ClearSignInLockout(ctx, u.Email); err != nil {
+		ended, err := st.ResetPassword(ctx, u.ID, hash)
+		if err != nil {
 			return err
 		}
-		ended, err = tx.DeleteUserSessions(ctx, u.ID)
-		return err
+		fmt.Fprintf(env.Stdout, "new password set for %s; %d sessions ended\n", u.Email, ended)
+		if u.Disabled() {
+			fmt.Fprintf(env.Stdout, "%s is disabled: `orderbridge users enable --email %s` lets them sign in\n", u.Email, u.Email)
+		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "new password set for %s; %d sessions ended\n", u.Email, ended)
-	if u.Disabled() {
-		fmt.Fprintf(env.Stdout, "%s is disabled: `orderbridge users enable --email %s` lets them sign in\n", u.Email, u.Email)
-	}
-	return nil
 }
 
 func runUsersDisable(ctx context.Context, env *Env, args []string) error {
@@ -232,28 +229,14 @@ func runUsersDisable(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	email := fs.String("email", "", "the user's `email`")
-	if err := parseFlags(env, fs, args); err != nil {
-		return err
-	}
-	if err := requireEmail(env, fs, *email); err != nil {
-		return err
-	}
-	st, closeStore, err := openUsersStore(ctx, env, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	u, err := userByEmail(ctx, st, *email)
-	if err != nil {
-		return err
-	}
-	ended, err := st.DisableUser(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "disabled %s; %d sessions ended\n", u.Email, ended)
-	return nil
+	return withUser(ctx, env, fs, cfg, args, func(st *store.Store, u store.User) error {
+		ended, err := st.DisableUser(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "disabled %s; %d sessions ended\n", u.Email, ended)
+		return nil
+	})
 }
 
 func runUsersEnable(ctx context.Context, env *Env, args []string) error {
@@ -261,27 +244,13 @@ func runUsersEnable(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	email := fs.String("email", "", "the user's `email`")
-	if err := parseFlags(env, fs, args); err != nil {
-		return err
-	}
-	if err := requireEmail(env, fs, *email); err != nil {
-		return err
-	}
-	st, closeStore, err := openUsersStore(ctx, env, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	u, err := userByEmail(ctx, st, *email)
-	if err != nil {
-		return err
-	}
-	if err := st.EnableUser(ctx, u.ID); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "enabled %s\n", u.Email)
-	return nil
+	return withUser(ctx, env, fs, cfg, args, func(st *store.Store, u store.User) error {
+		if err := st.EnableUser(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "enabled %s\n", u.Email)
+		return nil
+	})
 }
 
 func runUsersList(ctx context.Context, env *Env, args []string) error {

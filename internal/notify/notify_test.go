@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/notify"
 	"github.com/orderbridge/orderbridge/internal/problems"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/testenv/smtpsink"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/worker"
@@ -44,23 +43,9 @@ type env struct {
 func newEnv(t *testing.T, tweak func(*notify.Options)) *env {
 	t.Helper()
 	ctx := t.Context()
-	key, _, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &env{t: t, clock: testkit.NewClock(time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC))}
-	e.st, err = store.Open(ctx, filepath.Join(t.TempDir(), "notify.db"), &store.Options{Sealer: sealer, Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.st.Close() })
-	if err := e.st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.st = storetest.MigratedSQLite(t, e.clock.Now)
+	var err error
 	if e.acc, err = e.st.CreateAccount(ctx, "Acme Outdoors"); err != nil {
 		t.Fatal(err)
 	}

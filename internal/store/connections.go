@@ -298,6 +298,35 @@ func (q *Queries) Disconnect(ctx context.Context, accountID int64, kind Connecti
 	return nil
 }
 
+// storedSecret is one connection's secret as stored: sealed under the
+// connection's additional data.
+type storedSecret struct {
+	account int64
+	kind    ConnectionKind
+	secret  string
+}
+
+// storedSecrets reads every stored connection secret, by account and
+// kind: what ResealSecrets rewrites and VerifySecrets proves.
+func (q *Queries) storedSecrets(ctx context.Context) ([]storedSecret, error) {
+	rs, err := q.r.query(ctx, "SELECT account_id, kind, secret FROM account_connection WHERE secret IS NOT NULL ORDER BY account_id, kind")
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []storedSecret
+	for rs.Next() {
+		var it storedSecret
+		var kind string
+		if err := rs.Scan(&it.account, &kind, &it.secret); err != nil {
+			return nil, err
+		}
+		it.kind = ConnectionKind(kind)
+		out = append(out, it)
+	}
+	return out, rs.Err()
+}
+
 // ResealSecrets re-seals, under the Sealer's current key, every secret
 // sealed with an older one, the key check value (CheckSealer) included,
 // and returns how many values it rewrote. After it, the old keys can be
@@ -309,33 +338,14 @@ func (q *Queries) ResealSecrets(ctx context.Context) (int, error) {
 	}
 	count := 0
 	err := q.inTx(ctx, func(q *Queries) error {
-		type item struct {
-			account int64
-			kind    ConnectionKind
-			secret  string
-		}
-		var todo []item
-		rs, err := q.r.query(ctx, "SELECT account_id, kind, secret FROM account_connection WHERE secret IS NOT NULL")
+		all, err := q.storedSecrets(ctx)
 		if err != nil {
 			return err
 		}
-		for rs.Next() {
-			var it item
-			var kind string
-			if err := rs.Scan(&it.account, &kind, &it.secret); err != nil {
-				rs.Close()
-				return err
+		for _, it := range all {
+			if !sealer.NeedsReseal(it.secret) {
+				continue
 			}
-			it.kind = ConnectionKind(kind)
-			if sealer.NeedsReseal(it.secret) {
-				todo = append(todo, it)
-			}
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return err
-		}
-		for _, it := range todo {
 			ad := additionalData(it.account, it.kind)
 			plain, err := sealer.Open(it.secret, ad)
 			if err != nil {

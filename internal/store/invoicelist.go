@@ -230,19 +230,12 @@ func (q *Queries) ListInvoices(ctx context.Context, accountID int64, f InvoiceLi
 	}
 	defer rs.Close()
 	for rs.Next() {
-		var r InvoiceRow
-		var decision, st, k string
-		var written int
-		l := &r.InvoiceLink
-		if err := rs.Scan(&l.AccountID, &l.InvoiceID, &l.InvoiceNumber, &l.OrderKey, &l.OrderID, &l.OrderStatus,
-			&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt}, &l.ReasonCode,
-			&l.Customer, &l.InvoiceDate, &l.Currency, &l.TotalCents, &l.ShipCity, &l.ShipCountry, &l.Tracking, &written,
-			&st, &k); err != nil {
+		var st, k string
+		l, err := scanLink(rs, &st, &k)
+		if err != nil {
 			return InvoiceList{}, fmt.Errorf("store: list invoices: %w", err)
 		}
-		l.Decision, l.WrittenBack, r.State = Decision(decision), written != 0, InvoiceState(st)
-		r.Cursor = InvoiceCursor{Key: k, ID: l.InvoiceID}
-		out.Rows = append(out.Rows, r)
+		out.Rows = append(out.Rows, InvoiceRow{InvoiceLink: l, State: InvoiceState(st), Cursor: InvoiceCursor{Key: k, ID: l.InvoiceID}})
 	}
 	if err := rs.Err(); err != nil {
 		return InvoiceList{}, fmt.Errorf("store: list invoices: %w", err)
@@ -279,24 +272,8 @@ func (q *Queries) ListInvoices(ctx context.Context, accountID int64, f InvoiceLi
 func (q *Queries) countInvoices(ctx context.Context, accountID int64, f InvoiceListQuery) (map[InvoiceState]int, error) {
 	args := []any{accountID}
 	where := q.filterSQL(f, &args)
-	rs, err := q.r.query(ctx, "SELECT "+stateExpr(f.Waiting, &args)+" AS state, count(*) FROM "+q.searchTable(f)+" WHERE "+where+" GROUP BY state", args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: count invoices: %w", err)
-	}
-	defer rs.Close()
-	out := map[InvoiceState]int{}
-	for rs.Next() {
-		var st string
-		var n int
-		if err := rs.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("store: count invoices: %w", err)
-		}
-		out[InvoiceState(st)] = n
-	}
-	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("store: count invoices: %w", err)
-	}
-	return out, nil
+	return q.countStates(ctx, "store: count invoices",
+		"SELECT "+stateExpr(f.Waiting, &args)+" AS state, count(*) FROM "+q.searchTable(f)+" WHERE "+where+" GROUP BY state", args...)
 }
 
 // searchText is what the invoices search matches for an invoice: its

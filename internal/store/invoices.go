@@ -60,13 +60,15 @@ const linkColumns = `account_id, invoice_id, invoice_number, order_key, order_id
 	decision, reason, content_hash, created_at, updated_at, reason_code,
 	customer, invoice_date, currency, total_cents, ship_city, ship_country, tracking, written_back`
 
-func scanLink(r row) (InvoiceLink, error) {
+// scanLink scans linkColumns, then into extra any columns a query selects
+// after them (the invoices page's state and sort key).
+func scanLink(r row, extra ...any) (InvoiceLink, error) {
 	var l InvoiceLink
 	var decision string
 	var written int
-	err := r.Scan(&l.AccountID, &l.InvoiceID, &l.InvoiceNumber, &l.OrderKey, &l.OrderID, &l.OrderStatus,
+	err := r.Scan(append([]any{&l.AccountID, &l.InvoiceID, &l.InvoiceNumber, &l.OrderKey, &l.OrderID, &l.OrderStatus,
 		&decision, &l.Reason, &l.ContentHash, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt}, &l.ReasonCode,
-		&l.Customer, &l.InvoiceDate, &l.Currency, &l.TotalCents, &l.ShipCity, &l.ShipCountry, &l.Tracking, &written)
+		&l.Customer, &l.InvoiceDate, &l.Currency, &l.TotalCents, &l.ShipCity, &l.ShipCountry, &l.Tracking, &written}, extra...)...)
 	l.Decision, l.WrittenBack = Decision(decision), written != 0
 	return l, err
 }
@@ -222,9 +224,16 @@ func stateExpr(waiting []string, args *[]any) string {
 // absent.
 func (q *Queries) CountInvoiceStates(ctx context.Context, accountID int64, waiting []string) (map[InvoiceState]int, error) {
 	args := []any{accountID}
-	rs, err := q.r.query(ctx, "SELECT "+stateExpr(waiting, &args)+" AS state, count(*) FROM invoice_link WHERE account_id = $1 GROUP BY state", args...)
+	return q.countStates(ctx, "store: count invoice states",
+		"SELECT "+stateExpr(waiting, &args)+" AS state, count(*) FROM invoice_link WHERE account_id = $1 GROUP BY state", args...)
+}
+
+// countStates runs query, which selects (state, count) rows, and returns
+// the counts by state; what prefixes its errors.
+func (q *Queries) countStates(ctx context.Context, what, query string, args ...any) (map[InvoiceState]int, error) {
+	rs, err := q.r.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: count invoice states: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rs.Close()
 	out := map[InvoiceState]int{}
@@ -232,12 +241,12 @@ func (q *Queries) CountInvoiceStates(ctx context.Context, accountID int64, waiti
 		var st string
 		var n int
 		if err := rs.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("store: count invoice states: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out[InvoiceState(st)] = n
 	}
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("store: count invoice states: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }

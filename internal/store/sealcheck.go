@@ -154,28 +154,8 @@ func (q *Queries) VerifySecrets(ctx context.Context) (int, error) {
 	if sealer == nil {
 		return 0, ErrNoSealer
 	}
-	type item struct {
-		account int64
-		kind    ConnectionKind
-		secret  string
-	}
-	var items []item
-	rs, err := q.r.query(ctx, "SELECT account_id, kind, secret FROM account_connection WHERE secret IS NOT NULL ORDER BY account_id, kind")
+	items, err := q.storedSecrets(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: verify secrets: %w", err)
-	}
-	for rs.Next() {
-		var it item
-		var kind string
-		if err := rs.Scan(&it.account, &kind, &it.secret); err != nil {
-			rs.Close()
-			return 0, fmt.Errorf("store: verify secrets: %w", err)
-		}
-		it.kind = ConnectionKind(kind)
-		items = append(items, it)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
 		return 0, fmt.Errorf("store: verify secrets: %w", err)
 	}
 	var errs []error

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 )
 
@@ -68,44 +69,37 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // fails the proof, and the proof marks nothing.
 func TestVerifySecrets(t *testing.T) {
 	t.Parallel()
-	for name, open := range sealCheckOpeners() {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := t.Context()
-			base := open(t)
-			if err := base.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			oldKey, nextKey := newKey(t), newKey(t)
-			old := base.WithSealer(newSealer(t, oldKey))
-			if err := old.CheckSealer(ctx); err != nil {
-				t.Fatal(err)
-			}
-			a, _ := old.CreateAccount(ctx, "A")
-			b, _ := old.CreateAccount(ctx, "B")
-			creds := store.ShipStationCredentials{APIKey: "k", APISecret: "s"}
-			if err := old.SaveShipStationConnection(ctx, a.ID, store.ConnectionMetadata{StoreID: 1}, creds); err != nil {
-				t.Fatal(err)
-			}
-			ring := base.WithSealer(newSealer(t, nextKey, oldKey))
-			if n, err := ring.ResealSecrets(ctx); err != nil || n != 2 {
-				t.Fatalf("ResealSecrets = %d, %v; want 2", n, err)
-			}
-			only := base.WithSealer(newSealer(t, nextKey))
-			if n, err := only.VerifySecrets(ctx); err != nil || n != 2 {
-				t.Fatalf("VerifySecrets after the reseal = %d, %v; want 2, nil", n, err)
-			}
-			// A process still sealing with the old key writes after the reseal.
-			if err := old.SaveShipStationConnection(ctx, b.ID, store.ConnectionMetadata{StoreID: 2}, creds); err != nil {
-				t.Fatal(err)
-			}
-			_, err := only.VerifySecrets(ctx)
-			if !errors.Is(err, store.ErrWrongSecretKey) || !strings.Contains(err.Error(), "account "+itoa(b.ID)+" shipstation") {
-				t.Errorf("VerifySecrets with a value under the old key: %v", err)
-			}
-			if c, _ := base.Connection(ctx, b.ID, store.KindShipStation); c.Status != store.StatusConnected {
-				t.Errorf("VerifySecrets changed the connection: %s", c.Status)
-			}
-		})
-	}
+	eachSealDialect(t, func(t *testing.T, open storetest.Opener) {
+		ctx := t.Context()
+		base, oldKey, nextKey := migratedWithTwoKeys(t, open)
+		old := base.WithSealer(newSealer(t, oldKey))
+		if err := old.CheckSealer(ctx); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := old.CreateAccount(ctx, "A")
+		b, _ := old.CreateAccount(ctx, "B")
+		creds := store.ShipStationCredentials{APIKey: "k", APISecret: "s"}
+		if err := old.SaveShipStationConnection(ctx, a.ID, store.ConnectionMetadata{StoreID: 1}, creds); err != nil {
+			t.Fatal(err)
+		}
+		ring := base.WithSealer(newSealer(t, nextKey, oldKey))
+		if n, err := ring.ResealSecrets(ctx); err != nil || n != 2 {
+			t.Fatalf("ResealSecrets = %d, %v; want 2", n, err)
+		}
+		only := base.WithSealer(newSealer(t, nextKey))
+		if n, err := only.VerifySecrets(ctx); err != nil || n != 2 {
+			t.Fatalf("VerifySecrets after the reseal = %d, %v; want 2, nil", n, err)
+		}
+		// A process still sealing with the old key writes after the reseal.
+		if err := old.SaveShipStationConnection(ctx, b.ID, store.ConnectionMetadata{StoreID: 2}, creds); err != nil {
+			t.Fatal(err)
+		}
+		_, err := only.VerifySecrets(ctx)
+		if !errors.Is(err, store.ErrWrongSecretKey) || !strings.Contains(err.Error(), "account "+itoa(b.ID)+" shipstation") {
+			t.Errorf("VerifySecrets with a value under the old key: %v", err)
+		}
+		if c, _ := base.Connection(ctx, b.ID, store.KindShipStation); c.Status != store.StatusConnected {
+			t.Errorf("VerifySecrets changed the connection: %s", c.Status)
+		}
+	})
 }

@@ -142,21 +142,27 @@ func (q *Queries) FindUser(ctx context.Context, email string) (User, error) {
 
 // ListUsers returns an account's users in ID order.
 func (q *Queries) ListUsers(ctx context.Context, accountID int64) ([]User, error) {
-	rs, err := q.r.query(ctx, "SELECT "+userColumns+" FROM app_user WHERE account_id = $1 ORDER BY id", accountID)
+	return q.listUsers(ctx, "store: list users", "SELECT "+userColumns+" FROM app_user WHERE account_id = $1 ORDER BY id", accountID)
+}
+
+// listUsers runs query, which selects userColumns, and scans the users;
+// op prefixes its errors.
+func (q *Queries) listUsers(ctx context.Context, op, query string, args ...any) ([]User, error) {
+	rs, err := q.r.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer rs.Close()
 	var out []User
 	for rs.Next() {
 		u, err := scanUser(rs)
 		if err != nil {
-			return nil, fmt.Errorf("store: list users: %w", err)
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		out = append(out, u)
 	}
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return out, nil
 }
@@ -175,6 +181,31 @@ func (q *Queries) SetPasswordHash(ctx context.Context, userID int64, passwordHas
 		return fmt.Errorf("store: set password hash of user %d: %w", userID, ErrNotFound)
 	}
 	return nil
+}
+
+// ResetPassword replaces a user's password hash, clears their sign-in
+// lockout and ends every session they have open, in one transaction (or
+// the caller's): a password set for them, by an operator or through a
+// reset link, signs out whoever knew the old one and lets them in with
+// the new one at once. It returns how many sessions ended.
+func (q *Queries) ResetPassword(ctx context.Context, userID int64, passwordHash string) (ended int64, err error) {
+	err = q.inTx(ctx, func(q *Queries) error {
+		u, err := q.User(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if err := q.SetPasswordHash(ctx, userID, passwordHash); err != nil {
+			return err
+		}
+		// Failures against the old password would keep the user out of
+		// the new one until their window passed.
+		if _, err := q.ClearSignInLockout(ctx, u.Email); err != nil {
+			return err
+		}
+		ended, err = q.DeleteUserSessions(ctx, userID)
+		return err
+	})
+	return ended, err
 }
 
 // RecordSignIn sets a user's last sign-in time to now.

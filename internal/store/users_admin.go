@@ -23,23 +23,7 @@ func (disabledError) Is(target error) bool { return target == ErrUserDisabled ||
 // AllUsers returns every user of every account, in account then ID
 // order: `orderbridge users list`.
 func (q *Queries) AllUsers(ctx context.Context) ([]User, error) {
-	rs, err := q.r.query(ctx, "SELECT "+userColumns+" FROM app_user ORDER BY account_id, id")
-	if err != nil {
-		return nil, fmt.Errorf("store: all users: %w", err)
-	}
-	defer rs.Close()
-	var out []User
-	for rs.Next() {
-		u, err := scanUser(rs)
-		if err != nil {
-			return nil, fmt.Errorf("store: all users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("store: all users: %w", err)
-	}
-	return out, nil
+	return q.listUsers(ctx, "store: all users", "SELECT "+userColumns+" FROM app_user ORDER BY account_id, id")
 }
 
 // SetUserAdmin marks a user an administrator of the installation, or not.

@@ -50,9 +50,7 @@ func TestPagesAccessible(t *testing.T) {
 	check(anon, "/signin")
 	check(anon, "/signup")
 	check(anon, "/password/forgot")
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "i1", InvoiceNumber: "INV-1", Decision: store.DecisionExported}); err != nil {
 		t.Fatal(err)
 	}

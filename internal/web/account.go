@@ -21,17 +21,10 @@ const inviteTTL = 7 * 24 * time.Hour
 // and the invitation form (with the link just made, once).
 type accountData struct {
 	Team       []store.User
-	Errors     map[string]string
+	Errors     fieldErrors
 	InviteTo   string
 	InviteLink string
 	InviteTTL  string
-}
-
-func (d *accountData) fail(field, msg string) {
-	if d.Errors == nil {
-		d.Errors = map[string]string{}
-	}
-	d.Errors[field] = msg
 }
 
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, ss *sessionState, code int, d *accountData) {
@@ -63,15 +56,15 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	if ok, _, err := password.Check(current, user.PasswordHash, s.cfg.Argon2); err != nil || !ok {
-		d.fail("current_password", "That is not your current password.")
+		d.Errors.set("current_password", "That is not your current password.")
 	}
 	if msg := password.Problem(pw, user.Email); msg != "" {
-		d.fail("new_password", msg)
+		d.Errors.set("new_password", msg)
 	} else if pw == current {
-		d.fail("new_password", "Choose a password other than the current one.")
+		d.Errors.set("new_password", "Choose a password other than the current one.")
 	}
 	if pw != r.PostFormValue("new_password_confirm") {
-		d.fail("new_password_confirm", "The two passwords differ.")
+		d.Errors.set("new_password_confirm", "The two passwords differ.")
 	}
 	if d.Errors != nil {
 		s.renderAccount(w, r, ss, http.StatusUnprocessableEntity, d)
@@ -106,9 +99,9 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, ss *sessionState
 	ctx := r.Context()
 	d := &accountData{InviteTo: strings.TrimSpace(r.PostFormValue("email"))}
 	if addr, err := mail.ParseAddress(d.InviteTo); err != nil || addr.Address != d.InviteTo || utf8.RuneCountInString(d.InviteTo) > 254 {
-		d.fail("email", "Enter an email address like name@example.com.")
+		d.Errors.set("email", "Enter an email address like name@example.com.")
 	} else if _, err := s.st.UserByEmail(ctx, d.InviteTo); err == nil {
-		d.fail("email", "Someone with this email has an orderbridge sign-in already.")
+		d.Errors.set("email", "Someone with this email has an orderbridge sign-in already.")
 	} else if !errors.Is(err, store.ErrNotFound) {
 		s.serverError(w, r, err)
 		return
@@ -135,7 +128,7 @@ type inviteData struct {
 	Account string
 	Email   string
 	Name    string
-	Errors  map[string]string
+	Errors  fieldErrors
 }
 
 // openInvite finds a live invitation; it answers 410 Gone for one unknown,
@@ -183,22 +176,16 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &inviteData{Name: strings.TrimSpace(r.PostFormValue("name"))}
 	pw := r.PostFormValue("password")
-	fail := func(field, msg string) {
-		if d.Errors == nil {
-			d.Errors = map[string]string{}
-		}
-		d.Errors[field] = msg
-	}
 	if d.Name == "" {
-		fail("name", "Enter your name, so your teammates know who did what.")
+		d.Errors.set("name", "Enter your name, so your teammates know who did what.")
 	} else if utf8.RuneCountInString(d.Name) > 200 {
-		fail("name", "Use at most 200 characters.")
+		d.Errors.set("name", "Use at most 200 characters.")
 	}
 	if msg := password.Problem(pw, inv.Email, d.Name); msg != "" {
-		fail("password", msg)
+		d.Errors.set("password", msg)
 	}
 	if pw != r.PostFormValue("password_confirm") {
-		fail("password_confirm", "The two passwords differ.")
+		d.Errors.set("password_confirm", "The two passwords differ.")
 	}
 	if d.Errors != nil {
 		s.renderInvite(w, r, http.StatusUnprocessableEntity, inv, d)
@@ -220,7 +207,7 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
-		fail("name", "Someone with this email ("+inv.Email+") has an orderbridge sign-in already: sign in instead.")
+		d.Errors.set("name", "Someone with this email ("+inv.Email+") has an orderbridge sign-in already: sign in instead.")
 		s.renderInvite(w, r, http.StatusConflict, inv, d)
 		return
 	case errors.Is(err, store.ErrNotFound):

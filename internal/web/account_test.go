@@ -14,23 +14,11 @@ import (
 	"github.com/orderbridge/orderbridge/internal/store"
 )
 
-// signIn signs b in with email and pw and returns the response's status
-// after redirects.
-func (b *browser) signIn(email, pw string) int {
-	b.t.Helper()
-	b.get("/signin")
-	b.submit("/signin", url.Values{"email": {email}, "password": {pw}})
-	b.follow()
-	return b.resp.StatusCode
-}
-
 // TestChangePassword: the current password is required, the one password
 // policy applies, and every other session of the user ends.
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	e, b, _ := annSignedUp(t)
 	other := e.browser()
 	other.signIn("ann@example.com", password)
 	if other.h1() != "Dashboard" {
@@ -99,10 +87,7 @@ func inviteLink(t *testing.T, b *browser, email string) string {
 // account, once, until it expires.
 func TestInviteTeammate(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	ann := e.browser()
-	ann.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, ann, acc := annSignedUp(t)
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "inv-1", InvoiceNumber: "INV-1",
 		Decision: store.DecisionSkipped, Reason: "r"}); err != nil {
 		t.Fatal(err)
@@ -166,10 +151,7 @@ func TestInviteTeammate(t *testing.T) {
 // works without JavaScript.
 func TestDisconnectAsksFirst(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
 	for _, tc := range []struct{ action, kind, h1 string }{
 		{"/connections/shipstation/disconnect", string(store.KindShipStation), "Disconnect ShipStation?"},

@@ -20,19 +20,12 @@ type authForm struct {
 	Name        string
 	Company     string
 	Next        string
-	Errors      map[string]string
+	Errors      fieldErrors
 	AllowSignUp bool
 }
 
 // PasswordMin is the policy's length floor, for the sign-up form's hint.
 func (f *authForm) PasswordMin() int { return password.MinLength }
-
-func (f *authForm) fail(field, msg string) {
-	if f.Errors == nil {
-		f.Errors = map[string]string{}
-	}
-	f.Errors[field] = msg
-}
 
 // safeNext keeps a post-sign-in redirect on this site: a path, not a URL
 // to somewhere else. Browsers forgive a lot in a Location header: they
@@ -92,18 +85,18 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	}
 	pw := r.PostFormValue("password")
 	if addr, err := mail.ParseAddress(f.Email); err != nil || addr.Address != f.Email {
-		f.fail("email", "Enter an email address like name@example.com.")
+		f.Errors.set("email", "Enter an email address like name@example.com.")
 	}
 	if f.Company == "" {
-		f.fail("company", "Enter your business name.")
+		f.Errors.set("company", "Enter your business name.")
 	} else if utf8.RuneCountInString(f.Company) > 200 {
-		f.fail("company", "Use at most 200 characters.")
+		f.Errors.set("company", "Use at most 200 characters.")
 	}
 	if msg := password.Problem(pw, f.Email); msg != "" {
-		f.fail("password", msg)
+		f.Errors.set("password", msg)
 	}
 	if pw != r.PostFormValue("password_confirm") {
-		f.fail("password_confirm", "The two passwords differ.")
+		f.Errors.set("password_confirm", "The two passwords differ.")
 	}
 	if f.Errors != nil {
 		s.render(w, r, http.StatusUnprocessableEntity, "signup", page{Title: "Create your account", Data: f})
@@ -136,7 +129,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if errors.Is(err, store.ErrEmailTaken) {
-		f.fail("email", "An account with this email exists already. Sign in instead.")
+		f.Errors.set("email", "An account with this email exists already. Sign in instead.")
 		s.render(w, r, http.StatusUnprocessableEntity, "signup", page{Title: "Create your account", Data: f})
 		return
 	}

@@ -48,8 +48,7 @@ func TestSignUpSignInSignOut(t *testing.T) {
 
 	// A wrong password and an unknown email get the same answer.
 	for _, email := range []string{"ann@example.com", "nobody@example.com"} {
-		b.get("/signin")
-		b.submit("/signin", url.Values{"email": {email}, "password": {"wrong password"}})
+		b.submitSignIn(email, "wrong password")
 		b.wantStatus(http.StatusUnauthorized)
 		if a := b.alerts(); len(a) != 1 || a[0] != "That email and password do not match an account." {
 			t.Errorf("wrong sign-in for %s: alerts %q", email, a)
@@ -242,8 +241,7 @@ func TestADisabledUserCannotSignIn(t *testing.T) {
 	}
 	b.get("/dashboard")
 	b.wantRedirect("/signin?next=%2Fdashboard")
-	b.get("/signin")
-	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	b.submitSignIn("ann@example.com", password)
 	b.wantStatus(http.StatusUnauthorized)
 	if a := b.alerts(); len(a) != 1 || a[0] != "That email and password do not match an account." {
 		t.Errorf("a disabled user's sign-in: alerts %q", a)
@@ -252,8 +250,7 @@ func TestADisabledUserCannotSignIn(t *testing.T) {
 	if err := e.st.EnableUser(t.Context(), u.ID); err != nil {
 		t.Fatal(err)
 	}
-	b.get("/signin")
-	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	b.submitSignIn("ann@example.com", password)
 	b.wantRedirect("/dashboard")
 }
 
@@ -280,8 +277,7 @@ func TestOlderShortPasswordStillSignsIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := e.browser()
-	b.get("/signin")
-	b.submit("/signin", url.Values{"email": {"old@example.com"}, "password": {old}})
+	b.submitSignIn("old@example.com", old)
 	b.wantRedirect("/dashboard")
 }
 

@@ -10,9 +10,7 @@ import (
 // cache (a shared computer, a corporate proxy), while static files are.
 func TestNoStoreOnAppResponses(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	_, b, _ := annSignedUp(t)
 	for _, path := range []string{"/log.csv", "/log", "/dashboard", "/configure", "/connections", "/invoices/nope", "/runs/1/status", "/signin"} {
 		b.get(path)
 		if got := b.resp.Header.Get("Cache-Control"); got != "no-store" {

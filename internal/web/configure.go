@@ -120,18 +120,17 @@ type settingsForm struct {
 	Choices      []statusChoice
 	SweepChoices []sweepChoice
 	Units        []unitChoice
-	Errors       map[string]string
+	Errors       fieldErrors
 	// CanSync is false while Xero or ShipStation is not connected (Save and
 	// sync then explains why instead of running).
 	CanSync bool
 }
 
+// fail records msg for field unless the field has a message already:
+// the first problem found is the one shown.
 func (f *settingsForm) fail(field, msg string) {
-	if f.Errors == nil {
-		f.Errors = map[string]string{}
-	}
 	if _, ok := f.Errors[field]; !ok {
-		f.Errors[field] = msg
+		f.Errors.set(field, msg)
 	}
 }
 

@@ -273,6 +273,16 @@ type disconnectData struct {
 	Consequences          []string
 }
 
+// confirmDisconnect reports whether the form confirms the disconnect d
+// describes; when it does not, it shows d's confirmation page instead.
+func (s *Server) confirmDisconnect(w http.ResponseWriter, r *http.Request, d disconnectData) bool {
+	if r.PostFormValue("confirm") == "yes" {
+		return true
+	}
+	s.render(w, r, http.StatusOK, "disconnect", page{Title: "Disconnect " + d.Service + "?", Nav: "connections", Data: d})
+	return false
+}
+
 // disconnectShipStation removes the webhook at ShipStation first (that
 // needs the key, which Disconnect erases), then erases the key. A webhook
 // that could not be removed does not keep the key: the merchant asked for
@@ -284,17 +294,16 @@ func (s *Server) disconnectShipStation(w http.ResponseWriter, r *http.Request, s
 		s.serverError(w, r, err)
 		return
 	}
-	if r.PostFormValue("confirm") != "yes" {
-		d := disconnectData{Service: "ShipStation", Action: "/connections/shipstation/disconnect", Consequences: []string{
-			"No new or changed invoice is sent to ShipStation; orders already there stay as they are.",
-			"Tracking numbers and shipping costs are no longer written back to Xero.",
-			"The API key is erased from orderbridge, and ShipStation's shipment webhook is removed.",
-			"To connect again, you enter the key and secret again.",
-		}}
-		if conn != nil {
-			d.Name = conn.Metadata.StoreName
-		}
-		s.render(w, r, http.StatusOK, "disconnect", page{Title: "Disconnect ShipStation?", Nav: "connections", Data: d})
+	d := disconnectData{Service: "ShipStation", Action: "/connections/shipstation/disconnect", Consequences: []string{
+		"No new or changed invoice is sent to ShipStation; orders already there stay as they are.",
+		"Tracking numbers and shipping costs are no longer written back to Xero.",
+		"The API key is erased from orderbridge, and ShipStation's shipment webhook is removed.",
+		"To connect again, you enter the key and secret again.",
+	}}
+	if conn != nil {
+		d.Name = conn.Metadata.StoreName
+	}
+	if !s.confirmDisconnect(w, r, d) {
 		return
 	}
 	msg := "ShipStation is disconnected. Its key is erased from orderbridge."
@@ -530,17 +539,16 @@ func (s *Server) disconnectXero(w http.ResponseWriter, r *http.Request, ss *sess
 		s.serverError(w, r, err)
 		return
 	}
-	if r.PostFormValue("confirm") != "yes" {
-		d := disconnectData{Service: "Xero", Action: "/connections/xero/disconnect", Consequences: []string{
-			"No invoice is read from Xero: nothing new reaches ShipStation.",
-			"Tracking numbers and shipping costs are no longer written back to Xero.",
-			"orderbridge's permission is removed at Xero and its token erased here.",
-			"To connect again, you sign in to Xero and choose the same organisation.",
-		}}
-		if conn != nil {
-			d.Name = conn.Metadata.TenantName
-		}
-		s.render(w, r, http.StatusOK, "disconnect", page{Title: "Disconnect Xero?", Nav: "connections", Data: d})
+	d := disconnectData{Service: "Xero", Action: "/connections/xero/disconnect", Consequences: []string{
+		"No invoice is read from Xero: nothing new reaches ShipStation.",
+		"Tracking numbers and shipping costs are no longer written back to Xero.",
+		"orderbridge's permission is removed at Xero and its token erased here.",
+		"To connect again, you sign in to Xero and choose the same organisation.",
+	}}
+	if conn != nil {
+		d.Name = conn.Metadata.TenantName
+	}
+	if !s.confirmDisconnect(w, r, d) {
 		return
 	}
 	if conn != nil && conn.HasSecret && s.cfg.Xero != nil {

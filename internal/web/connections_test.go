@@ -19,7 +19,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -60,9 +60,7 @@ func TestConnectShipStation(t *testing.T) {
 	t.Parallel()
 	e, _, semu := newEmuEnv(t, xeroemu.Options{}, shipstationemu.Options{})
 	second := semu.AddStore("Wholesale")
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 
 	b.get("/connections")
 	b.wantStatus(http.StatusOK)
@@ -145,9 +143,7 @@ func TestConnectShipStation(t *testing.T) {
 func TestConnectXero(t *testing.T) {
 	t.Parallel()
 	e, xemu, _ := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"Demo Company (NZ)"}}, shipstationemu.Options{})
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 
 	b.get("/connections")
 	if got := text(b.byID("xero-status")); got != "Not connected" {
@@ -187,9 +183,7 @@ func TestConnectXero(t *testing.T) {
 	}
 
 	// Start again and finish properly.
-	b.get("/connections/xero/start")
-	b.get(b.resp.Header.Get("Location"))
-	b.get(b.resp.Header.Get("Location"))
+	b.connectXero()
 	b.wantRedirect("/connections")
 	b.follow()
 	if got := text(b.byID("xero-status")); got != "Connected" {
@@ -250,13 +244,9 @@ func TestConnectXero(t *testing.T) {
 func TestConnectXeroChooseOrganisation(t *testing.T) {
 	t.Parallel()
 	e, xemu, _ := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"North Ltd", "South Ltd"}}, shipstationemu.Options{})
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 
-	b.get("/connections/xero/start")
-	b.get(b.resp.Header.Get("Location"))
-	b.get(b.resp.Header.Get("Location"))
+	b.connectXero()
 	b.wantRedirect("/connections/xero/organisation")
 	b.follow()
 	if b.h1() != "Choose your Xero organisation" {
@@ -279,9 +269,7 @@ func TestConnectXeroChooseOrganisation(t *testing.T) {
 		t.Fatalf("connection = %+v, %v", c, err)
 	}
 	// Reconnecting keeps the organisation: the orderKeys depend on it.
-	b.get("/connections/xero/start")
-	b.get(b.resp.Header.Get("Location"))
-	b.get(b.resp.Header.Get("Location"))
+	b.connectXero()
 	b.wantRedirect("/connections")
 	if c, _ := e.st.Connection(t.Context(), acc, store.KindXero); c.Metadata.TenantID != south {
 		t.Errorf("reconnect changed the tenant to %s", c.Metadata.TenantID)
@@ -329,9 +317,7 @@ func newSubscribeEnv(t *testing.T) (*env, *shipstationemu.Emulator, *fakeHookWor
 func TestShipStationWebhookLifecycle(t *testing.T) {
 	t.Parallel()
 	e, semu, hooks := newSubscribeEnv(t)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	first := semu.DefaultStoreID()
 
 	// One store: chosen at once, and subscribed for.
@@ -398,9 +384,7 @@ func TestShipStationWebhookWaitsForStore(t *testing.T) {
 	t.Parallel()
 	e, semu, hooks := newSubscribeEnv(t)
 	second := semu.AddStore("Wholesale")
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	b.get("/connections")
 	b.submit("/connections/shipstation", url.Values{"api_key": {semu.APIKey()}, "api_secret": {semu.APISecret()}})
 	b.follow()
@@ -423,9 +407,7 @@ func TestShipStationDisconnectUnsubscribeFails(t *testing.T) {
 	t.Parallel()
 	e, semu, hooks := newSubscribeEnv(t)
 	hooks.failUnsubscribe = errors.New("shipstation: 500 Internal Server Error")
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	b.get("/connections")
 	b.submit("/connections/shipstation", url.Values{"api_key": {semu.APIKey()}, "api_secret": {semu.APISecret()}})
 	b.follow()
@@ -472,9 +454,7 @@ func TestConnectRefusesWhatAnotherAccountSyncs(t *testing.T) {
 	e, _, semu := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"Demo Company (NZ)"}}, shipstationemu.Options{})
 	shop := semu.AddStore("Wholesale")
 	connectXero := func(b *browser) {
-		b.get("/connections/xero/start")
-		b.get(b.resp.Header.Get("Location"))
-		b.get(b.resp.Header.Get("Location"))
+		b.connectXero()
 	}
 	ann, bob := e.browser(), e.browser()
 	ann.signUp("Acme", "ann@example.com", password)
@@ -534,20 +514,9 @@ func TestConnectRefusesWhatAnotherAccountSyncs(t *testing.T) {
 // the key or Xero revoked the grant.
 func TestUnreadableCredentialsSayReconnectNeeded(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
-	otherKey, _, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := seal.NewSealer(otherKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lost := e.st.WithSealer(other) // a process whose keys lack the one that sealed them
+	lost := e.st.WithSealer(storetest.NewSealer(t)) // a process whose keys lack the one that sealed them
 	if _, err := lost.ShipStationCredentials(t.Context(), acc); err == nil {
 		t.Fatal("credentials opened with another key")
 	}

@@ -55,8 +55,7 @@ func TestCookiesHostPrefixOverHTTPS(t *testing.T) {
 	// What the server sent: the prefix's rules.
 	b.get("/dashboard")
 	b.submit("/signout", nil)
-	b.get("/signin")
-	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	b.submitSignIn("ann@example.com", password)
 	b.wantRedirect("/dashboard")
 	for _, c := range []*http.Cookie{csrf, b.setCookies()["__Host-ob_session"]} {
 		if c == nil {

@@ -32,10 +32,7 @@ func formulaStarts(csvText string, sep rune) []string {
 // a formula.
 func TestLogCSVDefusesFormulasWhateverTheSeparator(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	_, acc := e.account(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	texts := []string{"X;=1+1", "X,=1+1", "X\t=1+1", "X|=1+1", "X\n=1+1", "X\r\n@SUM(A1)", `X;"=1+1"`, "X; -2+3", "=HYPERLINK(1)", "+1", "plain"}
 	seedLog(t, e, acc, len(texts), func(i int) store.LogEntry {
 		return store.LogEntry{Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, InvoiceID: "inv-" + texts[i],
@@ -59,10 +56,7 @@ func TestLogCSVDefusesFormulasWhateverTheSeparator(t *testing.T) {
 // starts, the CSV still arrives whole, while a page does not.
 func TestLogCSVOutlivesTheWriteTimeout(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	_, acc := e.account(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	seedLog(t, e, acc, 3, func(int) store.LogEntry {
 		return store.LogEntry{Direction: store.XeroToShipStation, Outcome: store.OutcomeFailed, InvoiceID: "i", Message: "sent"}
 	})

@@ -57,10 +57,7 @@ func (b *browser) dealtWith(id, what string) {
 // it for the account until it changes or comes back.
 func TestDashboardDealtWith(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	fail := func(reason string) {
 		t.Helper()
 		if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "inv-f", InvoiceNumber: "INV-F",
@@ -132,10 +129,7 @@ func TestDashboardDealtWith(t *testing.T) {
 // gear menu.
 func TestDashboardPriorities(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "inv-f", InvoiceNumber: "INV-F",
 		Decision: store.DecisionFailed, Reason: "ShipStation refused the order."}); err != nil {
 		t.Fatal(err)
@@ -166,10 +160,7 @@ func TestDashboardPriorities(t *testing.T) {
 // the numbers are, on its axes, with a text alternative.
 func TestDashboardChartAxes(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	seedLog(t, e, acc, 6, func(i int) store.LogEntry {
 		return store.LogEntry{Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess, Message: "x"}
 	})

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,7 +16,7 @@ import (
 
 	pwd "github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/web"
 	"github.com/orderbridge/orderbridge/internal/xero"
 )
@@ -45,22 +44,7 @@ var (
 func newFuzzApp(f *testing.F) *fuzzApp {
 	f.Helper()
 	ctx := f.Context()
-	key, _, err := seal.GenerateKey()
-	if err != nil {
-		f.Fatal(err)
-	}
-	sealer, err := seal.NewSealer(key)
-	if err != nil {
-		f.Fatal(err)
-	}
-	st, err := store.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"), &store.Options{Sealer: sealer})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		f.Fatal(err)
-	}
+	st := storetest.MigratedSQLite(f, nil)
 	srv, err := web.New(web.Config{Store: st, Logger: slog.New(slog.DiscardHandler), Jobs: &fakeJobs{}, Webhooks: &fakeWork{},
 		XeroWebhookKey: hookKey, Argon2: pwd.Params{Memory: 64, Time: 1, Threads: 1}, AllowSignUp: true})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +20,7 @@ import (
 
 	pwd "github.com/orderbridge/orderbridge/internal/password"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/web"
 )
@@ -166,24 +165,8 @@ type env struct {
 // config before New.
 func newEnv(t *testing.T, tweak func(*web.Config)) *env {
 	t.Helper()
-	ctx := t.Context()
-	key, _, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := testkit.NewClock(time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC))
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"), &store.Options{Sealer: sealer, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.MigratedSQLite(t, clk.Now)
 	e := &env{t: t, st: st, jobs: &fakeJobs{}, clock: clk}
 	cfg := web.Config{
 		Store:       st,
@@ -196,13 +179,32 @@ func newEnv(t *testing.T, tweak func(*web.Config)) *env {
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	e.web, err = web.New(cfg)
-	if err != nil {
+	var err error
+	if e.web, err = web.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	e.srv = httptest.NewServer(e.web.Handler())
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// annSignedUp starts the web app (newEnv without tweaks) and signs Ann up
+// as the account "Acme": the start of most page tests. It returns the
+// app, Ann's browser and her account's id.
+func annSignedUp(t *testing.T) (*env, *browser, int64) {
+	t.Helper()
+	e := newEnv(t, nil)
+	b, acc := e.signUpAnn(t)
+	return e, b, acc
+}
+
+// signUpAnn signs Ann up as the account "Acme" in a new browser and
+// returns it with her account's id.
+func (e *env) signUpAnn(t *testing.T) (*browser, int64) {
+	t.Helper()
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	return b, e.mustAccount(t, "ann@example.com")
 }
 
 type testWriter struct{ t *testing.T }
@@ -339,6 +341,32 @@ func truncate(s string) string {
 		return s[:3000] + "…"
 	}
 	return s
+}
+
+// connectXero starts connecting Xero and follows the emulator's consent
+// back to the callback, leaving the callback's answer unfollowed.
+func (b *browser) connectXero() {
+	b.t.Helper()
+	b.get("/connections/xero/start")
+	b.get(b.resp.Header.Get("Location"))
+	b.get(b.resp.Header.Get("Location"))
+}
+
+// submitSignIn opens the sign-in page and submits email and pw, leaving
+// the answer (a redirect when they are right) unfollowed.
+func (b *browser) submitSignIn(email, pw string) {
+	b.t.Helper()
+	b.get("/signin")
+	b.submit("/signin", url.Values{"email": {email}, "password": {pw}})
+}
+
+// signIn signs b in with email and pw and returns the response's status
+// after redirects.
+func (b *browser) signIn(email, pw string) int {
+	b.t.Helper()
+	b.submitSignIn(email, pw)
+	b.follow()
+	return b.resp.StatusCode
 }
 
 // signUp creates an account through the form and leaves the browser

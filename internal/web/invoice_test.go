@@ -39,9 +39,7 @@ func newOrderCardEnv(t *testing.T, status, hash string) *orderCardEnv {
 		withShipStation(semu)(c)
 		c.Invoices = src
 	})
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	connectFake(t, e, acc)
 	ss, err := shipstation.New(shipstation.Config{BaseURL: semu.URL(), APIKey: semu.APIKey(), APISecret: semu.APISecret()})
 	if err != nil {
@@ -246,9 +244,7 @@ func TestInvoicePageWithoutShipStation(t *testing.T) {
 	t.Parallel()
 	semu := newSSEmu(t, shipstationemu.Options{})
 	e := newEnv(t, withShipStation(semu))
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "inv-1", InvoiceNumber: "INV-1",
 		Decision: store.DecisionExported, OrderID: 42, OrderStatus: "shipped"}); err != nil {
 		t.Fatal(err)

@@ -264,13 +264,7 @@ func (s *Server) invoicesCSV(w http.ResponseWriter, r *http.Request, ss *session
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="orderbridge-invoices.csv"`)
-	// Each page of rows gets its own write deadline, as the log's CSV does.
-	rc := http.NewResponseController(w)
-	extend := func() { _ = rc.SetWriteDeadline(time.Now().Add(csvPageWriteTime)) }
-	extend()
-	cw := NewCSVWriter(w)
+	cw, extend := startCSVDownload(w, "orderbridge-invoices.csv")
 	_ = cw.WriteRow("invoice_id", "invoice_number", "customer", "date", "total", "currency", "ship_city", "ship_country",
 		"state", "why", "tracking_numbers", "updated")
 	for rows := 0; ; {

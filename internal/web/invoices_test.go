@@ -58,10 +58,7 @@ func (b *browser) invoiceNumbers() []string {
 
 func TestInvoicesPage(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	seedInvoices(t, e, acc, 120)
 	// Another account's invoice never shows.
 	other := e.browser()
@@ -198,10 +195,7 @@ func TestInvoicesPage(t *testing.T) {
 // defused in the CSV; the dashboard's counts open the page filtered.
 func TestInvoicesPageLinksAndCSVSafety(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "a b/c?d", InvoiceNumber: "INV-1",
 		Customer: "=HYPERLINK(\"http://evil\")", ShipCity: "X;=1+1", Decision: store.DecisionExported, OrderID: 1, OrderStatus: "shipped"}); err != nil {
 		t.Fatal(err)
@@ -254,10 +248,7 @@ func TestInvoicesPageLinksAndCSVSafety(t *testing.T) {
 // the absolute time in the title; an unknown zone shows UTC and says so.
 func TestTimesInOrganisationZone(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "i1", InvoiceNumber: "INV-1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -319,12 +310,8 @@ func TestTimesInOrganisationZone(t *testing.T) {
 func TestConnectXeroReadsTimezone(t *testing.T) {
 	t.Parallel()
 	e, _, _ := newEmuEnv(t, xeroemu.Options{OrgNames: []string{"Demo Company (NZ)"}, OrgTimezone: "NEWZEALANDSTANDARDTIME"}, shipstationemu.Options{})
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
-	b.get("/connections/xero/start")
-	b.get(b.resp.Header.Get("Location"))
-	b.get(b.resp.Header.Get("Location"))
+	b, acc := e.signUpAnn(t)
+	b.connectXero()
 	b.wantRedirect("/connections")
 	c, err := e.st.Connection(t.Context(), acc, store.KindXero)
 	if err != nil {

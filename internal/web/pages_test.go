@@ -199,10 +199,7 @@ func connectFake(t *testing.T, e *env, acc int64) {
 
 func TestConfigure(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 
 	b.get("/configure")
 	if !hasAttr(b.field("Sync orders from Xero"), "type") || hasAttr(b.field("Sync orders from Xero"), "checked") {
@@ -306,10 +303,7 @@ func TestConfigure(t *testing.T) {
 
 func TestConfigureExport(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	b.get("/configure/export")
 	if hasAttr(b.field("Update tracking and shipping information"), "checked") {
 		t.Error("write-back on by default")
@@ -333,10 +327,7 @@ func TestConfigureExport(t *testing.T) {
 
 func TestTransactionLog(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	seedLog(t, e, acc, 120, func(i int) store.LogEntry {
 		le := store.LogEntry{Direction: store.XeroToShipStation, Outcome: store.OutcomeSuccess,
 			InvoiceID: fmt.Sprintf("id-%03d", i), InvoiceNumber: fmt.Sprintf("INV-%03d", i), Message: fmt.Sprintf("line %03d", i)}
@@ -433,9 +424,7 @@ func TestInvoiceDetail(t *testing.T) {
 	t.Parallel()
 	src := &fakeInvoices{}
 	e := newEnv(t, func(c *web.Config) { c.Invoices = src })
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	connectFake(t, e, acc)
 	src.account, src.st = acc, e.st
 	src.inv = xero.Invoice{InvoiceID: "inv-1", InvoiceNumber: "INV-0001", Type: xero.InvoiceTypeSales, Status: xero.StatusAuthorised,
@@ -507,10 +496,7 @@ func TestInvoiceDetail(t *testing.T) {
 
 func TestDashboard(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	b.get("/dashboard")
 	problems := b.alertItems("problems")
 	want := []string{
@@ -561,10 +547,7 @@ func TestDashboard(t *testing.T) {
 
 func TestBackfill(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	b.get("/configure")
 	for since, want := range map[string]string{
 		"31/01/2026": "Enter a date as YYYY-MM-DD, such as 2026-01-31.",
@@ -624,9 +607,7 @@ func TestDashboardWorkerStatus(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(c *web.Config) { c.Status = tc.status })
-			b := e.browser()
-			b.signUp("Acme", "ann@example.com", password)
-			acc := e.mustAccount(t, "ann@example.com")
+			b, acc := e.signUpAnn(t)
 			connectFake(t, e, acc)
 			set, _ := e.st.Settings(t.Context(), acc)
 			set.SyncEnabled = true
@@ -648,9 +629,7 @@ func TestDashboardWorkerStatus(t *testing.T) {
 
 func TestPurge(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	e, b, _ := annSignedUp(t)
 	e.clock.Advance(15 * 24 * time.Hour) // past the 14-day session
 	if err := e.web.Purge(t.Context()); err != nil {
 		t.Fatal(err)
@@ -666,10 +645,7 @@ func TestPurge(t *testing.T) {
 // when the run cannot be queued, the settings are not saved either.
 func TestSaveAndSyncAtomic(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
 	e.jobs.mu.Lock()
 	e.jobs.fail = errors.New("queue unavailable")
@@ -800,9 +776,7 @@ func TestDashboardWebhooks(t *testing.T) {
 					withHookWork(&fakeHookWork{}, tc.xeroKey)(c)
 				}
 			})
-			b := e.browser()
-			b.signUp("Acme", "ann@example.com", password)
-			acc := e.mustAccount(t, "ann@example.com")
+			b, acc := e.signUpAnn(t)
 			connectFake(t, e, acc)
 			set, _ := e.st.Settings(t.Context(), acc)
 			set.SyncEnabled, set.WriteBackEnabled = true, true
@@ -837,9 +811,7 @@ func TestDashboardWebhooks(t *testing.T) {
 func TestDashboardWebhooksSweepSettings(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, withHookWork(&fakeHookWork{}, "signing-key"))
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 	connectFake(t, e, acc)
 	now := e.clock.Now()
 	for _, src := range []store.WebhookSource{store.SourceXero, store.SourceShipStation} {
@@ -922,10 +894,7 @@ func TestDashboardWebhooksIsolation(t *testing.T) {
 // shorter than the schedule.
 func TestConfigureSafetySweep(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	b.get("/configure")
 	sel := b.field("Safety sweep when webhooks work")
 	var options []string

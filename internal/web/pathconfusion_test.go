@@ -20,10 +20,7 @@ import (
 // disconnecting ShipStation.
 func TestInvoiceURLsAreEscaped(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	_, acc := e.account(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
 	const evil = "../connections/shipstation/disconnect?x="
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: evil, InvoiceNumber: evil,

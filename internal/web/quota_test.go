@@ -67,9 +67,7 @@ func TestDashboardXeroQuota(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(c *web.Config) { c.XeroQuota = tc.policy })
-			b := e.browser()
-			b.signUp("Acme", "ann@example.com", password)
-			acc := e.mustAccount(t, "ann@example.com")
+			b, acc := e.signUpAnn(t)
 			connectFake(t, e, acc)
 			ctx := t.Context()
 			if tc.tz != "" {
@@ -127,10 +125,7 @@ func TestXeroGrantLapseWarning(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, nil)
-			b := e.browser()
-			b.signUp("Acme", "ann@example.com", password)
-			acc := e.mustAccount(t, "ann@example.com")
+			e, b, acc := annSignedUp(t)
 			connectFake(t, e, acc)
 			if tc.tz != "" {
 				setTimezone(t, e, acc, tc.tz)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/web"
 )
 
@@ -21,15 +21,7 @@ func TestReadyzNeedsTheSecretKey(t *testing.T) {
 	if err := e.st.CheckSealer(t.Context()); err != nil { // the key check value, as app.New writes it
 		t.Fatal(err)
 	}
-	other, _, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.NewSealer(other)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrong, err := web.New(web.Config{Store: e.st.WithSealer(sealer)})
+	wrong, err := web.New(web.Config{Store: e.st.WithSealer(storetest.NewSealer(t))})
 	if err != nil {
 		t.Fatal(err)
 	}

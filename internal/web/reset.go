@@ -203,15 +203,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		if userID, err = tx.UsePasswordReset(ctx, d.Token, s.now()); err != nil {
 			return err
 		}
-		if err := tx.SetPasswordHash(ctx, userID, hash); err != nil {
-			return err
-		}
-		// Failures against the old password would keep the user out of
-		// the new one until their window passed.
-		if _, err := tx.ClearSignInLockout(ctx, user.Email); err != nil {
-			return err
-		}
-		ended, err = tx.DeleteUserSessions(ctx, userID)
+		ended, err = tx.ResetPassword(ctx, userID, hash)
 		return err
 	})
 	if err != nil {

@@ -79,8 +79,7 @@ func TestPasswordReset(t *testing.T) {
 	ann := e.browser()
 	ann.signUp("Acme", "ann@example.com", password)
 	other := e.browser() // a second browser signed in as ann
-	other.get("/signin")
-	other.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	other.submitSignIn("ann@example.com", password)
 	other.wantRedirect("/dashboard")
 
 	visitor := e.browser()
@@ -121,8 +120,7 @@ func TestPasswordReset(t *testing.T) {
 	visitor.wantStatus(http.StatusGone)
 	// The new password signs in; the old one does not.
 	b := e.browser()
-	b.get("/signin")
-	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
+	b.submitSignIn("ann@example.com", password)
 	b.wantStatus(http.StatusUnauthorized)
 	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {newPassword}})
 	b.wantRedirect("/dashboard")

@@ -27,13 +27,9 @@ func TestConnectXeroRefusesAGrantLackingAScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.rebuild(t, func(c *web.Config) { c.Xero = narrow })
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	b, acc := e.signUpAnn(t)
 
-	b.get("/connections/xero/start")
-	b.get(b.resp.Header.Get("Location"))
-	b.get(b.resp.Header.Get("Location"))
+	b.connectXero()
 	b.wantStatus(http.StatusForbidden)
 	if body := b.body; !strings.Contains(body, "scope accounting.invoices") || !strings.Contains(body, "connect Xero again") {
 		t.Errorf("page does not name the missing scope: %q", body)

@@ -13,9 +13,7 @@ import (
 // left unused ends after the idle time.
 func TestSessionAbsoluteLifetime(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	e, b, _ := annSignedUp(t)
 	for day := 1; day < 30; day++ {
 		e.clock.Advance(24 * time.Hour)
 		b.get("/dashboard")

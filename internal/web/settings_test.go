@@ -106,10 +106,7 @@ func (b *browser) submitAsIs(action, button, value string) *http.Response {
 // the same interval (Save and sync once answered 422 there).
 func TestSubMinuteIntervalRoundTrips(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
 	set, err := e.st.Settings(t.Context(), acc)
 	if err != nil {
@@ -210,9 +207,7 @@ func TestSubMinuteIntervalRoundTrips(t *testing.T) {
 // left blank.
 func TestConfigureSaysWhatABlankShippingItemCodeMeans(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
+	_, b, _ := annSignedUp(t)
 	b.get("/configure")
 	want := worker.BridgeSettings(store.Settings{}, store.ConnectionMetadata{}, store.ConnectionMetadata{}).ShippingItemCode
 	field := b.field("Shipping item code")

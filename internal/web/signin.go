@@ -160,7 +160,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.metrics.SignInFailures.Inc()
 		minutes := max(1, int(math.Ceil(wait.Minutes())))
 		w.Header().Set("Retry-After", itoa(max(1, int(math.Ceil(wait.Seconds())))))
-		f.fail("form", "Too many failed attempts. Try again in "+plural(minutes, "minute")+".")
+		f.Errors.set("form", "Too many failed attempts. Try again in "+plural(minutes, "minute")+".")
 		s.log.WarnContext(ctx, "web: sign-in rate limited", "limit", strings.Join(over, ", "))
 		s.render(w, r, http.StatusTooManyRequests, "signin", page{Title: "Sign in", Data: f})
 		return
@@ -188,7 +188,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		s.metrics.SignInFailures.Inc()
-		f.fail("form", "That email and password do not match an account.")
+		f.Errors.set("form", "That email and password do not match an account.")
 		s.render(w, r, http.StatusUnauthorized, "signin", page{Title: "Sign in", Data: f})
 		return
 	}
@@ -248,7 +248,7 @@ func (s *Server) signUpAllowed(w http.ResponseWriter, r *http.Request, f *authFo
 	}
 	wait := c.Oldest.Add(signUpWindow).Sub(s.now())
 	w.Header().Set("Retry-After", itoa(max(1, int(math.Ceil(wait.Seconds())))))
-	f.fail("form", "Too many sign-ups from your network. Try again in "+plural(max(1, int(math.Ceil(wait.Minutes()))), "minute")+".")
+	f.Errors.set("form", "Too many sign-ups from your network. Try again in "+plural(max(1, int(math.Ceil(wait.Minutes()))), "minute")+".")
 	s.log.WarnContext(ctx, "web: sign-up rate limited", "limit", signUpLimit)
 	s.render(w, r, http.StatusTooManyRequests, "signup", page{Title: "Create your account", Data: f})
 	return attempt, false
@@ -259,7 +259,7 @@ func (s *Server) signUpAllowed(w http.ResponseWriter, r *http.Request, f *authFo
 func (s *Server) busy(w http.ResponseWriter, r *http.Request, f *authForm) {
 	s.log.WarnContext(r.Context(), "web: password hashing busy", "limit", s.hashes.Size())
 	w.Header().Set("Retry-After", itoa(busyRetryAfter))
-	f.fail("form", "Too many people are signing in right now. Try again in a moment.")
+	f.Errors.set("form", "Too many people are signing in right now. Try again in a moment.")
 	name, title := "signin", "Sign in"
 	if r.URL.Path == "/signup" {
 		name, title = "signup", "Create your account"

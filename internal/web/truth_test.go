@@ -28,10 +28,7 @@ func (b *browser) cellTexts() []string {
 // other runs.
 func TestRunPageShowsItsOwnRun(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	first, _ := e.jobs.EnqueueExport(context.Background(), nil, acc)
 	second, _ := e.jobs.EnqueueExport(context.Background(), nil, acc)
 	line := func(run int64, number string, o store.Outcome) store.LogEntry {
@@ -77,10 +74,7 @@ func TestRunPageShowsItsOwnRun(t *testing.T) {
 // that wait for a contact to be fixed.
 func TestDashboardCountsWhereInvoicesAreNow(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	connectFake(t, e, acc)
 	links := []store.InvoiceLink{
 		{InvoiceID: "a", InvoiceNumber: "INV-A", Decision: store.DecisionExported, OrderID: 1, OrderStatus: "awaiting_shipment"},
@@ -150,10 +144,7 @@ func TestDashboardCountsWhereInvoicesAreNow(t *testing.T) {
 // shipping line.
 func TestInvoicePageNamesEachWriteBack(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "inv-1", InvoiceNumber: "INV-1",
 		Decision: store.DecisionExported, OrderID: 1, OrderStatus: "shipped"}); err != nil {
 		t.Fatal(err)
@@ -188,10 +179,7 @@ func TestInvoicePageNamesEachWriteBack(t *testing.T) {
 // dashboard lists say how many of all they are.
 func TestDashboardSaysWhenItListsSomeFailures(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	b := e.browser()
-	b.signUp("Acme", "ann@example.com", password)
-	acc := e.mustAccount(t, "ann@example.com")
+	e, b, acc := annSignedUp(t)
 	for i := range 12 {
 		if err := e.st.UpsertInvoiceLink(t.Context(), store.InvoiceLink{AccountID: acc, InvoiceID: "f" + itoa64(int64(i)),
 			InvoiceNumber: "INV-F" + itoa64(int64(i)), Decision: store.DecisionFailed, Reason: "ShipStation refused the order"}); err != nil {

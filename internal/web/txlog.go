@@ -118,15 +118,7 @@ func (s *Server) logCSV(w http.ResponseWriter, r *http.Request, ss *sessionState
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="orderbridge-log.csv"`)
-	// A long download outlives the listener's WriteTimeout: each page of
-	// rows gets its own minute (ServerLimits). A network deadline is on
-	// the wall clock, never the injected one.
-	rc := http.NewResponseController(w)
-	extend := func() { _ = rc.SetWriteDeadline(time.Now().Add(csvPageWriteTime)) }
-	extend()
-	cw := NewCSVWriter(w)
+	cw, extend := startCSVDownload(w, "orderbridge-log.csv")
 	_ = cw.WriteRow("time", "direction", "outcome", "invoice_id", "invoice_number", "order_number", "message", "detail")
 	p, rows := first, 0
 	for {
@@ -157,3 +149,17 @@ func (s *Server) logCSV(w http.ResponseWriter, r *http.Request, ss *sessionState
 
 // csvPageWriteTime is how long writing one page of CSV rows may take.
 const csvPageWriteTime = time.Minute
+
+// startCSVDownload starts the download of a CSV file named filename: its
+// headers, the write deadline of the first page of rows, and the writer.
+// A long download outlives the listener's WriteTimeout, so each further
+// page gets its own csvPageWriteTime (ServerLimits) through nextPage. A
+// network deadline is on the wall clock, never the injected one.
+func startCSVDownload(w http.ResponseWriter, filename string) (cw *CSVWriter, nextPage func()) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	rc := http.NewResponseController(w)
+	nextPage = func() { _ = rc.SetWriteDeadline(time.Now().Add(csvPageWriteTime)) }
+	nextPage()
+	return NewCSVWriter(w), nextPage
+}

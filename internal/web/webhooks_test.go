@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/web"
@@ -900,22 +898,7 @@ func TestXeroWebhookFlood(t *testing.T) {
 // through the handler (no network), to one account.
 func BenchmarkXeroWebhook(b *testing.B) {
 	ctx := b.Context()
-	key, _, err := seal.GenerateKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	sealer, err := seal.NewSealer(key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), &store.Options{Sealer: sealer})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	st := storetest.MigratedSQLite(b, nil)
 	a, err := st.CreateAccount(ctx, "North")
 	if err != nil {
 		b.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/orderbridge/orderbridge/internal/emukit"
 	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
+	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/worker"
 	"github.com/orderbridge/orderbridge/internal/xero"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
@@ -436,14 +436,7 @@ func TestExportUnreadableKeyNeedsReconnect(t *testing.T) {
 	t.Parallel()
 	b := setupEngine(t, engineOptions{})
 	b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
-	lostKey, _, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lost, err := seal.NewSealer(lostKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lost := storetest.NewSealer(t)
 	creds := store.ShipStationCredentials{APIKey: b.semu.APIKey(), APISecret: b.semu.APISecret()}
 	if err := b.st.WithSealer(lost).SaveShipStationConnection(b.ctx, b.acct, store.ConnectionMetadata{StoreID: b.semu.DefaultStoreID()}, creds); err != nil {
 		t.Fatal(err)

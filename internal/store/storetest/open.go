@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/orderbridge/orderbridge/internal/store"
+	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/testenv"
 )
 
@@ -89,9 +91,48 @@ func OpenPostgresTB(t testing.TB) *store.Store {
 //	st := storetest.Migrated(t, storetest.OpenSQLite)
 func Migrated(t *testing.T, open Opener) *store.Store {
 	t.Helper()
-	st := open(t).WithSealer(sealerOf(t, generateKey(t)))
+	st := open(t).WithSealer(NewSealer(t))
 	if err := st.Migrate(t.Context()); err != nil {
 		t.Fatalf("storetest: migrate: %v", err)
+	}
+	return st
+}
+
+// NewSealer is a sealer of a new random key: a process's own key, or, on
+// a store sealed with another, the key of a process that cannot open
+// its secrets.
+func NewSealer(tb testing.TB) *seal.Sealer {
+	tb.Helper()
+	key, _, err := seal.GenerateKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := seal.NewSealer(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// MigratedSQLite is a migrated store on a new SQLite file in tb's temp
+// dir, with a sealer of a random key and now as its clock (nil:
+// time.Now), closed at cleanup: the start of other packages' tests (web,
+// notify) that set the time or run as a fuzz test or benchmark.
+//
+//	st := storetest.MigratedSQLite(t, clock.Now)
+func MigratedSQLite(tb testing.TB, now func() time.Time) *store.Store {
+	tb.Helper()
+	st, err := store.Open(tb.Context(), filepath.Join(tb.TempDir(), "orderbridge.db"), &store.Options{Sealer: NewSealer(tb), Now: now})
+	if err != nil {
+		tb.Fatalf("storetest: open sqlite: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			tb.Errorf("storetest: close: %v", err)
+		}
+	})
+	if err := st.Migrate(tb.Context()); err != nil {
+		tb.Fatalf("storetest: migrate: %v", err)
 	}
 	return st
 }

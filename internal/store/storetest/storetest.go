@@ -317,7 +317,7 @@ func testSecretsNeverPlain(t *testing.T, open Opener) {
 		}
 	}
 	// Errors name neither the secret nor its sealed form.
-	other := b.st.WithSealer(mustSealer(t))
+	other := b.st.WithSealer(NewSealer(t))
 	_, err := other.ConnectionSecret(b.ctx, a.ID, store.KindXero)
 	if !errors.Is(err, seal.ErrUnknownKey) {
 		t.Fatalf("ConnectionSecret with a foreign key: %v, want ErrUnknownKey", err)
@@ -325,11 +325,6 @@ func testSecretsNeverPlain(t *testing.T, open Opener) {
 	if strings.Contains(err.Error(), refresh) || strings.Contains(err.Error(), "ob1:") {
 		t.Errorf("error leaks the secret: %v", err)
 	}
-}
-
-func mustSealer(t *testing.T) *seal.Sealer {
-	t.Helper()
-	return sealerOf(t, generateKey(t))
 }
 
 func generateKey(t *testing.T) seal.Key {

@@ -133,6 +133,21 @@ func testSessions(t *testing.T, open Opener) {
 	if n != 1 {
 		t.Errorf("DeleteUserSessions = %d, want 1", n)
 	}
+
+	// ResetPassword sets the hash and ends every session, together: a
+	// refused hash ends none.
+	must(t, "CreateSession(third)", b.st.CreateSession(b.ctx, "third", u.ID, "csrf-4", future))
+	if _, err := b.st.ResetPassword(b.ctx, u.ID, ""); err == nil {
+		t.Error("ResetPassword with an empty hash succeeded")
+	}
+	if _, err := b.st.SessionByToken(b.ctx, "third"); err != nil {
+		t.Errorf("a refused ResetPassword ended the session: %v", err)
+	}
+	n, err = b.st.ResetPassword(b.ctx, u.ID, "reset-hash")
+	must(t, "ResetPassword", err)
+	if got, err := b.st.User(b.ctx, u.ID); n != 1 || err != nil || got.PasswordHash != "reset-hash" {
+		t.Errorf("ResetPassword = %d; user %+v, %v: want 1 session ended and the new hash", n, got, err)
+	}
 	if err := b.st.CreateSession(b.ctx, "", u.ID, "c", future); err == nil {
 		t.Error("CreateSession with an empty token succeeded")
 	}
