@@ -55,7 +55,12 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 		s.serverError(w, r, err)
 		return
 	}
-	if ok, _, err := password.Check(current, user.PasswordHash, s.cfg.Argon2); err != nil || !ok {
+	ok, _, err := s.hashes.Check(ctx, current, user.PasswordHash, s.cfg.Argon2)
+	if errors.Is(err, password.ErrBusy) {
+		s.hashFailed(w, r, err)
+		return
+	}
+	if err != nil || !ok {
 		d.Errors.set("current_password", "That is not your current password.")
 	}
 	if msg := password.Problem(pw, user.Email); msg != "" {
@@ -70,9 +75,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, ss *sess
 		s.renderAccount(w, r, ss, http.StatusUnprocessableEntity, d)
 		return
 	}
-	hash, err := password.Hash(pw, s.cfg.Argon2)
+	hash, err := s.hashes.Hash(r.Context(), pw, s.cfg.Argon2)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.hashFailed(w, r, err)
 		return
 	}
 	var ended int64
@@ -191,9 +196,9 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		s.renderInvite(w, r, http.StatusUnprocessableEntity, inv, d)
 		return
 	}
-	hash, err := password.Hash(pw, s.cfg.Argon2)
+	hash, err := s.hashes.Hash(r.Context(), pw, s.cfg.Argon2)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.hashFailed(w, r, err)
 		return
 	}
 	var user store.User

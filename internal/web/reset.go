@@ -192,9 +192,9 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "reset", page{Title: "Choose a new password", Data: d})
 		return
 	}
-	hash, err := password.Hash(pw, s.cfg.Argon2)
+	hash, err := s.hashes.Hash(ctx, pw, s.cfg.Argon2)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.hashFailed(w, r, err)
 		return
 	}
 	var userID, ended int64

@@ -254,6 +254,20 @@ func (s *Server) signUpAllowed(w http.ResponseWriter, r *http.Request, f *authFo
 	return attempt, false
 }
 
+// hashFailed answers a password form (change, reset, invitation) whose
+// hash did not run: every hashing slot was taken (503, try again in a
+// moment, as busy says on the sign-in forms), or something failed.
+func (s *Server) hashFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if !errors.Is(err, password.ErrBusy) {
+		s.serverError(w, r, err)
+		return
+	}
+	s.log.WarnContext(r.Context(), "web: password hashing busy", "limit", s.hashes.Size())
+	w.Header().Set("Retry-After", "2")
+	s.errorPage(w, r, http.StatusServiceUnavailable, "Busy for a moment",
+		"Too many people are signing in right now. Go back and try again in a moment.")
+}
+
 // busy answers a sign-in or sign-up that found every password hashing
 // slot taken: nothing was checked, try again in a moment.
 func (s *Server) busy(w http.ResponseWriter, r *http.Request, f *authForm) {

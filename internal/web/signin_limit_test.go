@@ -308,3 +308,29 @@ func TestPasswordHashingBusyAnswers503(t *testing.T) {
 	b.submit("/signin", url.Values{"email": {"ann@example.com"}, "password": {password}})
 	b.wantRedirect("/dashboard")
 }
+
+// TestEveryPasswordFormUsesTheHashingBound: changing a password hashes
+// too, and holds its 19 MiB like a sign-in: with every slot taken it
+// answers 503 and changes nothing, rather than hashing beside the bound.
+func TestEveryPasswordFormUsesTheHashingBound(t *testing.T) {
+	t.Parallel()
+	gate := pwd.NewGate(1, 10*time.Millisecond)
+	e := newEnv(t, func(c *web.Config) { c.PasswordHashes = gate })
+	b := e.browser()
+	b.signUp("Acme", "ann@example.com", password)
+	held, release := make(chan struct{}), make(chan struct{})
+	go func() { _ = gate.Do(t.Context(), func() { close(held); <-release }) }()
+	<-held
+	const newPassword = "a much longer new passphrase"
+	b.get("/account")
+	b.submit("/account/password", url.Values{"current_password": {password}, "new_password": {newPassword}, "new_password_confirm": {newPassword}})
+	b.wantStatus(http.StatusServiceUnavailable)
+	if ra := b.resp.Header.Get("Retry-After"); ra != "2" {
+		t.Errorf("Retry-After = %q, want 2", ra)
+	}
+	close(release)
+	testkit.Eventually(t, "the held hashing slot is free", func() bool { return gate.Running() == 0 })
+	if fresh := e.browser(); fresh.signIn("ann@example.com", password) != http.StatusOK || fresh.h1() != "Dashboard" {
+		t.Error("the old password no longer signs in: the refused change changed it")
+	}
+}
