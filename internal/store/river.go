@@ -1,8 +1,10 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -97,7 +99,11 @@ func (s *Store) NewRiverClient(config *river.Config) (*river.Client[*Tx], error)
 }
 
 func (s *Store) riverMigrator() (*rivermigrate.Migrator[*Tx], error) {
-	m, err := rivermigrate.New[*Tx](s.RiverDriver(), &rivermigrate.Config{Schema: s.schema, Logger: s.logger})
+	// River logs each migration it applies at INFO, and Migrate logs the
+	// same migration again with ours: River's migrator speaks only to say
+	// something went wrong.
+	quiet := slog.New(minLevel{Handler: s.logger.Handler(), min: slog.LevelWarn})
+	m, err := rivermigrate.New[*Tx](s.RiverDriver(), &rivermigrate.Config{Schema: s.schema, Logger: quiet})
 	if err != nil {
 		return nil, fmt.Errorf("store: river migrator: %w", err)
 	}
@@ -105,3 +111,24 @@ func (s *Store) riverMigrator() (*rivermigrate.Migrator[*Tx], error) {
 }
 
 var _ riverdriver.Driver[*Tx] = (*RiverDriver)(nil)
+
+// minLevel passes on only records at min or above.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+// Enabled reports whether level reaches min and the wrapped handler's own.
+func (h minLevel) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= h.min && h.Handler.Enabled(ctx, level)
+}
+
+// WithAttrs keeps the floor on the derived handler.
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+// WithGroup keeps the floor on the derived handler.
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
+}
