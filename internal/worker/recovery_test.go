@@ -82,6 +82,40 @@ func recoveryClient(t *testing.T, b *engineBundle, sweepEvery time.Duration) *ri
 	return client
 }
 
+// idleClient returns a River client on the engine's workers that is
+// never started: it inserts and reads jobs and works none, as a process
+// that died or one that only enqueues.
+func idleClient(t *testing.T, b *engineBundle) *river.Client[*store.Tx] {
+	t.Helper()
+	workers := river.NewWorkers()
+	if _, err := b.eng.Register(workers, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	client, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+// insertJob inserts args with opts (nil for River's defaults) and returns
+// the job's id.
+func insertJob(t *testing.T, b *engineBundle, client *river.Client[*store.Tx], args river.JobArgs, opts *river.InsertOpts) int64 {
+	t.Helper()
+	var id int64
+	err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		res, err := client.InsertTx(b.ctx, tx, args, opts)
+		if err == nil {
+			id = res.Job.ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // insertDead inserts args as a job a process died working: left running,
 // attempted age ago by a worker that is gone. It returns the job's id.
 func insertDead(t *testing.T, b *engineBundle, client *river.Client[*store.Tx], args river.JobArgs, age time.Duration) int64 {
@@ -152,19 +186,15 @@ func TestDeadProcessJobIsRescued(t *testing.T) {
 			b := setupEngine(t, engineOptions{open: db.open})
 			inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
 			// Not started yet, so that the dead job is in place first.
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			inserter := idleClient(t, b)
 			// Dead 45 s ago: past the rescue window (30 s), well short of
 			// the 35 minutes River waited before.
 			id := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, 45*time.Second)
 			// While it is "running", a new trigger coalesces into it.
-			var again int64
+			var (
+				again int64
+				err   error
+			)
 			err = b.st.WithTx(b.ctx, func(tx *store.Tx) error {
 				again, err = worker.Enqueue(b.ctx, inserter, tx, b.acct)
 				return err
@@ -200,14 +230,7 @@ func TestDeadSweepDoesNotBlockTheNext(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
 			b := setupEngine(t, engineOptions{open: db.open})
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			inserter := idleClient(t, b)
 			dead := insertDead(t, b, inserter, worker.SweepArgs{}, 2*time.Second)
 			client := recoveryClient(t, b, time.Second)
 			testkit.WaitFor(t, "a sweep besides the dead one, and the export it enqueued", 30*time.Second, func() bool {
@@ -230,19 +253,10 @@ func TestDeadSweepDoesNotBlockTheNext(t *testing.T) {
 // runJob inserts a job and waits until it completes.
 func runJob(t *testing.T, b *engineBundle, client *river.Client[*store.Tx], args river.JobArgs) *rivertype.JobRow {
 	t.Helper()
-	var id int64
-	err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
-		res, err := client.InsertTx(b.ctx, tx, args, nil)
-		if err == nil {
-			id = res.Job.ID
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := insertJob(t, b, client, args, nil)
 	var job *rivertype.JobRow
 	testkit.WaitFor(t, args.Kind()+" job completed", 30*time.Second, func() bool {
+		var err error
 		job, err = client.JobGet(b.ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -421,14 +435,7 @@ func TestRescueStuckJobs(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
 			b := setupEngine(t, engineOptions{open: db.open})
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			inserter := idleClient(t, b)
 			past := worker.RescueStuckJobsAfter + 2*time.Second
 			dead := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, past)
 			recent := insertDead(t, b, inserter, worker.WriteBackArgs{AccountID: b.acct}, worker.RescueStuckJobsAfter/4)
@@ -470,28 +477,10 @@ func TestScheduleDueJobs(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
 			b := setupEngine(t, engineOptions{open: db.open})
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			inserter := idleClient(t, b)
 			insert := func(acct int64, in time.Duration) int64 {
-				var id int64
-				err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
-					res, err := inserter.InsertTx(b.ctx, tx, worker.ExportInvoicesArgs{AccountID: acct},
-						&river.InsertOpts{ScheduledAt: time.Now().Add(in)})
-					if err == nil {
-						id = res.Job.ID
-					}
-					return err
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return id
+				return insertJob(t, b, inserter, worker.ExportInvoicesArgs{AccountID: acct},
+					&river.InsertOpts{ScheduledAt: time.Now().Add(in)})
 			}
 			soon := insert(b.acct, worker.ScheduleEvery/2)
 			later := insert(b.acct+1000, time.Minute)
