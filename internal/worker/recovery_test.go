@@ -22,15 +22,24 @@ import (
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
-// databases are the stores the recovery tests run on: River's rescuer is
-// what recovers a dead process's jobs on PostgreSQL, where several
-// processes share the queue (the SQLite app also requeues at start).
-var databases = []struct {
-	name string
-	open storetest.Opener
-}{
-	{"sqlite", storetest.OpenSQLite},
-	{"postgres", storetest.OpenPostgres},
+// onEachDatabase runs test, in a parallel subtest, on an engine over
+// each store the recovery tests run on: River's rescuer is what recovers
+// a dead process's jobs on PostgreSQL, where several processes share the
+// queue (the SQLite app also requeues at start).
+func onEachDatabase(t *testing.T, test func(t *testing.T, b *engineBundle)) {
+	t.Helper()
+	for _, db := range []struct {
+		name string
+		open storetest.Opener
+	}{
+		{"sqlite", storetest.OpenSQLite},
+		{"postgres", storetest.OpenPostgres},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, setupEngine(t, engineOptions{open: db.open}))
+		})
+	}
 }
 
 // recoveryClient starts a River client as the app configures it
@@ -180,45 +189,41 @@ func TestRecoveryConfiguration(t *testing.T) {
 // account's export runs (the order is sent), in the same job.
 func TestDeadProcessJobIsRescued(t *testing.T) {
 	t.Parallel()
-	for _, db := range databases {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupEngine(t, engineOptions{open: db.open})
-			inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
-			// Not started yet, so that the dead job is in place first.
-			inserter := idleClient(t, b)
-			// Dead 45 s ago: past the rescue window (30 s), well short of
-			// the 35 minutes River waited before.
-			id := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, 45*time.Second)
-			// While it is "running", a new trigger coalesces into it.
-			var (
-				again int64
-				err   error
-			)
-			err = b.st.WithTx(b.ctx, func(tx *store.Tx) error {
-				again, err = worker.Enqueue(b.ctx, inserter, tx, b.acct)
-				return err
-			})
-			if err != nil || again != id {
-				t.Fatalf("enqueue beside the dead job: job %d, %v; want the dead job %d", again, err, id)
-			}
-			client := recoveryClient(t, b, 0)
-			var job *rivertype.JobRow
-			testkit.WaitFor(t, "the dead process's export rescued and run", 40*time.Second, func() bool {
-				job, err = client.JobGet(b.ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return job.State == rivertype.JobStateCompleted
-			})
-			if len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued") {
-				t.Errorf("job errors %+v, want the rescuer's", job.Errors)
-			}
-			if n := b.orders(inv); n != 1 {
-				t.Errorf("%d orders after the rescued export, want 1", n)
-			}
+	onEachDatabase(t, func(t *testing.T, b *engineBundle) {
+		inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
+		// Not started yet, so that the dead job is in place first.
+		inserter := idleClient(t, b)
+		// Dead 45 s ago: past the rescue window (30 s), well short of
+		// the 35 minutes River waited before.
+		id := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, 45*time.Second)
+		// While it is "running", a new trigger coalesces into it.
+		var (
+			again int64
+			err   error
+		)
+		err = b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+			again, err = worker.Enqueue(b.ctx, inserter, tx, b.acct)
+			return err
 		})
-	}
+		if err != nil || again != id {
+			t.Fatalf("enqueue beside the dead job: job %d, %v; want the dead job %d", again, err, id)
+		}
+		client := recoveryClient(t, b, 0)
+		var job *rivertype.JobRow
+		testkit.WaitFor(t, "the dead process's export rescued and run", 40*time.Second, func() bool {
+			job, err = client.JobGet(b.ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return job.State == rivertype.JobStateCompleted
+		})
+		if len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued") {
+			t.Errorf("job errors %+v, want the rescuer's", job.Errors)
+		}
+		if n := b.orders(inv); n != 1 {
+			t.Errorf("%d orders after the rescued export, want 1", n)
+		}
+	})
 }
 
 // A sweep a dead process left running, too recent for the rescuer, does
@@ -226,28 +231,24 @@ func TestDeadProcessJobIsRescued(t *testing.T) {
 // the account's export.
 func TestDeadSweepDoesNotBlockTheNext(t *testing.T) {
 	t.Parallel()
-	for _, db := range databases {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupEngine(t, engineOptions{open: db.open})
-			inserter := idleClient(t, b)
-			dead := insertDead(t, b, inserter, worker.SweepArgs{}, 2*time.Second)
-			client := recoveryClient(t, b, time.Second)
-			testkit.WaitFor(t, "a sweep besides the dead one, and the export it enqueued", 30*time.Second, func() bool {
-				res, err := client.JobList(b.ctx, river.NewJobListParams().Kinds(worker.KindSweep, worker.KindExportInvoices).
-					States(rivertype.JobStateCompleted))
-				if err != nil {
-					t.Fatal(err)
-				}
-				var sweep, export bool
-				for _, j := range res.Jobs {
-					sweep = sweep || j.Kind == worker.KindSweep && j.ID != dead
-					export = export || j.Kind == worker.KindExportInvoices
-				}
-				return sweep && export
-			})
+	onEachDatabase(t, func(t *testing.T, b *engineBundle) {
+		inserter := idleClient(t, b)
+		dead := insertDead(t, b, inserter, worker.SweepArgs{}, 2*time.Second)
+		client := recoveryClient(t, b, time.Second)
+		testkit.WaitFor(t, "a sweep besides the dead one, and the export it enqueued", 30*time.Second, func() bool {
+			res, err := client.JobList(b.ctx, river.NewJobListParams().Kinds(worker.KindSweep, worker.KindExportInvoices).
+				States(rivertype.JobStateCompleted))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sweep, export bool
+			for _, j := range res.Jobs {
+				sweep = sweep || j.Kind == worker.KindSweep && j.ID != dead
+				export = export || j.Kind == worker.KindExportInvoices
+			}
+			return sweep && export
 		})
-	}
+	})
 }
 
 // runJob inserts a job and waits until it completes.
@@ -431,71 +432,63 @@ func setMetadata(t *testing.T, b *engineBundle, id int64, meta string) {
 // still inside it or inside its own (doubled) Timeout.
 func TestRescueStuckJobs(t *testing.T) {
 	t.Parallel()
-	for _, db := range databases {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupEngine(t, engineOptions{open: db.open})
-			inserter := idleClient(t, b)
-			past := worker.RescueStuckJobsAfter + 2*time.Second
-			dead := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, past)
-			recent := insertDead(t, b, inserter, worker.WriteBackArgs{AccountID: b.acct}, worker.RescueStuckJobsAfter/4)
-			// A job whose last attempt overran gets twice the Timeout: it
-			// may still be working.
-			long := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct + 1000}, past)
-			setMetadata(t, b, long, `{"orderbridge_overruns": 2}`)
+	onEachDatabase(t, func(t *testing.T, b *engineBundle) {
+		inserter := idleClient(t, b)
+		past := worker.RescueStuckJobsAfter + 2*time.Second
+		dead := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, past)
+		recent := insertDead(t, b, inserter, worker.WriteBackArgs{AccountID: b.acct}, worker.RescueStuckJobsAfter/4)
+		// A job whose last attempt overran gets twice the Timeout: it
+		// may still be working.
+		long := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct + 1000}, past)
+		setMetadata(t, b, long, `{"orderbridge_overruns": 2}`)
 
-			n, err := worker.RescueStuckJobs(b.ctx, b.st, slog.New(slog.DiscardHandler))
+		n, err := worker.RescueStuckJobs(b.ctx, b.st, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("rescued %d jobs, want 1", n)
+		}
+		for id, want := range map[int64]rivertype.JobState{
+			dead: rivertype.JobStateAvailable, recent: rivertype.JobStateRunning, long: rivertype.JobStateRunning,
+		} {
+			job, err := inserter.JobGet(b.ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n != 1 {
-				t.Errorf("rescued %d jobs, want 1", n)
+			if job.State != want {
+				t.Errorf("job %d (%s, metadata %s) %s, want %s", id, job.Kind, job.Metadata, job.State, want)
 			}
-			for id, want := range map[int64]rivertype.JobState{
-				dead: rivertype.JobStateAvailable, recent: rivertype.JobStateRunning, long: rivertype.JobStateRunning,
-			} {
-				job, err := inserter.JobGet(b.ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if job.State != want {
-					t.Errorf("job %d (%s, metadata %s) %s, want %s", id, job.Kind, job.Metadata, job.State, want)
-				}
-				if want == rivertype.JobStateAvailable && (len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued")) {
-					t.Errorf("rescued job's errors %+v, want the rescue recorded", job.Errors)
-				}
+			if want == rivertype.JobStateAvailable && (len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued")) {
+				t.Errorf("rescued job's errors %+v, want the rescue recorded", job.Errors)
 			}
-		})
-	}
+		}
+	})
 }
 
 // ScheduleDueJobs makes a job due within the next second available in
 // any process, leader or not, and leaves a later one scheduled.
 func TestScheduleDueJobs(t *testing.T) {
 	t.Parallel()
-	for _, db := range databases {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupEngine(t, engineOptions{open: db.open})
-			inserter := idleClient(t, b)
-			insert := func(acct int64, in time.Duration) int64 {
-				return insertJob(t, b, inserter, worker.ExportInvoicesArgs{AccountID: acct},
-					&river.InsertOpts{ScheduledAt: time.Now().Add(in)})
-			}
-			soon := insert(b.acct, worker.ScheduleEvery/2)
-			later := insert(b.acct+1000, time.Minute)
-			if _, err := worker.ScheduleDueJobs(b.ctx, b.st); err != nil {
+	onEachDatabase(t, func(t *testing.T, b *engineBundle) {
+		inserter := idleClient(t, b)
+		insert := func(acct int64, in time.Duration) int64 {
+			return insertJob(t, b, inserter, worker.ExportInvoicesArgs{AccountID: acct},
+				&river.InsertOpts{ScheduledAt: time.Now().Add(in)})
+		}
+		soon := insert(b.acct, worker.ScheduleEvery/2)
+		later := insert(b.acct+1000, time.Minute)
+		if _, err := worker.ScheduleDueJobs(b.ctx, b.st); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[int64]rivertype.JobState{soon: rivertype.JobStateAvailable, later: rivertype.JobStateScheduled} {
+			job, err := inserter.JobGet(b.ctx, id)
+			if err != nil {
 				t.Fatal(err)
 			}
-			for id, want := range map[int64]rivertype.JobState{soon: rivertype.JobStateAvailable, later: rivertype.JobStateScheduled} {
-				job, err := inserter.JobGet(b.ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if job.State != want {
-					t.Errorf("job %d due %s: %s, want %s", id, job.ScheduledAt.Format(time.RFC3339Nano), job.State, want)
-				}
+			if job.State != want {
+				t.Errorf("job %d due %s: %s, want %s", id, job.ScheduledAt.Format(time.RFC3339Nano), job.State, want)
 			}
-		})
-	}
+		}
+	})
 }
