@@ -283,6 +283,24 @@ func snoozes(t *testing.T, job *rivertype.JobRow) int {
 	return m.Snoozes
 }
 
+// slicedOutput checks that job, what (as the failure says it), went on
+// in at least three slices (two snoozes) without spending a failed
+// attempt, and returns its output.
+func slicedOutput[T any](t *testing.T, job *rivertype.JobRow, what string) T {
+	t.Helper()
+	if n := snoozes(t, job); n < 2 {
+		t.Errorf("%d snoozes, want %s to continue at least twice", n, what)
+	}
+	if job.Attempt != 1 || len(job.Errors) != 0 {
+		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
+	}
+	var out T
+	if err := json.Unmarshal(job.Output(), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // An export longer than its slice stops after a committed page and
 // continues in the same job (a snooze, no attempt spent): every invoice
 // is sent once, and the job's output counts every slice.
@@ -296,16 +314,7 @@ func TestExportJobContinuesAfterItsSlice(t *testing.T) {
 	}
 	client := recoveryClient(t, b, 0)
 	job := runJob(t, b, client, worker.ExportInvoicesArgs{AccountID: b.acct})
-	if n := snoozes(t, job); n < 2 {
-		t.Errorf("%d snoozes, want the export of 3 pages to continue at least twice", n)
-	}
-	if job.Attempt != 1 || len(job.Errors) != 0 {
-		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
-	}
-	var sum worker.Summary
-	if err := json.Unmarshal(job.Output(), &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := slicedOutput[worker.Summary](t, job, "the export of 3 pages")
 	if sum.Exported != 5 {
 		t.Errorf("output %s, want 5 exported over the slices", sum)
 	}
@@ -357,6 +366,16 @@ func labelled(b *engineBundle, n int) []xeroemu.Invoice {
 	return invs
 }
 
+// oneNoteEach checks that every invoice of invs got exactly one note.
+func oneNoteEach(b *engineBundle, invs []xeroemu.Invoice) {
+	b.t.Helper()
+	for _, inv := range invs {
+		if notes := b.notes(inv); len(notes) != 1 {
+			b.t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
+		}
+	}
+}
+
 // A 5xx after the write-back wrote a note costs a snooze of a second or
 // two, not a failed attempt: the job's attempt counter does not climb, so
 // the labels that follow are not held back by River's growing backoff,
@@ -373,11 +392,7 @@ func TestWriteBackTransientFaultAfterProgressSnoozes(t *testing.T) {
 	if n := snoozes(t, job); n != 1 {
 		t.Errorf("%d snoozes, want 1 (the 503)", n)
 	}
-	for _, inv := range invs {
-		if notes := b.notes(inv); len(notes) != 1 {
-			t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
-		}
-	}
+	oneNoteEach(b, invs)
 }
 
 // A write-back longer than its slice stops after a written event and
@@ -389,24 +404,11 @@ func TestWriteBackJobContinuesAfterItsSlice(t *testing.T) {
 	invs := labelled(b, 3)
 	client := recoveryClient(t, b, 0)
 	job := runJob(t, b, client, worker.WriteBackArgs{AccountID: b.acct})
-	if n := snoozes(t, job); n < 2 {
-		t.Errorf("%d snoozes, want the write-back of 3 labels to continue at least twice", n)
-	}
-	if job.Attempt != 1 || len(job.Errors) != 0 {
-		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
-	}
-	var sum worker.WriteBackSummary
-	if err := json.Unmarshal(job.Output(), &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := slicedOutput[worker.WriteBackSummary](t, job, "the write-back of 3 labels")
 	if sum.Notes != 3 {
 		t.Errorf("output %s, want 3 notes over the slices", sum)
 	}
-	for _, inv := range invs {
-		if notes := b.notes(inv); len(notes) != 1 {
-			t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
-		}
-	}
+	oneNoteEach(b, invs)
 }
 
 // setMetadata replaces a job's metadata (a JSON object).
