@@ -23,11 +23,7 @@ func TestAppMailsNewProblems(t *testing.T) {
 	t.Parallel()
 	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	semu := shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
-	sink, err := smtpsink.Start(smtpsink.Options{Username: "ob", Password: "smtp-secret-value"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sink.Close() })
+	sink := smtpsink.StartTest(t, smtpsink.Options{Username: "ob", Password: "smtp-secret-value"})
 	cfg := emulatedConfig(t, xemu, semu)
 	cfg.BaseURL = "https://ob.example.com"
 	cfg.SweepEvery = time.Second

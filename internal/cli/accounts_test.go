@@ -34,12 +34,7 @@ func getJSON(t *testing.T, req *http.Request, into any) int {
 // of it remains in any table.
 func TestAccountsListAndDelete(t *testing.T) {
 	t.Parallel()
-	for name, base := range dialects() {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			testAccountsListAndDelete(t, base(t))
-		})
-	}
+	eachDialect(t, testAccountsListAndDelete)
 }
 
 func testAccountsListAndDelete(t *testing.T, base map[string]string) {

@@ -16,15 +16,21 @@ import (
 	"github.com/orderbridge/orderbridge/internal/testenv"
 )
 
-// dialects are the databases the operator commands are tested on: a
-// SQLite file in the data directory, and PostgreSQL where
-// ORDERBRIDGE_TEST_DATABASE_URL is set (elsewhere that case stops through
-// testenv.Missing). Each returns the environment that points the
-// commands at a fresh database.
-func dialects() map[string]func(t *testing.T) map[string]string {
-	return map[string]func(t *testing.T) map[string]string{
+// eachDialect runs test, in a parallel subtest, on each database the
+// operator commands are tested on: a SQLite file in the data directory,
+// and PostgreSQL where ORDERBRIDGE_TEST_DATABASE_URL is set (elsewhere
+// that case stops through testenv.Missing). test gets the environment
+// that points the commands at a fresh database.
+func eachDialect(t *testing.T, test func(t *testing.T, base map[string]string)) {
+	t.Helper()
+	for name, base := range map[string]func(t *testing.T) map[string]string{
 		"sqlite":   func(t *testing.T) map[string]string { return map[string]string{config.EnvDataDir: t.TempDir()} },
 		"postgres": postgresEnviron,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, base(t))
+		})
 	}
 }
 

@@ -29,12 +29,7 @@ func with(environ map[string]string, kv ...string) map[string]string {
 // then exports with the new key alone.
 func TestKeysRotate(t *testing.T) {
 	t.Parallel()
-	for name, base := range dialects() {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			testKeysRotate(t, base(t))
-		})
-	}
+	eachDialect(t, testKeysRotate)
 }
 
 func testKeysRotate(t *testing.T, base map[string]string) {

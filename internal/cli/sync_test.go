@@ -17,7 +17,6 @@ import (
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu"
 	"github.com/orderbridge/orderbridge/internal/shipstation/shipstationemu/shipstationemutest"
 	"github.com/orderbridge/orderbridge/internal/store"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu/xeroemutest"
@@ -50,10 +49,7 @@ func syncFixtureOn(t *testing.T, base map[string]string) (environ map[string]str
 	ctx := t.Context()
 	xemu := xeroemutest.NewServer(t, xeroemu.Options{RateLimit: emukit.NoRateLimit})
 	semu = shipstationemutest.NewServer(t, shipstationemu.Options{RateLimit: emukit.NoRateLimit})
-	_, key, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := generatedKey(t)
 	environ = map[string]string{
 		config.EnvSecretKey:    key,
 		config.EnvXeroClientID: xemu.ClientID(), config.EnvXeroClientSecret: xemu.ClientSecret(),

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/orderbridge/orderbridge/internal/config"
-	"github.com/orderbridge/orderbridge/internal/store/seal"
 )
 
 // TestANewerSchemaIsRefused: a database migrated by a newer orderbridge
@@ -22,10 +21,7 @@ import (
 func TestANewerSchemaIsRefused(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	_, key, err := seal.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := generatedKey(t)
 	environ := map[string]string{
 		config.EnvDataDir: dir, config.EnvSecretKey: key, config.EnvLogLevel: "error",
 		config.EnvXeroClientID: "id", config.EnvXeroClientSecret: "secret",

@@ -56,12 +56,9 @@ func openDir(t *testing.T, environ map[string]string) *store.Store {
 
 func TestUsersCommands(t *testing.T) {
 	t.Parallel()
-	for name, base := range dialects() {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			testUsersCommands(t, migrated(t, base(t)))
-		})
-	}
+	eachDialect(t, func(t *testing.T, base map[string]string) {
+		testUsersCommands(t, migrated(t, base))
+	})
 }
 
 func testUsersCommands(t *testing.T, environ map[string]string) {

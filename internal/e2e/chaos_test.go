@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -764,31 +765,16 @@ func (rec *chaosRecord) sawWork(tenant string, kind int) {
 // bound. rec.mu is held.
 func reportWorkAgain(t *testing.T, rec *chaosRecord, kills []chaosKill, tenants []string) {
 	t.Helper()
+	units := make([][][]time.Time, len(tenants))
+	for i, tenant := range tenants {
+		units[i] = make([][]time.Time, 2)
+		if rec.worked[tenant] != nil {
+			units[i] = rec.worked[tenant][:]
+		}
+	}
 	var worst []time.Duration
 	for i, k := range kills {
-		var per []string
-		var w time.Duration
-		for _, tenant := range tenants {
-			d, never := time.Duration(0), false
-			for kind := range 2 {
-				var ts []time.Time
-				if rec.worked[tenant] != nil {
-					ts = rec.worked[tenant][kind]
-				}
-				j := slices.IndexFunc(ts, func(at time.Time) bool { return at.After(k.at) })
-				if j < 0 {
-					never = true
-					break
-				}
-				d = max(d, ts[j].Sub(k.at))
-			}
-			if never {
-				per = append(per, "never")
-				continue
-			}
-			w = max(w, d)
-			per = append(per, d.Round(100*time.Millisecond).String())
-		}
+		w, per := untilWorking(k.at, units)
 		worst = append(worst, w)
 		t.Logf("kill %2d at +%s of %v: every merchant had an order and a note again within %s (per merchant: %s)", i+1,
 			k.at.Sub(kills[0].at).Round(time.Second), k.slots, w.Round(100*time.Millisecond), strings.Join(per, " "))
@@ -950,29 +936,15 @@ func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []in
 		rescued, riverRescued, errored, maxAttempt)
 	// An account works again once both its export and its write-back
 	// have completed a job after the kill.
+	units := make([][][]time.Time, len(accts))
+	for i, acct := range accts {
+		for _, kind := range kinds {
+			units[i] = append(units[i], done[kind][acct])
+		}
+	}
 	var worst []time.Duration
 	for i, k := range kills {
-		var per []string
-		var w time.Duration
-		for _, acct := range accts {
-			var d time.Duration
-			never := false
-			for _, kind := range kinds {
-				ts := done[kind][acct]
-				j, _ := slices.BinarySearchFunc(ts, k.at, func(a, b time.Time) int { return a.Compare(b) })
-				if j == len(ts) {
-					never = true
-					break
-				}
-				d = max(d, ts[j].Sub(k.at))
-			}
-			if never {
-				per = append(per, "never")
-				continue
-			}
-			w = max(w, d)
-			per = append(per, d.Round(100*time.Millisecond).String())
-		}
+		w, per := untilWorking(k.at, units)
 		worst = append(worst, w)
 		within := w.Round(100 * time.Millisecond).String()
 		if slices.Contains(per, "never") {
@@ -1000,6 +972,33 @@ func reportRecovery(t *testing.T, st *store.Store, kills []chaosKill, accts []in
 	slices.Sort(worst)
 	t.Logf("kill -> every account ran again (accounts that never did left out): p50 %s, p95 %s, max %s over %d kills",
 		percentile(worst, 50).Round(100*time.Millisecond), percentile(worst, 95).Round(100*time.Millisecond), lastOf(worst).Round(100*time.Millisecond), len(kills))
+}
+
+// untilWorking measures how long after a kill at each unit (a merchant,
+// an account) worked again: until every one of its series (the sorted
+// times it did each kind of work) has a time after at. per holds each
+// unit's wait, rounded, or "never"; worst is the longest wait of the
+// units that did work again.
+func untilWorking(at time.Time, units [][][]time.Time) (worst time.Duration, per []string) {
+	for _, series := range units {
+		var d time.Duration
+		never := false
+		for _, ts := range series {
+			j := sort.Search(len(ts), func(i int) bool { return ts[i].After(at) })
+			if j == len(ts) {
+				never = true
+				break
+			}
+			d = max(d, ts[j].Sub(at))
+		}
+		if never {
+			per = append(per, "never")
+			continue
+		}
+		worst = max(worst, d)
+		per = append(per, d.Round(100*time.Millisecond).String())
+	}
+	return worst, per
 }
 
 // reportOpenJobs logs the export and write-back jobs left not completed at

@@ -49,11 +49,7 @@ func TestParse(t *testing.T) {
 // Send delivers to a real SMTP server that requires the URL's login.
 func TestSendToSMTPServer(t *testing.T) {
 	t.Parallel()
-	sink, err := smtpsink.Start(smtpsink.Options{Username: "ann", Password: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sink.Close() })
+	sink := smtpsink.StartTest(t, smtpsink.Options{Username: "ann", Password: "s3cret"})
 	set, err := mailer.Parse(sink.URL("orderbridge@example.com"))
 	if err != nil {
 		t.Fatal(err)

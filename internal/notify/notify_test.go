@@ -63,11 +63,7 @@ func newEnv(t *testing.T, tweak func(*notify.Options)) *env {
 	if _, err := e.st.CreateUser(ctx, other.ID, "olga@example.com", "", "x"); err != nil {
 		t.Fatal(err)
 	}
-	e.sink, err = smtpsink.Start(smtpsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.sink.Close() })
+	e.sink = smtpsink.StartTest(t, smtpsink.Options{})
 	set, err := mailer.Parse(e.sink.URL("orderbridge@example.com"))
 	if err != nil {
 		t.Fatal(err)

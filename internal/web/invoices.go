@@ -279,17 +279,9 @@ func (s *Server) invoicesCSV(w http.ResponseWriter, r *http.Request, ss *session
 		}
 		sq.After = list.Next
 		if list, err = s.st.ListInvoices(r.Context(), ss.s.AccountID, sq); err != nil {
-			// The rows so far are sent with a 200: ending the response
-			// normally would hand the merchant a file cut short that looks
-			// whole. Aborting it makes the browser say the download failed,
-			// so they try again; nothing else is for a person to do (WARN).
-			s.log.WarnContext(r.Context(), "web: invoices csv: cut short, download aborted", "rows", rows, "err", err)
-			_ = cw.Flush()
-			panic(http.ErrAbortHandler)
+			s.abortCSV(r, cw, "invoices", rows, err)
 		}
 		extend()
 	}
-	if err := cw.Flush(); err != nil {
-		s.log.WarnContext(r.Context(), "web: invoices csv: write", "err", err)
-	}
+	s.finishCSV(r, cw, "invoices")
 }

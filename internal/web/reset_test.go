@@ -21,11 +21,7 @@ const publicURL = "https://ob.example.com"
 // newMailEnv is newEnv with mail going to a real SMTP server.
 func newMailEnv(t *testing.T) (*env, *smtpsink.Sink) {
 	t.Helper()
-	sink, err := smtpsink.Start(smtpsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sink.Close() })
+	sink := smtpsink.StartTest(t, smtpsink.Options{})
 	set, err := mailer.Parse(sink.URL("orderbridge@example.com"))
 	if err != nil {
 		t.Fatal(err)

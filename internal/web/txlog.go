@@ -132,19 +132,11 @@ func (s *Server) logCSV(w http.ResponseWriter, r *http.Request, ss *sessionState
 		}
 		lq.Page++
 		if p, err = s.st.ListLog(r.Context(), ss.s.AccountID, lq); err != nil {
-			// The rows so far are sent with a 200: ending the response
-			// normally would hand the merchant a file cut short that looks
-			// whole. Aborting it makes the browser say the download failed,
-			// so they try again; nothing else is for a person to do (WARN).
-			s.log.WarnContext(r.Context(), "web: log csv: cut short, download aborted", "rows", rows, "err", err)
-			_ = cw.Flush()
-			panic(http.ErrAbortHandler)
+			s.abortCSV(r, cw, "log", rows, err)
 		}
 		extend()
 	}
-	if err := cw.Flush(); err != nil {
-		s.log.WarnContext(r.Context(), "web: log csv: write", "err", err)
-	}
+	s.finishCSV(r, cw, "log")
 }
 
 // csvPageWriteTime is how long writing one page of CSV rows may take.
@@ -162,4 +154,23 @@ func startCSVDownload(w http.ResponseWriter, filename string) (cw *CSVWriter, ne
 	nextPage = func() { _ = rc.SetWriteDeadline(time.Now().Add(csvPageWriteTime)) }
 	nextPage()
 	return NewCSVWriter(w), nextPage
+}
+
+// abortCSV ends the download of what (its rows so far written to cw)
+// whose next page could not be read. The rows so far are sent with a
+// 200: ending the response normally would hand the merchant a file cut
+// short that looks whole. Aborting it makes the browser say the download
+// failed, so they try again; nothing else is for a person to do (WARN).
+func (s *Server) abortCSV(r *http.Request, cw *CSVWriter, what string, rows int, err error) {
+	s.log.WarnContext(r.Context(), "web: "+what+" csv: cut short, download aborted", "rows", rows, "err", err)
+	_ = cw.Flush()
+	panic(http.ErrAbortHandler)
+}
+
+// finishCSV sends the rest of the download of what; a failure is the
+// connection's (the merchant went away), past a status to change.
+func (s *Server) finishCSV(r *http.Request, cw *CSVWriter, what string) {
+	if err := cw.Flush(); err != nil {
+		s.log.WarnContext(r.Context(), "web: "+what+" csv: write", "err", err)
+	}
 }

@@ -22,15 +22,24 @@ import (
 	"github.com/orderbridge/orderbridge/internal/xero/xeroemu"
 )
 
-// databases are the stores the recovery tests run on: River's rescuer is
-// what recovers a dead process's jobs on PostgreSQL, where several
-// processes share the queue (the SQLite app also requeues at start).
-var databases = []struct {
-	name string
-	open storetest.Opener
-}{
-	{"sqlite", storetest.OpenSQLite},
-	{"postgres", storetest.OpenPostgres},
+// onEachDatabase runs test, in a parallel subtest, on an engine over
+// each store the recovery tests run on: River's rescuer is what recovers
+// a dead process's jobs on PostgreSQL, where several processes share the
+// queue (the SQLite app also requeues at start).
+func onEachDatabase(t *testing.T, test func(t *testing.T, b *engineBundle)) {
+	t.Helper()
+	for _, db := range []struct {
+		name string
+		open storetest.Opener
+	}{
+		{"sqlite", storetest.OpenSQLite},
+		{"postgres", storetest.OpenPostgres},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, setupEngine(t, engineOptions{open: db.open}))
+		})
+	}
 }
 
 // recoveryClient starts a River client as the app configures it
@@ -80,6 +89,40 @@ func recoveryClient(t *testing.T, b *engineBundle, sweepEvery time.Duration) *ri
 		_ = client.Stop(stop)
 	})
 	return client
+}
+
+// idleClient returns a River client on the engine's workers that is
+// never started: it inserts and reads jobs and works none, as a process
+// that died or one that only enqueues.
+func idleClient(t *testing.T, b *engineBundle) *river.Client[*store.Tx] {
+	t.Helper()
+	workers := river.NewWorkers()
+	if _, err := b.eng.Register(workers, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	client, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+// insertJob inserts args with opts (nil for River's defaults) and returns
+// the job's id.
+func insertJob(t *testing.T, b *engineBundle, client *river.Client[*store.Tx], args river.JobArgs, opts *river.InsertOpts) int64 {
+	t.Helper()
+	var id int64
+	err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		res, err := client.InsertTx(b.ctx, tx, args, opts)
+		if err == nil {
+			id = res.Job.ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // insertDead inserts args as a job a process died working: left running,
@@ -146,49 +189,41 @@ func TestRecoveryConfiguration(t *testing.T) {
 // account's export runs (the order is sent), in the same job.
 func TestDeadProcessJobIsRescued(t *testing.T) {
 	t.Parallel()
-	for _, db := range databases {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupEngine(t, engineOptions{open: db.open})
-			inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
-			// Not started yet, so that the dead job is in place first.
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
+	onEachDatabase(t, func(t *testing.T, b *engineBundle) {
+		inv := b.invoice(b.contact("Acme Outdoor Ltd"), "AUTHORISED", true)
+		// Not started yet, so that the dead job is in place first.
+		inserter := idleClient(t, b)
+		// Dead 45 s ago: past the rescue window (30 s), well short of
+		// the 35 minutes River waited before.
+		id := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, 45*time.Second)
+		// While it is "running", a new trigger coalesces into it.
+		var (
+			again int64
+			err   error
+		)
+		err = b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+			again, err = worker.Enqueue(b.ctx, inserter, tx, b.acct)
+			return err
+		})
+		if err != nil || again != id {
+			t.Fatalf("enqueue beside the dead job: job %d, %v; want the dead job %d", again, err, id)
+		}
+		client := recoveryClient(t, b, 0)
+		var job *rivertype.JobRow
+		testkit.WaitFor(t, "the dead process's export rescued and run", 40*time.Second, func() bool {
+			job, err = client.JobGet(b.ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Dead 45 s ago: past the rescue window (30 s), well short of
-			// the 35 minutes River waited before.
-			id := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, 45*time.Second)
-			// While it is "running", a new trigger coalesces into it.
-			var again int64
-			err = b.st.WithTx(b.ctx, func(tx *store.Tx) error {
-				again, err = worker.Enqueue(b.ctx, inserter, tx, b.acct)
-				return err
-			})
-			if err != nil || again != id {
-				t.Fatalf("enqueue beside the dead job: job %d, %v; want the dead job %d", again, err, id)
-			}
-			client := recoveryClient(t, b, 0)
-			var job *rivertype.JobRow
-			testkit.WaitFor(t, "the dead process's export rescued and run", 40*time.Second, func() bool {
-				job, err = client.JobGet(b.ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return job.State == rivertype.JobStateCompleted
-			})
-			if len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued") {
-				t.Errorf("job errors %+v, want the rescuer's", job.Errors)
-			}
-			if n := b.orders(inv); n != 1 {
-				t.Errorf("%d orders after the rescued export, want 1", n)
-			}
+			return job.State == rivertype.JobStateCompleted
 		})
-	}
+		if len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued") {
+			t.Errorf("job errors %+v, want the rescuer's", job.Errors)
+		}
+		if n := b.orders(inv); n != 1 {
+			t.Errorf("%d orders after the rescued export, want 1", n)
+		}
+	})
 }
 
 // A sweep a dead process left running, too recent for the rescuer, does
@@ -196,53 +231,33 @@ func TestDeadProcessJobIsRescued(t *testing.T) {
 // the account's export.
 func TestDeadSweepDoesNotBlockTheNext(t *testing.T) {
 	t.Parallel()
-	for _, db := range databases {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupEngine(t, engineOptions{open: db.open})
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
+	onEachDatabase(t, func(t *testing.T, b *engineBundle) {
+		inserter := idleClient(t, b)
+		dead := insertDead(t, b, inserter, worker.SweepArgs{}, 2*time.Second)
+		client := recoveryClient(t, b, time.Second)
+		testkit.WaitFor(t, "a sweep besides the dead one, and the export it enqueued", 30*time.Second, func() bool {
+			res, err := client.JobList(b.ctx, river.NewJobListParams().Kinds(worker.KindSweep, worker.KindExportInvoices).
+				States(rivertype.JobStateCompleted))
 			if err != nil {
 				t.Fatal(err)
 			}
-			dead := insertDead(t, b, inserter, worker.SweepArgs{}, 2*time.Second)
-			client := recoveryClient(t, b, time.Second)
-			testkit.WaitFor(t, "a sweep besides the dead one, and the export it enqueued", 30*time.Second, func() bool {
-				res, err := client.JobList(b.ctx, river.NewJobListParams().Kinds(worker.KindSweep, worker.KindExportInvoices).
-					States(rivertype.JobStateCompleted))
-				if err != nil {
-					t.Fatal(err)
-				}
-				var sweep, export bool
-				for _, j := range res.Jobs {
-					sweep = sweep || j.Kind == worker.KindSweep && j.ID != dead
-					export = export || j.Kind == worker.KindExportInvoices
-				}
-				return sweep && export
-			})
+			var sweep, export bool
+			for _, j := range res.Jobs {
+				sweep = sweep || j.Kind == worker.KindSweep && j.ID != dead
+				export = export || j.Kind == worker.KindExportInvoices
+			}
+			return sweep && export
 		})
-	}
+	})
 }
 
 // runJob inserts a job and waits until it completes.
 func runJob(t *testing.T, b *engineBundle, client *river.Client[*store.Tx], args river.JobArgs) *rivertype.JobRow {
 	t.Helper()
-	var id int64
-	err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
-		res, err := client.InsertTx(b.ctx, tx, args, nil)
-		if err == nil {
-			id = res.Job.ID
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := insertJob(t, b, client, args, nil)
 	var job *rivertype.JobRow
 	testkit.WaitFor(t, args.Kind()+" job completed", 30*time.Second, func() bool {
+		var err error
 		job, err = client.JobGet(b.ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -268,6 +283,24 @@ func snoozes(t *testing.T, job *rivertype.JobRow) int {
 	return m.Snoozes
 }
 
+// slicedOutput checks that job, what (as the failure says it), went on
+// in at least three slices (two snoozes) without spending a failed
+// attempt, and returns its output.
+func slicedOutput[T any](t *testing.T, job *rivertype.JobRow, what string) T {
+	t.Helper()
+	if n := snoozes(t, job); n < 2 {
+		t.Errorf("%d snoozes, want %s to continue at least twice", n, what)
+	}
+	if job.Attempt != 1 || len(job.Errors) != 0 {
+		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
+	}
+	var out T
+	if err := json.Unmarshal(job.Output(), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // An export longer than its slice stops after a committed page and
 // continues in the same job (a snooze, no attempt spent): every invoice
 // is sent once, and the job's output counts every slice.
@@ -281,16 +314,7 @@ func TestExportJobContinuesAfterItsSlice(t *testing.T) {
 	}
 	client := recoveryClient(t, b, 0)
 	job := runJob(t, b, client, worker.ExportInvoicesArgs{AccountID: b.acct})
-	if n := snoozes(t, job); n < 2 {
-		t.Errorf("%d snoozes, want the export of 3 pages to continue at least twice", n)
-	}
-	if job.Attempt != 1 || len(job.Errors) != 0 {
-		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
-	}
-	var sum worker.Summary
-	if err := json.Unmarshal(job.Output(), &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := slicedOutput[worker.Summary](t, job, "the export of 3 pages")
 	if sum.Exported != 5 {
 		t.Errorf("output %s, want 5 exported over the slices", sum)
 	}
@@ -342,6 +366,16 @@ func labelled(b *engineBundle, n int) []xeroemu.Invoice {
 	return invs
 }
 
+// oneNoteEach checks that every invoice of invs got exactly one note.
+func oneNoteEach(b *engineBundle, invs []xeroemu.Invoice) {
+	b.t.Helper()
+	for _, inv := range invs {
+		if notes := b.notes(inv); len(notes) != 1 {
+			b.t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
+		}
+	}
+}
+
 // A 5xx after the write-back wrote a note costs a snooze of a second or
 // two, not a failed attempt: the job's attempt counter does not climb, so
 // the labels that follow are not held back by River's growing backoff,
@@ -358,11 +392,7 @@ func TestWriteBackTransientFaultAfterProgressSnoozes(t *testing.T) {
 	if n := snoozes(t, job); n != 1 {
 		t.Errorf("%d snoozes, want 1 (the 503)", n)
 	}
-	for _, inv := range invs {
-		if notes := b.notes(inv); len(notes) != 1 {
-			t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
-		}
-	}
+	oneNoteEach(b, invs)
 }
 
 // A write-back longer than its slice stops after a written event and
@@ -374,24 +404,11 @@ func TestWriteBackJobContinuesAfterItsSlice(t *testing.T) {
 	invs := labelled(b, 3)
 	client := recoveryClient(t, b, 0)
 	job := runJob(t, b, client, worker.WriteBackArgs{AccountID: b.acct})
-	if n := snoozes(t, job); n < 2 {
-		t.Errorf("%d snoozes, want the write-back of 3 labels to continue at least twice", n)
-	}
-	if job.Attempt != 1 || len(job.Errors) != 0 {
-		t.Errorf("attempt %d, errors %v: a slice must not count as a failed attempt", job.Attempt, job.Errors)
-	}
-	var sum worker.WriteBackSummary
-	if err := json.Unmarshal(job.Output(), &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := slicedOutput[worker.WriteBackSummary](t, job, "the write-back of 3 labels")
 	if sum.Notes != 3 {
 		t.Errorf("output %s, want 3 notes over the slices", sum)
 	}
-	for _, inv := range invs {
-		if notes := b.notes(inv); len(notes) != 1 {
-			t.Errorf("invoice %s: notes %q, want one", inv.InvoiceNumber, notes)
-		}
-	}
+	oneNoteEach(b, invs)
 }
 
 // setMetadata replaces a job's metadata (a JSON object).
@@ -417,96 +434,63 @@ func setMetadata(t *testing.T, b *engineBundle, id int64, meta string) {
 // still inside it or inside its own (doubled) Timeout.
 func TestRescueStuckJobs(t *testing.T) {
 	t.Parallel()
-	for _, db := range databases {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupEngine(t, engineOptions{open: db.open})
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			past := worker.RescueStuckJobsAfter + 2*time.Second
-			dead := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, past)
-			recent := insertDead(t, b, inserter, worker.WriteBackArgs{AccountID: b.acct}, worker.RescueStuckJobsAfter/4)
-			// A job whose last attempt overran gets twice the Timeout: it
-			// may still be working.
-			long := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct + 1000}, past)
-			setMetadata(t, b, long, `{"orderbridge_overruns": 2}`)
+	onEachDatabase(t, func(t *testing.T, b *engineBundle) {
+		inserter := idleClient(t, b)
+		past := worker.RescueStuckJobsAfter + 2*time.Second
+		dead := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct}, past)
+		recent := insertDead(t, b, inserter, worker.WriteBackArgs{AccountID: b.acct}, worker.RescueStuckJobsAfter/4)
+		// A job whose last attempt overran gets twice the Timeout: it
+		// may still be working.
+		long := insertDead(t, b, inserter, worker.ExportInvoicesArgs{AccountID: b.acct + 1000}, past)
+		setMetadata(t, b, long, `{"orderbridge_overruns": 2}`)
 
-			n, err := worker.RescueStuckJobs(b.ctx, b.st, slog.New(slog.DiscardHandler))
+		n, err := worker.RescueStuckJobs(b.ctx, b.st, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("rescued %d jobs, want 1", n)
+		}
+		for id, want := range map[int64]rivertype.JobState{
+			dead: rivertype.JobStateAvailable, recent: rivertype.JobStateRunning, long: rivertype.JobStateRunning,
+		} {
+			job, err := inserter.JobGet(b.ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n != 1 {
-				t.Errorf("rescued %d jobs, want 1", n)
+			if job.State != want {
+				t.Errorf("job %d (%s, metadata %s) %s, want %s", id, job.Kind, job.Metadata, job.State, want)
 			}
-			for id, want := range map[int64]rivertype.JobState{
-				dead: rivertype.JobStateAvailable, recent: rivertype.JobStateRunning, long: rivertype.JobStateRunning,
-			} {
-				job, err := inserter.JobGet(b.ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if job.State != want {
-					t.Errorf("job %d (%s, metadata %s) %s, want %s", id, job.Kind, job.Metadata, job.State, want)
-				}
-				if want == rivertype.JobStateAvailable && (len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued")) {
-					t.Errorf("rescued job's errors %+v, want the rescue recorded", job.Errors)
-				}
+			if want == rivertype.JobStateAvailable && (len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "rescued")) {
+				t.Errorf("rescued job's errors %+v, want the rescue recorded", job.Errors)
 			}
-		})
-	}
+		}
+	})
 }
 
 // ScheduleDueJobs makes a job due within the next second available in
 // any process, leader or not, and leaves a later one scheduled.
 func TestScheduleDueJobs(t *testing.T) {
 	t.Parallel()
-	for _, db := range databases {
-		t.Run(db.name, func(t *testing.T) {
-			t.Parallel()
-			b := setupEngine(t, engineOptions{open: db.open})
-			workers := river.NewWorkers()
-			if _, err := b.eng.Register(workers, time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			inserter, err := b.st.NewRiverClient(&river.Config{Workers: workers, Logger: slog.New(slog.DiscardHandler)})
+	onEachDatabase(t, func(t *testing.T, b *engineBundle) {
+		inserter := idleClient(t, b)
+		insert := func(acct int64, in time.Duration) int64 {
+			return insertJob(t, b, inserter, worker.ExportInvoicesArgs{AccountID: acct},
+				&river.InsertOpts{ScheduledAt: time.Now().Add(in)})
+		}
+		soon := insert(b.acct, worker.ScheduleEvery/2)
+		later := insert(b.acct+1000, time.Minute)
+		if _, err := worker.ScheduleDueJobs(b.ctx, b.st); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[int64]rivertype.JobState{soon: rivertype.JobStateAvailable, later: rivertype.JobStateScheduled} {
+			job, err := inserter.JobGet(b.ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			insert := func(acct int64, in time.Duration) int64 {
-				var id int64
-				err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
-					res, err := inserter.InsertTx(b.ctx, tx, worker.ExportInvoicesArgs{AccountID: acct},
-						&river.InsertOpts{ScheduledAt: time.Now().Add(in)})
-					if err == nil {
-						id = res.Job.ID
-					}
-					return err
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return id
+			if job.State != want {
+				t.Errorf("job %d due %s: %s, want %s", id, job.ScheduledAt.Format(time.RFC3339Nano), job.State, want)
 			}
-			soon := insert(b.acct, worker.ScheduleEvery/2)
-			later := insert(b.acct+1000, time.Minute)
-			if _, err := worker.ScheduleDueJobs(b.ctx, b.st); err != nil {
-				t.Fatal(err)
-			}
-			for id, want := range map[int64]rivertype.JobState{soon: rivertype.JobStateAvailable, later: rivertype.JobStateScheduled} {
-				job, err := inserter.JobGet(b.ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if job.State != want {
-					t.Errorf("job %d due %s: %s, want %s", id, job.ScheduledAt.Format(time.RFC3339Nano), job.State, want)
-				}
-			}
-		})
-	}
+		}
+	})
 }

@@ -76,6 +76,26 @@ func Start(opts Options) (*Sink, error) {
 	return s, nil
 }
 
+// TB is the part of testing.TB that StartTest uses; the package does not
+// import testing, as the demo (a production command) uses it too.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
+// StartTest starts a sink for a test, which it fails if the sink cannot
+// listen, and closes it at the test's cleanup.
+func StartTest(t TB, opts Options) *Sink {
+	t.Helper()
+	s, err := Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
 // Addr is the sink's host:port.
 func (s *Sink) Addr() string { return s.ln.Addr().String() }
 
