@@ -22,7 +22,8 @@ var (
 	ErrAuth = errors.New("shipstation: authentication failed")
 	// ErrNotFound is a 404.
 	ErrNotFound = errors.New("shipstation: not found")
-	// ErrRateLimited is a 429; the *APIError carries RetryAfter.
+	// ErrRateLimited is a 429, whose *APIError carries RetryAfter, or a
+	// Budget's *RateWaitError; RetryAfter reads the wait from either.
 	ErrRateLimited = errors.New("shipstation: rate limited")
 	// ErrServer is a 5xx.
 	ErrServer = errors.New("shipstation: server error")
