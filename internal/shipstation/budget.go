@@ -16,7 +16,9 @@ import (
 // PostgreSQL database share one through NewSharedBudget.
 type Budget interface {
 	// Wait blocks until one more call may be made, or ctx ends. A nil
-	// error means the caller may make exactly one call.
+	// error means the caller may make exactly one call. When the wait
+	// needed is longer than ctx has left before its deadline, Wait does
+	// not sleep into it: it returns a *RateWaitError at once.
 	Wait(ctx context.Context) error
 	// Update records what a response said: X-Rate-Limit-Remaining, the
 	// X-Rate-Limit-Reset duration, and when the response arrived. The
@@ -146,6 +148,9 @@ func (b *MemoryBudget) Wait(ctx context.Context) error {
 		wait := b.resetAt.Sub(now)
 		changed := b.changed
 		b.mu.Unlock()
+		if err := pastDeadline(ctx, wait); err != nil {
+			return err
+		}
 
 		t := time.NewTimer(wait)
 		select {
@@ -157,6 +162,18 @@ func (b *MemoryBudget) Wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// pastDeadline returns a *RateWaitError when ctx's deadline comes before
+// wait has passed: sleeping would only end in DeadlineExceeded, which a
+// job worker takes for a stalled attempt, while the wait is known and is
+// a reason to snooze exactly that long. The deadline is on the real
+// clock, whatever clock the budget reads.
+func pastDeadline(ctx context.Context, wait time.Duration) error {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		return &RateWaitError{Wait: wait}
+	}
+	return nil
 }
 
 // Update records a response's rate-limit headers.
@@ -282,6 +299,11 @@ func (b *SharedBudget) Wait(ctx context.Context) error {
 		}
 		if wait <= 0 {
 			return nil
+		}
+		if err := pastDeadline(ctx, wait); err != nil {
+			// The local call taken above is lost; the job snoozes past
+			// the window it belonged to anyway.
+			return err
 		}
 		t := time.NewTimer(wait)
 		select {

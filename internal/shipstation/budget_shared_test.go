@@ -14,6 +14,7 @@ import (
 type sharedFake struct {
 	mu        sync.Mutex
 	left      int
+	wait      time.Duration // the refusal's wait; 0 means an hour
 	keys      []string
 	penalties []time.Time
 }
@@ -23,6 +24,9 @@ func (f *sharedFake) Take(_ context.Context, key string) (time.Duration, error) 
 	defer f.mu.Unlock()
 	f.keys = append(f.keys, key)
 	if f.left <= 0 {
+		if f.wait > 0 {
+			return f.wait, nil
+		}
 		return time.Hour, nil
 	}
 	f.left--
@@ -53,8 +57,9 @@ func TestSharedBudget(t *testing.T) {
 	// The local budget has 37 left; the shared one says no.
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
-	if err := b.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Wait with the shared budget spent = %v, want it to block", err)
+	var we *RateWaitError
+	if err := b.Wait(ctx); !errors.As(err, &we) || we.Wait != time.Hour {
+		t.Fatalf("Wait with the shared budget spent = %v, want it to refuse for the shared wait", err)
 	}
 	if k := f.keys[0]; !strings.HasPrefix(k, LimitClass+":") || strings.Contains(k, "secret") || k != LimitKey("secret-api-key") {
 		t.Errorf("key %q: want %s and a hash", k, LimitClass)

@@ -22,7 +22,8 @@ var (
 	ErrAuth = errors.New("shipstation: authentication failed")
 	// ErrNotFound is a 404.
 	ErrNotFound = errors.New("shipstation: not found")
-	// ErrRateLimited is a 429; the *APIError carries RetryAfter.
+	// ErrRateLimited is a 429, whose *APIError carries RetryAfter, or a
+	// Budget's *RateWaitError; RetryAfter reads the wait from either.
 	ErrRateLimited = errors.New("shipstation: rate limited")
 	// ErrServer is a 5xx.
 	ErrServer = errors.New("shipstation: server error")
@@ -170,4 +171,36 @@ type OrderError struct {
 // Error names the order and ShipStation's reason.
 func (e *OrderError) Error() string {
 	return fmt.Sprintf("shipstation: order %q (key %q) rejected: %s", e.OrderNumber, e.OrderKey, e.Message)
+}
+
+// RateWaitError is a Budget's refusal to sleep into its caller's deadline:
+// the next call may be made only after Wait, which is longer than the
+// context has left. Nothing was sent. It matches ErrRateLimited, so a
+// caller treats it as it treats a 429: wait that long and try again.
+type RateWaitError struct {
+	// Wait is how long until the budget admits a call, as far as it knows.
+	Wait time.Duration
+}
+
+// Error describes the refusal.
+func (e *RateWaitError) Error() string {
+	return fmt.Sprintf("shipstation: rate budget spent: next call in %s, after the deadline", e.Wait)
+}
+
+// Is matches ErrRateLimited.
+func (e *RateWaitError) Is(target error) bool { return target == ErrRateLimited }
+
+// RetryAfter returns how long err says to wait before calling again: a
+// 429's reset, or a budget's wait that would have passed the caller's
+// deadline. ok is false when err says nothing about it.
+func RetryAfter(err error) (wait time.Duration, ok bool) {
+	var we *RateWaitError
+	if errors.As(err, &we) {
+		return we.Wait, true
+	}
+	var ae *APIError
+	if errors.As(err, &ae) && ae.RetryAfter > 0 {
+		return ae.RetryAfter, true
+	}
+	return 0, false
 }

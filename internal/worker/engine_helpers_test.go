@@ -36,6 +36,8 @@ type engineBundle struct {
 	eng    *worker.Engine
 	acct   int64
 	tenant string
+	// limiter is the engine's shared rate budget (engineOptions.sharedLimits).
+	limiter *store.RateLimiter
 }
 
 type engineOptions struct {
@@ -59,6 +61,9 @@ type engineOptions struct {
 	jobSlice time.Duration
 	// logger, when set, is the engine's (default: warnings to the test log).
 	logger *slog.Logger
+	// sharedLimits gives the engine worker.SharedLimits (PostgreSQL only)
+	// as its Limiter, kept in engineBundle.limiter.
+	sharedLimits bool
 }
 
 // testLogger writes the engine's warnings to the test log.
@@ -140,15 +145,21 @@ func setupEngine(t *testing.T, o engineOptions) *engineBundle {
 	if logger == nil {
 		logger = testLogger(t)
 	}
+	var limiter *store.RateLimiter
+	if o.sharedLimits {
+		if limiter, err = worker.SharedLimits(st, time.Minute, 0); err != nil || limiter == nil {
+			t.Fatalf("shared limits: %v, %v", limiter, err)
+		}
+	}
 	eng, err := worker.New(worker.Options{
 		Store: st, Xero: xapp, ShipStationBaseURL: semu.URL(), HTTPClient: testHTTP, Logger: logger,
 		PageSize: o.pageSize, WebhookBaseURL: o.hookBase, Now: o.now, JobSlice: o.jobSlice,
-		XeroAppSweepCalls: o.sweepAppCalls,
+		XeroAppSweepCalls: o.sweepAppCalls, Limiter: limiter,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &engineBundle{t: t, ctx: ctx, xemu: xemu, semu: semu, st: st, eng: eng, acct: acct.ID, tenant: tenant}
+	return &engineBundle{t: t, ctx: ctx, xemu: xemu, semu: semu, st: st, eng: eng, acct: acct.ID, tenant: tenant, limiter: limiter}
 }
 
 // authorize runs the authorization-code flow against the emulator, which

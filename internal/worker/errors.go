@@ -78,11 +78,10 @@ func (c *Clients) shipStationFailed(ctx context.Context, r *run, op string, err 
 		return fmt.Errorf("worker: %s: %w: %w", op, ErrReconnectNeeded, err)
 	}
 	if transient(err) && ctx.Err() == nil {
-		var after time.Duration
-		var ae *shipstation.APIError
-		if errors.As(err, &ae) {
-			after = ae.RetryAfter
-		}
+		// A 429's reset, or the rate budget's wait that would have run
+		// past the attempt's deadline: the job snoozes that long, which
+		// is not a stall (retryPolicy.decide).
+		after, _ := shipstation.RetryAfter(err)
 		return &RetryLaterError{After: after, Err: fmt.Errorf("worker: %s: %w", op, err)}
 	}
 	return fmt.Errorf("worker: %s: %w", op, err)

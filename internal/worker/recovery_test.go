@@ -15,6 +15,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/orderbridge/orderbridge/internal/emukit"
+	"github.com/orderbridge/orderbridge/internal/shipstation"
 	"github.com/orderbridge/orderbridge/internal/store"
 	"github.com/orderbridge/orderbridge/internal/store/storetest"
 	"github.com/orderbridge/orderbridge/internal/testenv/testkit"
@@ -493,4 +495,58 @@ func TestScheduleDueJobs(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A write-back whose ShipStation rate budget (shared by every process on
+// PostgreSQL) says wait a minute, longer than the attempt's Timeout, does
+// not sleep into the Timeout: the job snoozes for the wait at once, and
+// the attempt is not counted as a stall (no orderbridge_stalls, no
+// failed attempt).
+func TestWriteBackRateBudgetWaitSnoozesWithoutAStall(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, engineOptions{open: storetest.OpenPostgres, sharedLimits: true, semuRate: emukit.RealRateLimit})
+	labelled(b, 1)
+	until := time.Now().Add(time.Minute)
+	if err := b.limiter.Penalise(b.ctx, shipstation.LimitKey(b.semu.APIKey()), until); err != nil {
+		t.Fatal(err)
+	}
+	client := recoveryClient(t, b, 0)
+	var id int64
+	err := b.st.WithTx(b.ctx, func(tx *store.Tx) error {
+		res, err := client.InsertTx(b.ctx, tx, worker.WriteBackArgs{AccountID: b.acct}, nil)
+		if err == nil {
+			id = res.Job.ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job *rivertype.JobRow
+	// The first attempt's end: a snooze or a failure, whichever it was
+	// (before the fix it slept 25 s into the attempt's Timeout).
+	testkit.WaitFor(t, "the write-back's first attempt to end", 45*time.Second, func() bool {
+		if job, err = client.JobGet(b.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		return job.State != rivertype.JobStateRunning && (snoozes(t, job) > 0 || len(job.Errors) > 0)
+	})
+	if job.State != rivertype.JobStateScheduled || snoozes(t, job) != 1 {
+		t.Errorf("job %s after %d snoozes, want scheduled after one", job.State, snoozes(t, job))
+	}
+	if len(job.Errors) != 0 || job.Attempt != 0 && job.Attempt != 1 {
+		t.Errorf("attempt %d, errors %v: a rate budget wait must not count as a failed attempt", job.Attempt, job.Errors)
+	}
+	var meta map[string]any
+	if err := json.Unmarshal(job.Metadata, &meta); err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := meta["orderbridge_stalls"]; ok && s != float64(0) {
+		t.Errorf("orderbridge_stalls = %v, want none: waiting for the budget is not a stall", s)
+	}
+	// Snoozed for the budget's wait (to within the GCRA's burst allowance
+	// and the test's own time), not a stall's seconds.
+	if d := job.ScheduledAt.Sub(until); d < -20*time.Second || d > 5*time.Second {
+		t.Errorf("scheduled at %s, %s from the budget's end %s", job.ScheduledAt, d, until)
+	}
 }

@@ -701,9 +701,13 @@ func TestRateLimitWithoutRetryAfterWaits(t *testing.T) {
 			}
 			sent := len(f.requests())
 			// A client that paces instead of refusing would sleep on the
-			// frozen clock for ever: bound it.
-			ctx2, cancel := context.WithTimeout(ctx, 2*time.Second)
+			// frozen clock for ever: bound it, by a cancellation rather
+			// than a deadline, which a pacing wait longer than it would
+			// also refuse locally (TestPacerWaitPastDeadlineReturnsTheWait).
+			ctx2, cancel := context.WithCancel(ctx)
 			defer cancel()
+			stop := time.AfterFunc(100*time.Millisecond, cancel)
+			defer stop.Stop()
 			_, err = c.History(ctx2, testTenant, id)
 			local := errors.As(err, &rl) && rl.Local
 			if local != tt.wantLocal {

@@ -148,10 +148,12 @@ type RateLimitError struct {
 	// window (a whole minute when it knows none). Never zero for a 429.
 	RetryAfter time.Duration
 	// Problem is X-Rate-Limit-Problem in lower case: "minute", "day",
-	// "appminute", "concurrent", or "" when absent.
+	// "appminute", "concurrent", or "" when absent; for a local refusal
+	// also "shared" (the budget shared with other processes said wait).
 	Problem string
-	// Local is true when the client refused the call itself because an
-	// earlier 429 told it to wait; nothing was sent.
+	// Local is true when the client refused the call itself, and nothing
+	// was sent: an earlier 429 told it to wait, or the pacing wait is
+	// longer than the caller's context has left before its deadline.
 	Local bool
 }
 

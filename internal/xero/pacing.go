@@ -173,6 +173,8 @@ type ticket struct {
 }
 
 // acquire waits until a call for tenant (key "" is tenantless) may start.
+// A wait longer than ctx has left before its deadline is not slept: it
+// returns a local *RateLimitError carrying the wait instead.
 func (p *pacer) acquire(ctx context.Context, op, key string, tenanted bool) (*ticket, error) {
 	tk := &ticket{p: p}
 	if p.cfg.Off {
@@ -209,9 +211,11 @@ func (p *pacer) acquire(ctx context.Context, op, key string, tenanted bool) (*ti
 			tk.releaseSem()
 			return nil, &RateLimitError{Op: op, RetryAfter: wait, Problem: problem, Local: true}
 		}
-		wait := p.app.delay(now, p.cfg)
+		wait, problem := p.app.delay(now, p.cfg), "appminute"
 		if tk.t != nil {
-			wait = max(wait, tk.t.minute.delay(now, p.cfg))
+			if tw := tk.t.minute.delay(now, p.cfg); tw > wait {
+				wait, problem = tw, "minute"
+			}
 		}
 		if wait <= 0 && p.shared != nil && !p.unlimited {
 			// This process would go: ask the budget every process shares.
@@ -229,6 +233,7 @@ func (p *pacer) acquire(ctx context.Context, op, key string, tenanted bool) (*ti
 			}
 			p.mu.Lock()
 			now = p.now()
+			problem = "shared"
 		}
 		if wait <= 0 {
 			p.app.take(now, p.cfg)
@@ -241,6 +246,14 @@ func (p *pacer) acquire(ctx context.Context, op, key string, tenanted bool) (*ti
 			return tk, nil
 		}
 		p.mu.Unlock()
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Sleeping would end in DeadlineExceeded, which a job worker
+			// takes for a stalled attempt; the wait is known, so say it
+			// and let the caller snooze that long. The deadline is on the
+			// real clock, whatever clock the pacer reads.
+			tk.releaseSem()
+			return nil, &RateLimitError{Op: op, RetryAfter: wait, Problem: problem, Local: true}
+		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-timer.C:
