@@ -28,21 +28,8 @@ func TestServeServesTheWebApp(t *testing.T) {
 		config.EnvXeroClientSecret: "secret",
 		config.EnvAllowSignUp:      "true",
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var out, errOut testkit.Buffer
-	e := &Env{Stdout: &out, Stderr: &errOut, LookupEnv: lookupIn(env),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, e, []string{"serve", "--http", "127.0.0.1:0"}) }()
-	listening := regexp.MustCompile(`msg="web app listening" url=(http://127\.0\.0\.1:\d+)`)
-	var base string
-	waitWhileRunning(t, "serve to start the web app", 20*time.Second, done, &out, &errOut, func() bool {
-		if m := listening.FindStringSubmatch(errOut.String()); m != nil {
-			base = m[1]
-		}
-		return base != ""
-	})
+	sv := startServe(t, env, "web app listening", "", "--http", "127.0.0.1:0")
+	base := sv.base
 	for _, tt := range []struct {
 		path string
 		code int
@@ -65,10 +52,7 @@ func TestServeServesTheWebApp(t *testing.T) {
 	if resp.Request.URL.Path != "/signin" {
 		t.Errorf("signed out, /dashboard led to %s", resp.Request.URL.Path)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("serve exit code %d after interrupt: %s", code, errOut.String())
-	}
+	sv.stop()
 	if _, err := hc.Get(base + "/healthz"); err == nil {
 		t.Error("the web app still answers after serve returned")
 	}
@@ -89,21 +73,8 @@ func TestServeWorkerOnly(t *testing.T) {
 		config.EnvHTTPAddr:         "",
 		config.EnvMetricsAddr:      "127.0.0.1:0",
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var out, errOut testkit.Buffer
-	e := &Env{Stdout: &out, Stderr: &errOut, LookupEnv: lookupIn(env),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, e, []string{"serve"}) }()
-	listening := regexp.MustCompile(`msg="metrics listening" url=(http://127\.0\.0\.1:\d+)`)
-	var base string
-	waitWhileRunning(t, "serve to start", 20*time.Second, done, &out, &errOut, func() bool {
-		if m := listening.FindStringSubmatch(errOut.String()); m != nil {
-			base = m[1]
-		}
-		return base != "" && strings.Contains(errOut.String(), "orderbridge running")
-	})
+	sv := startServe(t, env, "metrics listening", "orderbridge running")
+	base, errOut := sv.base, sv.errOut
 	if strings.Contains(errOut.String(), "web app listening") {
 		t.Errorf("%s=\"\" still served the web app:\n%s", config.EnvHTTPAddr, errOut.String())
 	}
@@ -123,8 +94,45 @@ func TestServeWorkerOnly(t *testing.T) {
 			t.Errorf("%s beside a running serve: exit %d, stderr %s", args[0], code, stderr)
 		}
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("serve exit code %d after interrupt: %s", code, errOut.String())
+	sv.stop()
+}
+
+// servedProcess is an `orderbridge serve` a test started (startServe).
+type servedProcess struct {
+	t      *testing.T
+	base   string // the listener's URL, from its log line
+	errOut *testkit.Buffer
+	cancel context.CancelFunc
+	done   chan int
+}
+
+// startServe runs `orderbridge serve args...` on env until the log line
+// listening ("web app listening" or "metrics listening") names its URL,
+// and, when ready is not empty, a line containing ready was logged too.
+func startServe(t *testing.T, env map[string]string, listening, ready string, args ...string) *servedProcess {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	var out testkit.Buffer
+	sv := &servedProcess{t: t, errOut: &testkit.Buffer{}, cancel: cancel, done: make(chan int, 1)}
+	e := &Env{Stdout: &out, Stderr: sv.errOut, LookupEnv: lookupIn(env),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	go func() { sv.done <- run(ctx, e, append([]string{"serve"}, args...)) }()
+	re := regexp.MustCompile(`msg="` + regexp.QuoteMeta(listening) + `" url=(http://127\.0\.0\.1:\d+)`)
+	waitWhileRunning(t, "serve to log "+listening, 20*time.Second, sv.done, &out, sv.errOut, func() bool {
+		if m := re.FindStringSubmatch(sv.errOut.String()); m != nil {
+			sv.base = m[1]
+		}
+		return sv.base != "" && (ready == "" || strings.Contains(sv.errOut.String(), ready))
+	})
+	return sv
+}
+
+// stop interrupts the serve and wants it to exit 0.
+func (sv *servedProcess) stop() {
+	sv.t.Helper()
+	sv.cancel()
+	if code := <-sv.done; code != 0 {
+		sv.t.Errorf("serve exit code %d after interrupt: %s", code, sv.errOut.String())
 	}
 }
