@@ -197,6 +197,33 @@ func UnreadableText(service string) string {
 	return service + ": reconnect needed: " + store.ReasonSecretUnreadable + "."
 }
 
+// Xero says what is wrong with the Xero connection c (nil: never
+// connected), and whether its grant, which lapses at grantLapse, is about
+// to: at most one connection problem, then the grant's. Decide lists them
+// on the dashboard and in mail; the banner on every page shows those but
+// "not connected", from this one function.
+func Xero(c *store.Connection, grantLapse, now time.Time) []Problem {
+	var out []Problem
+	switch {
+	case c == nil || c.Status == store.StatusDisconnected:
+		out = append(out, Problem{XeroNotConnected, "Xero is not connected: no invoices can be read.", "Connect Xero", "/connections"})
+	case c.Status == store.StatusReconnectNeeded && c.StatusReason == store.ReasonSecretUnreadable:
+		out = append(out, Problem{XeroReconnect, UnreadableText("Xero"), "Reconnect Xero", "/connections"})
+	case c.Status == store.StatusReconnectNeeded && c.Metadata.TenantID == "" && c.HasSecret:
+		out = append(out, Problem{XeroOrganisation, "Choose which Xero organisation to sync with.", "Choose organisation", "/connections/xero/organisation"})
+	case c.Status == store.StatusReconnectNeeded && c.StatusReason == "":
+		out = append(out, Problem{XeroReconnect, "Xero needs reconnecting: nothing syncs until it is.", "Reconnect Xero", "/connections"})
+	case c.Status == store.StatusReconnectNeeded:
+		out = append(out, Problem{XeroReconnect, "Xero needs reconnecting: " + c.StatusReason, "Reconnect Xero", "/connections"})
+	}
+	// The worker keeps an idle grant alive, so one this close to lapsing
+	// means renewing it kept failing: only reconnecting saves it.
+	if c != nil && c.Status == store.StatusConnected && GrantLapsing(grantLapse, now) {
+		out = append(out, Problem{XeroGrantLapse, GrantLapseText(grantLapse, ZoneOf(c).Loc), "Reconnect Xero", "/connections"})
+	}
+	return out
+}
+
 // Decide lists what stops or endangers syncing, each with what to do, at
 // most one problem of each kind.
 func Decide(f Facts) []Problem {
@@ -206,15 +233,9 @@ func Decide(f Facts) []Problem {
 	add := func(k Kind, text, action, link string) {
 		out = append(out, Problem{Kind: k, Text: text, Action: action, Link: link})
 	}
-	switch {
-	case f.Xero == nil || f.Xero.Status == store.StatusDisconnected:
-		add(XeroNotConnected, "Xero is not connected: no invoices can be read.", "Connect Xero", "/connections")
-	case f.Xero.Status == store.StatusReconnectNeeded && f.Xero.StatusReason == store.ReasonSecretUnreadable:
-		add(XeroReconnect, UnreadableText("Xero"), "Reconnect Xero", "/connections")
-	case f.Xero.Status == store.StatusReconnectNeeded && f.Xero.Metadata.TenantID == "":
-		add(XeroOrganisation, "Choose which Xero organisation to sync with.", "Choose organisation", "/connections/xero/organisation")
-	case f.Xero.Status == store.StatusReconnectNeeded:
-		add(XeroReconnect, "Xero needs reconnecting: "+f.Xero.StatusReason, "Reconnect Xero", "/connections")
+	xero := Xero(f.Xero, f.GrantLapse, f.Now)
+	if len(xero) > 0 && xero[0].Kind != XeroGrantLapse {
+		out = append(out, xero[0])
 	}
 	switch {
 	case f.ShipStation == nil || f.ShipStation.Status == store.StatusDisconnected:
@@ -247,10 +268,8 @@ func Decide(f Facts) []Problem {
 		add(ContactsWaiting, strconv.Itoa(n)+" invoice(s) wait for a contact's address or country in Xero; fix the contact and they sync on the next run.",
 			"See which", InvoicesLink(store.StateWaiting))
 	}
-	// The worker keeps an idle grant alive, so one this close to lapsing
-	// means renewing it kept failing: only reconnecting saves it.
-	if f.Xero != nil && f.Xero.Status == store.StatusConnected && GrantLapsing(f.GrantLapse, f.Now) {
-		add(XeroGrantLapse, GrantLapseText(f.GrantLapse, loc), "Reconnect Xero", "/connections")
+	if len(xero) > 0 && xero[len(xero)-1].Kind == XeroGrantLapse {
+		out = append(out, xero[len(xero)-1])
 	}
 	if f.StuckAttempts > 0 {
 		add(ExportsStuck, fmt.Sprintf("Exports keep failing (%d tries so far); orders are waiting. It will try again on its own.", f.StuckAttempts),

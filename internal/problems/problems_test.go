@@ -94,3 +94,26 @@ func TestDecideWritesTimesInTheOrganisationZone(t *testing.T) {
 		}
 	}
 }
+
+// TestXeroProblemsAreTheBannersToo: the banner every page shows and the
+// dashboard's Needs you say the same about the Xero connection, from one
+// function; a reconnect with no reason recorded reads as a whole sentence.
+func TestXeroProblemsAreTheBannersToo(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+	c := &store.Connection{Status: store.StatusReconnectNeeded, HasSecret: true}
+	c.Metadata.TenantID = "t1"
+	got := problems.Xero(c, time.Time{}, now)
+	if len(got) != 1 || got[0].Kind != problems.XeroReconnect || got[0].Text != "Xero needs reconnecting: nothing syncs until it is." {
+		t.Errorf("reconnect with no reason: %+v", got)
+	}
+	f := problems.Facts{Now: now, Xero: c, Settings: store.DefaultSettings(), Counts: map[store.InvoiceState]int{}}
+	if d := problems.Decide(f); len(d) == 0 || d[0] != got[0] {
+		t.Errorf("Decide's first problem %+v, want the banner's %+v", d, got)
+	}
+	ok := &store.Connection{Status: store.StatusConnected, HasSecret: true}
+	ok.Metadata.TenantID = "t1"
+	if got := problems.Xero(ok, now.Add(24*time.Hour), now); len(got) != 1 || got[0].Kind != problems.XeroGrantLapse {
+		t.Errorf("grant lapsing tomorrow: %+v", got)
+	}
+}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -123,46 +122,29 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 	_, _ = buf.WriteTo(w)
 }
 
-// banners lists the problems that block syncing, shown on every page.
+// banners lists the problems with the Xero connection, which block
+// syncing, on every page: problems.Xero's, as the dashboard says them, but
+// "not connected" (the dashboard and Connections say that).
 func (s *Server) banners(r *http.Request, ss *sessionState) []banner {
-	var out []banner
-	c, err := s.st.Connection(r.Context(), ss.s.AccountID, store.KindXero)
-	if err == nil && c.Status == store.StatusReconnectNeeded {
-		text := "Xero needs reconnecting: nothing syncs until it is."
-		if c.StatusReason == store.ReasonSecretUnreadable {
-			text = problems.UnreadableText("Xero")
-		} else if c.StatusReason != "" {
-			text = "Xero needs reconnecting: " + c.StatusReason
-		}
-		action, link := "Reconnect Xero", "/connections"
-		if c.Metadata.TenantID == "" && c.HasSecret {
-			text, action, link = "Choose which Xero organisation to sync with.", "Choose organisation", "/connections/xero/organisation"
-		}
-		out = append(out, banner{Text: text, Action: action, Link: link})
+	ctx := r.Context()
+	c, err := s.st.Connection(ctx, ss.s.AccountID, store.KindXero)
+	if err != nil {
+		return nil
 	}
-	if err == nil && c.Status == store.StatusConnected {
-		if text, ok := s.grantLapseText(r.Context(), ss.s.AccountID, problems.ZoneOf(&c).Loc); ok {
-			out = append(out, banner{Text: text, Action: "Reconnect Xero", Link: "/connections"})
+	var lapse time.Time
+	if c.Status == store.StatusConnected {
+		// Only a working grant can lapse; reading it unseals the token.
+		if tok, err := s.st.XeroGrant(ctx, ss.s.AccountID); err == nil {
+			lapse = worker.GrantLapsesAt(tok)
+		}
+	}
+	var out []banner
+	for _, p := range problems.Xero(&c, lapse, s.now()) {
+		if p.Kind != problems.XeroNotConnected {
+			out = append(out, banner{Text: p.Text, Action: p.Action, Link: p.Link})
 		}
 	}
 	return out
-}
-
-// grantLapseText warns when the account's Xero grant lapses within
-// worker.GrantWarnWithin: the worker keeps an idle grant alive, so one this
-// old means renewing it kept failing, and only the merchant reconnecting
-// saves the connection. ok is false when there is nothing to say (or the
-// grant cannot be read: the worker reports that). The time is in loc.
-func (s *Server) grantLapseText(ctx context.Context, acct int64, loc *time.Location) (string, bool) {
-	tok, err := s.st.XeroGrant(ctx, acct)
-	if err != nil {
-		return "", false
-	}
-	lapse := worker.GrantLapsesAt(tok)
-	if !problems.GrantLapsing(lapse, s.now()) {
-		return "", false
-	}
-	return problems.GrantLapseText(lapse, loc), true
 }
 
 type errorData struct {
