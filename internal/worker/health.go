@@ -48,7 +48,7 @@ func AccountHealthOf(facts []store.AccountFacts, stuck map[int64]bool, policy Qu
 		if q.Known && q.Limit > 0 {
 			h.QuotaLeft = append(h.QuotaLeft, float64(q.Remaining)/float64(q.Limit))
 		}
-		if !q.BlockedUntil.IsZero() || q.Known && q.Remaining <= q.Reserve {
+		if q.AtReserve() {
 			problems = append(problems, StateQuotaLow)
 		}
 		if f.XeroWebhook.MissedChanges(now) > 0 {

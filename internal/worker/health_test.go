@@ -36,3 +36,30 @@ func TestAccountHealthOf(t *testing.T) {
 		t.Errorf("quota left %v, want [0.9 0.15 0]", h.QuotaLeft)
 	}
 }
+
+// TestQuotaAtReserve: the one rule the sweep's plan, the dashboard and the
+// metrics share for a quota spent or down to the write-back reserve.
+func TestQuotaAtReserve(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		q    worker.Quota
+		want bool
+	}{
+		{"nothing known", worker.Quota{}, false},
+		{"above the reserve", worker.Quota{Known: true, Limit: 1000, Reserve: 200, Remaining: 201}, false},
+		{"at the reserve", worker.Quota{Known: true, Limit: 1000, Reserve: 200, Remaining: 200}, true},
+		{"reserve is the whole limit", worker.Quota{Known: true, Limit: 100, Reserve: 100, Remaining: 500}, true},
+		{"blocked by a 429", worker.Quota{BlockedUntil: now.Add(time.Hour)}, true},
+	} {
+		if got := tc.q.AtReserve(); got != tc.want {
+			t.Errorf("%s: AtReserve = %v, want %v", tc.name, got, tc.want)
+		}
+		// The sweep waits exactly when the quota is at the reserve.
+		plan := worker.PlanExportSweep(store.DefaultSettings(), false, tc.q)
+		if plan.Deferred != tc.want {
+			t.Errorf("%s: the sweep deferred = %v, want %v", tc.name, plan.Deferred, tc.want)
+		}
+	}
+}

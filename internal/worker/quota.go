@@ -61,6 +61,21 @@ type Quota struct {
 	BlockedUntil time.Time
 }
 
+// AtReserve reports whether the day quota is spent or down to the calls
+// kept for write-back: Xero refuses the account for the day, or the last
+// figure left no more than the reserve. The export sweep waits then
+// (PlanExportSweep), the dashboard says so and the metrics count the
+// account as quota_low (AccountHealthOf): one rule for all three.
+func (q Quota) AtReserve() bool {
+	return !q.BlockedUntil.IsZero() || q.DownToReserve()
+}
+
+// DownToReserve reports whether the last figure left no more than the
+// reserve (or the reserve is the whole limit).
+func (q Quota) DownToReserve() bool {
+	return q.Known && (q.Remaining <= q.Reserve || q.Limit <= q.Reserve)
+}
+
 // QuotaOf reads a stored figure at now.
 func (p QuotaPolicy) QuotaOf(x store.XeroQuota, now time.Time) Quota {
 	tier := p.Tier
@@ -154,7 +169,7 @@ func PlanExportSweep(s store.Settings, healthy bool, q Quota) SweepPlan {
 	spendable := q.Remaining - q.Reserve
 	span := q.Limit - q.Reserve
 	switch {
-	case spendable <= 0 || span <= 0:
+	case q.DownToReserve():
 		if !p.Deferred || q.ResetBy.After(p.Until) {
 			p.Deferred, p.Until = true, q.ResetBy
 		}
